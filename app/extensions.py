@@ -1,0 +1,6 @@
+"""Extension singletons, bound to an app in create_app()."""
+from flask_appbuilder.utils.legacy import get_sqla_class
+from flask_migrate import Migrate
+
+db = get_sqla_class()()
+migrate = Migrate(render_as_batch=True, compare_type=True)

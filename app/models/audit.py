@@ -1,0 +1,42 @@
+"""审计日志: an append-only, hash-chained record of every business change."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Model
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    roles: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(10), index=True)
+    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.table_name}:{self.record_id}"
+
+
+class AuditHead(Model):
+    """One row: the chain's last sequence number and hash. Appends lock it."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)

@@ -1,0 +1,49 @@
+"""专业技术人员: the person earning hours, keyed by the resident ID number."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..validators import mask_id_number, normalize_id_number
+from .base import Model, TimestampMixin
+from .choices import OUT_OF_SCOPE_SERIES, TITLE_LEVELS, TITLE_SERIES
+from .unit import Unit
+
+
+def _in(column: str, values) -> str:
+    return "%s IN (%s)" % (column, ", ".join(f"'{v}'" for v in values))
+
+
+class Person(TimestampMixin, Model):
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint(_in("series", TITLE_SERIES), name="ck_person_series"),
+        CheckConstraint(_in("title_level", TITLE_LEVELS), name="ck_person_title_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    series: Mapped[str] = mapped_column(String(40))
+    title_level: Mapped[str] = mapped_column(String(20))
+    is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(30))
+
+    unit: Mapped[Unit] = relationship()
+
+    @validates("id_number")
+    def _check_id_number(self, key, value):
+        return normalize_id_number(value)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def in_scope(self) -> bool:
+        """False for series handled by other departments (notice 二)."""
+        return self.series not in OUT_OF_SCOPE_SERIES
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.id_number_masked})"

@@ -1,0 +1,143 @@
+"""Roles as code: each role is an explicit list of (permission, view) pairs.
+
+`sync_roles()` (run by `flask xueshi init`) makes the database match this
+file exactly: missing pairs are added, anything else is removed. Rows a role
+may see are decided separately, in `visibility.py`.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .scope import ADMIN_ROLE
+
+ROLE_LABELS = {
+    "association_admin": _l("City continuing-education association"),
+    "authority_staff": _l("Industry authority staff"),
+    "base_staff": _l("Training base staff"),
+    "unit_reviewer": _l("Unit reviewer"),
+    "professional": _l("Professional"),
+    "district_officer": _l("District HR bureau officer"),
+    "auditor": _l("Auditor"),
+    ADMIN_ROLE: _l("System administrator"),
+}
+
+Pair = tuple[str, str]
+
+
+def screen_read(view: str) -> list[Pair]:
+    return [("can_list", view), ("can_show", view)]
+
+
+def screen_write(view: str) -> list[Pair]:
+    return [("can_add", view), ("can_edit", view), ("can_delete", view)]
+
+
+def api_read(api: str) -> list[Pair]:
+    return [("can_get", api), ("can_info", api)]
+
+
+def api_write(api: str) -> list[Pair]:
+    return [("can_post", api), ("can_put", api), ("can_delete", api)]
+
+
+def read(name: str) -> list[Pair]:
+    """List/show the screen `<name>View` and GET the API `<name>Api`."""
+    return screen_read(f"{name}View") + api_read(f"{name}Api")
+
+
+def manage(name: str) -> list[Pair]:
+    return read(name) + screen_write(f"{name}View") + api_write(f"{name}Api")
+
+
+def menus(*names: str) -> list[Pair]:
+    return [("menu_access", n) for n in names]
+
+
+# Every login: its own profile and password, the menu, the API description.
+SELF_SERVICE: list[Pair] = [
+    ("can_userinfo", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_get", "MenuApi"),
+    ("can_get", "OpenApi"),
+    ("can_show", "SwaggerView"),
+]
+
+REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")
+
+ROLE_PERMISSIONS: dict[str, list[Pair]] = {
+    "association_admin": SELF_SERVICE
+    + REFERENCE
+    + manage("Person")
+    + manage("Unit")
+    + manage("TrainingBase")
+    + screen_write("DepartmentView")
+    + api_write("DepartmentApi")
+    + menus("People", "Professionals", "Units", "Training", "Training bases"),
+    "authority_staff": SELF_SERVICE
+    + REFERENCE
+    + read("Person")
+    + read("Unit")
+    + read("TrainingBase")
+    + menus("People", "Professionals", "Units", "Training", "Training bases"),
+    "base_staff": SELF_SERVICE
+    + REFERENCE
+    + read("TrainingBase")
+    + menus("Training", "Training bases"),
+    "unit_reviewer": SELF_SERVICE
+    + REFERENCE
+    + manage("Person")
+    + read("Unit")
+    + menus("People", "Professionals", "Units"),
+    "professional": SELF_SERVICE
+    + read("Person")
+    + read("Unit")
+    + menus("People", "Professionals", "Units"),
+    "district_officer": SELF_SERVICE
+    + REFERENCE
+    + read("Person")
+    + read("Unit")
+    + menus("People", "Professionals", "Units"),
+    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log"),
+    # Separation of duties: users and roles only, no business data.
+    ADMIN_ROLE: SELF_SERVICE
+    + screen_read("UserDBModelView")
+    + screen_write("UserDBModelView")
+    + [("resetpasswords", "UserDBModelView")]
+    + screen_read("RoleModelView")
+    + screen_read("UserScopeView")
+    + api_read("User")
+    + api_write("User")
+    + api_read("Role")
+    + menus("Security", "List Users", "List Roles", "Login scopes"),
+}
+
+ALL_ROLES = tuple(ROLE_PERMISSIONS)
+
+
+class UnknownPermission(RuntimeError):
+    pass
+
+
+def sync_roles(appbuilder) -> None:
+    """Create every permission of the registered views, then set each role's
+    permissions to exactly its declared pairs. Idempotent."""
+    sm = appbuilder.sm
+    declared = dict(ROLE_PERMISSIONS)
+    declared[sm.auth_role_public] = []
+    roles = {name: sm.find_role(name) or sm.add_role(name) for name in declared}
+    appbuilder.add_permissions(update_perms=True)
+    for role_name, pairs in declared.items():
+        role = roles[role_name]
+        wanted = []
+        for permission, view in dict.fromkeys(pairs):
+            pv = sm.find_permission_view_menu(permission, view)
+            if pv is None:
+                raise UnknownPermission(f"{role_name}: no permission {permission} on {view}")
+            wanted.append(pv)
+        role.permissions = wanted
+    sm.session.commit()

@@ -1,0 +1,157 @@
+"""Who may see which rows: one scope check for every path.
+
+Every list, show, edit, delete, action, REST call, export, search form and
+related-field dropdown loads rows through `clause()` (via `ScopeFilter` in
+FAB views, or `scoped()` / `get_or_404()` in services and custom endpoints).
+Rules are registered per model and role; a role without a rule sees nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import abort, g, has_request_context
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.sql import ColumnElement
+
+from ..extensions import db
+
+BUSINESS_ROLES = (
+    "association_admin",
+    "authority_staff",
+    "base_staff",
+    "unit_reviewer",
+    "professional",
+    "district_officer",
+    "auditor",
+)
+ADMIN_ROLE = "Admin"
+
+# Which scope target each role needs (None: the role sees by permission alone).
+ROLE_TARGET = {
+    "association_admin": None,
+    "auditor": None,
+    ADMIN_ROLE: None,
+    "authority_staff": "department_id",
+    "base_staff": "base_id",
+    "unit_reviewer": "unit_id",
+    "professional": "person_id",
+    "district_officer": "district_id",
+}
+
+# Roles that see resident ID numbers in full; everybody else sees them masked.
+FULL_ID_ROLES = frozenset({"association_admin", "unit_reviewer", "professional"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    username: str
+    roles: frozenset[str]
+    district_id: int | None = None
+    department_id: int | None = None
+    unit_id: int | None = None
+    base_id: int | None = None
+    person_id: int | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_full_id_numbers(self) -> bool:
+        return bool(self.roles & FULL_ID_ROLES)
+
+
+NOBODY = Scope(user_id=None, username="anonymous", roles=frozenset())
+SYSTEM = Scope(user_id=None, username="system", roles=frozenset({"association_admin"}))
+
+
+def scope_for_user(user) -> Scope:
+    from ..models import UserScope
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOBODY
+    roles = frozenset(r.name for r in user.roles)
+    link = db.session.execute(
+        select(UserScope).where(UserScope.user_id == user.id)
+    ).scalar_one_or_none()
+    targets = {}
+    if link is not None:
+        targets = {
+            name: getattr(link, name)
+            for name in ("district_id", "department_id", "unit_id", "base_id", "person_id")
+        }
+    return Scope(user_id=user.id, username=user.username, roles=roles, **targets)
+
+
+def current_scope() -> Scope:
+    """The scope of the logged-in user (browser session or JWT), cached per request."""
+    if not has_request_context():
+        return getattr(g, "xueshi_scope", SYSTEM)
+    cached = g.get("xueshi_scope")
+    user = g.get("user")
+    if cached is not None and cached.user_id == getattr(user, "id", None):
+        return cached
+    scope = scope_for_user(user)
+    g.xueshi_scope = scope
+    return scope
+
+
+Rule = Callable[[Scope], ColumnElement]
+_RULES: dict[type, dict[str, Rule]] = {}
+
+
+def rule(model: type, *roles: str):
+    """Register `fn(scope) -> where clause` as what `roles` may see of `model`."""
+
+    def register(fn: Rule) -> Rule:
+        for role in roles:
+            _RULES.setdefault(model, {})[role] = fn
+        return fn
+
+    return register
+
+
+def everything(scope: Scope) -> ColumnElement:
+    return true()
+
+
+def clause(model: type, scope: Scope | None = None) -> ColumnElement:
+    """The where clause for the rows of `model` that `scope` may see."""
+    scope = scope or current_scope()
+    rules = _RULES.get(model, {})
+    parts = [rules[r](scope) for r in sorted(scope.roles) if r in rules]
+    if not parts:
+        return false()
+    return parts[0] if len(parts) == 1 else or_(*parts)
+
+
+def scoped(model: type, scope: Scope | None = None):
+    """`select(model)` restricted to the scope."""
+    return select(model).where(clause(model, scope))
+
+
+def get_in_scope(model: type, pk, scope: Scope | None = None, *, for_update: bool = False):
+    """The row with primary key `pk` if the scope may see it, else None."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    stmt = select(model).where(model.id == pk, clause(model, scope))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def get_or_404(model: type, pk, scope: Scope | None = None, *, for_update: bool = False):
+    row = get_in_scope(model, pk, scope, for_update=for_update)
+    if row is None:
+        abort(404)
+    return row
+
+
+def contains(obj, scope: Scope | None = None) -> bool:
+    """Whether a flushed row lies in the scope (used after add/edit)."""
+    model = type(obj)
+    stmt = select(model.id).where(model.id == obj.id, clause(model, scope))
+    return db.session.execute(stmt).first() is not None

@@ -1,0 +1,1 @@
+"""Workflow steps: small functions, each one transaction, each audited."""

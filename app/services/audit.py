@@ -1,0 +1,251 @@
+"""The audit log: every insert, update and delete, in the same transaction.
+
+A SQLAlchemy `after_flush` hook turns the flush's changes into entries.
+Entries form a hash chain: each stores the previous entry's hash, and the
+single `audit_head` row stores the last one. An append first UPDATEs the head
+row, which locks it until commit, so concurrent writers queue instead of
+forking the chain (PostgreSQL row lock; SQLite's database write lock).
+`verify()` walks the chain and reports the first entry that does not match.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Iterator
+
+from flask import g, has_app_context
+from flask_babel import gettext
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from ..models.audit import GENESIS_HASH, AuditEntry, AuditHead
+from ..validators import mask_id_number
+
+# Tables never audited: the log itself, FAB's permission bookkeeping, and
+# derived data (recomputed from audited sources).
+SKIP_TABLES = {
+    "audit_entry",
+    "audit_head",
+    "ab_permission",
+    "ab_view_menu",
+    "ab_permission_view",
+    "ab_permission_view_role",
+    "ab_register_user",
+    "alembic_version",
+}
+# Columns never written to the log (secrets, login counters).
+SKIP_COLUMNS = {
+    "password",
+    "last_login",
+    "login_count",
+    "fail_login_count",
+    "changed_on",
+    "created_on",
+    "token",
+    "key_hash",
+    "lookup_hash",
+}
+MASK_COLUMNS = {"id_number"}
+
+_actor: ContextVar[str | None] = ContextVar("xueshi_audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Name the actor for changes made outside a request (CLI, batch jobs)."""
+    token = _actor.set(name)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def _who() -> tuple[int | None, str, str]:
+    user = g.get("user") if has_app_context() else None
+    if user is not None and getattr(user, "is_authenticated", False):
+        roles = ",".join(sorted(r.name for r in user.roles))
+        return user.id, user.username, roles
+    return None, _actor.get() or "system", ""
+
+
+def _plain(key: str, value):
+    if value is None:
+        return None
+    if key in MASK_COLUMNS:
+        return mask_id_number(str(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, (int, float, bool, str)):
+        return value
+    return str(value)
+
+
+def _columns(obj) -> list[str]:
+    return [a.key for a in inspect(obj).mapper.column_attrs if a.key not in SKIP_COLUMNS]
+
+
+def _snapshot(obj) -> dict:
+    state = inspect(obj)
+    return {k: _plain(k, state.dict.get(k)) for k in _columns(obj) if k in state.dict}
+
+
+def _changes(obj) -> tuple[dict, dict]:
+    state = inspect(obj)
+    before, after = {}, {}
+    for key in _columns(obj):
+        hist = state.attrs[key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if old == new:
+            continue
+        before[key] = _plain(key, old)
+        after[key] = _plain(key, new)
+    return before, after
+
+
+def _audited(obj) -> bool:
+    table = getattr(obj, "__tablename__", None)
+    return table is not None and table not in SKIP_TABLES and getattr(obj, "__audit__", True)
+
+
+def _record_id(obj) -> str:
+    identity = inspect(obj).identity
+    if identity:
+        return ",".join(str(v) for v in identity)
+    return str(getattr(obj, "id", ""))
+
+
+def _dump(data: dict | None) -> str | None:
+    if data is None:
+        return None
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _at_text(at: datetime) -> str:
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def entry_hash(row: dict) -> str:
+    payload = [
+        row["seq"],
+        _at_text(row["at"]),
+        row["user_id"],
+        row["username"],
+        row["roles"],
+        row["action"],
+        row["table_name"],
+        row["record_id"],
+        row["before"],
+        row["after"],
+        row["prev_hash"],
+    ]
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | None]]:
+    found = []
+    for obj in session.new:
+        if _audited(obj):
+            found.append(("insert", obj, None, _snapshot(obj)))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if before or after:
+                found.append(("update", obj, before, after))
+    for obj in session.deleted:
+        if _audited(obj):
+            found.append(("delete", obj, _snapshot(obj), None))
+    return found
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    changes = _collect(session)
+    if not changes:
+        return
+    conn = session.connection()
+    head = AuditHead.__table__
+    # Lock the chain head first, then read it: appends are serialised.
+    locked = conn.execute(
+        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(changes))
+    )
+    if locked.rowcount == 0:
+        conn.execute(insert(head).values(id=1, seq=len(changes), hash=GENESIS_HASH))
+    last_seq, prev = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
+    user_id, username, roles = _who()
+    at = datetime.now(timezone.utc)
+    rows = []
+    for offset, (action, obj, before, after) in enumerate(changes):
+        row = {
+            "seq": last_seq - len(changes) + 1 + offset,
+            "at": at,
+            "user_id": user_id,
+            "username": username,
+            "roles": roles,
+            "action": action,
+            "table_name": obj.__tablename__,
+            "record_id": _record_id(obj),
+            "before": _dump(before),
+            "after": _dump(after),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = entry_hash(row)
+        rows.append(row)
+    conn.execute(insert(AuditEntry.__table__), rows)
+    conn.execute(update(head).where(head.c.id == 1).values(hash=prev))
+
+
+def install() -> None:
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    problem: str = ""
+
+
+def verify(session: Session, chunk: int = 5000) -> VerifyResult:
+    """Recompute the chain; the first mismatch, gap or missing tail fails it."""
+    table = AuditEntry.__table__
+    prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    last_seq = 0
+    while True:
+        rows = session.execute(
+            select(table).where(table.c.seq >= expected_seq).order_by(table.c.seq).limit(chunk)
+        ).mappings().all()
+        if not rows:
+            break
+        for row in rows:
+            if row["seq"] != expected_seq:
+                return VerifyResult(False, checked, gettext("Audit entry #%(seq)d is missing.", seq=expected_seq))
+            if row["prev_hash"] != prev:
+                return VerifyResult(False, checked, gettext("Audit entry #%(seq)d does not follow the one before it.", seq=row["seq"]))
+            if entry_hash(dict(row)) != row["hash"]:
+                return VerifyResult(False, checked, gettext("Audit entry #%(seq)d was altered.", seq=row["seq"]))
+            prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
+            last_seq = row["seq"]
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if head_seq != last_seq or head_hash != prev:
+        return VerifyResult(False, checked, gettext(
+            "Audit entries after #%(last)d are missing (the chain head is #%(head)d).",
+            last=last_seq,
+            head=head_seq,
+        ))
+    return VerifyResult(True, checked)

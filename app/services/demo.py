@@ -1,0 +1,150 @@
+"""Realistic demo data: departments, units in several districts, two bases,
+professionals with valid ID numbers and credit codes, one login per role."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from stdnum.cn import ric, uscc
+
+from ..extensions import db
+from ..models import Department, District, Person, TrainingBase, Unit
+from ..models.choices import TITLE_LEVELS
+from ..security.passwords import generate_password
+from ..security.roles import ROLE_LABELS
+from . import accounts
+
+DEPARTMENTS = [
+    "青岛市工业和信息化局",
+    "青岛市住房和城乡建设局",
+    "青岛市农业农村局",
+    "青岛市交通运输局",
+    "青岛市科学技术局",
+]
+
+# (name, district code, department index)
+UNITS = [
+    ("青岛海岸软件技术有限公司", "370202", 0),
+    ("青岛港湾工程设计研究院有限公司", "370202", 1),
+    ("青岛北岸机械制造股份有限公司", "370203", 0),
+    ("青岛市北区建筑工程质量检测中心", "370203", 1),
+    ("青岛西海岸新区船舶科技有限公司", "370211", 3),
+    ("青岛黄岛石化设备有限公司", "370211", 0),
+    ("青岛崂山生物医药研究院", "370212", 4),
+    ("青岛李沧轨道交通装备有限公司", "370213", 3),
+    ("青岛城阳现代农业科技有限公司", "370214", 2),
+    ("青岛即墨纺织服装研究所", "370215", 0),
+    ("胶州市农业技术推广中心", "370281", 2),
+    ("平度市水利工程建设有限公司", "370283", 1),
+    ("莱西市农产品质量检测站", "370285", 2),
+    ("青岛市建筑设计研究院集团股份有限公司", "370200", 1),
+    ("青岛市科技信息研究院", "370200", 4),
+]
+
+BASES = [
+    ("JD2026001", "青岛市工程技术人员继续教育基地", 0),
+    ("JD2026002", "青岛市建设工程专业技术人员继续教育基地", 1),
+]
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力鹏飞宇浩然晨欣怡婷雪琳晓东海波宁凯"
+
+# series codes with rough weights; a few out-of-scope people show the refusal paths
+SERIES_WEIGHTS = [
+    ("engineering", 50), ("economics", 12), ("agriculture", 10), ("research", 6),
+    ("translation", 2), ("statistics", 4), ("audit", 3), ("health", 4),
+    ("k12_teacher", 3), ("accounting", 6),
+]
+
+
+def _credit_code(rng: random.Random, region: str) -> str:
+    body = "91" + region + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+def _id_number(rng: random.Random, region: str) -> str:
+    born = date(1965, 1, 1) + timedelta(days=rng.randrange(0, 35 * 365))
+    body = region + born.strftime("%Y%m%d") + f"{rng.randrange(0, 1000):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _load_data(people: int, rng: random.Random) -> None:
+    districts = {d.code: d for d in db.session.execute(select(District)).scalars()}
+    departments = [Department(name=n, contact=_name(rng), phone=f"0532-8{rng.randrange(1000000, 9999999)}")
+                   for n in DEPARTMENTS]
+    db.session.add_all(departments)
+    units = []
+    for name, code, dept in UNITS:
+        region = code if code != "370200" else "370202"
+        units.append(Unit(
+            name=name, credit_code=_credit_code(rng, region), district=districts[code],
+            department=departments[dept], contact=_name(rng),
+            phone=f"0532-8{rng.randrange(1000000, 9999999)}",
+        ))
+    db.session.add_all(units)
+    db.session.add_all(
+        TrainingBase(code=code, name=name, department=departments[dept], status="active",
+                     contact=_name(rng), phone=f"0532-8{rng.randrange(1000000, 9999999)}")
+        for code, name, dept in BASES
+    )
+    series_codes = [s for s, _ in SERIES_WEIGHTS]
+    weights = [w for _, w in SERIES_WEIGHTS]
+    seen: set[str] = set()
+    for i in range(people):
+        unit = units[i % len(units)]
+        region = unit.district.code if unit.district.code != "370200" else "370203"
+        number = _id_number(rng, region)
+        while number in seen:
+            number = _id_number(rng, region)
+        seen.add(number)
+        # the first person of the first unit is the demo professional: in scope
+        series = "engineering" if i == 0 else rng.choices(series_codes, weights)[0]
+        db.session.add(Person(
+            id_number=number, name=_name(rng), unit=unit, series=series,
+            title_level=rng.choice(list(TITLE_LEVELS)),
+            is_enterprise_manager=rng.random() < 0.1,
+            phone=f"13{rng.randrange(100000000, 999999999)}",
+        ))
+    db.session.commit()
+
+
+def _demo_logins() -> list[tuple[str, str, dict]]:
+    first_unit = db.session.execute(select(Unit).order_by(Unit.id)).scalars().first()
+    first_person = db.session.execute(
+        select(Person).where(Person.unit_id == first_unit.id).order_by(Person.id)
+    ).scalars().first()
+    return [
+        ("association_admin", "xiehui", {}),
+        ("authority_staff", "gongxinju", {"department": DEPARTMENTS[0]}),
+        ("base_staff", "jidi01", {"base": BASES[0][0]}),
+        ("unit_reviewer", "danwei01", {"unit": first_unit.credit_code}),
+        ("professional", "zhuanji01", {"person": first_person.id_number}),
+        ("district_officer", "shinan", {"district": "370202"}),
+        ("auditor", "shenji", {}),
+        ("Admin", "sysadmin", {}),
+    ]
+
+
+def load(appbuilder, *, people: int = 200, seed: int | None = None) -> list[dict]:
+    """Load the data once; (re)issue a random password for each demo login."""
+    accounts.initialise(appbuilder)
+    exists = db.session.execute(select(Department).where(Department.name == DEPARTMENTS[0])).scalar()
+    if exists is None:
+        _load_data(people, random.Random(2026 if seed is None else seed))
+    logins = []
+    for role, username, targets in _demo_logins():
+        password = generate_password()
+        user = appbuilder.sm.find_user(username=username)
+        if user is None:
+            accounts.create_user(appbuilder, username=username, password=password, role=role,
+                                 targets=targets, full_name=username)
+        else:
+            accounts.set_password(appbuilder, user, password)
+        logins.append({"role": role, "username": username, "password": password,
+                       "label": str(ROLE_LABELS[role])})
+    return logins

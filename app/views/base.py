@@ -1,0 +1,283 @@
+"""Base classes for every business screen and REST API.
+
+They close the gaps fab-notes lists: base filters on every query (including
+actions), scoped related-field dropdowns and search forms, listed columns
+only, masked ID numbers, Chinese field descriptions, 400 with the field name
+on bad input, and a scope check on what a write produces."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.api import expose as expose_api
+from flask_appbuilder.api import protect, safe
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import gettext
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..security import scope
+from ..services.errors import BusinessError
+from ..validators import mask_id_number
+
+MASKED_COLUMNS = ("id_number",)
+
+
+class ScopeFilter(BaseFilter):
+    """Restricts a query to the rows the current user's scope may see."""
+
+    name = "scope"
+
+    def apply(self, query, value):
+        return query.filter(scope.clause(self.model))
+
+
+SCOPE_FILTER = [["id", ScopeFilter, None]]
+
+
+def mask_for_viewer(value):
+    if value and not scope.current_scope().sees_full_id_numbers:
+        return mask_id_number(value)
+    return value
+
+
+def scoped_relations(datamodel: SQLAInterface) -> dict:
+    """A related-query filter for every relation of the model, so dropdowns
+    and search forms offer only rows in scope."""
+    return {
+        name: SCOPE_FILTER
+        for name in datamodel.get_columns_list()
+        if datamodel.is_relation(name)
+    }
+
+
+def fields_labels(fields: dict) -> dict:
+    return {name: spec[0] for name, spec in fields.items()}
+
+
+def fields_descriptions(fields: dict) -> dict:
+    return {name: spec[1] for name, spec in fields.items()}
+
+
+def ensure_in_scope(item) -> None:
+    """After a write is flushed, refuse it if the row left the user's scope."""
+    db.session.add(item)
+    db.session.flush()
+    if not scope.contains(item):
+        db.session.rollback()
+        raise BusinessError(
+            gettext("You may not create or change records outside your scope."), status=403
+        )
+
+
+def check_unique(item) -> None:
+    """Report a duplicate on the field that must be unique, before the database does."""
+    model = type(item)
+    for column in model.__table__.columns:
+        if not column.unique or column.primary_key:
+            continue
+        value = getattr(item, column.key)
+        if value is None:
+            continue
+        with db.session.no_autoflush:
+            clash = db.session.execute(
+                select(model.id).where(getattr(model, column.key) == value, model.id != item.id)
+            ).first()
+        if clash:
+            raise BusinessError(gettext("This value is already registered."), field=column.key)
+
+
+def translate_messages(messages):
+    """marshmallow reports in English; give each message the user's language."""
+    if isinstance(messages, dict):
+        return {k: translate_messages(v) for k, v in messages.items()}
+    if isinstance(messages, (list, tuple)):
+        return [translate_messages(v) for v in messages]
+    return gettext(str(messages)) if isinstance(messages, str) else messages
+
+
+class ScopedModelView(ModelView):
+    """A FAB ModelView whose every path goes through the scope."""
+
+    # (label, description) per column; subclasses fill it.
+    fields: dict = {}
+    base_filters = SCOPE_FILTER
+    page_size = 25
+
+    def __init__(self, **kwargs):
+        rel = scoped_relations(self.datamodel)
+        self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {
+            **rel,
+            **(self.search_form_query_rel_fields or {}),
+        }
+        self.label_columns = {**fields_labels(self.fields), **(self.label_columns or {})}
+        self.description_columns = {
+            **fields_descriptions(self.fields),
+            **(self.description_columns or {}),
+        }
+        formatters = dict(self.formatters_columns or {})
+        for col in MASKED_COLUMNS:
+            formatters.setdefault(col, mask_for_viewer)
+        self.formatters_columns = formatters
+        super().__init__(**kwargs)
+
+    # Writes: the result must stay in scope.
+    def pre_add(self, item):
+        ensure_in_scope(item)
+
+    def pre_update(self, item):
+        ensure_in_scope(item)
+
+    # FAB's actions load rows with datamodel.get(pk) and skip base filters;
+    # these load them through the scope instead.
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if not self.is_get_mutation_allowed():
+            abort(405)
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            abort(403)
+        item = scope.get_in_scope(self.datamodel.obj, pk)
+        if item is None:
+            abort(404)
+        return self.actions[name].func(item)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            abort(403)
+        pks = request.form.getlist("rowid")
+        items = [scope.get_in_scope(self.datamodel.obj, pk) for pk in pks]
+        if not items or any(item is None for item in items):
+            abort(404)
+        return self.actions[name].func(items)
+
+    def run_step(self, step, *args, success: str):
+        """Run a workflow step; flash its Chinese outcome, roll back on failure."""
+        try:
+            step(*args)
+        except BusinessError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(success, "success")
+        return redirect(request.referrer or self.get_redirect())
+
+
+class ScopedModelRestApi(ModelRestApi):
+    """A FAB ModelRestApi that serialises only listed columns, masks ID
+    numbers, describes every field, and keeps writes within the scope."""
+
+    fields: dict = {}
+    base_filters = SCOPE_FILTER
+    allow_browser_login = True
+
+    def __init__(self):
+        rel = scoped_relations(self.datamodel)
+        self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
+        self.label_columns = {**fields_labels(self.fields), **(self.label_columns or {})}
+        self.description_columns = {
+            **fields_descriptions(self.fields),
+            **(self.description_columns or {}),
+        }
+        super().__init__()
+
+    # Masking -------------------------------------------------------------
+    def pre_get(self, data):
+        self._mask(data.get("result") or {})
+
+    def pre_get_list(self, data):
+        for row in data.get("result") or []:
+            self._mask(row)
+
+    @staticmethod
+    def _mask(row: dict) -> None:
+        for col in MASKED_COLUMNS:
+            if col in row:
+                row[col] = mask_for_viewer(row[col])
+
+    # Writes --------------------------------------------------------------
+    def _bad_request(self, messages):
+        return self.response(400, message=translate_messages(messages))
+
+    def _save(self, item, code: int, schema):
+        try:
+            check_unique(item)
+            ensure_in_scope(item)
+            self.check_item(item)
+            db.session.commit()
+        except BusinessError as exc:
+            db.session.rollback()
+            if exc.field:
+                return self._bad_request({exc.field: [str(exc)]})
+            return self.response(exc.status, message=str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            return self._bad_request(gettext("The record conflicts with an existing one."))
+        except ValueError as exc:  # model-level validators
+            db.session.rollback()
+            return self._bad_request(str(exc))
+        body = {"result": schema.dump(item, many=False)}
+        if code == 201:
+            body["id"] = item.id
+        self._mask(body["result"])
+        return self.response(code, **body)
+
+    def check_item(self, item) -> None:
+        """Subclasses raise BusinessError(field=...) for cross-field problems."""
+
+    def post_headless(self):
+        if not request.is_json:
+            return self._bad_request(gettext("The request body must be JSON."))
+        try:
+            item = self.add_model_schema.load(request.json)
+        except ValidationError as err:
+            return self._bad_request(err.messages)
+        except ValueError as exc:
+            return self._bad_request(str(exc))
+        return self._save(item, 201, self.add_model_schema)
+
+    def put_headless(self, pk):
+        item = scope.get_in_scope(self.datamodel.obj, pk)
+        if item is None:
+            return self.response_404()
+        if not request.is_json:
+            return self._bad_request(gettext("The request body must be JSON."))
+        try:
+            data = self._merge_update_item(item, request.json)
+            item = self.edit_model_schema.load(data, instance=item)
+        except ValidationError as err:
+            db.session.rollback()
+            return self._bad_request(err.messages)
+        except ValueError as exc:
+            db.session.rollback()
+            return self._bad_request(str(exc))
+        return self._save(item, 200, self.edit_model_schema)
+
+
+__all__ = [
+    "ScopedModelRestApi",
+    "ScopedModelView",
+    "SCOPE_FILTER",
+    "ScopeFilter",
+    "expose",
+    "expose_api",
+    "permission_name",
+    "protect",
+    "safe",
+]

@@ -1,0 +1,75 @@
+"""专业技术人员: screens and REST API."""
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from ..models import Person
+from ..models.choices import TITLE_LEVELS, TITLE_SERIES
+from ..validators import FormCheck, api_check, normalize_id_number
+from .base import ScopedModelRestApi, ScopedModelView
+from .fields import code_formatter, code_select, code_validator
+
+PERSON_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "id_number": (_l("ID number"), _l("18-character resident ID number (GB 11643 check digit)")),
+    "name": (_l("Person name"), _l("Full name as on the ID card")),
+    "unit": (_l("Unit"), _l("Employer (用人单位)")),
+    "unit.id": (_l("Unit ID"), _l("Employer record number")),
+    "unit.name": (_l("Unit name"), _l("Employer name")),
+    "unit.district": (_l("District"), _l("District of the employer")),
+    "series": (_l("Title series"), _l("Professional title series code, e.g. engineering")),
+    "title_level": (_l("Title level"), _l("junior, intermediate, deputy_senior or senior")),
+    "is_enterprise_manager": (
+        _l("Enterprise manager"),
+        _l("Enterprise operation and management staff (may join advanced seminars)"),
+    ),
+    "phone": (_l("Phone"), _l("Mobile phone number")),
+    "created_at": (_l("Created"), _l("When the record was created")),
+    "updated_at": (_l("Updated"), _l("When the record was last changed")),
+}
+
+_COLUMNS = ["id_number", "name", "unit", "series", "title_level", "is_enterprise_manager", "phone"]
+
+
+class PersonView(ScopedModelView):
+    datamodel = SQLAInterface(Person)
+    fields = PERSON_FIELDS
+    list_title = _l("Professionals")
+    show_title = _l("Professional")
+    add_title = _l("Add professional")
+    edit_title = _l("Edit professional")
+    list_columns = ["id_number", "name", "unit", "unit.district", "series", "title_level"]
+    show_columns = _COLUMNS + ["created_at", "updated_at"]
+    add_columns = _COLUMNS
+    edit_columns = _COLUMNS
+    search_columns = ["id_number", "name", "unit", "series", "title_level", "is_enterprise_manager"]
+    order_columns = ["id_number", "name", "series", "title_level"]
+    base_order = ("id", "asc")
+    validators_columns = {"id_number": [FormCheck(normalize_id_number)]}
+    add_form_extra_fields = {
+        "series": code_select(_l("Title series"), TITLE_SERIES),
+        "title_level": code_select(_l("Title level"), TITLE_LEVELS),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    formatters_columns = {
+        "series": code_formatter(TITLE_SERIES),
+        "title_level": code_formatter(TITLE_LEVELS),
+    }
+
+
+class PersonApi(ScopedModelRestApi):
+    resource_name = "person"
+    datamodel = SQLAInterface(Person)
+    fields = PERSON_FIELDS
+    list_columns = ["id", "id_number", "name", "unit.id", "unit.name", "series", "title_level"]
+    show_columns = list_columns + ["is_enterprise_manager", "phone"]
+    add_columns = _COLUMNS
+    edit_columns = _COLUMNS
+    search_columns = ["id_number", "name", "unit", "series", "title_level"]
+    order_columns = ["id", "id_number", "name"]
+    validators_columns = {
+        "id_number": api_check(normalize_id_number),
+        "series": code_validator(TITLE_SERIES),
+        "title_level": code_validator(TITLE_LEVELS),
+    }

@@ -1,0 +1,127 @@
+"""Xueshi configuration, read from the environment.
+
+XUESHI_DATABASE_URL   SQLAlchemy URL (default: SQLite file instance/xueshi.db)
+XUESHI_SECRET_KEY     session/JWT key; if unset, one is generated on first run
+                      and kept in instance/secret_key (never committed)
+XUESHI_INSTANCE_DIR   where the SQLite file, the key and uploads live
+XUESHI_UPLOAD_DIR     evidence storage, outside the web root (default instance/uploads)
+XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute")
+XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
+XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
+XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def instance_dir() -> Path:
+    path = Path(_env("XUESHI_INSTANCE_DIR", str(BASE_DIR / "instance")))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key() -> str:
+    """The key from the environment, else one generated once per install."""
+    key = _env("XUESHI_SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def database_url() -> str:
+    return _env("XUESHI_DATABASE_URL", f"sqlite:///{instance_dir() / 'xueshi.db'}")
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # wait for the write lock instead of failing at once
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def build() -> dict:
+    """All settings as a dict, evaluated when an app is created."""
+    inst = instance_dir()
+    return {
+        "SECRET_KEY": secret_key(),
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        # Alembic owns the schema; permissions are synced by `xueshi init`.
+        "FAB_CREATE_DB": False,
+        "FAB_UPDATE_PERMS": False,
+        "FAB_ADD_SECURITY_API": True,
+        "FAB_API_SWAGGER_UI": True,
+        "FAB_ADD_SECURITY_PERMISSION_VIEW": False,
+        "FAB_ADD_SECURITY_VIEW_MENU_VIEW": False,
+        "FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW": False,
+        "FAB_SECURITY_MANAGER_CLASS": "app.security.manager.XueshiSecurityManager",
+        "FAB_INDEX_VIEW": "app.views.home.HomeView",
+        "FAB_BASE_TEMPLATE": "xueshi/baselayout.html",
+        "APP_NAME": "学时 · 青岛市专业技术人员继续教育学时管理",
+        "APP_THEME": "",
+        # Authentication and login hygiene
+        "AUTH_TYPE": AUTH_DB,
+        "AUTH_ROLE_ADMIN": "Admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        "AUTH_USER_REGISTRATION": False,
+        "AUTH_RATE_LIMITED": True,
+        "AUTH_RATE_LIMIT": _env("XUESHI_AUTH_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": _env("XUESHI_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_VALIDATOR": _password_validator,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_DURATION": timedelta(minutes=30),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=30),
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Language: Chinese first, English available
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {
+            "zh": {"flag": "cn", "name": "简体中文"},
+            "en": {"flag": "gb", "name": "English"},
+        },
+        # FAB merges its own catalog first; ours (FAB overrides, then the app) win.
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(
+            [str(BASE_DIR / "translations_fab"), str(BASE_DIR / "translations")]
+        ),
+        # Files
+        "XUESHI_UPLOAD_DIR": _env("XUESHI_UPLOAD_DIR", str(inst / "uploads")),
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        "XUESHI_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+        "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+        "XUESHI_CJK_FONT": _env(
+            "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+        ),
+        "FAB_API_MAX_PAGE_SIZE": 100,
+    }
+
+
+def _password_validator(password: str) -> None:
+    from app.security.passwords import check_password_strength
+
+    check_password_strength(password)

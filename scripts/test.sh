@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install everything, then run the whole suite on SQLite and on PostgreSQL.
+# PostgreSQL: 127.0.0.1:5432, user postgres (trust); installed and started if needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if ! command -v pg_lsclusters >/dev/null; then
+  echo "==> installing PostgreSQL"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q postgresql
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  echo "==> starting PostgreSQL $version"
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start || $SUDO pg_ctlcluster "$version" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+
+PG_URL=${XUESHI_PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/xueshi_test}
+.venv/bin/python - "$PG_URL" <<'PY'
+import sys
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+url = make_url(sys.argv[1])
+engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
+        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+engine.dispose()
+PY
+
+echo "==> test suite on SQLite"
+env -u XUESHI_TEST_DATABASE_URL .venv/bin/python -m pytest -q "$@"
+echo "==> test suite on PostgreSQL ($PG_URL)"
+XUESHI_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,259 @@
+"""Shared fixtures: one app and one seeded world per test session.
+
+The database is SQLite by default; set XUESHI_TEST_DATABASE_URL to run the
+same suite on PostgreSQL (scripts/test.sh runs both). The world has two of
+everything (side A and side B) so every scope test has rows out of reach.
+Tests that write create their own rows, so the shared world stays as seeded.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests import factories
+
+PASSWORD = "Test-Pass-2026!"
+TEST_DB_ENV = "XUESHI_TEST_DATABASE_URL"
+
+
+def test_database_url(instance: Path) -> str:
+    return os.environ.get(TEST_DB_ENV) or f"sqlite:///{instance / 'xueshi-test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Leave an empty database (migrations build the schema)."""
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        if path.exists():
+            path.unlink()
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def app_overrides(url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        # These tests probe authorisation and workflows through the test client,
+        # which does not carry CSRF tokens; CSRF itself is covered by
+        # test_security.py (a CSRF-on app) and the browser tests.
+        "WTF_CSRF_ENABLED": False,
+        "AUTH_RATE_LIMIT": "10000 per minute",
+        "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
+    }
+
+
+@dataclass
+class World:
+    """Ids of the seeded rows, by side ("A" in the users' scope, "B" outside)."""
+
+    district: dict = field(default_factory=dict)
+    department: dict = field(default_factory=dict)
+    unit: dict = field(default_factory=dict)
+    base: dict = field(default_factory=dict)
+    person: dict = field(default_factory=dict)
+    id_number: dict = field(default_factory=dict)
+    credit_code: dict = field(default_factory=dict)
+
+
+# login key -> (role, scope option, side)
+USERS = {
+    "association_admin": ("association_admin", None, None),
+    "authority_staff": ("authority_staff", "department", "A"),
+    "base_staff": ("base_staff", "base", "A"),
+    "unit_reviewer": ("unit_reviewer", "unit", "A"),
+    "professional": ("professional", "person", "A"),
+    "district_officer": ("district_officer", "district", "A"),
+    "auditor": ("auditor", None, None),
+    "Admin": ("Admin", None, None),
+    "base_staff_b": ("base_staff", "base", "B"),
+    "unit_reviewer_b": ("unit_reviewer", "unit", "B"),
+}
+ROLES = [k for k in USERS if not k.endswith("_b")]
+
+
+def seed_world(app) -> World:
+    from app.extensions import db
+    from app.models import Department, District, Person, TrainingBase, Unit
+    from app.services import accounts, audit
+    from sqlalchemy import select
+
+    world = World()
+    with audit.acting_as("tests:seed"):
+        for side, code in (("A", "370202"), ("B", "370203")):
+            district = db.session.execute(select(District).where(District.code == code)).scalar_one()
+            dept = Department(name=f"测试主管部门{side}")
+            unit = Unit(name=f"测试用人单位{side}", credit_code=factories.credit_code(code),
+                        district=district, department=dept)
+            base = TrainingBase(code=f"TB-{side}", name=f"测试继续教育基地{side}", department=dept)
+            person = Person(id_number=factories.id_number(code), name=f"测试人员{side}", unit=unit,
+                            series="engineering", title_level="intermediate")
+            db.session.add_all([dept, unit, base, person])
+            db.session.flush()
+            world.district[side] = district.id
+            world.department[side] = dept.id
+            world.unit[side] = unit.id
+            world.base[side] = base.id
+            world.person[side] = person.id
+            world.id_number[side] = person.id_number
+            world.credit_code[side] = unit.credit_code
+        db.session.commit()
+        for key, (role, option, side) in USERS.items():
+            scope_targets = {}
+            if option == "district":
+                scope_targets = {"district": "370202" if side == "A" else "370203"}
+            elif option == "department":
+                scope_targets = {"department": f"测试主管部门{side}"}
+            elif option == "unit":
+                scope_targets = {"unit": world.credit_code[side]}
+            elif option == "base":
+                scope_targets = {"base": f"TB-{side}"}
+            elif option == "person":
+                scope_targets = {"person": world.id_number[side]}
+            accounts.create_user(app.appbuilder, username=key, password=PASSWORD, role=role,
+                                 targets=scope_targets, full_name=key)
+    return world
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["XUESHI_INSTANCE_DIR"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(instance_dir):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.services import accounts
+
+    url = test_database_url(instance_dir)
+    reset_database(url)
+    application = create_app(app_overrides(url, instance_dir))
+    with application.app_context():
+        upgrade()
+        accounts.initialise(application.appbuilder)
+        application.config["TEST_WORLD"] = seed_world(application)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def world(app) -> World:
+    return app.config["TEST_WORLD"]
+
+
+@pytest.fixture()
+def ctx(app):
+    """An app context for calling services directly; the session is cleaned after."""
+    from app.extensions import db
+
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+def login_client(app, username: str, password: str = PASSWORD):
+    client = app.test_client()
+    resp = client.post("/login/", data={"username": username, "password": password})
+    assert resp.status_code == 302, f"login failed for {username}"
+    return client
+
+
+@pytest.fixture(scope="session")
+def clients(app):
+    """A logged-in test client per login key, created on first use."""
+    cache = {}
+
+    def get(key: str):
+        if key not in cache:
+            cache[key] = login_client(app, key)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def tokens(app):
+    """A JWT access token per login key, created on first use."""
+    cache = {}
+
+    def get(key: str) -> dict:
+        if key not in cache:
+            resp = app.test_client().post(
+                "/api/v1/security/login",
+                json={"username": key, "password": PASSWORD, "provider": "db", "refresh": False},
+            )
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            cache[key] = {"Authorization": f"Bearer {resp.json['access_token']}"}
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture()
+def api(app, tokens):
+    """api(role, method, url, json=None) -> response, with the role's JWT."""
+    client = app.test_client()
+
+    def call(key: str, method: str, url: str, **kwargs):
+        return client.open(url, method=method, headers=tokens(key), **kwargs)
+
+    return call
+
+
+def fresh_database_url(instance: Path, name: str) -> str:
+    """An empty database beside the test one, on the same backend."""
+    base = os.environ.get(TEST_DB_ENV)
+    if not base:
+        path = instance / f"{name}.db"
+        if path.exists():
+            path.unlink()
+        return f"sqlite:///{path}"
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    target = f"{url.database}_{name}"
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target}"'))
+    engine.dispose()
+    return url.set(database=target).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def make_app(app, instance_dir):
+    """Another app on the same database with other settings (CSRF on, limits…)."""
+    from app import create_app
+
+    made = []
+
+    def build(**settings):
+        overrides = app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], instance_dir)
+        overrides.update(settings)
+        other = create_app(overrides)
+        made.append(other)
+        return other
+
+    yield build
+    from app.extensions import db
+
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -1,0 +1,38 @@
+"""Chinese first: screens, menus and messages in zh by default, English on request."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_login_page_is_chinese(app):
+    page = app.test_client().get("/login/").get_data(as_text=True)
+    assert "登录" in page and "用户名" in page and "密码" in page
+    assert "Sign In" not in page
+
+
+def test_list_page_and_menu_are_chinese(clients):
+    page = clients("association_admin").get("/personview/list/").get_data(as_text=True)
+    for text in ("专业技术人员", "身份证号", "姓名", "人员与单位", "用人单位", "工程"):
+        assert text in page
+    assert "Professionals" not in page
+
+
+def test_english_is_available(app):
+    from tests.conftest import login_client
+
+    client = login_client(app, "district_officer")
+    client.get("/lang/en")
+    page = client.get("/personview/list/").get_data(as_text=True)
+    assert "Professionals" in page and "ID number" in page
+    client.get("/lang/zh")
+    assert "专业技术人员" in client.get("/personview/list/").get_data(as_text=True)
+
+
+def test_the_catalog_matches_the_code_and_is_complete():
+    result = subprocess.run([sys.executable, "scripts/i18n.py", "--check"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,94 @@
+"""Login hygiene: strong passwords, rate-limited logins, idle sessions
+expire, CSRF on forms."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from app.security.passwords import generate_password, password_problem
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("password", ["short1A!", "alllowercaseletters", "ALLUPPER12345", "Aaaa1111bbbb!"])
+def test_weak_passwords_are_refused(ctx, password):
+    assert password_problem(password)
+
+
+def test_generated_passwords_are_strong(ctx):
+    for _ in range(20):
+        assert password_problem(generate_password()) is None
+
+
+def test_admin_cannot_create_a_user_with_a_weak_password(clients, app):
+    resp = clients("Admin").post("/users/add", data={
+        "first_name": "弱", "last_name": "口令", "username": "weakling", "active": "y",
+        "email": "weak@example.invalid", "roles": "1",
+        "password": "password1", "conf_password": "password1",
+    })
+    assert resp.status_code == 200
+    assert "密码" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username="weakling") is None
+
+
+def test_form_login_is_rate_limited(make_app):
+    limited = make_app(AUTH_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    codes = [client.post("/login/", data={"username": "nobody", "password": "x"}).status_code
+             for _ in range(5)]
+    assert codes[:3] == [302, 302, 302]
+    assert codes[-1] == 429
+
+
+def test_api_login_is_rate_limited(make_app):
+    limited = make_app(AUTH_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    body = {"username": "nobody", "password": "x", "provider": "db"}
+    codes = [client.post("/api/v1/security/login", json=body).status_code for _ in range(5)]
+    assert codes[:3] == [401, 401, 401]
+    assert codes[-1] == 429
+
+
+def test_idle_sessions_expire(make_app):
+    from datetime import timedelta
+
+    short = make_app(PERMANENT_SESSION_LIFETIME=timedelta(seconds=2))
+    client = short.test_client()
+    assert client.post("/login/", data={"username": "district_officer", "password": PASSWORD}).status_code == 302
+    assert client.get("/personview/list/").status_code == 200
+    time.sleep(3)
+    resp = client.get("/personview/list/")
+    assert resp.status_code == 302 and "/login/" in resp.headers["Location"]
+
+
+def test_the_default_idle_limit_is_30_minutes(app):
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 1800
+
+
+def test_forms_need_a_csrf_token(make_app):
+    guarded = make_app(WTF_CSRF_ENABLED=True)
+    client = guarded.test_client()
+    assert client.post("/login/", data={"username": "association_admin", "password": PASSWORD}).status_code != 302
+    page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    resp = client.post("/login/", data={"username": "association_admin", "password": PASSWORD,
+                                        "csrf_token": token})
+    assert resp.status_code == 302
+    # a write without the token is refused and changes nothing
+    resp = client.post("/departmentview/add", data={"name": "无令牌部门"})
+    assert resp.status_code in (200, 400)
+    with guarded.app_context():
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Department
+        assert db.session.execute(select(Department).where(Department.name == "无令牌部门")).first() is None
+
+
+def test_api_never_serialises_password_hashes(api):
+    resp = api("Admin", "GET", "/api/v1/security/users/")
+    assert resp.status_code == 200 and resp.json["count"] >= 8
+    body = resp.get_data(as_text=True)
+    assert "scrypt:" not in body and "pbkdf2:" not in body
