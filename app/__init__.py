@@ -1,55 +1,10 @@
-"""Xueshi (学时): the admin for Qingdao's continuing-education hours."""
-from __future__ import annotations
+"""Xueshi (学时): the admin for Qingdao's continuing-education hours.
 
-import logging
-
-from flask import Flask, session
-from flask_appbuilder import AppBuilder
-
-import config
-
-from .extensions import db, migrate
+`create_app()` builds the Flask application (`flask --app app …`). The import
+is deferred so that `python -m app.rules` loads no web framework."""
 
 
-# FAB's own group/role APIs declare filters on relations it cannot build; noise only.
-logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
+def create_app(overrides: dict | None = None):
+    from .factory import create_app as build
 
-
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: config from the environment, then `overrides` (tests)."""
-    app = Flask(__name__, instance_path=str(config.instance_dir()))
-    app.config.update(config.build())
-    if overrides:
-        app.config.update(overrides)
-    app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
-    )
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
-
-    from . import models  # noqa: F401  (register tables with the metadata)
-    from .services import audit
-    from .views import register_views
-
-    audit.install()
-
-    @app.before_request
-    def _idle_timeout():
-        # The session cookie expires after PERMANENT_SESSION_LIFETIME of inactivity.
-        session.permanent = True
-
-    with app.app_context():
-        appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
-        appbuilder.init_app(app, db.session)
-        register_views(appbuilder)
-
-    from .cli import xueshi
-
-    app.cli.add_command(xueshi)
-
-    @app.teardown_appcontext
-    def _release(exc):
-        db.session.remove()
-
-    return app
+    return build(overrides)

@@ -87,6 +87,39 @@ def test_forms_need_a_csrf_token(make_app):
         assert db.session.execute(select(Department).where(Department.name == "无令牌部门")).first() is None
 
 
+def test_deletes_and_actions_need_the_token_too(make_app, world):
+    from app.extensions import db
+    from app.models import Department
+
+    guarded = make_app(WTF_CSRF_ENABLED=True)
+    client = guarded.test_client()
+    page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login/", data={"username": "association_admin", "password": PASSWORD,
+                                 "csrf_token": token})
+    with guarded.app_context():
+        dept = Department(name="令牌测试部门")
+        db.session.add(dept)
+        db.session.commit()
+        pk = dept.id
+    assert client.post(f"/departmentview/delete/{pk}").status_code == 400
+    client.get(f"/departmentview/delete/{pk}")
+    with guarded.app_context():
+        assert db.session.get(Department, pk) is not None
+        db.session.remove()
+
+
+def test_the_api_needs_no_csrf_token(make_app, world):
+    guarded = make_app(WTF_CSRF_ENABLED=True)
+    client = guarded.test_client()
+    resp = client.post("/api/v1/security/login", json={"username": "association_admin",
+                                                       "password": PASSWORD, "provider": "db"})
+    assert resp.status_code == 200
+    headers = {"Authorization": f"Bearer {resp.json['access_token']}"}
+    resp = client.post("/api/v1/department/", json={"name": "接口新建部门"}, headers=headers)
+    assert resp.status_code == 201
+
+
 def test_api_never_serialises_password_hashes(api):
     resp = api("Admin", "GET", "/api/v1/security/users/")
     assert resp.status_code == 200 and resp.json["count"] >= 8

@@ -1,0 +1,610 @@
+"""The engine: applies one year's rule set to one person-year.
+
+The steps, always in this order (they mirror rules-2026.md):
+
+1. Check the person-year (`_check_person_year`): an object with `person.id`
+   (a non-empty string), an integer `year` that has a rule set, and an
+   `activities` list. Anything else raises `RejectedPersonYear`.
+2. Read every item (`_read_item`): its id, its kind and the fields of that
+   kind. An item that fails gets `invalid` and takes no further part; its id
+   (when it is a string) still counts for the duplicate-id check.
+3. Scope: for a person of an out-of-scope series every item gets
+   `out_of_scope` (beside `invalid`), nothing is credited; stop.
+4. Place each valid item on its own (`_place_*`), in input order:
+   `wechat_not_recognized` (a wechat item stops here, whatever its dates);
+   `out_of_year` for a single-date item dated outside the year, or a months
+   item with nothing in the year (stop); the credit before caps;
+   `exam_not_passed` / `threshold_not_met` (credit 0, stop).
+5. Daily pool (`_serve_daily_pool`): a day entry outside the year gives
+   `out_of_year` and takes nothing. Per calendar day, the in-year entries of
+   all pooled kinds share `daily_pool_hours` actual hours: `served_first`
+   kinds first, then input position, then the order of the `days` list;
+   credit = hours allowed x multiplier; an entry cut short gives `daily_cap`.
+6. Annual caps (`_apply_caps`), each group on its own (no item is in two):
+   members in order of date (`start` for months kinds), then input position;
+   `duplicate_project` first where the group deduplicates (credit 0), then
+   the limits; an item cut short gives `annual_cap`.
+7. Totals, compliance and shortfall (`_result`).
+
+All arithmetic is in integer tenths of an hour; `Decimal` appears only in the
+returned numbers (and when reading a `Decimal` input).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from math import inf
+from operator import attrgetter
+
+from . import model as m
+from . import registry
+from .model import CHANNEL, COURSES, PASSED, POOL, REASON
+
+__all__ = ["RejectedPersonYear", "evaluate", "to_tenths"]
+
+
+class RejectedPersonYear(ValueError):
+    """The person-year is rejected whole. `message` is Chinese, `code` is stable."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class _Invalid(Exception):
+    """Raised while reading an item that is not valid (internal)."""
+
+
+# -- note bits ---------------------------------------------------------------
+
+_BIT = {code: 1 << i for i, code in enumerate(m.NOTE_CODES)}
+INVALID, OUT_OF_SCOPE, WECHAT, OUT_OF_YEAR, NOT_PASSED, THRESHOLD, DUPLICATE, \
+    DAILY_CAP, ANNUAL_CAP = (_BIT[c] for c in m.NOTE_CODES)
+# note bits -> the codes, in the contract's order
+_NOTES = tuple(tuple(c for c in m.NOTE_CODES if mask & _BIT[c])
+               for mask in range(1 << len(m.NOTE_CODES)))
+
+# -- numbers -----------------------------------------------------------------
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+MAX_DIGITS = 10_000  # numbers of more digits are not quantities (see README)
+
+
+def to_tenths(value) -> int | None:
+    """Hours as integer tenths, or None unless a finite number with <= 1 decimal.
+
+    int (never bool), float (judged by its shortest repr) or Decimal (by value).
+    """
+    kind = type(value)
+    if kind is int:
+        return value * 10
+    if kind is float:
+        try:
+            tenths = round(value * 10)
+        except (OverflowError, ValueError):  # inf, nan
+            return None
+        if tenths / 10 == value:  # value is the double nearest to tenths / 10
+            return tenths
+        return _decimal_tenths(Decimal(repr(value)))
+    if kind is Decimal:
+        return _decimal_tenths(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value) * 10
+    return None
+
+
+def _decimal_tenths(value: Decimal) -> int | None:
+    if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
+        return None
+    scaled = value.scaleb(1, _EXACT)
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+class _DecimalCache(dict):
+    """tenths -> Decimal('30') for whole hours, Decimal('22.5') otherwise."""
+
+    def __missing__(self, tenths: int) -> Decimal:
+        whole, rest = divmod(tenths, 10)
+        value = Decimal(whole) if rest == 0 else Decimal(tenths).scaleb(-1, _EXACT)
+        if 0 <= tenths < 100_000:  # keep the cache small
+            self[tenths] = value
+        return value
+
+
+_DECIMAL = _DecimalCache()
+
+
+# -- dates -------------------------------------------------------------------
+
+_fromiso = date.fromisoformat
+_ONE_DAY = timedelta(days=1)
+
+
+_DATES: dict[str, date] = {}  # ISO string -> date, for the strings seen so far
+
+
+def _date(value) -> date:
+    """An ISO YYYY-MM-DD string (or a datetime.date) as a date; else _Invalid."""
+    try:
+        return _DATES[value]
+    except (KeyError, TypeError):
+        pass
+    try:
+        day = _fromiso(value)
+    except (TypeError, ValueError):
+        if type(value) is date:
+            return value
+        raise _Invalid from None
+    # fromisoformat also takes YYYYMMDD and week dates (YYYY-Www-D); only
+    # YYYY-MM-DD is 10 characters long with a dash at index 7.
+    if len(value) != 10 or value[7] != "-":
+        raise _Invalid
+    if len(_DATES) >= 10_000:
+        _DATES.clear()
+    _DATES[value] = day
+    return day
+
+
+def _add_months(day: date, months: int) -> date:
+    """Calendar-month addition, clamped to the month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = 29 if month == 2 and _leap(year) else _MONTH_DAYS[month]
+    return date(year, month, min(day.day, last))
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _whole_months(start: date, stop: date, round_up_days: int) -> int:
+    """Months in [start, stop): whole calendar months, a remainder of at least
+    `round_up_days` days counting as one more."""
+    k = (stop.year - start.year) * 12 + stop.month - start.month
+    if _add_months(start, k) > stop:
+        k -= 1
+    if (stop - _add_months(start, k)).days >= round_up_days:
+        k += 1
+    return k
+
+
+# -- the compiled rule set ---------------------------------------------------
+
+def _tenths_of(hours) -> int | None:
+    """A rule-set quantity in tenths (None stays None; RuleSet checked it)."""
+    return None if hours is None else to_tenths(hours)
+
+
+def _limit(hours) -> int | float:
+    return inf if hours is None else _tenths_of(hours)
+
+
+class _KindPlan:
+    """One KindRule, ready for the hot path."""
+
+    __slots__ = ("credit", "read", "place", "category_given",
+                 "own_hours", "unit", "multiplier", "rank", "cap", "extra", "read_extra")
+
+    def __init__(self, rule: m.KindRule, caps: dict[str, int]):
+        self.credit = rule.credit
+        self.read, self.place = _SHAPES[rule.credit]
+        self.category_given = rule.category == m.GIVEN
+        self.own_hours = rule.credit == m.HOURS
+        self.unit = _tenths_of(rule.unit)
+        self.multiplier = rule.multiplier
+        self.rank = 0 if rule.served_first else 1
+        self.cap = caps[rule.cap_group] if rule.cap_group is not None else None
+        self.extra = rule.extra_fields[0] if rule.extra_fields else None
+        self.read_extra = _EXTRA_READERS[self.extra] if self.extra else None
+
+
+class _CapPlan:
+    """One CapGroup in tenths; no limit is `math.inf`, which compares exactly
+    with ints and never becomes a credit (a credit is min(int, limits...))."""
+
+    __slots__ = ("limit", "public", "professional", "dedupe_project")
+
+    def __init__(self, group: m.CapGroup):
+        self.limit = _limit(group.limit)
+        self.public = _limit(group.public)
+        self.professional = _limit(group.professional)
+        self.dedupe_project = group.dedupe_project
+
+
+class _Plan:
+    """A RuleSet compiled once (on first use): tenths, dispatch, the year's dates."""
+
+    def __init__(self, rs: m.RuleSet):
+        self.rule_set = rs
+        self.year = rs.year
+        self.first_day = date(rs.year, 1, 1)
+        self.last_day = date(rs.year, 12, 31)
+        self.required_public = _tenths_of(rs.required_public)
+        self.required_professional = _tenths_of(rs.required_professional)
+        self.pool = _tenths_of(rs.daily_pool_hours)
+        self.day_max = _tenths_of(rs.day_max_hours)
+        self.unrecognized_channels = rs.unrecognized_channels
+        months = rs.months
+        self.per_month = (_tenths_of(months.public_per_month),
+                          _tenths_of(months.professional_per_month))
+        self.max_months = months.max_months
+        self.round_up_days = months.round_up_days
+        self.reasons = months.reasons
+        self.threshold_reasons = months.threshold_reasons
+        self.threshold_months = months.threshold_months
+        self.caps = [_CapPlan(group) for group in rs.caps]
+        index = {group.name: i for i, group in enumerate(rs.caps)}
+        self.kinds = {rule.kind: _KindPlan(rule, index) for rule in rs.kinds}
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan_for(rs: m.RuleSet) -> _Plan:
+    plan = _PLANS.get(rs.year)
+    if plan is None or plan.rule_set is not rs:
+        plan = _PLANS[rs.year] = _Plan(rs)
+    return plan
+
+
+# -- step 1: the person-year -------------------------------------------------
+
+def _check_person_year(person_year):
+    """(rule set, person id, year, activities, in scope) or RejectedPersonYear."""
+    if not isinstance(person_year, dict):
+        raise RejectedPersonYear("学时记录必须是 JSON 对象(含 person、year、activities)", "not_object")
+    person = person_year.get("person")
+    person_id = person.get("id") if isinstance(person, dict) else None
+    if not isinstance(person_id, str) or not person_id:
+        raise RejectedPersonYear("缺少人员编号:person.id 必须是非空字符串", "bad_person_id")
+    year = person_year.get("year")
+    if type(year) is not int:
+        raise RejectedPersonYear("年度 year 必须是整数", "bad_year")
+    rule_set = registry.get(year)
+    if rule_set is None:
+        raise RejectedPersonYear(f"没有 {year} 年度的学时规则,该年度记录不予处理", "unknown_year")
+    activities = person_year.get("activities")
+    if not isinstance(activities, (list, tuple)):
+        raise RejectedPersonYear("活动列表 activities 必须是数组", "bad_activities")
+    series = person.get("series")
+    in_scope = not (isinstance(series, str) and series in rule_set.out_of_scope_series)
+    return rule_set, person_id, year, activities, in_scope
+
+
+# -- step 2: reading items ---------------------------------------------------
+
+class _Item:
+    """One activity while it is judged: what was read, then what it earns."""
+
+    __slots__ = ("id", "plan", "category", "when", "end", "hours", "days", "extra",
+                 "offered", "public", "professional", "notes")
+
+
+def _read_item(activity, seen_ids: set, plan: _Plan) -> _Item:
+    """Read one activity: invalid (notes == INVALID) unless everything checks."""
+    item = _Item()  # (no __init__: it would double the cost of this hot line)
+    item.id = item.plan = None
+    item.public = item.professional = 0
+    item.notes = INVALID
+    if type(activity) is not dict and not isinstance(activity, dict):
+        return item
+    item_id = activity.get("id")
+    if type(item_id) is not str:
+        return item
+    item.id = item_id
+    kind = activity.get("kind")
+    kp = plan.kinds.get(kind) if type(kind) is str else None
+    if kp is not None and item_id and item_id not in seen_ids:
+        item.plan = kp
+        try:
+            kp.read(item, activity, kp, plan)
+            item.notes = 0
+        except _Invalid:
+            pass
+    seen_ids.add(item_id)
+    return item
+
+
+def _category(activity, kp: _KindPlan) -> int:
+    """0 for public, 1 for professional; a fixed category wins."""
+    if not kp.category_given:
+        return 0  # PUBLIC (SPLIT kinds do not use it)
+    category = activity.get("category")
+    if category == "public":
+        return 0
+    if category == "professional":
+        return 1
+    raise _Invalid
+
+
+def _hours(value) -> int:
+    """Hours > 0 as tenths; else _Invalid."""
+    tenths = value * 10 if type(value) is int else to_tenths(value)
+    if tenths is None or tenths <= 0:
+        raise _Invalid
+    return tenths
+
+
+def _read_dated(item: _Item, activity, kp: _KindPlan, plan: _Plan) -> None:
+    """HOURS / UNIT kinds: category, date, hours (HOURS only), extra field."""
+    item.category = _category(activity, kp)
+    item.when = _date(activity.get("date"))
+    if kp.own_hours:
+        item.hours = _hours(activity.get("hours"))
+    if kp.read_extra is not None:
+        item.extra = kp.read_extra(activity, plan)
+
+
+def _read_days(item: _Item, activity, kp: _KindPlan, plan: _Plan) -> None:
+    """POOL kinds: category, a non-empty `days` list, extra field."""
+    item.category = _category(activity, kp)
+    days = activity.get("days")
+    if type(days) is not list and not isinstance(days, (list, tuple)) or not days:
+        raise _Invalid
+    day_max = plan.day_max
+    entries = []
+    for day in days:
+        if type(day) is not dict and not isinstance(day, dict):
+            raise _Invalid
+        hours = day.get("hours")
+        tenths = hours * 10 if type(hours) is int else to_tenths(hours)
+        if tenths is None or not 0 < tenths <= day_max:
+            raise _Invalid
+        entries.append((_date(day.get("date")), tenths))
+    item.days = entries
+    if kp.read_extra is not None:
+        item.extra = kp.read_extra(activity, plan)
+
+
+def _read_period(item: _Item, activity, kp: _KindPlan, plan: _Plan) -> None:
+    """MONTHS kinds: start <= end, extra field."""
+    item.when = _date(activity.get("start"))
+    item.end = _date(activity.get("end"))
+    if item.end < item.when:
+        raise _Invalid
+    if kp.read_extra is not None:
+        item.extra = kp.read_extra(activity, plan)
+
+
+def _read_passed(activity, plan: _Plan) -> bool:
+    passed = activity.get("passed")
+    if type(passed) is not bool:
+        raise _Invalid
+    return passed
+
+
+def _read_channel(activity, plan: _Plan) -> str:
+    channel = activity.get("channel")
+    if type(channel) is not str or not channel:
+        raise _Invalid
+    return channel
+
+
+def _read_project(activity, plan: _Plan) -> str:
+    project = activity.get("project")
+    if not isinstance(project, str):
+        raise _Invalid
+    project = project.strip()
+    if not project:
+        raise _Invalid
+    return project
+
+
+def _read_courses(activity, plan: _Plan) -> int:
+    courses = activity.get("courses", 1)
+    if type(courses) is not int or courses < 1:
+        raise _Invalid
+    return courses
+
+
+def _read_reason(activity, plan: _Plan) -> str:
+    reason = activity.get("reason")
+    if type(reason) is not str or reason not in plan.reasons:
+        raise _Invalid
+    return reason
+
+
+_EXTRA_READERS = {
+    m.PASSED: _read_passed, m.CHANNEL: _read_channel, m.PROJECT: _read_project,
+    m.COURSES: _read_courses, m.REASON: _read_reason,
+}
+
+# -- step 4: placing each item on its own ------------------------------------
+
+
+def _credit(item: _Item, tenths: int) -> None:
+    if item.category:
+        item.professional += tenths
+    else:
+        item.public += tenths
+
+
+def _place_dated(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
+    """Single-date kinds: out_of_year, then the credit, then exam_not_passed."""
+    if item.when.year != plan.year:
+        item.notes = OUT_OF_YEAR
+    elif kp.extra == PASSED and not item.extra:
+        item.notes = NOT_PASSED
+    else:
+        if kp.own_hours:
+            tenths = item.hours
+        else:
+            tenths = kp.unit * (item.extra if kp.extra == COURSES else 1)
+        if item.category:
+            item.professional = tenths
+        else:
+            item.public = tenths
+
+
+def _place_days(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
+    """Pooled kinds: wechat_not_recognized. (The pool step judges the days.)"""
+    if kp.extra == CHANNEL and item.extra in plan.unrecognized_channels:
+        item.notes = WECHAT
+
+
+def _place_period(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
+    """Months kinds: clip to the year, threshold, then months x hours per month."""
+    start = max(item.when, plan.first_day)
+    stop = min(item.end, plan.last_day) + _ONE_DAY
+    if start >= stop:
+        item.notes = OUT_OF_YEAR
+        return
+    if (kp.extra == REASON and item.extra in plan.threshold_reasons
+            and stop <= _add_months(start, plan.threshold_months)):
+        item.notes = THRESHOLD
+        return
+    months = min(_whole_months(start, stop, plan.round_up_days), plan.max_months)
+    item.public = plan.per_month[0] * months
+    item.professional = plan.per_month[1] * months
+
+
+_SHAPES = {
+    m.HOURS: (_read_dated, _place_dated),
+    m.UNIT: (_read_dated, _place_dated),
+    m.POOL: (_read_days, _place_days),
+    m.MONTHS: (_read_period, _place_period),
+}
+
+# -- step 5: the daily pool --------------------------------------------------
+
+
+def _serve_daily_pool(pooled: list[_Item], plan: _Plan) -> None:
+    """Share each day's actual hours among the pooled entries of that day.
+
+    A day outside the year gives `out_of_year` and takes nothing."""
+    year, pool = plan.year, plan.pool
+    totals: dict[date, int] = {}  # in-year day -> hours offered that day
+    for item in pooled:
+        offered = 0
+        for day, tenths in item.days:
+            if day.year == year:
+                totals[day] = totals.get(day, 0) + tenths
+                offered += tenths
+            else:
+                item.notes |= OUT_OF_YEAR
+        item.offered = offered
+    crowded = {day: [] for day, total in totals.items() if total > pool}
+    for item in pooled:
+        allowed = item.offered
+        if crowded:  # take the crowded days out, to be shared below
+            for day, tenths in item.days:
+                queue = crowded.get(day)
+                if queue is not None:
+                    allowed -= tenths
+                    queue.append((item.plan.rank, item, tenths))
+        _credit(item, allowed * item.plan.multiplier)
+    for queue in crowded.values():
+        left = pool
+        queue.sort(key=_rank)  # stable: input position, then days order
+        for _, item, tenths in queue:
+            allowed = tenths if tenths <= left else left
+            left -= allowed
+            if allowed < tenths:
+                item.notes |= DAILY_CAP
+            _credit(item, allowed * item.plan.multiplier)
+
+
+def _rank(entry) -> int:
+    return entry[0]
+
+# -- step 6: annual caps -----------------------------------------------------
+
+
+def _apply_caps(members: list[_Item], cap: _CapPlan) -> None:
+    """Serve one cap group: by date (or start), then input position."""
+    members.sort(key=_WHEN)  # stable: ties keep input order
+    if cap.dedupe_project:
+        members = _drop_duplicate_projects(members)
+    left, left_public, left_professional = cap.limit, cap.public, cap.professional
+    for item in members:
+        public = min(item.public, left, left_public)
+        left -= public
+        left_public -= public
+        professional = min(item.professional, left, left_professional)
+        left -= professional
+        left_professional -= professional
+        if public < item.public or professional < item.professional:
+            item.notes |= ANNUAL_CAP
+            item.public, item.professional = public, professional
+
+
+_WHEN = attrgetter("when")
+
+
+def _drop_duplicate_projects(members: list[_Item]) -> list[_Item]:
+    """Keep the first item of each project; the others earn 0."""
+    seen, kept = set(), []
+    for item in members:
+        if item.extra in seen:
+            item.notes |= DUPLICATE
+            item.public = item.professional = 0
+        else:
+            seen.add(item.extra)
+            kept.append(item)
+    return kept
+
+
+# -- step 7: the result ------------------------------------------------------
+
+
+def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
+    dec = _DECIMAL
+    rows = []
+    public = professional = 0
+    for item in items:
+        public += item.public
+        professional += item.professional
+        rows.append({"id": item.id, "public": dec[item.public],
+                     "professional": dec[item.professional],
+                     "notes": list(_NOTES[item.notes]) if item.notes else []})
+    short_public = max(0, plan.required_public - public)
+    short_professional = max(0, plan.required_professional - professional)
+    return {
+        "person_id": person_id,
+        "year": year,
+        "in_scope": in_scope,
+        "items": rows,
+        "public": dec[public],
+        "professional": dec[professional],
+        "total": dec[public + professional],
+        "compliant": in_scope and not short_public and not short_professional,
+        "shortfall": {"public": dec[short_public], "professional": dec[short_professional]},
+    }
+
+# -- the whole -------------------------------------------------------------
+
+
+def evaluate(person_year) -> dict:
+    """Evaluate one person-year (see the module docstring for the steps)."""
+    rule_set, person_id, year, activities, in_scope = _check_person_year(person_year)
+    plan = _plan_for(rule_set)
+    seen_ids: set = set()
+    items = [_read_item(activity, seen_ids, plan) for activity in activities]
+    if not in_scope:
+        for item in items:
+            item.notes |= OUT_OF_SCOPE
+        return _result(person_id, year, False, items, plan)
+    pooled: list[_Item] = []
+    capped: dict[int, list[_Item]] = {}  # cap group index -> its members
+    for item in items:
+        if item.notes:
+            continue
+        kp = item.plan
+        kp.place(item, kp, plan)
+        if item.notes:  # wechat, out_of_year, exam_not_passed, threshold_not_met
+            continue
+        if kp.credit == POOL:
+            pooled.append(item)
+        elif kp.cap is not None:
+            capped.setdefault(kp.cap, []).append(item)
+    if pooled:
+        _serve_daily_pool(pooled, plan)
+    for index, members in capped.items():
+        _apply_caps(members, plan.caps[index])
+    return _result(person_id, year, True, items, plan)

@@ -1,0 +1,1 @@
+"""One data module per year (`y2026`, ...), each defining `RULE_SET`."""

@@ -1,0 +1,143 @@
+"""The 2026 rule set: section 四 of the city's 2026 notice, as a table.
+
+Source: shared/seed/qingdao-2026-notice.txt; contract: shared/docs/rules-2026.md.
+Read it beside the notice: one row per kind, then the caps and constants.
+"""
+from decimal import Decimal
+
+from ..model import (
+    CHANNEL, COURSES, HOURS, MONTHS, PASSED, POOL, PROJECT, PUBLIC, REASON,
+    SPLIT, UNIT, CapGroup, KindRule, MonthsRule, RuleSet, Text,
+)
+
+_DAILY_8 = Text("按实际学时认定,每人每天合计不超过8学时",
+                "Actual hours, at most 8 a day per person (all daily activities together).")
+_MONTHS_TEXT = "公需科目30学时、专业科目60学时(不足一年的,按月份比例计算)"
+_MONTHS_EN = "30 public and 60 professional hours (pro rata by months for less than a year)"
+
+KINDS = (
+    KindRule("platform_course", "四(一)",
+             Text("平台课程学习", "Platform course"),
+             Text("参加市继续教育学习平台课程学习,按实际学时直接获得学时",
+                  "Courses on the city's learning platform count their actual hours."),
+             credit=HOURS),
+    KindRule("public_subject_exam", "四(二)1",
+             Text("公需科目考试", "Public-subject exam"),
+             Text("考试合格的,按学时登记为公需科目学时,每年不超过30学时",
+                  "Passed: the hours count as public hours, at most 30 a year."),
+             credit=HOURS, category=PUBLIC, extra_fields=(PASSED,),
+             cap_group="public_subject_exam"),
+    KindRule("offline_training", "四(二)2",
+             Text("线下培训", "Offline training"),
+             _DAILY_8, credit=POOL),
+    KindRule("priority_training", "四(二)3",
+             Text("重点项目/高级研修", "Priority project / advanced seminar"),
+             Text("按实际学时的2倍认定,每天不超过16学时",
+                  "Twice the actual hours, at most 16 a day."),
+             credit=POOL, multiplier=2, served_first=True),
+    KindRule("online_training", "四(二)4",
+             Text("线上培训", "Online training"),
+             Text("按实际学时认定,每人每天合计不超过8学时;通过微信或微信群等形式组织的不予认定",
+                  "Actual hours, at most 8 a day per person; training run through WeChat "
+                  "or WeChat groups earns nothing."),
+             credit=POOL, extra_fields=(CHANNEL,)),
+    KindRule("academic_activity", "四(三)1",
+             Text("学术会议等活动", "Academic conference or similar"),
+             _DAILY_8, credit=POOL),
+    KindRule("education_or_tour", "四(三)2",
+             Text("自学考试/学历教育/出国(境)考察", "Self-study exam / degree study / study tour abroad"),
+             Text("每项按10学时折算,每年累计不超过40学时",
+                  "10 hours each, at most 40 a year."),
+             credit=UNIT, unit=10, cap_group="education_or_tour"),
+    KindRule("achievement", "四(三)3",
+             Text("技术奖励/专利/课题/论文等成果", "Award, patent, project, paper or similar"),
+             Text("每项按10学时折算,每年累计不超过30学时(同一项目成果不重复计算)",
+                  "10 hours each, at most 30 a year (the same project counts once)."),
+             credit=UNIT, unit=10, extra_fields=(PROJECT,), cap_group="achievement"),
+    KindRule("qualification_exam", "四(三)4",
+             Text("职业资格考试", "Professional qualification exam"),
+             Text("每项按16学时折算,注册考试类按每门课程折算",
+                  "16 hours each; a registration exam counts 16 per course."),
+             credit=UNIT, unit=16, extra_fields=(COURSES,)),
+    KindRule("expert_service", "四(三)5",
+             Text("专家服务", "Expert service"),
+             _DAILY_8, credit=POOL),
+    KindRule("assignment", "四(三)6",
+             Text("援派及支教支农支医扶贫", "Assignment or rural support work"),
+             Text(_MONTHS_TEXT, _MONTHS_EN.capitalize() + "."),
+             credit=MONTHS, category=SPLIT, cap_group="months"),
+    KindRule("leave_exemption", "四(三)7",
+             Text("境外工作/病假/产假", "Work abroad / sick leave / maternity leave"),
+             Text(_MONTHS_TEXT + ";境外工作、病假须年度内超过6个月",
+                  _MONTHS_EN.capitalize() + "; work abroad and sick leave must exceed "
+                  "six months in the year."),
+             credit=MONTHS, category=SPLIT, extra_fields=(REASON,), cap_group="months"),
+)
+
+CAPS = (
+    CapGroup("public_subject_exam", "四(二)1", limit=30),
+    CapGroup("education_or_tour", "四(三)2", limit=40),
+    CapGroup("achievement", "四(三)3", limit=30, dedupe_project=True),
+    CapGroup("months", "四(三)6、7", public=30, professional=60),
+)
+
+MONTHS_RULE = MonthsRule(
+    public_per_month=Decimal("2.5"),      # 30 / 12
+    professional_per_month=5,             # 60 / 12
+    max_months=12,
+    round_up_days=15,
+    reasons=frozenset({"overseas", "illness", "maternity"}),
+    threshold_reasons=frozenset({"overseas", "illness"}),
+    threshold_months=6,
+)
+
+NOTES = {
+    "invalid": Text(
+        "记录不完整或格式有误(活动类型未知、字段缺失、日期或学时格式错误、编号重复等),不予认定",
+        "The record is incomplete or malformed (unknown kind, missing field, bad date "
+        "or hours, repeated id...): no hours."),
+    "out_of_scope": Text(
+        "二:卫生、中小学教师、会计职称系列的继续教育学时认定、登记等工作,分别由市卫生健康委、市教育局、市财政局负责,本系统不予认定",
+        "二: the health, K-12 teacher and accounting title series are handled by the "
+        "health commission, the education bureau and the finance bureau; no hours here."),
+    "wechat_not_recognized": Text(
+        "四(二)4:对于通过微信或微信群等形式组织的线上培训,不予认定学时",
+        "四(二)4: online training run through WeChat or WeChat groups earns no hours."),
+    "out_of_year": Text(
+        "一:学时按年度计算(每年参加继续教育累计不少于90学时),不在2026年度内的学习不计入本年度",
+        "一: hours are counted per year; what falls outside 2026 does not count for 2026."),
+    "exam_not_passed": Text(
+        "四(二)1:公需科目学习考试合格的,方可登记学时",
+        "四(二)1: public-subject study earns hours only when the exam is passed."),
+    "threshold_not_met": Text(
+        "四(三)7:因公派年度在境外工作超过6个月,或因受伤、患重病年度内请假超过6个月的,方可认定学时",
+        "四(三)7: work abroad or sick leave earns hours only when it exceeds six months "
+        "in the year."),
+    "duplicate_project": Text(
+        "四(三)3:同一项目成果,不重复计算",
+        "四(三)3: the same project counts only once."),
+    "daily_cap": Text(
+        "四(二)2–4、四(三)1、5:每人每天合计不超过8学时(四(二)3 按2倍认定,每天不超过16学时),超出部分不予认定",
+        "四(二)2–4, 四(三)1, 5: at most 8 hours a day per person, all daily activities "
+        "together (四(二)3 counts double, at most 16 a day); the excess does not count."),
+    "annual_cap": Text(
+        "四(二)1、四(三)2、3、6、7:公需科目考试每年不超过30学时,自学考试/学历教育/出国(境)考察每年累计不超过40学时,"
+        "成果每年累计不超过30学时,援派及境外工作/病假/产假每年合计不超过公需30学时、专业60学时,超出部分不予认定",
+        "四(二)1, 四(三)2, 3, 6, 7: public-subject exams at most 30 a year, education or "
+        "tours at most 40, achievements at most 30, assignments and leave together at most "
+        "30 public and 60 professional; the excess does not count."),
+}
+
+RULE_SET = RuleSet(
+    year=2026,
+    required_public=30,
+    required_professional=60,
+    out_of_scope_series=frozenset({"health", "k12_teacher", "accounting"}),
+    daily_pool_hours=8,
+    day_max_hours=24,
+    unrecognized_channels=frozenset({"wechat"}),
+    months=MONTHS_RULE,
+    caps=CAPS,
+    kinds=KINDS,
+    notes=NOTES,
+)
