@@ -39,7 +39,9 @@ def updated_catalog():
     template = extract()
     with APP_PO.open("rb") as fh:
         catalog = read_po(fh, locale="zh")
+    created = catalog.creation_date
     catalog.update(template, no_fuzzy_matching=True)
+    catalog.creation_date = created  # keep the header stable between runs
     catalog.obsolete.clear()
     catalog.fuzzy = False
     return catalog

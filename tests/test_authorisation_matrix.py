@@ -113,3 +113,67 @@ def test_admin_sees_no_business_data_and_auditor_only_the_log(clients):
     assert clients("Admin").get("/auditentryview/list/").status_code == 403
     assert clients("association_admin").get("/auditentryview/list/").status_code == 403
     assert clients("auditor").get("/personview/list/").status_code == 403
+
+
+# Workflow endpoints: (method, url, body, roles allowed, status when allowed).
+READERS = {ASSOC, "unit_reviewer", "professional", "district_officer"}
+CLAIMANTS = {"unit_reviewer", "professional"}
+CHECKERS = {ASSOC, "unit_reviewer", "district_officer"}
+EXPORTERS = {ASSOC, "unit_reviewer", "professional"}
+M = MISSING
+WORKFLOW_API = [
+    ("GET", "/api/v1/claim/", None, READERS, 200),
+    ("GET", f"/api/v1/claim/{M}", None, READERS, 404),
+    ("POST", "/api/v1/claim/", {}, CLAIMANTS, 400),
+    ("PUT", f"/api/v1/claim/{M}", {}, CLAIMANTS, 404),
+    ("DELETE", f"/api/v1/claim/{M}", None, CLAIMANTS, 404),
+    ("POST", f"/api/v1/claim/{M}/submit", None, CLAIMANTS, 404),
+    ("POST", f"/api/v1/claim/{M}/approve", None, {"unit_reviewer"}, 404),
+    ("POST", f"/api/v1/claim/{M}/reject", {"reason": "x"}, {"unit_reviewer"}, 404),
+    ("POST", f"/api/v1/claim/{M}/revoke", {"reason": "x"}, {ASSOC}, 404),
+    ("POST", f"/api/v1/claim/{M}/evidence", None, CLAIMANTS, 400),
+    ("GET", f"/api/v1/claim/{M}/evidence/1", None, READERS, 404),
+    ("GET", "/api/v1/ledger/", None, READERS, 200),
+    ("GET", f"/api/v1/ledger/{M}", None, READERS, 404),
+    ("GET", f"/api/v1/ledger/{M}/certificate", None, READERS, 404),
+    ("POST", "/api/v1/eligibility/check", {}, CHECKERS, 400),
+    ("POST", "/api/v1/eligibility/bulk", None, CHECKERS, 400),
+    ("GET", "/api/v1/export/", None, EXPORTERS, 200),
+    ("POST", "/api/v1/export/", {}, EXPORTERS, 400),
+    ("GET", f"/api/v1/export/{M}/file", None, EXPORTERS, 404),
+    ("POST", "/api/v1/platform_import/", None, {ASSOC}, 400),
+]
+WORKFLOW_SCREENS = [
+    ("GET", "/claimview/list/", READERS, 200),
+    ("GET", "/claimview/new/", CLAIMANTS, 200),
+    ("GET", "/claimview/new/achievement", CLAIMANTS, 200),
+    ("GET", f"/claimview/show/{M}", READERS, 404),
+    ("POST", f"/claimview/submit/{M}", CLAIMANTS, 404),
+    ("POST", f"/claimview/approve/{M}", {"unit_reviewer"}, 404),
+    ("POST", f"/claimview/reject/{M}", {"unit_reviewer"}, 404),
+    ("POST", f"/claimview/revoke/{M}", {ASSOC}, 404),
+    ("GET", f"/claimview/evidence/{M}/1", READERS, 404),
+    ("GET", "/ledgerview/list/", READERS, 200),
+    ("GET", f"/ledgerview/certificate/{M}", READERS, 404),
+    ("GET", "/eligibility/", CHECKERS, 200),
+    ("GET", "/exportbatchview/list/", EXPORTERS, 200),
+    ("GET", "/exportbatchview/new", EXPORTERS, 200),
+    ("GET", "/platform-import/", {ASSOC}, 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,url,body,allowed,ok", WORKFLOW_API,
+                         ids=[f"{m} {u}" for m, u, *_ in WORKFLOW_API])
+def test_workflow_api_matrix(api, role, method, url, body, allowed, ok):
+    kwargs = {"json": body} if body is not None else {}
+    resp = api(role, method, url, **kwargs)
+    assert resp.status_code == (ok if role in allowed else 403), resp.get_data(as_text=True)[:200]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,url,allowed,ok", WORKFLOW_SCREENS,
+                         ids=[f"{m} {u}" for m, u, *_ in WORKFLOW_SCREENS])
+def test_workflow_screen_matrix(clients, role, method, url, allowed, ok):
+    resp = clients(role).open(url, method=method, data={} if method == "POST" else None)
+    assert resp.status_code == (ok if role in allowed else 403)

@@ -1,13 +1,23 @@
 """All models, one module per aggregate."""
 from .account import UserScope
+from .activity import Activity
 from .audit import AuditEntry, AuditHead
+from .claim import CLAIM_KINDS, Claim, Evidence
 from .department import Department
 from .district import DISTRICTS, District
+from .export import ExportBatch
+from .ledger import Ledger
 from .person import Person
 from .training_base import TrainingBase
 from .unit import Unit
 
 __all__ = [
+    "Activity",
+    "CLAIM_KINDS",
+    "Claim",
+    "Evidence",
+    "ExportBatch",
+    "Ledger",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

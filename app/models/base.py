@@ -4,8 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+
+
+# JSON documents: JSONB on PostgreSQL (comparable, compact), JSON text elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -19,4 +24,4 @@ class TimestampMixin:
     )
 
 
-__all__ = ["Model", "TimestampMixin", "utcnow"]
+__all__ = ["JSONType", "Model", "TimestampMixin", "utcnow"]

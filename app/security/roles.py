@@ -49,6 +49,11 @@ def manage(name: str) -> list[Pair]:
     return read(name) + screen_write(f"{name}View") + api_write(f"{name}Api")
 
 
+def steps(name: str, *permissions: str) -> list[Pair]:
+    """Workflow permissions on both the screen `<name>View` and the API `<name>Api`."""
+    return [(f"can_{p}", f"{name}{suffix}") for p in permissions for suffix in ("View", "Api")]
+
+
 def menus(*names: str) -> list[Pair]:
     return [("menu_access", n) for n in names]
 
@@ -68,6 +73,12 @@ SELF_SERVICE: list[Pair] = [
 ]
 
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")
+HOURS_CHECK = steps("Eligibility", "check") + menus("Hours", "Hours check")
+LEDGERS = read("Ledger") + steps("Ledger", "certificate") + menus("Hours", "Ledgers")
+OWN_CLAIMS = (read("Claim") + steps("Claim", "create", "change", "submit", "upload", "download", "remove")
+              + menus("Hours", "Claims", "New claim"))
+EXPORTS = read("ExportBatch") + steps("ExportBatch", "export", "download") + menus(
+    "Hours", "Provincial exports", "New export")
 
 ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     "association_admin": SELF_SERVICE
@@ -77,7 +88,10 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + manage("TrainingBase")
     + screen_write("DepartmentView")
     + api_write("DepartmentApi")
-    + menus("People", "Professionals", "Units", "Training", "Training bases"),
+    + menus("People", "Professionals", "Units", "Training", "Training bases")
+    + read("Claim") + steps("Claim", "revoke", "download") + menus("Hours", "Claims")
+    + LEDGERS + HOURS_CHECK + EXPORTS
+    + steps("PlatformImport", "import") + menus("Platform import"),
     "authority_staff": SELF_SERVICE
     + REFERENCE
     + read("Person")
@@ -92,16 +106,20 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + REFERENCE
     + manage("Person")
     + read("Unit")
-    + menus("People", "Professionals", "Units"),
+    + menus("People", "Professionals", "Units")
+    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS,
     "professional": SELF_SERVICE
     + read("Person")
     + read("Unit")
-    + menus("People", "Professionals", "Units"),
+    + menus("People", "Professionals", "Units")
+    + OWN_CLAIMS + LEDGERS + EXPORTS,
     "district_officer": SELF_SERVICE
     + REFERENCE
     + read("Person")
     + read("Unit")
-    + menus("People", "Professionals", "Units"),
+    + menus("People", "Professionals", "Units")
+    + read("Claim") + steps("Claim", "download") + menus("Hours", "Claims")
+    + LEDGERS + HOURS_CHECK,
     "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log"),
     # Separation of duties: users and roles only, no business data.
     ADMIN_ROLE: SELF_SERVICE

@@ -15,6 +15,7 @@ from sqlalchemy import false, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ..extensions import db
+from ..services.locks import for_update as locked
 
 BUSINESS_ROLES = (
     "association_admin",
@@ -139,7 +140,7 @@ def get_in_scope(model: type, pk, scope: Scope | None = None, *, for_update: boo
         return None
     stmt = select(model).where(model.id == pk, clause(model, scope))
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = locked(stmt)
     return db.session.execute(stmt).scalar_one_or_none()
 
 

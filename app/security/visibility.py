@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..models import AuditEntry, Department, District, Person, TrainingBase, Unit, UserScope
-from .scope import ADMIN_ROLE, BUSINESS_ROLES, everything, rule
+from ..models import (
+    Activity, AuditEntry, Claim, Department, District, ExportBatch, Ledger, Person, TrainingBase,
+    Unit, UserScope,
+)
+from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
 # Reference data: every logged-in role may read it.
 rule(District, *BUSINESS_ROLES, ADMIN_ROLE)(everything)
@@ -41,3 +44,17 @@ rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)
 rule(AuditEntry, "auditor")(everything)
+
+
+def _people_visible(person_id_column, scope):
+    """Rows whose person the scope may see (claims, ledgers, activities)."""
+    return person_id_column.in_(select(Person.id).where(clause(Person, scope)))
+
+
+PERSON_ROLES = ("association_admin", "district_officer", "unit_reviewer", "professional")
+for _model in (Claim, Ledger, Activity):
+    rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
+
+# Export batches: the association sees all; others the batches they made.
+rule(ExportBatch, "association_admin")(everything)
+rule(ExportBatch, "unit_reviewer", "professional")(lambda s: ExportBatch.user_id == s.user_id)

@@ -16,10 +16,16 @@ from .org import (
     UnitApi,
     UnitView,
 )
+from .claims import ClaimApi, ClaimView
+from .eligibility import EligibilityApi, EligibilityView
+from .exports import ExportBatchApi, ExportBatchView
+from .imports import PlatformImportApi, PlatformImportView
+from .ledgers import LedgerApi, LedgerView
 from .people import PersonApi, PersonView
 
 # Menu categories: (name, label, icon)
 PEOPLE = ("People", _l("People and units"), "fa-users")
+HOURS = ("Hours", _l("Hours"), "fa-clock-o")
 TRAINING = ("Training", _l("Training"), "fa-graduation-cap")
 REFERENCE = ("Reference", _l("Reference data"), "fa-book")
 AUDIT = ("Audit", _l("Security audit"), "fa-shield")
@@ -33,7 +39,22 @@ def _add(appbuilder, view, name, label, icon, category):
     )
 
 
+def _link(appbuilder, name, label, endpoint, icon, category):
+    cat_name, cat_label, cat_icon = category
+    appbuilder.add_link(
+        name, href=endpoint, label=label, icon=icon,
+        category=cat_name, category_label=cat_label, category_icon=cat_icon,
+    )
+
+
 def register_views(appbuilder) -> None:
+    _add(appbuilder, ClaimView, "Claims", _l("Claims"), "fa-pencil-square-o", HOURS)
+    _link(appbuilder, "New claim", _l("New claim"), "ClaimView.choose_kind", "fa-plus", HOURS)
+    _add(appbuilder, LedgerView, "Ledgers", _l("Ledgers"), "fa-book", HOURS)
+    _add(appbuilder, EligibilityView, "Hours check", _l("Hours check"), "fa-check-square-o", HOURS)
+    _add(appbuilder, ExportBatchView, "Provincial exports", _l("Provincial exports"), "fa-upload", HOURS)
+    _link(appbuilder, "New export", _l("New provincial export"), "ExportBatchView.new", "fa-file-excel-o", HOURS)
+    _add(appbuilder, PlatformImportView, "Platform import", _l("Platform course import"), "fa-download", HOURS)
     _add(appbuilder, PersonView, "Professionals", _l("Professionals"), "fa-user", PEOPLE)
     _add(appbuilder, UnitView, "Units", _l("Units"), "fa-building", PEOPLE)
     _add(appbuilder, TrainingBaseView, "Training bases", _l("Training bases"), "fa-university", TRAINING)
@@ -44,5 +65,6 @@ def register_views(appbuilder) -> None:
         UserScopeView, "Login scopes", label=_l("Login scopes"), icon="fa-key",
         category="Security", category_label=_l("Security"),
     )
-    for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi):
+    for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
+                ClaimApi, LedgerApi, EligibilityApi, ExportBatchApi, PlatformImportApi):
         appbuilder.add_api(api)

@@ -1,0 +1,52 @@
+"""年度学时: what the rules engine returned for one person and year.
+
+Derived data: recomputed from activities in the transaction of every change,
+so it is not audited itself (its sources are)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import JSONType, Model, utcnow
+from .district import District
+from .person import Person
+from .unit import Unit
+
+
+class Ledger(Model):
+    __tablename__ = "ledger"
+    __audit__ = False
+    __table_args__ = (
+        UniqueConstraint("person_id", "year", name="uq_ledger_person_year"),
+        Index("ix_ledger_year_compliant", "year", "compliant"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    # where the person worked when computed: list filters (scope goes by the person)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    in_scope: Mapped[bool] = mapped_column(Boolean)
+    public: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    professional: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    total: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    compliant: Mapped[bool] = mapped_column(Boolean)
+    shortfall_public: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    shortfall_professional: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    # [{"activity_id": 1, "public": "6", "professional": "0", "notes": ["daily_cap"]}, ...]
+    items: Mapped[list] = mapped_column(JSONType)
+    digest: Mapped[str] = mapped_column(String(40))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    district: Mapped[District | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.person}"

@@ -1,0 +1,174 @@
+"""职称申报学时核验: has an applicant met the year's hours?
+
+One check answers: found, in scope, public, professional, compliant,
+shortfall and any problem. The bulk check reads an Excel list of applicants
+and answers every row, in order; no row is dropped."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Ledger, Person
+from ..models.choices import OUT_OF_SCOPE_SERIES
+from ..security import scope as scopes
+from ..security.scope import Scope
+from ..validators import InvalidValue, mask_id_number, normalize_id_number
+from . import ledgers
+from .errors import BusinessError
+from .sheets import read_table, workbook_bytes
+
+BULK_HEADERS = ["身份证号", "姓名"]
+
+
+@dataclass
+class Verdict:
+    id_number: str
+    name: str = ""
+    found: bool = False
+    in_scope: bool = False
+    public: Decimal | None = None
+    professional: Decimal | None = None
+    compliant: bool = False
+    shortfall_public: Decimal | None = None
+    shortfall_professional: Decimal | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for key in ("public", "professional", "shortfall_public", "shortfall_professional"):
+            if data[key] is not None:
+                data[key] = float(data[key]) if data[key] % 1 else int(data[key])
+        return data
+
+
+def _hours(person: Person, year: int, stored: Ledger | None) -> dict:
+    if stored is not None:
+        return {k: getattr(stored, k) for k in ("in_scope", "public", "professional", "compliant",
+                                                 "shortfall_public", "shortfall_professional")}
+    return ledgers.ledger_or_compute(person, year)
+
+
+def _judge(verdict: Verdict, person: Person | None, visible: bool, year: int,
+           stored: Ledger | None, scope: Scope, expected_name: str | None) -> Verdict:
+    if person is None:
+        verdict.problems.append(gettext("No professional has this ID number."))
+        return verdict
+    verdict.found = True
+    if not visible:
+        verdict.problems.append(gettext("The person is outside your scope."))
+        return verdict
+    verdict.in_scope = True
+    verdict.name = person.name
+    if not scope.sees_full_id_numbers:
+        verdict.id_number = mask_id_number(verdict.id_number)
+    if expected_name is not None and expected_name != person.name:
+        verdict.problems.append(gettext("The name does not match the ID number (the register says %(name)s).",
+                                        name=person.name))
+    handler = OUT_OF_SCOPE_SERIES.get(person.series)
+    if handler is not None:
+        verdict.problems.append(gettext("Hours of this title series are recognised by %(handler)s.",
+                                        handler=handler))
+    values = _hours(person, year, stored)
+    verdict.public = values["public"]
+    verdict.professional = values["professional"]
+    verdict.compliant = bool(values["compliant"])
+    verdict.shortfall_public = values["shortfall_public"]
+    verdict.shortfall_professional = values["shortfall_professional"]
+    for reason in blocking_reasons(person, year):
+        verdict.compliant = False
+        verdict.problems.append(reason)
+    return verdict
+
+
+def blocking_reasons(person: Person, year: int) -> list[str]:
+    """Reasons that fail the check whatever the hours (filled in by governance)."""
+    return [reason for reason in (hook(person, year) for hook in BLOCKERS) if reason]
+
+
+BLOCKERS: list = []
+
+
+def _require_year(year) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise BusinessError(gettext("The year must be a number like 2026."), field="year")
+    if not ledgers.has_rules(year):
+        raise BusinessError(gettext("No rules for the year %(year)d.", year=year), field="year")
+    return year
+
+
+def check_one(scope: Scope, id_number: str, year) -> Verdict:
+    year = _require_year(year)
+    try:
+        number = normalize_id_number(id_number)
+    except InvalidValue as exc:
+        raise BusinessError(str(exc), field="id_number")
+    return _check_many(scope, [(number, None)], year)[0]
+
+
+def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -> list[Verdict]:
+    numbers = sorted({n for n, _ in wanted if n})
+    people, visible, stored = {}, set(), {}
+    for start in range(0, len(numbers), 1000):
+        chunk = numbers[start:start + 1000]
+        for person in db.session.execute(select(Person).where(Person.id_number.in_(chunk))).scalars():
+            people[person.id_number] = person
+        ids = [p.id for n, p in people.items() if n in chunk]
+        visible.update(db.session.execute(
+            select(Person.id).where(Person.id.in_(ids), scopes.clause(Person, scope))).scalars())
+        for ledger in db.session.execute(
+                select(Ledger).where(Ledger.year == year, Ledger.person_id.in_(ids))).scalars():
+            stored[ledger.person_id] = ledger
+    verdicts = []
+    for number, name in wanted:
+        person = people.get(number)
+        verdicts.append(_judge(Verdict(id_number=number), person,
+                               person is not None and person.id in visible, year,
+                               stored.get(person.id) if person else None, scope, name))
+    return verdicts
+
+
+def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, int]:
+    """The applicants' workbook answered row by row: (xlsx bytes, rows)."""
+    year = _require_year(year)
+    rows = read_table(filename, data, BULK_HEADERS)
+    if not rows:
+        raise BusinessError(gettext("The file has no data rows."), field="file")
+    wanted, bad = [], {}
+    for row in rows:
+        try:
+            wanted.append((normalize_id_number(row.values["身份证号"]), row.values["姓名"]))
+        except InvalidValue as exc:
+            bad[row.number] = str(exc)
+            wanted.append((None, row.values["姓名"]))
+    verdicts = iter(_check_many(scope, [w for w in wanted if w[0]], year))
+    out = []
+    for row, (number, name) in zip(rows, wanted):
+        if number is None:
+            out.append([row.number, row.values["身份证号"], name, "", "", "", "", "", "",
+                        gettext("Bad ID number: %(problem)s", problem=bad[row.number])])
+            continue
+        v = next(verdicts)
+        out.append([
+            row.number, v.id_number, name,
+            gettext("Yes") if v.found else gettext("No"),
+            _num(v.public), _num(v.professional),
+            (gettext("Yes") if v.compliant else gettext("No")) if v.in_scope else "",
+            _num(v.shortfall_public), _num(v.shortfall_professional),
+            ";".join(v.problems),
+        ])
+    headers = [gettext("Row"), "身份证号", "姓名", gettext("Found"), gettext("Public hours"),
+               gettext("Professional hours"), gettext("Met the requirement"),
+               gettext("Public shortfall"), gettext("Professional shortfall"), gettext("Problems")]
+    return workbook_bytes(gettext("Check %(year)d", year=year), headers, out), len(out)
+
+
+def _num(value):
+    if value is None:
+        return ""
+    return float(value) if value % 1 else int(value)

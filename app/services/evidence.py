@@ -1,0 +1,106 @@
+"""证明材料: uploads checked by content, stored outside the web root under
+random names with their SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+import filetype
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Claim, Evidence
+from .errors import BusinessError
+
+# content type -> what the bytes must start with (checked again after filetype)
+ALLOWED = {
+    "application/pdf": b"%PDF-",
+    "image/jpeg": b"\xff\xd8\xff",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+}
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["XUESHI_UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(evidence: Evidence) -> Path:
+    return upload_dir() / evidence.stored_name[:2] / evidence.stored_name
+
+
+def check_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise BusinessError(gettext("The file has no name."), field="file")
+    if "/" in name or "\\" in name or name.startswith(".") or ".." in name or "\x00" in name:
+        raise BusinessError(gettext("The file name must not look like a path."), field="file")
+    if len(name) > 200:
+        raise BusinessError(gettext("The file name is too long."), field="file")
+    return name
+
+
+def sniff(data: bytes) -> str:
+    """The content type judged from the bytes, or a refusal."""
+    if not data:
+        raise BusinessError(gettext("The file is empty."), field="file")
+    limit = current_app.config["XUESHI_MAX_UPLOAD_BYTES"]
+    if len(data) > limit:
+        raise BusinessError(
+            gettext("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)), field="file"
+        )
+    guess = filetype.guess_mime(data)
+    if guess not in ALLOWED or not data.startswith(ALLOWED[guess]):
+        raise BusinessError(gettext("Only PDF, JPEG and PNG files are accepted."), field="file")
+    return guess
+
+
+def read_upload(file_storage) -> tuple[str, bytes]:
+    """The checked name and bytes of a werkzeug FileStorage (reads at most limit + 1)."""
+    if file_storage is None:
+        raise BusinessError(gettext("Choose a file to upload."), field="file")
+    name = check_name(file_storage.filename)
+    data = file_storage.stream.read(current_app.config["XUESHI_MAX_UPLOAD_BYTES"] + 1)
+    return name, data
+
+
+def store(name: str, data: bytes, user_id: int | None) -> Evidence:
+    """Write the file under a random name (mode 0600) and add its row to the session."""
+    content_type = sniff(data)
+    stored = secrets.token_hex(20)
+    target = upload_dir() / stored[:2]
+    target.mkdir(exist_ok=True)
+    fd = os.open(target / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    evidence = Evidence(
+        stored_name=stored, original_name=name, content_type=content_type, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user_id,
+    )
+    db.session.add(evidence)
+    return evidence
+
+
+def discard_files(evidence_rows) -> None:
+    """Remove files whose rows were rolled back."""
+    for evidence in evidence_rows:
+        try:
+            path_of(evidence).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def used_by_others(evidence: Evidence) -> list[Claim]:
+    """Other people's claims that carry the same file (same SHA-256)."""
+    claim = evidence.claim
+    same_file = select(Evidence.claim_id).where(
+        Evidence.sha256 == evidence.sha256, Evidence.id != evidence.id)
+    return db.session.execute(
+        select(Claim).where(Claim.id.in_(same_file), Claim.person_id != claim.person_id)
+        .order_by(Claim.id)
+    ).scalars().all()

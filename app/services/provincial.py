@@ -1,0 +1,162 @@
+"""Export for 山东省专业技术人员继续教育公共服务平台.
+
+The column layout lives in `COLUMNS` alone, since the province may change
+it. One row per credited item, with the person's totals. Every export is a
+batch: who, when, rows, SHA-256; its bytes are kept, so the same batch
+downloads identically again."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
+
+from .. import rules
+from ..extensions import db
+from ..models import Activity, ExportBatch, Ledger, Person, Unit
+from ..security.scope import Scope
+from .errors import BusinessError
+from .ledgers import has_rules
+from .sheets import csv_bytes, workbook_bytes
+
+
+@dataclass
+class Line:
+    """Everything one export row may need."""
+
+    person: Person
+    unit: Unit
+    ledger: Ledger
+    activity: Activity
+    public: Decimal
+    professional: Decimal
+
+
+def _hours(value: Decimal):
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _category(line: Line) -> str:
+    if line.public and line.professional:
+        return "公需/专业"
+    return "公需" if line.public else "专业"
+
+
+def _when(activity: Activity) -> str:
+    if activity.date:
+        return activity.date.isoformat()
+    if activity.days:
+        days = sorted(d["date"] for d in activity.days)
+        return days[0] if len(days) == 1 else f"{days[0]}至{days[-1]}"
+    if activity.start:
+        return f"{activity.start.isoformat()}至{activity.end.isoformat()}"
+    return ""
+
+
+def _clause(line: Line) -> str:
+    rule_set = rules.registry.get(line.ledger.year)
+    rule = rule_set.kind(line.activity.kind) if rule_set else None
+    return f"{rule.clause} {rule.label.zh}" if rule else line.activity.kind
+
+
+# (header, value of a line): the province's layout, in its order.
+COLUMNS: list[tuple[str, Callable[[Line], object]]] = [
+    ("身份证号", lambda l: l.person.id_number),
+    ("姓名", lambda l: l.person.name),
+    ("单位", lambda l: l.unit.name),
+    ("年度", lambda l: l.ledger.year),
+    ("类别", _category),
+    ("项目名称", lambda l: l.activity.title),
+    ("日期", lambda l: _when(l.activity)),
+    ("认定学时", lambda l: _hours(l.public + l.professional)),
+    ("认定依据(条款)", _clause),
+    ("公需合计", lambda l: _hours(l.ledger.public)),
+    ("专业合计", lambda l: _hours(l.ledger.professional)),
+    ("是否达标", lambda l: "是" if l.ledger.compliant else "否"),
+]
+HEADERS = [name for name, _ in COLUMNS]
+
+
+def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None):
+    """Credited items of the year's ledgers, ordered by person then item."""
+    stmt = (select(Ledger, Person, Unit).join(Person, Person.id == Ledger.person_id)
+            .join(Unit, Unit.id == Person.unit_id).where(Ledger.year == year, Ledger.in_scope)
+            .order_by(Person.id))
+    if person_id is not None:
+        stmt = stmt.where(Person.id == person_id)
+    if unit_id is not None:
+        stmt = stmt.where(Person.unit_id == unit_id)
+    for ledger, person, unit in db.session.execute(stmt).yield_per(500):
+        credited = [it for it in ledger.items if Decimal(it["public"]) or Decimal(it["professional"])]
+        if not credited:
+            continue
+        activities = {a.id: a for a in db.session.execute(
+            select(Activity).where(Activity.id.in_([it["activity_id"] for it in credited]))).scalars()}
+        for it in credited:
+            yield Line(person, unit, ledger, activities[it["activity_id"]],
+                       Decimal(it["public"]), Decimal(it["professional"]))
+
+
+def _target(scope: Scope, kind: str, year: int) -> dict:
+    """Which ledgers an export of `kind` covers for this user, or a refusal."""
+    if kind == "person" and scope.has("professional") and scope.person_id:
+        return {"person_id": scope.person_id}
+    if kind == "unit" and scope.has("unit_reviewer") and scope.unit_id:
+        return {"unit_id": scope.unit_id}
+    if kind == "all" and scope.has("association_admin"):
+        return {}
+    raise BusinessError(gettext("Your role may not make this export."), status=403)
+
+
+def export_dir() -> Path:
+    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch:
+    """Build the file, keep it, record the batch; one transaction."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise BusinessError(gettext("The year must be a number like 2026."), field="year")
+    if not has_rules(year):
+        raise BusinessError(gettext("No rules for the year %(year)d.", year=year), field="year")
+    if file_format not in ("xlsx", "csv"):
+        raise BusinessError(gettext("The format must be xlsx or csv."), field="format")
+    target = _target(scope, kind, year)
+    rows = [[get(line) for _, get in COLUMNS] for line in lines(year, **target)]
+    if file_format == "xlsx":
+        content = workbook_bytes(f"{year}", HEADERS, rows)
+    else:
+        content = csv_bytes(HEADERS, rows)
+    stored = secrets.token_hex(20)
+    fd = os.open(export_dir() / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    batch = ExportBatch(
+        batch_no=f"SD{year}-{date.today():%Y%m%d}-{secrets.token_hex(4).upper()}",
+        user_id=scope.user_id, username=scope.username, year=year, scope_kind=kind,
+        unit_id=target.get("unit_id"), person_id=target.get("person_id"),
+        file_format=file_format, rows=len(rows), sha256=hashlib.sha256(content).hexdigest(),
+        stored_name=stored,
+    )
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def batch_file(batch: ExportBatch) -> Path:
+    return export_dir() / batch.stored_name
+
+
+def download_name(batch: ExportBatch) -> str:
+    return f"{batch.batch_no}.{batch.file_format}"

@@ -1,0 +1,147 @@
+"""Spreadsheets in and out: Excel (openpyxl) and CSV (UTF-8, with or without BOM).
+
+`read_table()` returns the data rows as dicts keyed by the expected
+headers, each with its 1-based sheet row number; a file that cannot be read,
+or lacks a header, is refused as a whole. `problems_workbook()` writes the
+row-and-column report every import hands back."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .errors import BusinessError
+
+MAX_ROWS = 200_000
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class SheetRow:
+    number: int
+    values: dict
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows_from_xlsx(data: bytes):
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."), field="file")
+    sheet = book.worksheets[0]
+    for row in sheet.iter_rows(values_only=True):
+        yield [_cell_text(v) for v in row]
+    book.close()
+
+
+def _rows_from_csv(data: bytes):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BusinessError(gettext("The CSV file is neither UTF-8 nor GB18030 text."), field="file")
+    for row in csv.reader(io.StringIO(text)):
+        yield [v.strip() for v in row]
+
+
+def read_table(filename: str, data: bytes, headers: list[str]) -> list[SheetRow]:
+    """Rows of the first sheet (or the CSV) under `headers`, matched by name."""
+    if not data:
+        raise BusinessError(gettext("The file is empty."), field="file")
+    lower = (filename or "").lower()
+    if lower.endswith(".xlsx"):
+        if not data.startswith(b"PK"):
+            raise BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."), field="file")
+        rows = _rows_from_xlsx(data)
+    elif lower.endswith(".csv"):
+        rows = _rows_from_csv(data)
+    else:
+        raise BusinessError(gettext("Upload an Excel (.xlsx) or CSV file."), field="file")
+    rows = iter(rows)
+    header = None
+    for first in rows:
+        if any(first):
+            header = first
+            break
+    if header is None:
+        raise BusinessError(gettext("The file has no header row."), field="file")
+    position = {name: i for i, name in enumerate(header) if name}
+    missing = [h for h in headers if h not in position]
+    if missing:
+        raise BusinessError(gettext("Missing columns: %(columns)s", columns="、".join(missing)),
+                            field="file")
+    out = []
+    for number, row in enumerate(rows, start=2):
+        if not any(row):
+            continue
+        values = {h: (row[position[h]] if position[h] < len(row) else "") for h in headers}
+        out.append(SheetRow(number, values))
+        if len(out) > MAX_ROWS:
+            raise BusinessError(gettext("At most %(n)d rows per file.", n=MAX_ROWS), field="file")
+    return out
+
+
+def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
+    """An .xlsx with a bold header row and sensible column widths."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [len(str(h)) * 2 + 2 for h in headers]
+    for row in rows:
+        sheet.append(list(row))
+        for i, value in enumerate(row):
+            widths[i] = min(max(widths[i], len(str(value)) + 2), 60)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(headers: list[str], rows) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese correctly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def problems_workbook(problems: list[Problem]) -> bytes:
+    headers = [gettext("Row"), gettext("Column"), gettext("Problem")]
+    return workbook_bytes(gettext("Problems"), headers,
+                          [(p.row, p.column, p.message) for p in problems])
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv; charset=utf-8"

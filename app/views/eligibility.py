@@ -1,0 +1,118 @@
+"""职称申报学时核验: one applicant or an Excel list, on screens and REST."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, flash, request
+from flask_appbuilder import BaseView
+from flask_appbuilder.api import BaseApi
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.api import protect, safe
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext
+
+from ..extensions import db
+from ..security.scope import current_scope
+from ..services import eligibility
+from ..services.errors import BusinessError
+from ..services.sheets import XLSX_MIME
+from .base import expose
+
+
+def _xlsx(body: bytes, name: str) -> Response:
+    return Response(body, mimetype=XLSX_MIME,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class EligibilityView(BaseView):
+    route_base = "/eligibility"
+    default_view = "check"
+    base_permissions = ["can_check"]
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("check")
+    def check(self):
+        verdict, year = None, request.values.get("year", str(date.today().year))
+        if request.method == "POST":
+            try:
+                verdict = eligibility.check_one(current_scope(), request.form.get("id_number", ""), year)
+            except BusinessError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+        return self.render_template("xueshi/eligibility.html", verdict=verdict, year=year,
+                                    title=gettext("Title application: hours check"))
+
+    @expose("/bulk", methods=["POST"])
+    @has_access
+    @permission_name("check")
+    def bulk(self):
+        year = request.form.get("year", "")
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise BusinessError(gettext("Choose a file to upload."), field="file")
+            body, _rows = eligibility.check_bulk(current_scope(), upload.filename, upload.read(), year)
+        except BusinessError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return self.render_template("xueshi/eligibility.html", verdict=None, year=year,
+                                        title=gettext("Title application: hours check"))
+        return _xlsx(body, f"hours-check-{year}.xlsx")
+
+
+class EligibilityApi(BaseApi):
+    resource_name = "eligibility"
+    base_permissions = ["can_check"]
+    openapi_spec_tag = "Eligibility"
+
+    @api_expose("/check", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("check")
+    def check(self):
+        """Check one applicant: {"id_number": "...", "year": 2026}
+        ---
+        post:
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    id_number: {type: string, description: 身份证号}
+                    year: {type: integer, description: 年度}
+          responses:
+            200: {description: The verdict}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True) or {}
+        try:
+            verdict = eligibility.check_one(current_scope(), body.get("id_number", ""), body.get("year"))
+        except BusinessError as exc:
+            return self.response(400, message={exc.field or "id_number": [str(exc)]})
+        return self.response(200, result=verdict.as_json())
+
+    @api_expose("/bulk", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("check")
+    def bulk(self):
+        """Check an Excel list (columns 身份证号, 姓名); multipart fields `file` and `year`
+        ---
+        post:
+          responses:
+            200: {description: The answered workbook (xlsx)}
+            400: {$ref: '#/components/responses/400'}
+        """
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise BusinessError(gettext("Choose a file to upload."), field="file")
+            body, _rows = eligibility.check_bulk(current_scope(), upload.filename, upload.read(),
+                                                 request.form.get("year"))
+        except BusinessError as exc:
+            return self.response(400, message={exc.field or "file": [str(exc)]})
+        return _xlsx(body, "hours-check.xlsx")
+
+

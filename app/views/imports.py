@@ -1,0 +1,109 @@
+"""四(一) platform course completions: Excel/CSV import by the association."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Response, abort, current_app, request, send_file
+from flask_appbuilder import BaseView
+from flask_appbuilder.api import BaseApi
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.api import protect, safe
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext
+
+from ..extensions import db
+from ..services import platform_import
+from ..services.errors import BusinessError
+from ..services.sheets import XLSX_MIME, problems_workbook, workbook_bytes
+from .base import expose
+
+
+def _reports() -> Path:
+    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _keep_report(result) -> str:
+    token = secrets.token_hex(20)
+    (_reports() / f"{token}.xlsx").write_bytes(problems_workbook(result.problems))
+    return token
+
+
+def _run(upload):
+    if upload is None or not upload.filename:
+        raise BusinessError(gettext("Choose a file to upload."), field="file")
+    return platform_import.run(upload.filename, upload.read())
+
+
+class PlatformImportView(BaseView):
+    route_base = "/platform-import"
+    default_view = "form"
+    base_permissions = ["can_import"]
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("import")
+    def form(self):
+        result = error = report = None
+        if request.method == "POST":
+            try:
+                result = _run(request.files.get("file"))
+            except BusinessError as exc:
+                db.session.rollback()
+                error = str(exc)
+            else:
+                if result.problems:
+                    report = _keep_report(result)
+        return self.render_template("xueshi/platform_import.html", result=result, error=error,
+                                    report=report, title=gettext("Import platform course hours"),
+                                    headers=platform_import.HEADERS)
+
+    @expose("/template", methods=["GET"])
+    @has_access
+    @permission_name("import")
+    def template(self):
+        body = workbook_bytes("platform", platform_import.HEADERS,
+                              [["370202198001011234", "张三", "数字技术与数字经济", "公需", "2026-03-02", 6]])
+        return Response(body, mimetype=XLSX_MIME,
+                        headers={"Content-Disposition": 'attachment; filename="platform-template.xlsx"'})
+
+    @expose("/report/<token>", methods=["GET"])
+    @has_access
+    @permission_name("import")
+    def report(self, token):
+        if not token.isalnum() or len(token) != 40:
+            abort(404)
+        path = _reports() / f"{token}.xlsx"
+        if not path.exists():
+            abort(404)
+        return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="problems.xlsx")
+
+
+class PlatformImportApi(BaseApi):
+    resource_name = "platform_import"
+    base_permissions = ["can_import"]
+    openapi_spec_tag = "Platform import"
+
+    @api_expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("import")
+    def post(self):
+        """Import course completions (multipart field `file`: .xlsx or .csv)
+        ---
+        post:
+          responses:
+            200: {description: Imported (added and already present rows)}
+            400: {description: Problems by row and column; nothing imported}
+        """
+        try:
+            result = _run(request.files.get("file"))
+        except BusinessError as exc:
+            db.session.rollback()
+            return self.response(400, message={exc.field or "file": [str(exc)]})
+        if result.problems:
+            return self.response(400, message=gettext("Nothing was imported."), problems=[
+                {"row": p.row, "column": p.column, "problem": p.message} for p in result.problems])
+        return self.response(200, added=result.added, already=result.already, people=result.people)

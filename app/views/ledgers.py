@@ -1,0 +1,164 @@
+"""年度学时: ledgers on screens and REST, with the engine's explanations,
+and the year certificate (PDF)."""
+from __future__ import annotations
+
+from flask import Response
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.api import protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+
+from ..extensions import db
+from ..models import Ledger
+from ..models.base import utcnow
+from ..security import scope as scopes
+from ..services import ledgers as ledger_service
+from ..services import pdf
+from ..services.records import CATEGORIES
+from .base import ScopedModelRestApi, ScopedModelView, expose, mask_for_viewer
+
+LEDGER_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "person": (_l("Professional"), _l("Whose year this is")),
+    "person.id": (_l("Professional ID"), _l("Record number of the professional")),
+    "person.name": (_l("Person name"), _l("Name of the professional")),
+    "unit": (_l("Unit"), _l("Employer when the ledger was computed")),
+    "unit.name": (_l("Unit name"), _l("Employer name")),
+    "district": (_l("District"), _l("District of the employer")),
+    "district.name": (_l("District"), _l("District name")),
+    "year": (_l("Year"), _l("Calendar year")),
+    "in_scope": (_l("Recognised here"), _l("False for series recognised by other departments")),
+    "public": (_l("Public hours"), _l("Credited public-subject hours")),
+    "professional": (_l("Professional hours"), _l("Credited professional-subject hours")),
+    "total": (_l("Total hours"), _l("Public plus professional")),
+    "compliant": (_l("Met the requirement"), _l("At least 30 public and 60 professional hours")),
+    "shortfall_public": (_l("Public shortfall"), _l("Public hours still missing")),
+    "shortfall_professional": (_l("Professional shortfall"), _l("Professional hours still missing")),
+    "computed_at": (_l("Computed"), _l("When the rules engine last computed the ledger")),
+}
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh")
+
+
+def _yes_no(value) -> str:
+    return gettext("Yes") if value else gettext("No")
+
+
+def _when(activity) -> str:
+    if activity is None:
+        return ""
+    if activity.date:
+        return activity.date.isoformat()
+    if activity.days:
+        days = sorted(d["date"] for d in activity.days)
+        return days[0] if len(days) == 1 else f"{days[0]} – {days[-1]}"
+    if activity.start:
+        return f"{activity.start} – {activity.end}"
+    return ""
+
+
+class LedgerView(ScopedModelView):
+    datamodel = SQLAInterface(Ledger)
+    fields = LEDGER_FIELDS
+    list_title = _l("Ledgers")
+    show_title = _l("Ledger")
+    list_columns = ["person", "unit", "district", "year", "public", "professional", "total",
+                    "compliant", "shortfall_public", "shortfall_professional"]
+    show_columns = ["person", "unit", "year", "public", "professional", "total", "compliant",
+                    "shortfall_public", "shortfall_professional", "computed_at"]
+    search_columns = ["person", "unit", "district", "year", "compliant"]
+    order_columns = ["year", "public", "professional", "total"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show", "can_certificate"]
+    show_template = "xueshi/ledger_show.html"
+    formatters_columns = {"compliant": _yes_no, "in_scope": _yes_no}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        ledger = scopes.get_or_404(Ledger, pk)
+        widgets = self._show(ledger.id)
+        return self.render_template(
+            self.show_template, pk=ledger.id, title=self.show_title, widgets=widgets,
+            related_views=[], ledger=ledger, when=_when, categories=CATEGORIES,
+            items=ledger_service.explained_items(ledger, _locale()),
+        )
+
+    @expose("/certificate/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("certificate")
+    def certificate(self, pk):
+        ledger = scopes.get_or_404(Ledger, pk)
+        return certificate_response(ledger)
+
+
+def certificate_response(ledger: Ledger) -> Response:
+    items = [
+        [it["activity"].title if it["activity"] else "", f"{it['kind']}({it['clause']})",
+         _when(it["activity"]), it["public"], it["professional"],
+         ";".join(text for _, text in it["notes"])]
+        for it in ledger_service.explained_items(ledger, _locale())
+    ]
+    person = ledger.person
+    body = pdf.year_certificate(
+        year=ledger.year, name=person.name, id_number=mask_for_viewer(person.id_number),
+        unit=person.unit.name, items=items, issued_at=utcnow(),
+        totals={k: getattr(ledger, k) for k in ("public", "professional", "total", "compliant",
+                                                  "shortfall_public", "shortfall_professional")},
+    )
+    filename = f"xueshi-{ledger.year}-{ledger.person_id}.pdf"
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class LedgerApi(ScopedModelRestApi):
+    resource_name = "ledger"
+    datamodel = SQLAInterface(Ledger)
+    fields = LEDGER_FIELDS
+    base_permissions = ["can_get", "can_info", "can_certificate"]
+    list_columns = ["id", "person.id", "person.name", "unit.name", "district.name", "year",
+                    "public", "professional", "total", "compliant", "shortfall_public",
+                    "shortfall_professional"]
+    show_columns = list_columns + ["in_scope", "computed_at"]
+    search_columns = ["person", "unit", "district", "year", "compliant"]
+    order_columns = ["id", "year", "total"]
+
+    def pre_get(self, data):
+        super().pre_get(data)
+        result = data.get("result") or {}
+        ledger = db.session.get(Ledger, result.get("id"))
+        if ledger is None:
+            return
+        locale = _locale()
+        result["items"] = [
+            {"activity_id": it["activity"].id if it["activity"] else None,
+             "title": it["activity"].title if it["activity"] else "",
+             "kind": it["kind"], "clause": it["clause"], "date": _when(it["activity"]),
+             "public": float(it["public"]) if "." in it["public"] else int(it["public"]),
+             "professional": (float(it["professional"]) if "." in it["professional"]
+                              else int(it["professional"])),
+             "notes": [{"code": code, "explanation": text} for code, text in it["notes"]]}
+            for it in ledger_service.explained_items(ledger, locale)
+        ]
+
+    @api_expose("/<int:pk>/certificate", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("certificate")
+    def certificate(self, pk):
+        """The year certificate as PDF
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          responses:
+            200: {description: PDF}
+            404: {$ref: '#/components/responses/404'}
+        """
+        ledger = scopes.get_in_scope(Ledger, pk)
+        if ledger is None:
+            return self.response_404()
+        return certificate_response(ledger)
