@@ -88,10 +88,21 @@ def to_tenths(value) -> int | None:
             return tenths
         return _decimal_tenths(Decimal(repr(value)))
     if kind is Decimal:
-        return _decimal_tenths(value)
+        try:  # databases hand over the same few Decimals again and again
+            return _DECIMAL_TENTHS[value]
+        except KeyError:
+            tenths = _decimal_tenths(value)
+            if len(_DECIMAL_TENTHS) < 10_000:
+                _DECIMAL_TENTHS[value] = tenths
+            return tenths
+        except TypeError:  # a signaling NaN cannot be hashed; it is no quantity
+            return None
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value) * 10
     return None
+
+
+_DECIMAL_TENTHS: dict[Decimal, int | None] = {}  # Decimal -> tenths, for those seen so far
 
 
 def _decimal_tenths(value: Decimal) -> int | None:
@@ -123,7 +134,10 @@ _fromiso = date.fromisoformat
 _ONE_DAY = timedelta(days=1)
 
 
-_DATES: dict[str, date] = {}  # ISO string -> date, for the strings seen so far
+# ISO string -> date for the strings seen so far; date -> itself for dates
+# (databases hand over date objects: a dict hit is cheaper than a type test
+# after a failed parse)
+_DATES: dict = {}
 
 
 def _date(value) -> date:
@@ -136,6 +150,9 @@ def _date(value) -> date:
         day = _fromiso(value)
     except (TypeError, ValueError):
         if type(value) is date:
+            if len(_DATES) >= 10_000:
+                _DATES.clear()
+            _DATES[value] = value
             return value
         raise _Invalid from None
     # fromisoformat also takes YYYYMMDD and week dates (YYYY-Www-D); only

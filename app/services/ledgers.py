@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from sqlalchemy import event, func, inspect, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,32 +47,45 @@ def years_of(kind: str, *, date_=None, days=None, start=None, end=None) -> tuple
     raise ValueError(f"{kind}: a record needs a date, days, or start and end")
 
 
-def _item(row) -> dict:
-    """An activity row (ORM object or Row) as an engine input item."""
-    item = {"id": str(row.id), "kind": row.kind}
+def engine_item(activity: Activity) -> dict:
+    """An activity as an engine input item."""
+    item = {"id": str(activity.id), "kind": activity.kind}
     for field in ENGINE_FIELDS:
-        value = getattr(row, field)
+        value = getattr(activity, field)
         if value is not None:
             item[field] = value
     return item
 
 
-def person_year(person_id: int, series: str | None, year: int, activities: Iterable) -> dict:
-    return {
-        "person": {"id": str(person_id), "series": series},
-        "year": year,
-        "activities": [_item(a) for a in activities],
-    }
+def _row_item(row) -> dict:
+    """A row of `_ACTIVITY_COLUMNS` as an engine input item (bulk path)."""
+    item = {field: value for field, value in zip(ENGINE_FIELDS, row[3:]) if value is not None}
+    item["id"] = str(row[1])
+    item["kind"] = row[2]
+    return item
+
+
+def person_year(person_id: int, series: str | None, year: int, items: list[dict]) -> dict:
+    return {"person": {"id": str(person_id), "series": series}, "year": year, "activities": items}
+
+
+class _Text(dict):
+    """Decimal -> its text, for the few distinct values hours take."""
+
+    def __missing__(self, value):
+        text = self[value] = str(value)
+        return text
+
+
+_TEXT = _Text()
 
 
 def _ledger_values(result: dict) -> dict:
+    text = _TEXT
     items = [
-        {
-            "activity_id": int(it["id"]),
-            "public": str(it["public"]),
-            "professional": str(it["professional"]),
-            "notes": sorted(it["notes"]),
-        }
+        # [activity id, public, professional, notes]: compact, since every ledger
+        # write carries it; notes come in the contract's order already
+        [int(it["id"]), text[it["public"]], text[it["professional"]], it["notes"]]
         for it in result["items"]
     ]
     return {
@@ -87,10 +100,22 @@ def _ledger_values(result: dict) -> dict:
     }
 
 
+class StoredItem(NamedTuple):
+    """One entry of `Ledger.items`."""
+
+    activity_id: int
+    public: str
+    professional: str
+    notes: list[str]
+
+
+def stored_items(ledger: Ledger) -> list[StoredItem]:
+    return [StoredItem(*it) for it in ledger.items]
+
+
 def digest(values: dict) -> str:
     """A fingerprint of a ledger's content, to skip writes that change nothing."""
-    text = json.dumps(values, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha1(text.encode()).hexdigest()
+    return hashlib.sha1(repr([values[k] for k in _DIGESTED]).encode()).hexdigest()
 
 
 def lock_person(person_id: int) -> Person:
@@ -108,7 +133,8 @@ def _activities_for(person_id: int, year: int):
 
 def compute(person: Person, year: int) -> dict:
     """The engine's verdict on a person's year, from the activities now stored."""
-    return rules.evaluate(person_year(person.id, person.series, year, _activities_for(person.id, year)))
+    items = [engine_item(a) for a in _activities_for(person.id, year)]
+    return rules.evaluate(person_year(person.id, person.series, year, items))
 
 
 def recompute_person(person_id: int, years: Iterable[int]) -> list[Ledger]:
@@ -148,6 +174,7 @@ def ledger_or_compute(person: Person, year: int) -> dict:
 
 _LEDGER_FIELDS = ("in_scope", "public", "professional", "total", "compliant",
                   "shortfall_public", "shortfall_professional", "items")
+_DIGESTED = _LEDGER_FIELDS + ("unit_id", "district_id")
 
 
 # -- bulk --------------------------------------------------------------------
@@ -159,21 +186,31 @@ class BulkResult:
     unchanged: int = 0
 
 
-def _people_of_year(year: int, unit_id: int | None, district_id: int | None):
-    """Ids of people with activities in the year or a ledger for it, in scope."""
-    ids = union(
-        select(Activity.person_id.label("pid")).where(
-            Activity.first_year <= year, Activity.last_year >= year),
-        select(Ledger.person_id.label("pid")).where(Ledger.year == year),
-    ).subquery()
-    stmt = select(ids.c.pid)
-    if unit_id is not None or district_id is not None:
-        stmt = stmt.join(Person, Person.id == ids.c.pid)
-        if unit_id is not None:
-            stmt = stmt.where(Person.unit_id == unit_id)
-        if district_id is not None:
-            stmt = stmt.where(Person.unit_id.in_(select(Unit.id).where(Unit.district_id == district_id)))
-    return stmt.order_by(ids.c.pid)
+def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int | None):
+    if unit_id is not None:
+        stmt = stmt.where(person_id_column.in_(select(Person.id).where(Person.unit_id == unit_id)))
+    if district_id is not None:
+        stmt = stmt.where(person_id_column.in_(
+            select(Person.id).join(Unit, Unit.id == Person.unit_id).where(Unit.district_id == district_id)))
+    return stmt
+
+
+def _next_people(year: int, after: int, limit: int, unit_id: int | None,
+                 district_id: int | None) -> list[int]:
+    """The next `limit` ids after `after` of people with activities in the year
+    or a ledger for it: two index range scans, merged."""
+    with_activities = _in_scope_of(
+        select(Activity.person_id).where(
+            Activity.person_id > after, Activity.first_year <= year, Activity.last_year >= year)
+        .distinct().order_by(Activity.person_id).limit(limit),
+        Activity.person_id, unit_id, district_id)
+    with_ledgers = _in_scope_of(
+        select(Ledger.person_id).where(Ledger.year == year, Ledger.person_id > after)
+        .order_by(Ledger.person_id).limit(limit),
+        Ledger.person_id, unit_id, district_id)
+    ids = set(db.session.execute(with_activities).scalars())
+    ids.update(db.session.execute(with_ledgers).scalars())
+    return sorted(ids)[:limit]
 
 
 def _upsert():
@@ -187,22 +224,29 @@ def _upsert():
 
 
 def recompute_chunk(person_ids: list[int], year: int) -> tuple[int, int]:
-    """Recompute a chunk of people in the current transaction: (written, unchanged)."""
+    """Recompute a chunk of people (ascending ids) in the current transaction:
+    (written, unchanged). Queries go by the id range, which PostgreSQL plans
+    better than a long IN list; rows of people outside the chunk are skipped."""
+    low, high = person_ids[0], person_ids[-1]
     people = {row.id: row for row in db.session.execute(for_update(
         select(Person.id, Person.series, Person.unit_id, Unit.district_id)
-        .join(Unit, Unit.id == Person.unit_id).where(Person.id.in_(person_ids)), of=Person,
+        .join(Unit, Unit.id == Person.unit_id).where(Person.id.between(low, high)), of=Person,
     ))}
     existing = dict(db.session.execute(
-        select(Ledger.person_id, Ledger.digest).where(Ledger.year == year, Ledger.person_id.in_(person_ids))
+        select(Ledger.person_id, Ledger.digest)
+        .where(Ledger.year == year, Ledger.person_id.between(low, high))
     ).all())
     grouped: dict[int, list] = {pid: [] for pid in person_ids}
-    rows = db.session.execute(
+    rows = db.session.connection().execute(  # Core rows: no ORM bookkeeping on the hot path
         select(*_ACTIVITY_COLUMNS)
-        .where(Activity.person_id.in_(person_ids), Activity.first_year <= year, Activity.last_year >= year)
+        .where(Activity.person_id.between(low, high), Activity.first_year <= year,
+               Activity.last_year >= year)
         .order_by(Activity.person_id, Activity.id)
     )
     for row in rows:
-        grouped[row.person_id].append(row)
+        acts = grouped.get(row[0])
+        if acts is not None:
+            acts.append(_row_item(row))
     now = utcnow()
     changed = []
     for pid, acts in grouped.items():
@@ -215,8 +259,34 @@ def recompute_chunk(person_ids: list[int], year: int) -> tuple[int, int]:
         changed.append({**values, "person_id": pid, "year": year, "digest": fingerprint,
                         "computed_at": now})
     if changed:
-        db.session.execute(_upsert(), changed)
+        _write(changed)
     return len(changed), len(person_ids) - len(changed)
+
+
+_WRITTEN = ("person_id", "year", *_LEDGER_FIELDS, "unit_id", "district_id", "digest", "computed_at")
+
+
+def _write(rows: list[dict]) -> None:
+    """Upsert ledger rows. On PostgreSQL they are COPYed into a staging table
+    and merged with one INSERT … ON CONFLICT: several times faster than
+    row-by-row parameters for a city-wide recompute."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.execute(_upsert(), rows)
+        return
+    columns = ", ".join(f'"{c}"' for c in _WRITTEN)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in _WRITTEN[2:])
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS ledger_stage AS SELECT "
+            f"{columns} FROM ledger WITH NO DATA")
+        with cursor.copy(f"COPY ledger_stage ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c == "items" else row[c] for c in _WRITTEN])
+        cursor.execute(
+            f"INSERT INTO ledger ({columns}) SELECT {columns} FROM ledger_stage "
+            f"ON CONFLICT (person_id, year) DO UPDATE SET {updates}")
+        cursor.execute("TRUNCATE ledger_stage")
 
 
 def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | None = None,
@@ -226,10 +296,8 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
         raise ValueError(f"no rule set for {year}")
     result = BulkResult()
     last = 0
-    stmt = _people_of_year(year, unit_id, district_id)
-    pid_col = stmt.selected_columns[0]
     while True:
-        ids = db.session.execute(stmt.where(pid_col > last).limit(chunk)).scalars().all()
+        ids = _next_people(year, last, chunk, unit_id, district_id)
         if not ids:
             break
         written, unchanged = recompute_chunk(ids, year)
@@ -244,33 +312,36 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
 
 
 def count_people_of_year(year: int, unit_id: int | None = None, district_id: int | None = None) -> int:
-    sub = _people_of_year(year, unit_id, district_id).subquery()
-    return db.session.execute(select(func.count()).select_from(sub)).scalar()
-
-
-__all__ = [
-    "BulkResult", "count_people_of_year", "digest", "ledger_or_compute", "lock_person",
-    "person_year", "recompute_chunk", "recompute_person", "recompute_year", "years_of",
-]
+    """How many people a recompute of the year will visit (for the progress bar)."""
+    ids = union(
+        _in_scope_of(select(Activity.person_id.label("pid")).where(
+            Activity.first_year <= year, Activity.last_year >= year), Activity.person_id,
+            unit_id, district_id),
+        _in_scope_of(select(Ledger.person_id.label("pid")).where(Ledger.year == year),
+                     Ledger.person_id, unit_id, district_id),
+    ).subquery()
+    return db.session.execute(select(func.count()).select_from(ids)).scalar()
 
 
 def explained_items(ledger: Ledger, locale: str = "zh") -> list[dict]:
     """The ledger's items with their activity and a sentence for each note."""
-    ids = [it["activity_id"] for it in ledger.items]
+    items = stored_items(ledger)
+    ids = [it.activity_id for it in items]
     activities = {a.id: a for a in db.session.execute(
         select(Activity).where(Activity.id.in_(ids))).scalars()} if ids else {}
     rule_set = registry.get(ledger.year)
+    labels = rules.kinds(locale, ledger.year)
     shown = []
-    for it in ledger.items:
-        activity = activities.get(it["activity_id"])
+    for it in items:
+        activity = activities.get(it.activity_id)
         rule = rule_set.kind(activity.kind) if activity and rule_set else None
         shown.append({
             "activity": activity,
-            "kind": rules.kinds(locale, ledger.year).get(activity.kind, activity.kind) if activity else "",
+            "kind": labels.get(activity.kind, activity.kind) if activity else "",
             "clause": rule.clause if rule else "",
-            "public": it["public"],
-            "professional": it["professional"],
-            "notes": [(code, rules.explain(code, locale, ledger.year)) for code in it["notes"]],
+            "public": it.public,
+            "professional": it.professional,
+            "notes": [(code, rules.explain(code, locale, ledger.year)) for code in it.notes],
         })
     return shown
 

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..models import Activity, ExportBatch, Ledger, Person, Unit
 from ..security.scope import Scope
 from .errors import BusinessError
-from .ledgers import has_rules
+from .ledgers import has_rules, stored_items
 from .sheets import csv_bytes, workbook_bytes
 
 
@@ -95,14 +95,15 @@ def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None
     if unit_id is not None:
         stmt = stmt.where(Person.unit_id == unit_id)
     for ledger, person, unit in db.session.execute(stmt).yield_per(500):
-        credited = [it for it in ledger.items if Decimal(it["public"]) or Decimal(it["professional"])]
+        credited = [it for it in stored_items(ledger)
+                    if Decimal(it.public) or Decimal(it.professional)]
         if not credited:
             continue
         activities = {a.id: a for a in db.session.execute(
-            select(Activity).where(Activity.id.in_([it["activity_id"] for it in credited]))).scalars()}
+            select(Activity).where(Activity.id.in_([it.activity_id for it in credited]))).scalars()}
         for it in credited:
-            yield Line(person, unit, ledger, activities[it["activity_id"]],
-                       Decimal(it["public"]), Decimal(it["professional"]))
+            yield Line(person, unit, ledger, activities[it.activity_id],
+                       Decimal(it.public), Decimal(it.professional))
 
 
 def _target(scope: Scope, kind: str, year: int) -> dict:
