@@ -118,6 +118,10 @@ def build() -> dict:
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),
         "FAB_API_MAX_PAGE_SIZE": 100,
+        # the public certificate verify page, per client
+        "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # write certificate PDFs in a background thread after approval
+        "XUESHI_RENDER_IN_BACKGROUND": True,
     }
 
 

@@ -20,7 +20,7 @@ apt_install() {
   fi
 }
 
-apt_install chromium chromium-driver fonts-wqy-microhei poppler-utils python3-venv
+apt_install chromium chromium-driver fonts-wqy-microhei poppler-utils zbar-tools python3-venv
 
 PYTHON=${PYTHON:-}
 if [ -z "$PYTHON" ]; then

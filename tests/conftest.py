@@ -47,6 +47,10 @@ def app_overrides(url: str, instance: Path) -> dict:
         # test_security.py (a CSRF-on app) and the browser tests.
         "WTF_CSRF_ENABLED": False,
         "AUTH_RATE_LIMIT": "10000 per minute",
+        "XUESHI_VERIFY_RATE_LIMIT": "10000 per minute",
+        # certificate PDFs are written inline, so tests read them right after approval
+        # (the background thread has its own test in test_classes.py)
+        "XUESHI_RENDER_IN_BACKGROUND": False,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
     }
 

@@ -177,3 +177,54 @@ def test_workflow_api_matrix(api, role, method, url, body, allowed, ok):
 def test_workflow_screen_matrix(clients, role, method, url, allowed, ok):
     resp = clients(role).open(url, method=method, data={} if method == "POST" else None)
     assert resp.status_code == (ok if role in allowed else 403)
+
+
+ORGANISERS = {"base_staff", "authority_staff", "unit_reviewer"}
+CLASS_READERS = ORGANISERS | {ASSOC, "district_officer", "professional"}
+CLASS_API = [
+    ("GET", "/api/v1/training_class/", None, CLASS_READERS, 200),
+    ("GET", f"/api/v1/training_class/{M}", None, CLASS_READERS, 404),
+    ("POST", "/api/v1/training_class/", {}, ORGANISERS, 400),
+    ("PUT", f"/api/v1/training_class/{M}", {}, ORGANISERS, 404),
+    ("POST", f"/api/v1/training_class/{M}/file", None, ORGANISERS, 404),
+    ("POST", f"/api/v1/training_class/{M}/full-attendance", None, ORGANISERS, 404),
+    ("POST", f"/api/v1/training_class/{M}/request-completion", None, ORGANISERS, 404),
+    ("POST", f"/api/v1/training_class/{M}/roster", None, ORGANISERS, 400),
+    ("POST", f"/api/v1/training_class/{M}/accept", None, {ASSOC}, 404),
+    ("POST", f"/api/v1/training_class/{M}/approve", None, {ASSOC}, 404),
+    ("POST", f"/api/v1/training_class/{M}/reject", {"reason": "x"}, {ASSOC}, 404),
+    ("POST", f"/api/v1/training_class/{M}/violation", {"reason": "x"}, {ASSOC}, 404),
+    ("GET", "/api/v1/enrolment/", None, CLASS_READERS, 200),
+    ("GET", "/api/v1/certificate/", None, CLASS_READERS, 200),
+    ("GET", f"/api/v1/certificate/{M}/pdf", None, CLASS_READERS, 404),
+    ("POST", f"/api/v1/certificate/{M}/revoke", {"reason": "x"}, {ASSOC}, 404),
+]
+CLASS_SCREENS = [
+    ("GET", "/trainingclassview/list/", CLASS_READERS, 200),
+    ("GET", "/trainingclassview/new", ORGANISERS, 200),
+    ("GET", f"/trainingclassview/show/{M}", CLASS_READERS, 404),
+    ("POST", f"/trainingclassview/file/{M}", ORGANISERS, 404),
+    ("POST", f"/trainingclassview/accept/{M}", {ASSOC}, 404),
+    ("POST", f"/trainingclassview/approve/{M}", {ASSOC}, 404),
+    ("GET", "/enrolmentview/list/", CLASS_READERS, 200),
+    ("GET", "/certificateview/list/", CLASS_READERS, 200),
+    ("GET", f"/certificateview/pdf/{M}", CLASS_READERS, 404),
+    ("POST", f"/certificateview/revoke/{M}", {ASSOC}, 404),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,url,body,allowed,ok", CLASS_API,
+                         ids=[f"{m} {u}" for m, u, *_ in CLASS_API])
+def test_class_api_matrix(api, role, method, url, body, allowed, ok):
+    kwargs = {"json": body} if body is not None else {}
+    resp = api(role, method, url, **kwargs)
+    assert resp.status_code == (ok if role in allowed else 403), resp.get_data(as_text=True)[:200]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,url,allowed,ok", CLASS_SCREENS,
+                         ids=[f"{m} {u}" for m, u, *_ in CLASS_SCREENS])
+def test_class_screen_matrix(clients, role, method, url, allowed, ok):
+    resp = clients(role).open(url, method=method, data={} if method == "POST" else None)
+    assert resp.status_code == (ok if role in allowed else 403)

@@ -53,8 +53,8 @@ def sign_in(browser, live_url, username):
 
 
 @pytest.mark.parametrize("username,menu,hidden", [
-    ("association_admin", ["人员与单位", "培训管理", "基础数据"], ["安全审计"]),
-    ("district_officer", ["人员与单位", "基础数据"], ["培训管理", "安全审计", "用户权限"]),
+    ("association_admin", ["人员与单位", "培训管理", "学时管理", "监督管理", "基础数据"], ["安全审计", "用户权限"]),
+    ("district_officer", ["人员与单位", "学时管理", "监督管理", "基础数据"], ["安全审计", "用户权限"]),
 ])
 def test_login_through_the_form_shows_the_chinese_menu(browser, live_url, username, menu, hidden):
     page = sign_in(browser, live_url, username)
@@ -83,3 +83,87 @@ def test_wrong_password_stays_on_the_login_page(browser, live_url):
     assert "/login/" in page.url
     assert "用户名或密码错误" in page.content()
     page.close()
+
+
+def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, app, world, tmp_path):
+    """Filing → acceptance → roster → attendance → completion → certificate."""
+    from openpyxl import Workbook
+
+    from app.extensions import db
+    from app.models import Person, Unit
+    from tests import factories
+    from tests.samples import PDF
+
+    with app.app_context():
+        unit = db.session.get(Unit, world.unit["A"])
+        person = Person(id_number=factories.id_number("370202"), name="浏览器学员", unit=unit,
+                        series="engineering", title_level="intermediate")
+        db.session.add(person)
+        db.session.commit()
+        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000"]
+        db.session.remove()
+    roster = tmp_path / "roster.xlsx"
+    book = Workbook()
+    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    book.active.append(row)
+    book.save(roster)
+    approval = tmp_path / "approval.pdf"
+    approval.write_bytes(PDF)
+
+    staff = sign_in(browser, live_url, "base_staff")
+    staff.goto(f"{live_url}/trainingclassview/new")
+    staff.fill("#name", "浏览器测试培训班")
+    staff.select_option("#mode", "offline")
+    staff.select_option("#category", "professional")
+    staff.fill("#start_date", "2026-08-10")
+    staff.fill("#end_date", "2026-08-10")
+    staff.fill("#hours_per_day", "6")
+    staff.fill("#venue", "青岛国际会议中心")
+    staff.fill("#capacity", "30")
+    staff.set_input_files("#approval_form", str(approval))
+    staff.click("button[type=submit]")
+    staff.wait_for_load_state("networkidle")
+    assert "/trainingclassview/show/" in staff.url
+    class_url = staff.url
+    staff.click("button:has-text('报协会备案')")
+    staff.wait_for_load_state("networkidle")
+    assert "已报市继续教育协会备案" in staff.content()
+
+    association = sign_in(browser, live_url, "association_admin")
+    association.goto(class_url)
+    association.click("button:has-text('备案')")
+    association.wait_for_load_state("networkidle")
+    assert "已备案" in association.content()
+
+    staff.goto(class_url)
+    staff.set_input_files("form[action*='/roster/'] input[type=file]", str(roster))
+    staff.click("button:has-text('上传参训名单')")
+    staff.wait_for_load_state("networkidle")
+    assert "新增 1 人" in staff.content()
+    staff.click("button:has-text('全勤')")
+    staff.wait_for_load_state("networkidle")
+    for purpose in ("sign_in", "photo"):
+        staff.select_option("select[name=purpose]", purpose)
+        staff.set_input_files("form[action*='/material/'] input[type=file]", str(approval))
+        staff.click("button:has-text('上传材料')")
+        staff.wait_for_load_state("networkidle")
+    staff.click("button:has-text('申请结课审核')")
+    staff.wait_for_load_state("networkidle")
+    assert "已提交协会结课审核" in staff.content()
+
+    association.goto(class_url)
+    association.click("button:has-text('结课审核合格')")
+    association.wait_for_load_state("networkidle")
+    assert "学时已登记" in association.content()
+    association.screenshot(path=str(SHOTS / "class-reviewed.png"), full_page=True)
+    association.goto(f"{live_url}/certificateview/list/")
+    association.click("a[href*='/certificateview/show/']")
+    association.wait_for_load_state("networkidle")
+    with association.expect_download() as download:
+        association.click("a:has-text('下载 PDF')")
+    assert open(download.value.path(), "rb").read().startswith(b"%PDF")
+    verify = association.inner_text("a[href*='/verify/']")
+    association.goto(verify.replace("http://127.0.0.1:8080", live_url))
+    assert "有效" in association.content()
+    for page in (staff, association):
+        page.close()

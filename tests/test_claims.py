@@ -14,16 +14,8 @@ from app.extensions import db
 from app.models import Activity, Claim, Evidence, Ledger, Person
 from app.services import ledgers
 from tests import factories
+from tests.samples import PDF, png_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def png_bytes() -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), "red").save(buf, "PNG")
-    return buf.getvalue()
 
 
 def exam(title="公需科目考试", hours=12, day="2026-05-10"):

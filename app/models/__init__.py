@@ -6,12 +6,25 @@ from .claim import CLAIM_KINDS, Claim, Evidence
 from .department import Department
 from .district import DISTRICTS, District
 from .export import ExportBatch
+from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger
 from .person import Person
+from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
+from .training_class import Certificate, Enrolment, TrainingClass
 from .unit import Unit
 
 __all__ = [
+    "BaseEvaluation",
+    "Case",
+    "DishonestyRecord",
+    "Inspection",
+    "Certificate",
+    "Enrolment",
+    "PlanProject",
+    "PlanPublication",
+    "Seminar",
+    "TrainingClass",
     "Activity",
     "CLAIM_KINDS",
     "Claim",

@@ -64,6 +64,11 @@ class Evidence(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"), index=True)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("training_class.id"), index=True)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("base_evaluation.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
+    # for classes: approval_form, sign_in, photo, roster, screenshot, assessment
+    purpose: Mapped[str | None] = mapped_column(String(30))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     original_name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(50))

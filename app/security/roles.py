@@ -80,6 +80,20 @@ OWN_CLAIMS = (read("Claim") + steps("Claim", "create", "change", "submit", "uplo
 EXPORTS = read("ExportBatch") + steps("ExportBatch", "export", "download") + menus(
     "Hours", "Provincial exports", "New export")
 
+CLASS_ORGANISER = (read("TrainingClass") + steps("TrainingClass", "organise", "download")
+                   + read("Enrolment") + read("Certificate") + steps("Certificate", "pdf")
+                   + menus("Training", "Filed classes", "File a class", "Participants", "Certificates"))
+CLASS_READER = (read("TrainingClass") + read("Enrolment") + read("Certificate")
+                + steps("Certificate", "pdf")
+                + menus("Training", "Filed classes", "Participants", "Certificates"))
+
+# What everybody logged in may read: the published projects and the approved seminars.
+PUBLISHED_LIST = ([("can_list", "PublishedPlanView"), ("can_published", "PlanProjectApi")]
+                  + read("Seminar") + menus("Governance", "Published projects", "Advanced seminars"))
+NOTICE = [("can_notice", "DishonestyRecordView")] + menus("Governance", "City-wide notice")
+PROPOSER = (read("PlanProject") + steps("PlanProject", "create") + read("Seminar")
+            + steps("Seminar", "create") + menus("Plan projects", "Advanced seminars"))
+
 ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     "association_admin": SELF_SERVICE
     + REFERENCE
@@ -91,36 +105,55 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + menus("People", "Professionals", "Units", "Training", "Training bases")
     + read("Claim") + steps("Claim", "revoke", "download") + menus("Hours", "Claims")
     + LEDGERS + HOURS_CHECK + EXPORTS
-    + steps("PlatformImport", "import") + menus("Platform import"),
+    + steps("PlatformImport", "import") + menus("Platform import")
+    + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke")
+    + PUBLISHED_LIST + NOTICE
+    + read("PlanProject") + steps("PlanProject", "review", "publish")
+    + read("Seminar") + steps("Seminar", "review")
+    + read("BaseEvaluation") + steps("BaseEvaluation", "evaluate", "return")
+    + read("Inspection") + steps("Inspection", "create", "hand_over")
+    + read("Case") + read("DishonestyRecord") + steps("DishonestyRecord", "create")
+    + [("can_view", "DashboardView")]
+    + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
+            "Base evaluations", "Inspections", "Cases", "Dishonesty records"),
     "authority_staff": SELF_SERVICE
     + REFERENCE
     + read("Person")
     + read("Unit")
     + read("TrainingBase")
-    + menus("People", "Professionals", "Units", "Training", "Training bases"),
+    + menus("People", "Professionals", "Units", "Training", "Training bases")
+    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + PROPOSER
+    + read("BaseEvaluation") + steps("BaseEvaluation", "first_review", "return")
+    + menus("Base evaluations"),
     "base_staff": SELF_SERVICE
     + REFERENCE
     + read("TrainingBase")
-    + menus("Training", "Training bases"),
+    + menus("Training", "Training bases")
+    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + PROPOSER
+    + read("BaseEvaluation") + steps("BaseEvaluation", "create", "submit", "upload")
+    + menus("Base evaluations"),
     "unit_reviewer": SELF_SERVICE
     + REFERENCE
     + manage("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS,
+    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS
+    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE,
     "professional": SELF_SERVICE
     + read("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + LEDGERS + EXPORTS,
+    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST,
     "district_officer": SELF_SERVICE
     + REFERENCE
     + read("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
     + read("Claim") + steps("Claim", "download") + menus("Hours", "Claims")
-    + LEDGERS + HOURS_CHECK,
-    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log"),
+    + LEDGERS + HOURS_CHECK + CLASS_READER + PUBLISHED_LIST + NOTICE
+    + read("Case") + steps("Case", "close") + [("can_view", "DashboardView")]
+    + menus("Cases", "Dashboard"),
+    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log") + PUBLISHED_LIST,
     # Separation of duties: users and roles only, no business data.
     ADMIN_ROLE: SELF_SERVICE
     + screen_read("UserDBModelView")

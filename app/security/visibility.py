@@ -3,11 +3,12 @@
 A role missing from a model's rules sees none of its rows."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 
 from ..models import (
-    Activity, AuditEntry, Claim, Department, District, ExportBatch, Ledger, Person, TrainingBase,
-    Unit, UserScope,
+    Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
+    District, Enrolment, ExportBatch, Inspection, Ledger, Person, PlanProject, PlanPublication,
+    Seminar, TrainingBase, TrainingClass, Unit, UserScope,
 )
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
@@ -58,3 +59,54 @@ for _model in (Claim, Ledger, Activity):
 # Export batches: the association sees all; others the batches they made.
 rule(ExportBatch, "association_admin")(everything)
 rule(ExportBatch, "unit_reviewer", "professional")(lambda s: ExportBatch.user_id == s.user_id)
+
+
+# Plans and seminars: the published list is for everybody logged in (六(一));
+# proposals and applications are their organiser's and the association's.
+def _organised_by(model, s):
+    """Rows whose organiser (base, department or unit) is the scope's."""
+    if s.base_id:
+        return model.base_id == s.base_id
+    if s.department_id:
+        return or_(model.department_id == s.department_id, model.base_id.in_(
+            select(TrainingBase.id).where(TrainingBase.department_id == s.department_id)))
+    if s.unit_id and hasattr(model, "unit_id"):
+        return model.unit_id == s.unit_id
+    return false()
+
+
+OTHERS = tuple(r for r in BUSINESS_ROLES if r not in ("association_admin", "auditor"))
+rule(PlanProject, "association_admin")(everything)
+rule(PlanProject, *OTHERS)(lambda s: or_(
+    (PlanProject.state == "accepted") & PlanProject.year.in_(select(PlanPublication.year)),
+    _organised_by(PlanProject, s)))
+rule(Seminar, "association_admin")(everything)
+rule(Seminar, *OTHERS)(lambda s: or_(Seminar.state == "approved", _organised_by(Seminar, s)))
+rule(PlanPublication, *BUSINESS_ROLES)(everything)
+
+rule(TrainingClass, "association_admin")(everything)
+rule(TrainingClass, "base_staff", "authority_staff", "unit_reviewer")(
+    lambda s: _organised_by(TrainingClass, s))
+rule(TrainingClass, "district_officer", "professional")(
+    lambda s: TrainingClass.id.in_(select(Enrolment.class_id).where(
+        _people_visible(Enrolment.person_id, s))))
+
+# Participants and certificates: the organiser's classes, and the people in scope.
+for _model in (Enrolment, Certificate):
+    rule(_model, "association_admin")(everything)
+    rule(_model, "district_officer", "professional")(
+        lambda s, _m=_model: _people_visible(_m.person_id, s))
+    rule(_model, "base_staff", "authority_staff", "unit_reviewer")(
+        lambda s, _m=_model: or_(
+            _m.class_id.in_(select(TrainingClass.id).where(_organised_by(TrainingClass, s))),
+            _people_visible(_m.person_id, s)))
+
+# Governance (五, 六(三), 七(一))
+rule(BaseEvaluation, "association_admin")(everything)
+rule(BaseEvaluation, "base_staff")(lambda s: BaseEvaluation.base_id == s.base_id)
+rule(BaseEvaluation, "authority_staff")(lambda s: BaseEvaluation.base_id.in_(
+    select(TrainingBase.id).where(TrainingBase.department_id == s.department_id)))
+rule(Inspection, "association_admin")(everything)
+rule(Case, "association_admin")(everything)
+rule(Case, "district_officer")(lambda s: Case.district_id == s.district_id)
+rule(DishonestyRecord, "association_admin")(everything)

@@ -19,6 +19,7 @@ from ..security.scope import Scope
 from ..validators import InvalidValue, mask_id_number, normalize_id_number
 from . import ledgers
 from .errors import BusinessError
+from .governance import dishonesty_reason
 from .sheets import read_table, workbook_bytes
 
 BULK_HEADERS = ["身份证号", "姓名"]
@@ -78,18 +79,11 @@ def _judge(verdict: Verdict, person: Person | None, visible: bool, year: int,
     verdict.compliant = bool(values["compliant"])
     verdict.shortfall_public = values["shortfall_public"]
     verdict.shortfall_professional = values["shortfall_professional"]
-    for reason in blocking_reasons(person, year):
+    barred = dishonesty_reason(person)
+    if barred:  # fails whatever the hours (七(一))
         verdict.compliant = False
-        verdict.problems.append(reason)
+        verdict.problems.append(barred)
     return verdict
-
-
-def blocking_reasons(person: Person, year: int) -> list[str]:
-    """Reasons that fail the check whatever the hours (filled in by governance)."""
-    return [reason for reason in (hook(person, year) for hook in BLOCKERS) if reason]
-
-
-BLOCKERS: list = []
 
 
 def _require_year(year) -> int:

@@ -12,8 +12,9 @@ from sqlalchemy import text
 from ..extensions import db
 
 
-def for_update(stmt, of=None):
+def for_update(stmt, of=None, skip_locked: bool = False):
     """`stmt` as a locking read that also refreshes rows already in the session."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
-    return stmt.with_for_update(of=of).execution_options(populate_existing=True)
+    return stmt.with_for_update(of=of, skip_locked=skip_locked).execution_options(
+        populate_existing=True)

@@ -70,8 +70,9 @@ def _rows_from_csv(data: bytes):
         yield [v.strip() for v in row]
 
 
-def read_table(filename: str, data: bytes, headers: list[str]) -> list[SheetRow]:
-    """Rows of the first sheet (or the CSV) under `headers`, matched by name."""
+def read_sheet(filename: str, data: bytes, required: list[str]) -> tuple[list[str], list[SheetRow]]:
+    """The header and the data rows of the first sheet (or the CSV). Each row's
+    values hold every named column; the `required` ones must be present."""
     if not data:
         raise BusinessError(gettext("The file is empty."), field="file")
     lower = (filename or "").lower()
@@ -92,7 +93,7 @@ def read_table(filename: str, data: bytes, headers: list[str]) -> list[SheetRow]
     if header is None:
         raise BusinessError(gettext("The file has no header row."), field="file")
     position = {name: i for i, name in enumerate(header) if name}
-    missing = [h for h in headers if h not in position]
+    missing = [h for h in required if h not in position]
     if missing:
         raise BusinessError(gettext("Missing columns: %(columns)s", columns="、".join(missing)),
                             field="file")
@@ -100,11 +101,15 @@ def read_table(filename: str, data: bytes, headers: list[str]) -> list[SheetRow]
     for number, row in enumerate(rows, start=2):
         if not any(row):
             continue
-        values = {h: (row[position[h]] if position[h] < len(row) else "") for h in headers}
+        values = {h: (row[i] if i < len(row) else "") for h, i in position.items()}
         out.append(SheetRow(number, values))
         if len(out) > MAX_ROWS:
             raise BusinessError(gettext("At most %(n)d rows per file.", n=MAX_ROWS), field="file")
-    return out
+    return list(position), out
+
+
+def read_table(filename: str, data: bytes, required: list[str]) -> list[SheetRow]:
+    return read_sheet(filename, data, required)[1]
 
 
 def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
@@ -145,3 +150,30 @@ def problems_workbook(problems: list[Problem]) -> bytes:
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
+
+
+def keep_report(problems: list[Problem]) -> str:
+    """Store a problem report for download; returns its random token."""
+    import secrets
+
+    token = secrets.token_hex(20)
+    (_reports_dir() / f"{token}.xlsx").write_bytes(problems_workbook(problems))
+    return token
+
+
+def report_path(token: str):
+    """The stored report for `token`, or None."""
+    if not (token.isalnum() and len(token) == 40):
+        return None
+    path = _reports_dir() / f"{token}.xlsx"
+    return path if path.exists() else None
+
+
+def _reports_dir():
+    from pathlib import Path
+
+    from flask import current_app
+
+    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,6 +1,7 @@
 """Screens and REST APIs, registered by area. Menus group what each role does."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..security import visibility  # noqa: F401  (registers the scope rules)
@@ -17,11 +18,21 @@ from .org import (
     UnitView,
 )
 from .claims import ClaimApi, ClaimView
+from .classes import (
+    CertificateApi, CertificateView, EnrolmentApi, EnrolmentView, TrainingClassApi,
+    TrainingClassView,
+)
 from .eligibility import EligibilityApi, EligibilityView
+from .governance import (
+    BaseEvaluationApi, BaseEvaluationView, CaseApi, CaseView, DashboardView, DishonestyRecordApi,
+    DishonestyRecordView, InspectionApi, InspectionView, PlanProjectApi, PlanProjectView,
+    PublishedPlanView, SeminarApi, SeminarView,
+)
 from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .ledgers import LedgerApi, LedgerView
 from .people import PersonApi, PersonView
+from .verify import VerifyView
 
 # Menu categories: (name, label, icon)
 PEOPLE = ("People", _l("People and units"), "fa-users")
@@ -29,6 +40,7 @@ HOURS = ("Hours", _l("Hours"), "fa-clock-o")
 TRAINING = ("Training", _l("Training"), "fa-graduation-cap")
 REFERENCE = ("Reference", _l("Reference data"), "fa-book")
 AUDIT = ("Audit", _l("Security audit"), "fa-shield")
+GOVERNANCE = ("Governance", _l("Supervision"), "fa-gavel")
 
 
 def _add(appbuilder, view, name, label, icon, category):
@@ -48,6 +60,10 @@ def _link(appbuilder, name, label, endpoint, icon, category):
 
 
 def register_views(appbuilder) -> None:
+    _add(appbuilder, TrainingClassView, "Filed classes", _l("Filed classes"), "fa-calendar", TRAINING)
+    _link(appbuilder, "File a class", _l("File a class"), "TrainingClassView.new", "fa-plus", TRAINING)
+    _add(appbuilder, EnrolmentView, "Participants", _l("Participants"), "fa-id-card-o", TRAINING)
+    _add(appbuilder, CertificateView, "Certificates", _l("Certificates"), "fa-certificate", TRAINING)
     _add(appbuilder, ClaimView, "Claims", _l("Claims"), "fa-pencil-square-o", HOURS)
     _link(appbuilder, "New claim", _l("New claim"), "ClaimView.choose_kind", "fa-plus", HOURS)
     _add(appbuilder, LedgerView, "Ledgers", _l("Ledgers"), "fa-book", HOURS)
@@ -61,10 +77,29 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, DepartmentView, "Departments", _l("Departments"), "fa-sitemap", REFERENCE)
     _add(appbuilder, DistrictView, "Districts", _l("Districts"), "fa-map", REFERENCE)
     _add(appbuilder, AuditEntryView, "Audit log", _l("Audit log"), "fa-list-alt", AUDIT)
+    _add(appbuilder, DashboardView, "Dashboard", _l("Dashboard"), "fa-bar-chart", GOVERNANCE)
+    _add(appbuilder, PublishedPlanView, "Published projects", _l("Published training projects"),
+         "fa-bullhorn", GOVERNANCE)
+    _add(appbuilder, PlanProjectView, "Plan projects", _l("Plan projects"), "fa-list-ol", GOVERNANCE)
+    _link(appbuilder, "Publish the list", _l("Publish the annual list"), "PlanProjectView.publish",
+          "fa-paper-plane", GOVERNANCE)
+    _add(appbuilder, SeminarView, "Advanced seminars", _l("Advanced seminars"), "fa-star", GOVERNANCE)
+    _add(appbuilder, BaseEvaluationView, "Base evaluations", _l("Base evaluations"), "fa-check-circle",
+         GOVERNANCE)
+    _add(appbuilder, InspectionView, "Inspections", _l("Inspections"), "fa-search", GOVERNANCE)
+    _add(appbuilder, CaseView, "Cases", _l("Cases handed to districts"), "fa-folder-open", GOVERNANCE)
+    _add(appbuilder, DishonestyRecordView, "Dishonesty records", _l("Dishonesty records"), "fa-ban",
+         GOVERNANCE)
+    _link(appbuilder, "City-wide notice", _l("City-wide notice"), "DishonestyRecordView.notice",
+          "fa-exclamation-triangle", GOVERNANCE)
     appbuilder.add_view(
         UserScopeView, "Login scopes", label=_l("Login scopes"), icon="fa-key",
         category="Security", category_label=_l("Security"),
     )
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
-                ClaimApi, LedgerApi, EligibilityApi, ExportBatchApi, PlatformImportApi):
+                ClaimApi, LedgerApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
+                TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
+                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi):
         appbuilder.add_api(api)
+    verify = appbuilder.add_view_no_menu(VerifyView)
+    appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

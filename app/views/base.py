@@ -6,6 +6,9 @@ only, masked ID numbers, Chinese field descriptions, 400 with the field name
 on bad input, and a scope check on what a write produces."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import expose as expose_api
@@ -37,6 +40,22 @@ class ScopeFilter(BaseFilter):
 
 
 SCOPE_FILTER = [["id", ScopeFilter, None]]
+
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def plain_value(value):
+    """Screens show nothing for None and local time to the minute for timestamps."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    return value
 
 
 def mask_for_viewer(value):
@@ -126,6 +145,8 @@ class ScopedModelView(ModelView):
             formatters.setdefault(col, mask_for_viewer)
         self.formatters_columns = formatters
         super().__init__(**kwargs)
+        for col in list(self.list_columns) + list(self.show_columns):
+            self.formatters_columns.setdefault(col, plain_value)
 
     # Writes: the result must stay in scope.
     def pre_add(self, item):

@@ -179,8 +179,8 @@ class ClaimView(ScopedModelView):
                         flash(f"{name}:{exc}", "danger")
                 return self._done(claim.id, gettext("The draft claim was saved."))
         return self.render_template(
-            "xueshi/claim_form.html", form=form, title=kind_label(kind),
-            rule_text=rules.rule_text(kind, _locale()),
+            "xueshi/form.html", form=form, title=kind_label(kind), back_url=url_for(".list"),
+            note=gettext("Rule") + ":" + rules.rule_text(kind, _locale()),
         )
 
     @expose("/change/<pk>", methods=["GET", "POST"])
@@ -210,8 +210,10 @@ class ClaimView(ScopedModelView):
                 _form_error(form, exc)
             else:
                 return self._done(claim.id, gettext("The draft claim was saved."))
-        return self.render_template("xueshi/claim_form.html", form=form, title=kind_label(claim.kind),
-                                    rule_text=rules.rule_text(claim.kind, _locale()))
+        return self.render_template(
+            "xueshi/form.html", form=form, title=kind_label(claim.kind),
+            back_url=url_for(".show", pk=claim.id),
+            note=gettext("Rule") + ":" + rules.rule_text(claim.kind, _locale()))
 
     @expose("/evidence/<pk>", methods=["POST"])
     @has_access

@@ -1,10 +1,7 @@
 """四(一) platform course completions: Excel/CSV import by the association."""
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
-from flask import Response, abort, current_app, request, send_file
+from flask import Response, abort, request, send_file
 from flask_appbuilder import BaseView
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.api import expose as api_expose
@@ -15,20 +12,8 @@ from flask_babel import gettext
 from ..extensions import db
 from ..services import platform_import
 from ..services.errors import BusinessError
-from ..services.sheets import XLSX_MIME, problems_workbook, workbook_bytes
+from ..services.sheets import XLSX_MIME, keep_report, report_path, workbook_bytes
 from .base import expose
-
-
-def _reports() -> Path:
-    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _keep_report(result) -> str:
-    token = secrets.token_hex(20)
-    (_reports() / f"{token}.xlsx").write_bytes(problems_workbook(result.problems))
-    return token
 
 
 def _run(upload):
@@ -55,7 +40,7 @@ class PlatformImportView(BaseView):
                 error = str(exc)
             else:
                 if result.problems:
-                    report = _keep_report(result)
+                    report = keep_report(result.problems)
         return self.render_template("xueshi/platform_import.html", result=result, error=error,
                                     report=report, title=gettext("Import platform course hours"),
                                     headers=platform_import.HEADERS)
@@ -73,10 +58,8 @@ class PlatformImportView(BaseView):
     @has_access
     @permission_name("import")
     def report(self, token):
-        if not token.isalnum() or len(token) != 40:
-            abort(404)
-        path = _reports() / f"{token}.xlsx"
-        if not path.exists():
+        path = report_path(token)
+        if path is None:
             abort(404)
         return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="problems.xlsx")
 

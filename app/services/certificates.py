@@ -1,0 +1,151 @@
+"""电子证书: PDFs written after a class is reviewed, and the public verify page.
+
+Approval numbers the certificates in its transaction; the PDFs are written
+afterwards in chunks (a background thread, or `flask xueshi certificates`),
+each chunk one commit, so a class of a thousand never holds a request. A
+certificate downloaded before its turn is written on the spot."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import threading
+from pathlib import Path
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Certificate, TrainingClass
+from ..validators import mask_id_number, mask_name
+from . import certificate_pdf
+from .locks import for_update
+from .records import CATEGORIES
+
+ISSUER = "青岛市继续教育协会"
+
+
+def verify_url(token: str) -> str:
+    return f"{current_app.config['XUESHI_PUBLIC_BASE_URL'].rstrip('/')}/verify/{token}"
+
+
+def _hours_text(value) -> str:
+    return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
+def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
+    cls = cert.training_class
+    person = cert.person
+    category = "公需科目" if cls.category == "public" else "专业科目"
+    return certificate_pdf.CertificateData(
+        number=cert.number, verify_url=verify_url(cert.token), person_name=person.name,
+        id_number_masked=mask_id_number(person.id_number), class_name=cls.name,
+        organiser=str(cls.organiser), start=cls.start_date, end=cls.end_date, category=category,
+        hours=_hours_text(cert.hours), issuer=ISSUER, issued_on=cert.issued_at.date(),
+    )
+
+
+def _directory() -> Path:
+    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "certificates"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store(cert: Certificate, body: bytes) -> None:
+    name = secrets.token_hex(20)
+    fd = os.open(_directory() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(body)
+    cert.stored_name = name
+    cert.sha256 = hashlib.sha256(body).hexdigest()
+
+
+def pdf_bytes(cert: Certificate) -> bytes:
+    """The stored PDF; written now (and kept) if its turn has not come yet."""
+    if cert.stored_name:
+        return (_directory() / cert.stored_name).read_bytes()
+    body = certificate_pdf.render(data_for(cert), font_path=current_app.config["XUESHI_CJK_FONT"])
+    locked = db.session.execute(for_update(
+        select(Certificate).where(Certificate.id == cert.id, Certificate.stored_name.is_(None))
+    )).scalar_one_or_none()
+    if locked is not None:
+        _store(locked, body)
+        _count_rendered(cert.class_id)
+        db.session.commit()
+    return body
+
+
+def _count_rendered(class_id: int) -> None:
+    done = select(func.count()).select_from(Certificate).where(
+        Certificate.class_id == class_id, Certificate.stored_name.is_not(None)).scalar_subquery()
+    db.session.execute(update(TrainingClass).where(TrainingClass.id == class_id)
+                       .values(certificates_rendered=done))
+
+
+def render_pending(class_id: int, *, chunk: int = 100,
+                   progress: Callable[[int], None] | None = None) -> int:
+    """Write the PDFs of a class's certificates that have none yet."""
+    font = current_app.config["XUESHI_CJK_FONT"]
+    written = 0
+    while True:
+        batch = db.session.execute(for_update(
+            select(Certificate).where(Certificate.class_id == class_id,
+                                      Certificate.stored_name.is_(None))
+            .order_by(Certificate.id).limit(chunk), skip_locked=True,
+        )).scalars().all()
+        if not batch:
+            break
+        for cert, body in zip(batch, certificate_pdf.render_many(
+                (data_for(c) for c in batch), font_path=font)):
+            _store(cert, body)
+        _count_rendered(class_id)
+        db.session.commit()
+        written += len(batch)
+        if progress:
+            progress(len(batch))
+    return written
+
+
+def render_in_background(class_id: int) -> threading.Thread | None:
+    """Start writing a class's PDFs after the request (or inline, when configured)."""
+    app = current_app._get_current_object()
+    if not app.config.get("XUESHI_RENDER_IN_BACKGROUND", True):
+        render_pending(class_id)
+        return None
+
+    def work():
+        with app.app_context():
+            try:
+                render_pending(class_id)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name=f"certificates-{class_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def public_view(token: str) -> dict | None:
+    """What the public verify page may show: masked person, the class, status."""
+    if not token or len(token) > 64:
+        return None
+    cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
+    if cert is None:
+        return None
+    cls = cert.training_class
+    return {
+        "valid": not cert.revoked,
+        "number": cert.number,
+        "name": mask_name(cert.person.name),
+        "id_number": mask_id_number(cert.person.id_number),
+        "class_name": cls.name,
+        "start": cls.start_date,
+        "end": cls.end_date,
+        "category": CATEGORIES.get(cls.category, cls.category),
+        "hours": _hours_text(cert.hours),
+        "organiser": str(cls.organiser),
+        "issuer": ISSUER,
+        "issued_on": cert.issued_at.date(),
+        "revoked_on": cert.revoked_at.date() if cert.revoked_at else None,
+    }

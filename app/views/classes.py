@@ -1,0 +1,711 @@
+"""备案培训班次, participants and electronic certificates: screens and REST.
+Views translate requests into calls of app/services/classes.py."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.api import protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, SelectField, StringField
+
+from ..extensions import db
+from ..models import Certificate, Enrolment, Evidence, PlanProject, Seminar, TrainingClass
+from ..models.plan import APPROVED as SEMINAR_APPROVED
+from ..security import scope as scopes
+from ..services import certificates as certificate_service
+from ..services import classes as steps
+from ..services import evidence as evidence_files
+from ..services.errors import BusinessError
+from ..services.records import CATEGORIES
+from ..services.sheets import XLSX_MIME, keep_report, report_path
+from .base import ScopedModelRestApi, ScopedModelView, expose
+
+CLASS_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "name": (_l("Class name"), _l("Name of the class as filed")),
+    "base": (_l("Training base"), _l("Organising base, if a base organises it")),
+    "department": (_l("Department"), _l("Organising department, if a department organises it")),
+    "unit": (_l("Unit"), _l("Organising unit, if a unit organises it")),
+    "mode": (_l("Mode"), _l("offline or online")),
+    "channel": (_l("Online channel"), _l("platform, live, video_meeting, other (WeChat is refused)")),
+    "category": (_l("Category"), _l("public or professional")),
+    "start_date": (_l("Start date"), _l("First day of the class")),
+    "end_date": (_l("End date"), _l("Last day of the class")),
+    "hours_per_day": (_l("Planned hours per day"), _l("At most 24; attendance may not exceed it")),
+    "venue": (_l("Location or platform"), _l("Where the class takes place")),
+    "capacity": (_l("Capacity"), _l("Largest number of participants")),
+    "plan_project": (_l("Plan project"), _l("A project of the published annual list (counts double)")),
+    "plan_project_id": (_l("Plan project"), _l("Record number of the plan project")),
+    "seminar": (_l("Advanced seminar"), _l("An approved advanced seminar (counts double)")),
+    "seminar_id": (_l("Advanced seminar"), _l("Record number of the seminar")),
+    "state": (_l("State"), _l("draft, filed, accepted, completion_requested, reviewed, rejected, violation")),
+    "reason": (_l("Reason given"), _l("Reason of the last rejection or violation")),
+    "filed_at": (_l("Filed"), _l("When the class was filed")),
+    "reviewed_at": (_l("Reviewed"), _l("When the completion was approved")),
+    "certificates_total": (_l("Certificates"), _l("Certificates issued")),
+    "certificates_rendered": (_l("Certificates written"), _l("Certificate PDFs written so far")),
+}
+LIST_COLUMNS = ["name", "base", "department", "unit", "mode", "category", "start_date", "end_date",
+                "state"]
+
+
+def _label(table):
+    return lambda value: str(table.get(value, value or ""))
+
+
+FORMATTERS = {
+    "state": _label(steps.STATE_LABELS),
+    "mode": _label(steps.MODE_LABELS),
+    "channel": _label(steps.CHANNEL_LABELS),
+    "category": _label(CATEGORIES),
+}
+
+
+def _class_form(data=None):
+    projects = db.session.execute(
+        scopes.scoped(PlanProject).order_by(PlanProject.year.desc(), PlanProject.name)).scalars()
+    seminars = db.session.execute(
+        scopes.scoped(Seminar).where(Seminar.state == SEMINAR_APPROVED).order_by(Seminar.name)).scalars()
+
+    class ClassForm(FlaskForm):
+        name = StringField(_l("Class name"))
+        mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in steps.MODE_LABELS.items()])
+        channel = SelectField(_l("Online channel"), choices=[("", "—")] + [
+            (k, str(v)) for k, v in steps.CHANNEL_LABELS.items()])
+        category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
+        start_date = StringField(_l("Start date"), render_kw={"type": "date"})
+        end_date = StringField(_l("End date"), render_kw={"type": "date"})
+        hours_per_day = StringField(_l("Planned hours per day"))
+        venue = StringField(_l("Location or platform"))
+        capacity = StringField(_l("Capacity"))
+        plan_project_id = SelectField(_l("Plan project (published list, counts double)"),
+                                      choices=[("", "—")] + [(str(p.id), str(p)) for p in projects])
+        seminar_id = SelectField(_l("Advanced seminar (counts double)"),
+                                 choices=[("", "—")] + [(str(s.id), str(s)) for s in seminars])
+        approval_form = MultipleFileField(_l("Class approval form (开班审批表)"))
+
+    return ClassForm(data=data)
+
+
+def _form_error(form, exc: BusinessError) -> None:
+    field = form._fields.get(exc.field or "")
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "danger")
+
+
+def _xlsx(body: bytes, name: str) -> Response:
+    return Response(body, mimetype=XLSX_MIME,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class TrainingClassView(ScopedModelView):
+    datamodel = SQLAInterface(TrainingClass)
+    fields = CLASS_FIELDS
+    list_title = _l("Filed classes")
+    show_title = _l("Filed class")
+    list_columns = LIST_COLUMNS
+    show_columns = ["name", "base", "department", "unit", "mode", "channel", "category",
+                    "start_date", "end_date", "hours_per_day", "venue", "capacity", "plan_project",
+                    "seminar", "state", "reason", "filed_at", "reviewed_at"]
+    search_columns = ["name", "base", "department", "unit", "mode", "category", "state", "start_date"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show", "can_organise", "can_review", "can_download"]
+    show_template = "xueshi/class_show.html"
+    formatters_columns = FORMATTERS
+
+    # -- helpers --------------------------------------------------------
+    def _back(self, pk, message=None):
+        if message:
+            flash(message, "success")
+        return redirect(url_for(".show", pk=pk))
+
+    def _step(self, pk, step, *args, success: str):
+        try:
+            step(scopes.current_scope(), pk, *args)
+        except BusinessError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc), "danger")
+            return self._back(pk)
+        return self._back(pk, success)
+
+    def _sheet(self, pk, step, success):
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise BusinessError(gettext("Choose a file to upload."), field="file")
+            result = step(scopes.current_scope(), pk, upload.filename, upload.read())
+        except BusinessError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc), "danger")
+            return self._back(pk)
+        if result.problems:
+            token = keep_report(result.problems)
+            flash(gettext("Nothing was written: %(n)d problems. %(link)s", n=len(result.problems),
+                          link=url_for(".problems", token=token)), "danger")
+            return self._back(pk)
+        return self._back(pk, success % {"added": result.added, "unchanged": result.unchanged})
+
+    # -- pages ------------------------------------------------------------
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        cls = scopes.get_or_404(TrainingClass, pk)
+        people = steps.participants(cls)
+        return self.render_template(
+            self.show_template, pk=cls.id, title=self.show_title, widgets=self._show(cls.id),
+            related_views=[], cls=cls, people=people[:200], people_count=len(people),
+            material=steps.class_evidence(cls), purposes=steps.PURPOSES,
+            completion=steps.COMPLETION_EVIDENCE[cls.mode], days=[d.isoformat() for d in cls.days],
+            editable=steps.editable(cls), in_progress=steps.in_progress(cls),
+            priority=steps.is_priority(cls), kind=steps.activity_kind(cls),
+            can=lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name),
+        )
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("organise")
+    def new(self):
+        form = _class_form()
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                cls = steps.create(scopes.current_scope(), request.form.to_dict())
+                for upload in request.files.getlist("approval_form"):
+                    if upload and upload.filename:
+                        name, content = evidence_files.read_upload(upload)
+                        steps.add_evidence(scopes.current_scope(), cls.id, "approval_form", name, content)
+            except BusinessError as exc:
+                db.session.rollback()
+                _form_error(form, exc)
+            else:
+                return self._back(cls.id, gettext("The class was saved as a draft."))
+        return self.render_template("xueshi/form.html", form=form, title=gettext("File a class"),
+                                    back_url=url_for(".list"), note=gettext(
+                                        "Online classes run through WeChat or WeChat groups earn no hours "
+                                        "(notice 四(二)4). Upload the class approval form before filing."))
+
+    @expose("/change/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("organise")
+    def change(self, pk):
+        cls = scopes.get_or_404(TrainingClass, pk)
+        data = {name: getattr(cls, name) for name in steps.FIELDS}
+        data = {k: ("" if v is None else str(v)) for k, v in data.items()}
+        form = _class_form(data if request.method == "GET" else None)
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                steps.update(scopes.current_scope(), cls.id, request.form.to_dict())
+            except BusinessError as exc:
+                db.session.rollback()
+                if exc.status in (404, 409):
+                    flash(str(exc), "danger")
+                    return self._back(cls.id)
+                _form_error(form, exc)
+            else:
+                return self._back(cls.id, gettext("The class was saved."))
+        return self.render_template("xueshi/form.html", form=form, title=cls.name,
+                                    back_url=url_for(".show", pk=cls.id))
+
+    @expose("/material/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("organise")
+    def material(self, pk):
+        purpose = request.form.get("purpose", "")
+        files = [f for f in request.files.getlist("files") if f and f.filename]
+
+        def attach(scope, class_id):
+            if not files:
+                raise BusinessError(gettext("Choose a file to upload."), field="file")
+            for upload in files:
+                name, content = evidence_files.read_upload(upload)
+                steps.add_evidence(scope, class_id, purpose, name, content)
+
+        return self._step(pk, attach, success=gettext("Material uploaded."))
+
+    @expose("/material/<pk>/<int:evidence_id>", methods=["GET"])
+    @has_access
+    @permission_name("download")
+    def material_file(self, pk, evidence_id):
+        cls = scopes.get_or_404(TrainingClass, pk)
+        row = db.session.get(Evidence, evidence_id)
+        if row is None or row.class_id != cls.id:
+            abort(404)
+        return send_file(evidence_files.path_of(row), mimetype=row.content_type,
+                         download_name=row.original_name, as_attachment=True)
+
+    @expose("/file/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("organise")
+    def file(self, pk):
+        return self._step(pk, steps.file, success=gettext("Filed with the association."))
+
+    @expose("/roster/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("organise")
+    def roster(self, pk):
+        return self._sheet(pk, steps.import_roster,
+                           gettext("Roster: %(added)d added, %(unchanged)d already on it."))
+
+    @expose("/roster-template/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("organise")
+    def roster_template(self, pk):
+        cls = scopes.get_or_404(TrainingClass, pk)
+        return _xlsx(steps.roster_template(cls), f"roster-{cls.id}.xlsx")
+
+    @expose("/attendance/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("organise")
+    def attendance(self, pk):
+        return self._sheet(pk, steps.import_attendance,
+                           gettext("Attendance: %(added)d changed, %(unchanged)d unchanged."))
+
+    @expose("/attendance-template/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("organise")
+    def attendance_template(self, pk):
+        cls = scopes.get_or_404(TrainingClass, pk)
+        return _xlsx(steps.attendance_template(cls), f"attendance-{cls.id}.xlsx")
+
+    @expose("/full-attendance/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("organise")
+    def full_attendance(self, pk):
+        return self._step(pk, steps.full_attendance, success=gettext("Full attendance recorded."))
+
+    @expose("/request-completion/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("organise")
+    def request_completion(self, pk):
+        return self._step(pk, steps.request_completion,
+                          success=gettext("Sent to the association for completion review."))
+
+    @expose("/accept/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("review")
+    def accept(self, pk):
+        return self._step(pk, steps.accept, success=gettext("Accepted (备案)."))
+
+    @expose("/reject/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("review")
+    def reject(self, pk):
+        return self._step(pk, steps.reject, request.form.get("reason", ""),
+                          success=gettext("Sent back with the reason."))
+
+    @expose("/approve/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("review")
+    def approve(self, pk):
+        response = self._step(pk, steps.approve_completion,
+                              success=gettext("Completion approved: hours registered; certificates are being written."))
+        cls = scopes.get_in_scope(TrainingClass, pk)
+        if cls is not None and cls.state == "reviewed":
+            certificate_service.render_in_background(cls.id)
+        return response
+
+    @expose("/violation/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("review")
+    def violation(self, pk):
+        return self._step(pk, steps.mark_violation, request.form.get("reason", ""),
+                          success=gettext("Marked in violation: no hours."))
+
+    @expose("/problems/<token>", methods=["GET"])
+    @has_access
+    @permission_name("organise")
+    def problems(self, token):
+        path = report_path(token)
+        if path is None:
+            abort(404)
+        return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="problems.xlsx")
+
+    @expose("/progress/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("show")
+    def progress(self, pk):
+        cls = scopes.get_or_404(TrainingClass, pk)
+        return {"total": cls.certificates_total, "written": cls.certificates_rendered}
+
+
+ENROLMENT_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "training_class": (_l("Class"), _l("The filed class")),
+    "person": (_l("Professional"), _l("The participant")),
+    "phone": (_l("Phone"), _l("Mobile phone number")),
+    "attendance": (_l("Attendance"), _l("Hours attended per day")),
+    "attended_hours": (_l("Hours attended"), _l("Sum of the hours attended")),
+}
+
+
+def _attendance_text(value) -> str:
+    return ";".join(f"{d} {h}" for d, h in sorted((value or {}).items()))
+
+
+class EnrolmentView(ScopedModelView):
+    datamodel = SQLAInterface(Enrolment)
+    fields = ENROLMENT_FIELDS
+    list_title = _l("Participants")
+    show_title = _l("Participant")
+    list_columns = ["training_class", "person", "attended_hours"]
+    show_columns = ["training_class", "person", "phone", "attendance", "attended_hours"]
+    search_columns = ["training_class", "person"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show"]
+    formatters_columns = {"attendance": _attendance_text}
+
+
+CERTIFICATE_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "number": (_l("Certificate number"), _l("Unique number of the certificate")),
+    "training_class": (_l("Class"), _l("The class the certificate is for")),
+    "person": (_l("Professional"), _l("Holder of the certificate")),
+    "hours": (_l("Hours"), _l("Hours the class earned")),
+    "issued_at": (_l("Issued"), _l("When the certificate was issued")),
+    "revoked": (_l("Revoked"), _l("Whether the certificate was revoked")),
+    "revoke_reason": (_l("Reason for revocation"), _l("Why it was revoked")),
+}
+
+
+class CertificateView(ScopedModelView):
+    datamodel = SQLAInterface(Certificate)
+    fields = CERTIFICATE_FIELDS
+    list_title = _l("Certificates")
+    show_title = _l("Certificate")
+    list_columns = ["number", "training_class", "person", "hours", "issued_at", "revoked"]
+    show_columns = list_columns + ["revoke_reason"]
+    search_columns = ["number", "training_class", "person", "revoked"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show", "can_pdf", "can_revoke"]
+    show_template = "xueshi/certificate_show.html"
+    formatters_columns = {"revoked": lambda v: gettext("Yes") if v else gettext("No")}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        cert = scopes.get_or_404(Certificate, pk)
+        return self.render_template(
+            self.show_template, pk=cert.id, title=self.show_title, widgets=self._show(cert.id),
+            related_views=[], cert=cert, verify=certificate_service.verify_url(cert.token),
+            can=lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name))
+
+    @expose("/pdf/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("pdf")
+    def pdf(self, pk):
+        return _pdf_response(scopes.get_or_404(Certificate, pk))
+
+    @expose("/revoke/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("revoke")
+    def revoke(self, pk):
+        try:
+            steps.revoke_certificate(scopes.current_scope(), pk, request.form.get("reason", ""))
+        except BusinessError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc), "danger")
+        else:
+            flash(gettext("The certificate was revoked and its hours left the ledger."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+
+def _pdf_response(cert: Certificate) -> Response:
+    body = certificate_service.pdf_bytes(cert)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
+
+
+# -- REST -------------------------------------------------------------------
+
+class TrainingClassApi(ScopedModelRestApi):
+    resource_name = "training_class"
+    datamodel = SQLAInterface(TrainingClass)
+    fields = CLASS_FIELDS
+    base_permissions = ["can_get", "can_info", "can_organise", "can_review", "can_download"]
+    list_columns = ["id", "name", "mode", "channel", "category", "start_date", "end_date",
+                    "hours_per_day", "capacity", "state"]
+    show_columns = list_columns + ["venue", "plan_project_id", "seminar_id", "reason", "filed_at",
+                                   "reviewed_at", "certificates_total", "certificates_rendered"]
+    search_columns = ["name", "mode", "category", "state", "start_date"]
+
+    def _run(self, step, *args, code=200):
+        try:
+            result = step(scopes.current_scope(), *args)
+        except BusinessError as exc:
+            db.session.rollback()
+            if exc.field:
+                return self.response(exc.status, message={exc.field: [str(exc)]})
+            return self.response(exc.status, message=str(exc))
+        if isinstance(result, TrainingClass):
+            return self.response(code, id=result.id, state=result.state)
+        if isinstance(result, steps.SheetResult):
+            if result.problems:
+                return self.response(400, message=gettext("Nothing was written."), problems=[
+                    {"row": p.row, "column": p.column, "problem": p.message} for p in result.problems])
+            return self.response(200, added=result.added, unchanged=result.unchanged)
+        return self.response(code, result=result)
+
+    def _body(self) -> dict:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+
+    def _upload(self, step, *extra):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return self.response(400, message={"file": [gettext("Choose a file to upload.")]})
+        return self._run(step, *extra, upload.filename, upload.read())
+
+    @api_expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def post(self):
+        """File a new class (draft)
+        ---
+        post:
+          responses:
+            201: {description: Draft created}
+            400: {$ref: '#/components/responses/400'}
+        """
+        return self._run(lambda scope: steps.create(scope, self._body()), code=201)
+
+    @api_expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def put(self, pk):
+        """Change a draft or a rejected filing
+        ---
+        put:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses:
+            200: {description: Changed}
+            409: {description: Not editable}
+        """
+        return self._run(steps.update, pk, self._body())
+
+    @api_expose("/<int:pk>/material", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def material(self, pk):
+        """Upload material: multipart `file` and `purpose` (approval_form, sign_in, photo, roster, screenshot, assessment)
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses:
+            200: {description: Stored}
+            400: {$ref: '#/components/responses/400'}
+        """
+        try:
+            name, content = evidence_files.read_upload(request.files.get("file"))
+        except BusinessError as exc:
+            return self.response(400, message={"file": [str(exc)]})
+
+        def attach(scope, class_id):
+            row = steps.add_evidence(scope, class_id, request.form.get("purpose", ""), name, content)
+            return {"id": row.id, "sha256": row.sha256}
+
+        return self._run(attach, pk)
+
+    @api_expose("/<int:pk>/roster", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def roster(self, pk):
+        """Upload the roster (multipart `file`: 姓名, 身份证号, 单位统一社会信用代码, 手机)
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses:
+            200: {description: Added and unchanged participants}
+            400: {description: Problems by row and column; nothing written}
+        """
+        return self._upload(steps.import_roster, pk)
+
+    @api_expose("/<int:pk>/attendance", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def attendance(self, pk):
+        """Upload attendance (multipart `file`: 身份证号, 姓名 and one column per class day)
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses:
+            200: {description: Changed and unchanged participants}
+            400: {description: Problems by row and column; nothing written}
+        """
+        return self._upload(steps.import_attendance, pk)
+
+    @api_expose("/<int:pk>/full-attendance", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def full_attendance(self, pk):
+        """全勤: the planned hours for everyone, every day
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Done}}
+        """
+        return self._run(steps.full_attendance, pk)
+
+    @api_expose("/<int:pk>/file", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def file(self, pk):
+        """File the class with the association
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Filed}, 409: {description: Wrong state}}
+        """
+        return self._run(steps.file, pk)
+
+    @api_expose("/<int:pk>/request-completion", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("organise")
+    def request_completion(self, pk):
+        """Ask for completion review
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Requested}, 409: {description: Wrong state}}
+        """
+        return self._run(steps.request_completion, pk)
+
+    @api_expose("/<int:pk>/accept", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("review")
+    def accept(self, pk):
+        """Accept a filed class (备案)
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Accepted}, 409: {description: Wrong state}}
+        """
+        return self._run(steps.accept, pk)
+
+    @api_expose("/<int:pk>/reject", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("review")
+    def reject(self, pk):
+        """Send back a filing or a completion request: {"reason": "..."}
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Rejected}, 400: {$ref: '#/components/responses/400'}}
+        """
+        return self._run(steps.reject, pk, self._body().get("reason", ""))
+
+    @api_expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("review")
+    def approve(self, pk):
+        """Approve the completion: hours into ledgers, certificates issued
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Reviewed}, 409: {description: Wrong state}}
+        """
+        response = self._run(steps.approve_completion, pk)
+        if response.status_code == 200:
+            certificate_service.render_in_background(pk)
+        return response
+
+    @api_expose("/<int:pk>/violation", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("review")
+    def violation(self, pk):
+        """Mark the class in violation: {"reason": "..."}; its hours leave the ledgers
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: In violation}, 400: {$ref: '#/components/responses/400'}}
+        """
+        return self._run(steps.mark_violation, pk, self._body().get("reason", ""))
+
+
+class EnrolmentApi(ScopedModelRestApi):
+    resource_name = "enrolment"
+    datamodel = SQLAInterface(Enrolment)
+    fields = {**ENROLMENT_FIELDS,
+              "training_class.id": (_l("Class ID"), _l("Record number of the class")),
+              "training_class.name": (_l("Class name"), _l("Name of the class")),
+              "person.id": (_l("Professional ID"), _l("Record number of the professional")),
+              "person.name": (_l("Person name"), _l("Name of the professional"))}
+    base_permissions = ["can_get", "can_info"]
+    list_columns = ["id", "training_class.id", "training_class.name", "person.id", "person.name",
+                    "attendance"]
+    show_columns = list_columns + ["phone"]
+    search_columns = ["training_class", "person"]
+
+
+class CertificateApi(ScopedModelRestApi):
+    resource_name = "certificate"
+    datamodel = SQLAInterface(Certificate)
+    fields = {**CERTIFICATE_FIELDS,
+              "training_class.id": (_l("Class ID"), _l("Record number of the class")),
+              "training_class.name": (_l("Class name"), _l("Name of the class")),
+              "person.id": (_l("Professional ID"), _l("Record number of the professional")),
+              "person.name": (_l("Person name"), _l("Name of the professional"))}
+    base_permissions = ["can_get", "can_info", "can_pdf", "can_revoke"]
+    list_columns = ["id", "number", "training_class.id", "training_class.name", "person.id",
+                    "person.name", "hours", "issued_at", "revoked"]
+    show_columns = list_columns + ["revoke_reason"]
+    search_columns = ["number", "training_class", "person", "revoked"]
+
+    @api_expose("/<int:pk>/pdf", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("pdf")
+    def pdf(self, pk):
+        """The certificate as PDF
+        ---
+        get:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: PDF}, 404: {$ref: '#/components/responses/404'}}
+        """
+        cert = scopes.get_in_scope(Certificate, pk)
+        if cert is None:
+            return self.response_404()
+        return _pdf_response(cert)
+
+    @api_expose("/<int:pk>/revoke", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("revoke")
+    def revoke(self, pk):
+        """Revoke with a reason: {"reason": "..."}; the hours leave the ledger
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses: {200: {description: Revoked}, 409: {description: Already revoked}}
+        """
+        body = request.get_json(silent=True) or {}
+        try:
+            cert = steps.revoke_certificate(scopes.current_scope(), pk, body.get("reason", ""))
+        except BusinessError as exc:
+            db.session.rollback()
+            if exc.field:
+                return self.response(400, message={exc.field: [str(exc)]})
+            return self.response(exc.status, message=str(exc))
+        return self.response(200, id=cert.id, revoked=True)
+

@@ -1,0 +1,424 @@
+"""Filed classes end to end: filing, acceptance, Excel roster and attendance,
+completion review, hours into ledgers, certificates that verify."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Activity, Certificate, Enrolment, Ledger, Person, PlanProject, PlanPublication, Seminar,
+    TrainingBase, TrainingClass, Unit,
+)
+from tests import factories
+from tests.samples import PDF
+
+ROSTER = ["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"]
+
+
+def xlsx(headers, rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def upload(api, role, url, data, name="sheet.xlsx", **fields):
+    return api(role, "POST", url, data={"file": (io.BytesIO(data), name), **fields},
+               content_type="multipart/form-data")
+
+
+def class_body(**overrides):
+    body = {"name": "新技术推广培训班", "mode": "offline", "category": "professional",
+            "start_date": "2026-09-01", "end_date": "2026-09-03", "hours_per_day": 8,
+            "venue": "青岛市市南区香港中路", "capacity": 50}
+    body.update(overrides)
+    return body
+
+
+def new_class(api, role="base_staff", **overrides):
+    resp = api(role, "POST", "/api/v1/training_class/", json=class_body(**overrides))
+    assert resp.status_code == 201, resp.json
+    return resp.json["id"]
+
+
+def material(api, role, class_id, purpose):
+    resp = upload(api, role, f"/api/v1/training_class/{class_id}/material", PDF, f"{purpose}.pdf",
+                  purpose=purpose)
+    assert resp.status_code == 200, resp.json
+
+
+def accepted_class(api, role="base_staff", **overrides):
+    class_id = new_class(api, role, **overrides)
+    material(api, role, class_id, "approval_form")
+    assert api(role, "POST", f"/api/v1/training_class/{class_id}/file").status_code == 200
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/accept").status_code == 200
+    return class_id
+
+
+@pytest.fixture(scope="module")
+def people(app, world):
+    """Five in-scope people of unit A (one junior) and their roster rows."""
+    with app.app_context():
+        unit = db.session.get(Unit, world.unit["A"])
+        rows = []
+        for i, level in enumerate(["intermediate", "senior", "junior", "deputy_senior", "intermediate"]):
+            person = Person(id_number=factories.id_number("370202"), name=f"学员{i}", unit=unit,
+                            series="engineering", title_level=level)
+            db.session.add(person)
+            db.session.flush()
+            rows.append({"id": person.id, "name": person.name, "number": person.id_number,
+                         "level": level, "credit": unit.credit_code})
+        db.session.commit()
+        db.session.remove()
+    return rows
+
+
+def roster_rows(people, pick=range(5)):
+    return [[people[i]["name"], people[i]["number"], people[i]["credit"], "13800000000", "", ""]
+            for i in pick]
+
+
+def test_wechat_classes_are_refused_at_filing(api):
+    resp = api("base_staff", "POST", "/api/v1/training_class/",
+               json=class_body(mode="online", channel="wechat_group"))
+    assert resp.status_code == 400
+    assert "微信" in resp.json["message"]["channel"][0] and "四(二)4" in resp.json["message"]["channel"][0]
+
+
+def test_a_withdrawn_base_cannot_file(app, api):
+    from app.services import accounts
+
+    with app.app_context():
+        base_a = db.session.execute(select(TrainingBase).where(TrainingBase.code == "TB-A")).scalar_one()
+        withdrawn = TrainingBase(code="TB-W", name="已退出基地", department_id=base_a.department_id,
+                                 status="active")
+        db.session.add(withdrawn)
+        db.session.commit()
+        accounts.create_user(app.appbuilder, username="base_staff_w", password="Test-Pass-2026!",
+                             role="base_staff", targets={"base": "TB-W"})
+        class_id = None
+        db.session.remove()
+    class_id = new_class(api, "base_staff_w")
+    material(api, "base_staff_w", class_id, "approval_form")
+    with app.app_context():
+        base = db.session.execute(select(TrainingBase).where(TrainingBase.code == "TB-W")).scalar_one()
+        base.status = "withdrawn"
+        db.session.commit()
+        db.session.remove()
+    resp = api("base_staff_w", "POST", f"/api/v1/training_class/{class_id}/file")
+    assert resp.status_code == 409 and "退出" in resp.json["message"]
+    resp = api("base_staff_w", "POST", "/api/v1/training_class/", json=class_body())
+    assert resp.status_code == 409
+    with app.app_context():
+        assert db.session.get(TrainingClass, class_id).state == "draft"
+        db.session.remove()
+
+
+def test_filing_needs_the_approval_form_and_illegal_steps_are_refused(api, app):
+    class_id = new_class(api)
+    resp = api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file")
+    assert resp.status_code == 400 and "开班审批表" in resp.json["message"]
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/accept").status_code == 409
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 409
+    material(api, "base_staff", class_id, "approval_form")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file").status_code == 200
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file").status_code == 409
+    assert api("base_staff", "PUT", f"/api/v1/training_class/{class_id}", json={"name": "改"}).status_code == 409
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/accept").status_code == 403
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/reject", json={})
+    assert resp.status_code == 400
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/reject",
+               json={"reason": "审批表未盖章"})
+    assert resp.json["state"] == "rejected"
+    assert api("base_staff", "PUT", f"/api/v1/training_class/{class_id}", json={"name": "改正后"}).status_code == 200
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file").status_code == 200
+
+
+@pytest.mark.parametrize("case,column,message", [
+    ("bad id", "身份证号", "校验码"),
+    ("name mismatch", "姓名", "不符"),
+    ("unknown unit", "单位统一社会信用代码", "单位"),
+    ("duplicate", "身份证号", "重复"),
+    ("out of scope", "身份证号", "市卫生健康委"),
+    ("junior in seminar", "身份证号", "中高级职称"),
+])
+def test_roster_errors_are_reported_and_nothing_is_written(app, api, people, world, case, column, message):
+    seminar_id = None
+    if case == "junior in seminar":
+        with app.app_context():
+            seminar = Seminar(year=2026, name="省级高级研修班", level="provincial", state="approved",
+                              base_id=world.base["A"])
+            db.session.add(seminar)
+            db.session.commit()
+            seminar_id = seminar.id
+            db.session.remove()
+    class_id = accepted_class(api, seminar_id=seminar_id) if seminar_id else accepted_class(api)
+    rows = roster_rows(people, [0, 1])
+    bad_row = {
+        "bad id": ["某人", "110105194912310021", people[0]["credit"], "", "", ""],
+        "name mismatch": ["张冠李戴", people[3]["number"], people[3]["credit"], "", "", ""],
+        "unknown unit": ["新人", factories.id_number("370211"), factories.credit_code("370211"), "",
+                         "工程", "中级"],
+        "duplicate": list(rows[0]),
+        "junior in seminar": roster_rows(people, [2])[0],
+    }.get(case)
+    if case == "out of scope":
+        with app.app_context():
+            nurse = Person(id_number=factories.id_number("370202"), name="护士甲", unit_id=world.unit["A"],
+                           series="health", title_level="intermediate")
+            db.session.add(nurse)
+            db.session.commit()
+            bad_row = ["护士甲", nurse.id_number, people[0]["credit"], "", "", ""]
+            db.session.remove()
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster",
+                  xlsx(ROSTER, rows + [bad_row]))
+    assert resp.status_code == 400
+    problems = resp.json["problems"]
+    assert any(p["row"] == 4 and p["column"] == column and message in p["problem"] for p in problems), problems
+    with app.app_context():
+        count = db.session.execute(select(func.count()).select_from(Enrolment)
+                                   .where(Enrolment.class_id == class_id)).scalar()
+        assert count == 0
+        db.session.remove()
+
+
+def test_a_malformed_roster_file_is_refused(api):
+    class_id = accepted_class(api)
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", b"not excel", "r.xlsx")
+    assert resp.status_code == 400 and "Excel" in str(resp.json["message"])
+
+
+def test_a_new_person_is_created_only_with_a_known_unit(app, api, people):
+    class_id = accepted_class(api)
+    number = factories.id_number("370202")
+    row = ["新学员", number, people[0]["credit"], "13900000000", "经济", "初级"]
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, [row]))
+    assert resp.status_code == 200 and resp.json["added"] == 1
+    with app.app_context():
+        person = db.session.execute(select(Person).where(Person.id_number == number)).scalar_one()
+        assert (person.series, person.title_level) == ("economics", "junior")
+        db.session.remove()
+
+
+def _flow_to_completion(api, app, people, **overrides):
+    class_id = accepted_class(api, **overrides)
+    data = xlsx(ROSTER, roster_rows(people))
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", data)
+    assert resp.status_code == 200 and resp.json["added"] == 5
+    again = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", data)
+    assert again.json == {"added": 0, "unchanged": 5}
+    return class_id
+
+
+def _ledger_total(app, person_id):
+    with app.app_context():
+        ledger = db.session.execute(select(Ledger).where(Ledger.person_id == person_id,
+                                                         Ledger.year == 2026)).scalar_one_or_none()
+        db.session.remove()
+        return Decimal(0) if ledger is None else ledger.professional
+
+
+def test_attendance_over_the_plan_is_refused(api, app, people):
+    class_id = _flow_to_completion(api, app, people)
+    headers = ["身份证号", "姓名", "2026-09-01", "2026-09-02", "2026-09-03"]
+    rows = [[p["number"], p["name"], 8, 8, 8] for p in people]
+    rows[2][3] = 9
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance", xlsx(headers, rows))
+    assert resp.status_code == 400
+    assert resp.json["problems"] == [{"row": 4, "column": "2026-09-02", "problem": resp.json["problems"][0]["problem"]}]
+    assert "8" in resp.json["problems"][0]["problem"]
+    bad_day = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance",
+                     xlsx(headers + ["2026-09-09"], [r + [1] for r in rows]))
+    assert bad_day.status_code == 400
+    with app.app_context():
+        assert all(not e.attendance for e in db.session.execute(
+            select(Enrolment).where(Enrolment.class_id == class_id)).scalars())
+        db.session.remove()
+
+
+def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tmp_path):
+    before = {p["id"]: _ledger_total(app, p["id"]) for p in people}
+    class_id = _flow_to_completion(api, app, people)
+    headers = ["身份证号", "姓名", "2026-09-01", "2026-09-02", "2026-09-03"]
+    rows = [[p["number"], p["name"], 8, 6, 7.5] for p in people]
+    rows[4] = [people[4]["number"], people[4]["name"], 0, None, None]  # absent
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance", xlsx(headers, rows))
+    assert resp.status_code == 200, resp.json
+    resp = api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    assert resp.status_code == 400 and "签到表" in resp.json["message"]
+    material(api, "base_staff", class_id, "sign_in")
+    material(api, "base_staff", class_id, "photo")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion").status_code == 200
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve")
+    assert resp.status_code == 200 and resp.json["state"] == "reviewed"
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 409
+    for p in people[:4]:
+        assert _ledger_total(app, p["id"]) == before[p["id"]] + Decimal("21.5")
+    assert _ledger_total(app, people[4]["id"]) == before[people[4]["id"]]
+    with app.app_context():
+        certs = db.session.execute(select(Certificate).where(Certificate.class_id == class_id)
+                                   .order_by(Certificate.id)).scalars().all()
+        assert len(certs) == 4 and all(c.hours == Decimal("21.5") for c in certs)
+        assert all(c.stored_name for c in certs)  # written inline in tests
+        assert len({c.token for c in certs}) == 4 and all(len(c.token) >= 40 for c in certs)
+        from app.services import certificates
+        assert certificates.render_pending(class_id) == 0  # a re-run issues nothing new
+        token, cert_id, person_name = certs[0].token, certs[0].id, certs[0].person.name
+        db.session.remove()
+    page = app.test_client().get(f"/verify/{token}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "有效" in text and "新技术推广培训班" in text
+    assert person_name not in text and person_name[0] + "*" in text
+    resp = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/revoke", json={"reason": "代签"})
+    assert resp.status_code == 200
+    assert _ledger_total(app, people[0]["id"]) == before[people[0]["id"]]
+    assert "已撤销" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)
+    again = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/revoke", json={"reason": "x"})
+    assert again.status_code == 409
+
+
+def test_unknown_tokens_say_only_not_found(app):
+    resp = app.test_client().get("/verify/" + "x" * 43)
+    assert resp.status_code == 404
+    text = resp.get_data(as_text=True)
+    assert "未找到" in text and "证书编号" not in text
+
+
+def test_the_verify_page_is_rate_limited(make_app):
+    limited = make_app(XUESHI_VERIFY_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    codes = [client.get("/verify/unknown-token").status_code for _ in range(5)]
+    assert codes[:3] == [404, 404, 404] and codes[-1] == 429
+
+
+def test_priority_classes_credit_double_up_to_the_daily_cap(app, api, people, world):
+    with app.app_context():
+        project = PlanProject(year=2026, name="2026年数字经济重点项目", category="professional",
+                              audience="工程技术人员", planned_hours=24, months="10月",
+                              base_id=world.base["A"], state="accepted")
+        db.session.add(project)
+        if db.session.execute(select(PlanPublication).where(PlanPublication.year == 2026)).first() is None:
+            from app.models.base import utcnow
+            db.session.add(PlanPublication(year=2026, published_on=date(2026, 3, 1), published_at=utcnow()))
+        db.session.commit()
+        project_id = project.id
+        db.session.remove()
+    before = {p["id"]: _ledger_total(app, p["id"]) for p in people}
+    class_id = _flow_to_completion(api, app, people, plan_project_id=project_id, hours_per_day=10,
+                                   start_date="2026-10-12", end_date="2026-10-13")
+    headers = ["身份证号", "姓名", "2026-10-12", "2026-10-13"]
+    rows = [[p["number"], p["name"], 10, 5] for p in people]
+    assert upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance",
+                  xlsx(headers, rows)).status_code == 200
+    material(api, "base_staff", class_id, "sign_in")
+    material(api, "base_staff", class_id, "photo")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 200
+    for p in people:
+        # day 1: 10 actual, 8 allowed x 2 = 16; day 2: 5 x 2 = 10
+        assert _ledger_total(app, p["id"]) - before[p["id"]] == Decimal(26)
+    with app.app_context():
+        kinds = set(db.session.execute(select(Activity.kind).where(
+            Activity.source == "class", Activity.source_id.in_(
+                select(Enrolment.id).where(Enrolment.class_id == class_id)))).scalars())
+        assert kinds == {"priority_training"}
+        db.session.remove()
+
+
+def test_an_unpublished_project_cannot_claim_double(app, api, world):
+    with app.app_context():
+        project = PlanProject(year=2027, name="未发布项目", category="public", audience="全体",
+                              planned_hours=8, months="5月", base_id=world.base["A"], state="proposed")
+        db.session.add(project)
+        db.session.commit()
+        project_id = project.id
+        db.session.remove()
+    resp = api("base_staff", "POST", "/api/v1/training_class/", json=class_body(plan_project_id=project_id))
+    assert resp.status_code == 400 and "plan_project_id" in resp.json["message"]
+
+
+def test_violation_registers_no_hours(app, api, people):
+    before = {p["id"]: _ledger_total(app, p["id"]) for p in people}
+    class_id = _flow_to_completion(api, app, people, start_date="2026-11-02", end_date="2026-11-02")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/full-attendance")
+    material(api, "base_staff", class_id, "sign_in")
+    material(api, "base_staff", class_id, "photo")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/violation",
+               json={"reason": "签到表造假"})
+    assert resp.status_code == 200 and resp.json["state"] == "violation"
+    assert all(_ledger_total(app, p["id"]) == before[p["id"]] for p in people)
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 409
+
+
+def test_base_a_staff_get_404_on_base_b_class_on_every_path(app, api, clients):
+    theirs = new_class(api, "base_staff_b")
+    material(api, "base_staff_b", theirs, "approval_form")
+    with app.app_context():
+        before = db.session.get(TrainingClass, theirs).state
+        db.session.remove()
+    for method, url, kwargs in [
+        ("GET", f"/api/v1/training_class/{theirs}", {}),
+        ("PUT", f"/api/v1/training_class/{theirs}", {"json": {"name": "x"}}),
+        ("POST", f"/api/v1/training_class/{theirs}/file", {}),
+        ("POST", f"/api/v1/training_class/{theirs}/full-attendance", {}),
+        ("POST", f"/api/v1/training_class/{theirs}/request-completion", {}),
+        ("POST", f"/api/v1/training_class/{theirs}/roster",
+         {"data": {"file": (io.BytesIO(xlsx(ROSTER, [])), "r.xlsx")}, "content_type": "multipart/form-data"}),
+        ("POST", f"/api/v1/training_class/{theirs}/material",
+         {"data": {"file": (io.BytesIO(PDF), "x.pdf"), "purpose": "photo"},
+          "content_type": "multipart/form-data"}),
+    ]:
+        assert api("base_staff", method, url, **kwargs).status_code == 404, url
+    client = clients("base_staff")
+    for url in (f"/trainingclassview/show/{theirs}", f"/trainingclassview/change/{theirs}",
+                f"/trainingclassview/roster-template/{theirs}", f"/trainingclassview/progress/{theirs}"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/trainingclassview/file/{theirs}", f"/trainingclassview/full-attendance/{theirs}",
+                f"/trainingclassview/request-completion/{theirs}"):
+        assert client.post(url).status_code == 404, url
+    ids = api("base_staff", "GET", "/api/v1/training_class/?q=(page_size:100)").json["ids"]
+    assert theirs not in ids
+    with app.app_context():
+        assert db.session.get(TrainingClass, theirs).state == before
+        db.session.remove()
+
+
+def test_background_writing_shows_progress_and_finishes(app, api, people, make_app):
+    from app.services import certificates
+
+    class_id = _flow_to_completion(api, app, people, start_date="2026-11-20", end_date="2026-11-20")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/full-attendance")
+    material(api, "base_staff", class_id, "sign_in")
+    material(api, "base_staff", class_id, "photo")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    background = make_app(XUESHI_RENDER_IN_BACKGROUND=True)
+    with background.test_request_context():
+        from app.services import classes
+        from app.security.scope import SYSTEM
+        classes.approve_completion(SYSTEM, class_id)
+        thread = certificates.render_in_background(class_id)
+        thread.join(timeout=60)
+        cls = db.session.get(TrainingClass, class_id)
+        db.session.refresh(cls)
+        assert (cls.certificates_total, cls.certificates_rendered) == (5, 5)
+        db.session.remove()
+
+
+def test_a_bad_change_is_a_400_and_changes_nothing(api, app):
+    class_id = new_class(api)
+    resp = api("base_staff", "PUT", f"/api/v1/training_class/{class_id}", json={"name": "", "capacity": 0})
+    assert resp.status_code == 400 and "name" in resp.json["message"]
+    with app.app_context():
+        assert db.session.get(TrainingClass, class_id).name == "新技术推广培训班"
+        db.session.remove()
