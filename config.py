@@ -75,7 +75,7 @@ def build() -> dict:
         "FAB_SECURITY_MANAGER_CLASS": "app.security.manager.XueshiSecurityManager",
         "FAB_INDEX_VIEW": "app.views.home.HomeView",
         "FAB_BASE_TEMPLATE": "xueshi/baselayout.html",
-        "APP_NAME": "学时 · 青岛市专业技术人员继续教育学时管理",
+        "APP_NAME": "学时 · 青岛市继续教育学时管理",
         "APP_THEME": "",
         # Authentication and login hygiene
         "AUTH_TYPE": AUTH_DB,

@@ -228,3 +228,53 @@ def test_class_api_matrix(api, role, method, url, body, allowed, ok):
 def test_class_screen_matrix(clients, role, method, url, allowed, ok):
     resp = clients(role).open(url, method=method, data={} if method == "POST" else None)
     assert resp.status_code == (ok if role in allowed else 403)
+
+
+GOV_API = [
+    ("GET", "/api/v1/plan_project/", None, {ASSOC, "base_staff", "authority_staff"}, 200),
+    ("POST", "/api/v1/plan_project/", {}, {"base_staff", "authority_staff"}, 400),
+    ("POST", f"/api/v1/plan_project/{M}/step/accept", None, {ASSOC}, 404),
+    ("POST", "/api/v1/plan_project/publish", {}, {ASSOC}, 400),
+    ("GET", "/api/v1/plan_project/published/2026", None, set(ROLES) - {"Admin"}, 200),
+    ("GET", "/api/v1/seminar/", None, set(ROLES) - {"Admin"}, 200),
+    ("POST", "/api/v1/seminar/", {}, {"base_staff", "authority_staff"}, 400),
+    ("POST", f"/api/v1/seminar/{M}/step/approve", None, {ASSOC}, 404),
+    ("GET", "/api/v1/base_evaluation/", None, {ASSOC, "base_staff", "authority_staff"}, 200),
+    ("POST", "/api/v1/base_evaluation/", {}, {"base_staff"}, 400),
+    ("POST", f"/api/v1/base_evaluation/{M}/step/submit", None, {"base_staff"}, 404),
+    ("POST", f"/api/v1/base_evaluation/{M}/step/department_review", None, {"authority_staff"}, 404),
+    ("POST", f"/api/v1/base_evaluation/{M}/step/publish", None, {ASSOC}, 404),
+    ("GET", "/api/v1/inspection/", None, {ASSOC}, 200),
+    ("POST", "/api/v1/inspection/", {}, {ASSOC}, 400),
+    ("POST", f"/api/v1/inspection/{M}/step/hand_over", None, {ASSOC}, 400),
+    ("GET", "/api/v1/case/", None, {ASSOC, "district_officer"}, 200),
+    ("POST", f"/api/v1/case/{M}/step/close", None, {"district_officer"}, 404),
+    ("GET", "/api/v1/dishonesty_record/", None, {ASSOC}, 200),
+    ("POST", "/api/v1/dishonesty_record/", {}, {ASSOC}, 400),
+]
+GOV_SCREENS = [
+    ("GET", "/dashboard/", {ASSOC, "district_officer"}, 200),
+    ("GET", "/plans/published", set(ROLES) - {"Admin"}, 200),
+    ("GET", "/planprojectview/list/", {ASSOC, "base_staff", "authority_staff"}, 200),
+    ("GET", "/planprojectview/new", {"base_staff", "authority_staff"}, 200),
+    ("GET", "/planprojectview/publish", {ASSOC}, 200),
+    ("GET", "/baseevaluationview/list/", {ASSOC, "base_staff", "authority_staff"}, 200),
+    ("GET", "/inspectionview/new", {ASSOC}, 200),
+    ("GET", "/caseview/list/", {ASSOC, "district_officer"}, 200),
+    ("GET", "/dishonestyrecordview/notice", set(ROLES) - {"Admin", "auditor", "professional"}, 200),
+    ("GET", "/dishonestyrecordview/new", {ASSOC}, 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,url,body,allowed,ok", GOV_API, ids=[f"{m} {u}" for m, u, *_ in GOV_API])
+def test_governance_api_matrix(api, role, method, url, body, allowed, ok):
+    kwargs = {"json": body} if body is not None else {}
+    resp = api(role, method, url, **kwargs)
+    assert resp.status_code == (ok if role in allowed else 403), resp.get_data(as_text=True)[:200]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method,url,allowed,ok", GOV_SCREENS, ids=[f"{m} {u}" for m, u, *_ in GOV_SCREENS])
+def test_governance_screen_matrix(clients, role, method, url, allowed, ok):
+    assert clients(role).open(url, method=method).status_code == (ok if role in allowed else 403)

@@ -161,9 +161,26 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     association.wait_for_load_state("networkidle")
     with association.expect_download() as download:
         association.click("a:has-text('下载 PDF')")
-    assert open(download.value.path(), "rb").read().startswith(b"%PDF")
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
     verify = association.inner_text("a[href*='/verify/']")
     association.goto(verify.replace("http://127.0.0.1:8080", live_url))
     assert "有效" in association.content()
     for page in (staff, association):
         page.close()
+
+
+@pytest.mark.parametrize("username,charts,title", [
+    ("association_admin", 6, "按区(市)的达标率"),
+    ("district_officer", 4, "按用人单位的达标率"),
+])
+def test_dashboards_render_their_charts_in_chromium(browser, live_url, username, charts, title):
+    page = sign_in(browser, live_url, username)
+    page.goto(f"{live_url}/dashboard/?year=2026")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".dashboard-chart svg").count() >= charts
+    assert title in page.content()
+    box = page.locator(".dashboard-chart svg").first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 50
+    page.screenshot(path=str(SHOTS / f"dashboard-{username}.png"), full_page=True)
+    page.close()

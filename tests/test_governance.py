@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
-    Activity, Certificate, Enrolment, Ledger, Person, PlanPublication, TrainingBase, TrainingClass,
+    Activity, Certificate, Ledger, Person, TrainingBase, TrainingClass,
     Unit,
 )
 from app.models.choices import OUT_OF_SCOPE_SERIES

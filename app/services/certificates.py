@@ -15,6 +15,7 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Certificate, TrainingClass
@@ -92,7 +93,8 @@ def render_pending(class_id: int, *, chunk: int = 100,
         batch = db.session.execute(for_update(
             select(Certificate).where(Certificate.class_id == class_id,
                                       Certificate.stored_name.is_(None))
-            .order_by(Certificate.id).limit(chunk), skip_locked=True,
+            .options(selectinload(Certificate.person))  # not one query per certificate
+            .order_by(Certificate.id).limit(chunk), skip_locked=True, of=Certificate,
         )).scalars().all()
         if not batch:
             break

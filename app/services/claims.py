@@ -16,7 +16,7 @@ from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
-from . import ledgers, records
+from . import inputs, ledgers, records
 from .errors import BusinessError
 
 STATE_LABELS = {
@@ -77,10 +77,7 @@ def _require(scope: Scope, *roles: str) -> None:
 def _clean(kind: str, data: dict) -> dict:
     if kind not in CLAIM_KINDS:
         raise BusinessError(gettext("This kind of record cannot be claimed."), field="kind")
-    title = (data.get("title") or "").strip()
-    if not title:
-        raise BusinessError(gettext("%(field)s is required.", field=records.FIELD_LABELS["title"]),
-                            field="title")
+    title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
     values = records.clean(kind, data)
     if not ledgers.has_rules(values["first_year"]):
         raise BusinessError(gettext("Hours of %(year)d cannot be claimed: no rules for that year.",
@@ -178,16 +175,9 @@ def approve(scope: Scope, claim_id) -> Claim:
     return claim
 
 
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise BusinessError(gettext("Give the reason."), field="reason")
-    return reason
-
-
 def reject(scope: Scope, claim_id, reason: str) -> Claim:
     claim = _review(scope, claim_id, "reject")
-    claim.reject_reason = _reason(reason)
+    claim.reject_reason = inputs.reason(reason)
     db.session.commit()
     return claim
 
@@ -198,7 +188,7 @@ def revoke(scope: Scope, claim_id, reason: str) -> Claim:
     _move(claim, "revoke")
     claim.revoked_by = scope.user_id
     claim.revoked_at = utcnow()
-    claim.revoke_reason = _reason(reason)
+    claim.revoke_reason = inputs.reason(reason)
     ledgers.lock_person(claim.person_id)
     for activity in db.session.execute(
         select(Activity).where(Activity.source == "claim", Activity.source_id == claim.id)

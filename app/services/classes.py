@@ -30,7 +30,7 @@ from ..models.training_class import (
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
-from . import ledgers, records
+from . import inputs, ledgers, records
 from .errors import BusinessError
 from .sheets import Problem, read_sheet, read_table, workbook_bytes
 
@@ -301,17 +301,10 @@ def reject(scope: Scope, class_id, reason: str) -> TrainingClass:
     if cls.state not in (FILED, COMPLETION_REQUESTED):
         _refuse_state(cls, gettext("rejected"))
     cls.rejected_stage = "filing" if cls.state == FILED else "completion"
-    cls.reason = _reason(reason)
+    cls.reason = inputs.reason(reason)
     cls.state = REJECTED
     db.session.commit()
     return cls
-
-
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise BusinessError(gettext("Give the reason."), field="reason")
-    return reason
 
 
 # -- roster and attendance --------------------------------------------------
@@ -442,7 +435,7 @@ def import_roster(scope: Scope, class_id, filename: str, data: bytes) -> SheetRe
         result.problems.sort(key=lambda p: p.row)
         db.session.rollback()
         return result
-    for row, number, person, new_fields, phone in plans:
+    for _row, number, person, new_fields, phone in plans:
         if number in enrolled:
             result.unchanged += 1
             continue
@@ -648,17 +641,13 @@ def _remove_hours(cls: TrainingClass, reason: str, enrolment_ids=None) -> int:
     return len(touched)
 
 
-def reject_completion(scope: Scope, class_id, reason: str) -> TrainingClass:
-    return reject(scope, class_id, reason)
-
-
 def mark_violation(scope: Scope, class_id, reason: str) -> TrainingClass:
     """违规: no hours; any hours already registered leave the ledgers."""
     _require(scope, "association_admin")
     cls = load(scope, class_id)
     if cls.state in (DRAFT, VIOLATION):
         _refuse_state(cls, gettext("marked in violation"))
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     _remove_hours(cls, gettext("The class was found in violation: %(reason)s", reason=reason))
     cls.state, cls.reason = VIOLATION, reason
     db.session.commit()
@@ -672,7 +661,7 @@ def revoke_certificate(scope: Scope, certificate_id, reason: str) -> Certificate
         raise BusinessError(gettext("No such certificate."), status=404)
     if cert.revoked:
         raise BusinessError(gettext("The certificate is already revoked."), status=409)
-    reason = _reason(reason)
+    reason = inputs.reason(reason)
     _remove_hours(cert.training_class, reason, enrolment_ids=[cert.enrolment_id])
     db.session.commit()
     return cert

@@ -3,6 +3,7 @@ professionals with valid ID numbers and credit codes, one login per role."""
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -113,6 +114,88 @@ def _load_data(people: int, rng: random.Random) -> None:
     db.session.commit()
 
 
+COURSES = ["新时代专业技术人员能力建设", "新质生产力专题", "数字技术应用基础", "知识产权保护实务",
+           "网络安全与数据保护", "应急管理基础", "人工智能赋能行业发展", "工程项目管理新方法"]
+
+
+def _load_hours(rng: random.Random) -> None:
+    """A year in motion: platform courses for most people, a published plan,
+    a reviewed class with certificates, claims in every state."""
+    from ..models import (
+        Activity, Certificate, Claim, Enrolment, PlanProject, PlanPublication, Seminar, TrainingClass,
+    )
+    from ..models.base import utcnow
+    from . import ledgers
+
+    people = db.session.execute(select(Person).order_by(Person.id)).scalars().all()
+    for person in people:
+        diligent = rng.random() < 0.6  # most people keep up; some fall short
+        plan = ["public"] * 3 + ["professional"] * 6 if diligent else [
+            rng.choice(("public", "professional")) for _ in range(rng.randint(1, 4))]
+        for k, category in enumerate(plan):
+            day = date(2026, 1, 5) + timedelta(days=rng.randrange(300))
+            db.session.add(Activity(
+                person_id=person.id, kind="platform_course", title=rng.choice(COURSES),
+                category=category, date=day, hours=rng.choice((10, 11, 12, 12, 16)) if diligent
+                else rng.choice((4, 6, 8)),
+                first_year=2026, last_year=2026, source="platform",
+                dedupe_key=f"demo-{person.id}-{k}"))
+    bases = db.session.execute(select(TrainingBase).order_by(TrainingBase.id)).scalars().all()
+    plan = PlanProject(year=2026, name="2026年智能制造专业技术人员知识更新工程", category="professional",
+                       audience="工程技术人员", planned_hours=24, months="4–6月", base_id=bases[0].id,
+                       state="accepted")
+    db.session.add_all([
+        plan,
+        PlanProject(year=2026, name="2026年建设工程新技术推广", category="professional",
+                    audience="建设工程专业技术人员", planned_hours=16, months="9月",
+                    base_id=bases[1].id, state="accepted"),
+        PlanPublication(year=2026, published_on=date(2026, 3, 20), published_at=utcnow()),
+        Seminar(year=2026, name="山东省数字经济高级研修班", level="provincial", base_id=bases[0].id,
+                state="approved"),
+    ])
+    db.session.flush()
+    cls = TrainingClass(
+        name="智能制造新技术高级研修班", base_id=bases[0].id, mode="offline", category="professional",
+        start_date=date(2026, 5, 18), end_date=date(2026, 5, 20), hours_per_day=8,
+        venue="青岛市市南区香港中路", capacity=40, plan_project_id=plan.id, state="reviewed",
+        filed_at=utcnow(), reviewed_at=utcnow())
+    db.session.add(cls)
+    db.session.flush()
+    in_scope = [p for p in people if p.series not in ("health", "k12_teacher", "accounting")][:24]
+    for n, person in enumerate(in_scope, start=1):
+        enrolment = Enrolment(class_id=cls.id, person_id=person.id, phone=person.phone,
+                              attendance={"2026-05-18": 8, "2026-05-19": 8, "2026-05-20": 6})
+        db.session.add(enrolment)
+        db.session.flush()
+        days = [{"date": d, "hours": h} for d, h in sorted(enrolment.attendance.items())]
+        db.session.add(Activity(person_id=person.id, kind="priority_training", title=cls.name,
+                                category="professional", days=days, first_year=2026, last_year=2026,
+                                source="class", source_id=enrolment.id))
+        db.session.add(Certificate(number=f"QDJX2026-{n:06d}", token=secrets.token_urlsafe(32),
+                                   class_id=cls.id, enrolment_id=enrolment.id, person_id=person.id,
+                                   hours=44, issued_at=utcnow()))
+    cls.certificates_total = len(in_scope)
+    first = people[0]
+    for state, title, day in (("approved", "山东省工程技术学会年会", "2026-04-09"),
+                              ("submitted", "全国专业技术人员职业资格考试", "2026-09-20"),
+                              ("draft", "发明专利:一种港口起重机防摇装置", "2026-07-01")):
+        claim = Claim(person_id=first.id, year=2026, state=state, title=title, category="professional")
+        if state == "submitted":
+            claim.kind, claim.date, claim.courses = "qualification_exam", date.fromisoformat(day), 2
+        elif state == "draft":
+            claim.kind, claim.date, claim.project = "achievement", date.fromisoformat(day), title
+        else:
+            claim.kind, claim.days = "academic_activity", [{"date": day, "hours": 8}]
+        db.session.add(claim)
+        db.session.flush()
+        if state == "approved":
+            db.session.add(Activity(person_id=first.id, kind=claim.kind, title=title, category="professional",
+                                    days=claim.days, first_year=2026, last_year=2026, source="claim",
+                                    source_id=claim.id))
+    db.session.commit()
+    ledgers.recompute_year(2026)
+
+
 def _demo_logins() -> list[tuple[str, str, dict]]:
     first_unit = db.session.execute(select(Unit).order_by(Unit.id)).scalars().first()
     first_person = db.session.execute(
@@ -135,7 +218,9 @@ def load(appbuilder, *, people: int = 200, seed: int | None = None) -> list[dict
     accounts.initialise(appbuilder)
     exists = db.session.execute(select(Department).where(Department.name == DEPARTMENTS[0])).scalar()
     if exists is None:
-        _load_data(people, random.Random(2026 if seed is None else seed))
+        rng = random.Random(2026 if seed is None else seed)
+        _load_data(people, rng)
+        _load_hours(rng)
     logins = []
     for role, username, targets in _demo_logins():
         password = generate_password()

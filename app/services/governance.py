@@ -20,7 +20,7 @@ from ..models.governance import EVAL_RESULTS
 from ..models.plan import ACCEPTED, APPLIED, APPROVED, PROPOSED, REJECTED, SEMINAR_LEVELS
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import classes, records
+from . import classes, inputs, records
 from .errors import BusinessError
 
 PLAN_STATES = {PROPOSED: _l("Proposed"), ACCEPTED: _l("Accepted into the list"),
@@ -57,20 +57,6 @@ def _wrong_state(label) -> BusinessError:
                                  state=label), status=409)
 
 
-def _reason(value) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise BusinessError(gettext("Give the reason."), field="reason")
-    return value
-
-
-def _text(data: dict, field: str, label) -> str:
-    value = (data.get(field) or "").strip()
-    if not value:
-        raise BusinessError(gettext("%(field)s is required.", field=label), field=field)
-    return value
-
-
 def _organiser(scope: Scope) -> dict:
     if scope.has("base_staff") and scope.base_id:
         return {"base_id": scope.base_id}
@@ -102,10 +88,12 @@ def propose_project(scope: Scope, data: dict) -> PlanProject:
     if category not in records.CATEGORIES:
         raise BusinessError(gettext("The category must be public or professional."), field="category")
     project = PlanProject(
-        year=_year(data.get("year")), name=_text(data, "name", gettext("Project name")),
-        category=category, audience=_text(data, "audience", gettext("Target audience")),
+        year=_year(data.get("year")),
+        name=inputs.required(data.get("name"), "name", gettext("Project name")),
+        category=category,
+        audience=inputs.required(data.get("audience"), "audience", gettext("Target audience")),
         planned_hours=records.parse_hours(data.get("planned_hours"), "hours"),
-        months=_text(data, "months", gettext("Months")), state=PROPOSED,
+        months=inputs.required(data.get("months"), "months", gettext("Months")), state=PROPOSED,
         proposed_by=scope.user_id, **organiser)
     db.session.add(project)
     db.session.commit()
@@ -118,7 +106,7 @@ def review_project(scope: Scope, pk, accept: bool, reason: str | None = None) ->
     if project.state != PROPOSED:
         raise _wrong_state(PLAN_STATES[project.state])
     project.state = ACCEPTED if accept else REJECTED
-    project.review_reason = None if accept else _reason(reason)
+    project.review_reason = None if accept else inputs.reason(reason)
     db.session.commit()
     return project
 
@@ -154,7 +142,8 @@ def apply_seminar(scope: Scope, data: dict) -> Seminar:
     _require(scope, "base_staff", "authority_staff")
     if data.get("level") not in SEMINAR_LEVELS:
         raise BusinessError(gettext("The level must be national, provincial or city."), field="level")
-    seminar = Seminar(year=_year(data.get("year")), name=_text(data, "name", gettext("Seminar name")),
+    seminar = Seminar(year=_year(data.get("year")),
+                      name=inputs.required(data.get("name"), "name", gettext("Seminar name")),
                       level=data["level"], state=APPLIED, applied_by=scope.user_id, **_organiser(scope))
     db.session.add(seminar)
     db.session.commit()
@@ -167,7 +156,7 @@ def review_seminar(scope: Scope, pk, approve: bool, reason: str | None = None) -
     if seminar.state != APPLIED:
         raise _wrong_state(SEMINAR_STATES[seminar.state])
     seminar.state = APPROVED if approve else REJECTED
-    seminar.review_reason = None if approve else _reason(reason)
+    seminar.review_reason = None if approve else inputs.reason(reason)
     db.session.commit()
     return seminar
 
@@ -210,7 +199,7 @@ def _evaluation_step(scope: Scope, pk, step: str) -> BaseEvaluation:
 
 def submit_evaluation(scope: Scope, pk, summary: str) -> BaseEvaluation:
     evaluation = _evaluation_step(scope, pk, "submit")
-    evaluation.summary = _text({"summary": summary}, "summary", gettext("Self-assessment"))
+    evaluation.summary = inputs.required(summary, "summary", gettext("Self-assessment"))
     if not evaluation_material(evaluation):
         raise BusinessError(gettext("Upload the evaluation materials first."))
     db.session.commit()
@@ -226,7 +215,7 @@ def evaluation_material(evaluation: BaseEvaluation) -> list:
 
 def department_review(scope: Scope, pk, opinion: str) -> BaseEvaluation:
     evaluation = _evaluation_step(scope, pk, "department_review")
-    evaluation.department_opinion = _text({"opinion": opinion}, "opinion", gettext("Opinion"))
+    evaluation.department_opinion = inputs.required(opinion, "opinion", gettext("Opinion"))
     db.session.commit()
     return evaluation
 
@@ -255,16 +244,16 @@ def expert_review(scope: Scope, pk, scores: list[dict]) -> BaseEvaluation:
 
 def site_check(scope: Scope, pk, findings: str) -> BaseEvaluation:
     evaluation = _evaluation_step(scope, pk, "site_check")
-    evaluation.site_findings = _text({"findings": findings}, "findings", gettext("Findings"))
+    evaluation.site_findings = inputs.required(findings, "findings", gettext("Findings"))
     db.session.commit()
     return evaluation
 
 
 def publish_evaluation(scope: Scope, pk, result: str, published_on: date) -> BaseEvaluation:
     """发文公布: the result sets the base's status; a failed base is withdrawn (退出)."""
-    if result not in EVAL_RESULTS:
-        raise BusinessError(gettext("The result must be excellent, qualified or failed."), field="result")
     evaluation = _evaluation_step(scope, pk, "publish")
+    if result not in EVAL_RESULTS:  # nothing is committed: the caller rolls back
+        raise BusinessError(gettext("The result must be excellent, qualified or failed."), field="result")
     evaluation.result, evaluation.published_on = result, published_on
     evaluation.base.status = BASE_STATUS_FOR[result]
     db.session.commit()
@@ -279,7 +268,7 @@ def return_evaluation(scope: Scope, pk, reason: str) -> BaseEvaluation:
     if owner is None:
         raise _wrong_state(EVAL_STAGE_LABELS[evaluation.stage])
     _require(scope, owner)
-    evaluation.returned_reason = _reason(reason)
+    evaluation.returned_reason = inputs.reason(reason)
     evaluation.returned_from = evaluation.stage
     evaluation.stage = "draft"
     db.session.commit()
@@ -302,8 +291,9 @@ def record_inspection(scope: Scope, data: dict) -> Inspection:
     inspection = Inspection(
         inspected_on=records.parse_date(data.get("inspected_on"), "date"),
         class_id=cls.id if cls else None, base_id=base.id if base else None,
-        inspector=_text(data, "inspector", gettext("Inspector")),
-        findings=_text(data, "findings", gettext("Findings")), violation=violation)
+        inspector=inputs.required(data.get("inspector"), "inspector", gettext("Inspector")),
+        findings=inputs.required(data.get("findings"), "findings", gettext("Findings")),
+        violation=violation)
     db.session.add(inspection)
     if violation:
         if cls is None:
@@ -325,8 +315,8 @@ def hand_over(scope: Scope, data: dict) -> Case:
     district_id = (unit or person.unit).district_id
     case = Case(district_id=district_id, inspection_id=data.get("inspection_id") or None,
                 unit_id=unit.id if unit else None, person_id=person.id if person else None,
-                subject=_text(data, "subject", gettext("Subject")),
-                details=_text(data, "details", gettext("Details")), state="open")
+                subject=inputs.required(data.get("subject"), "subject", gettext("Subject")),
+                details=inputs.required(data.get("details"), "details", gettext("Details")), state="open")
     db.session.add(case)
     db.session.commit()
     return case
@@ -338,7 +328,7 @@ def close_case(scope: Scope, pk, outcome: str) -> Case:
     case = _load(Case, scope, pk)
     if case.state != "open":
         raise BusinessError(gettext("The case is already closed."), status=409)
-    case.outcome = _text({"outcome": outcome}, "outcome", gettext("Outcome"))
+    case.outcome = inputs.required(outcome, "outcome", gettext("Outcome"))
     case.state, case.closed_at, case.closed_by = "closed", utcnow(), scope.user_id
     db.session.commit()
     return case
@@ -355,7 +345,8 @@ def add_dishonesty(scope: Scope, data: dict) -> DishonestyRecord:
     if end is not None and end < start:
         raise BusinessError(gettext("The end date is before the start date."), field="end_date")
     record = DishonestyRecord(person_id=person.id if person else None, unit_id=unit.id if unit else None,
-                              reason=_text(data, "reason", gettext("Reason given")),
+                              reason=inputs.required(data.get("reason"), "reason",
+                                                     gettext("Reason given")),
                               case_id=data.get("case_id") or None, start_date=start, end_date=end)
     db.session.add(record)
     db.session.commit()

@@ -25,6 +25,7 @@ from ..models import Activity, ExportBatch, Ledger, Person, Unit
 from ..security.scope import Scope
 from .errors import BusinessError
 from .ledgers import has_rules, stored_items
+from .records import when
 from .sheets import csv_bytes, workbook_bytes
 
 
@@ -50,17 +51,6 @@ def _category(line: Line) -> str:
     return "公需" if line.public else "专业"
 
 
-def _when(activity: Activity) -> str:
-    if activity.date:
-        return activity.date.isoformat()
-    if activity.days:
-        days = sorted(d["date"] for d in activity.days)
-        return days[0] if len(days) == 1 else f"{days[0]}至{days[-1]}"
-    if activity.start:
-        return f"{activity.start.isoformat()}至{activity.end.isoformat()}"
-    return ""
-
-
 def _clause(line: Line) -> str:
     rule_set = rules.registry.get(line.ledger.year)
     rule = rule_set.kind(line.activity.kind) if rule_set else None
@@ -75,7 +65,7 @@ COLUMNS: list[tuple[str, Callable[[Line], object]]] = [
     ("年度", lambda l: l.ledger.year),
     ("类别", _category),
     ("项目名称", lambda l: l.activity.title),
-    ("日期", lambda l: _when(l.activity)),
+    ("日期", lambda l: when(l.activity, "至")),
     ("认定学时", lambda l: _hours(l.public + l.professional)),
     ("认定依据(条款)", _clause),
     ("公需合计", lambda l: _hours(l.ledger.public)),

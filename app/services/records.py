@@ -179,21 +179,15 @@ def clean(kind: str, data: dict, *, year: int = 2026) -> dict:
     return out
 
 
-def describe(record) -> list[tuple[str, str]]:
-    """(label, value) pairs of a record's engine fields, for screens and PDFs."""
-    shown = []
-    for field in ("category", "date", "hours", "days", "passed", "courses", "project",
-                  "channel", "start", "end", "reason"):
-        value = getattr(record, field, None)
-        if value is None:
-            continue
-        if field == "category":
-            value = CATEGORIES.get(value, value)
-        elif field == "reason":
-            value = REASONS.get(value, value)
-        elif field == "passed":
-            value = gettext("Yes") if value else gettext("No")
-        elif field == "days":
-            value = ";".join(f"{d['date']} {d['hours']}" for d in value)
-        shown.append((str(FIELD_LABELS[field]), str(value)))
-    return shown
+def when(record, sep: str = " – ") -> str:
+    """The date, the first and last day, or the period of a record, as text."""
+    if record is None:
+        return ""
+    if record.date:
+        return record.date.isoformat()
+    if record.days:
+        days = sorted(d["date"] for d in record.days)
+        return days[0] if len(days) == 1 else f"{days[0]}{sep}{days[-1]}"
+    if record.start:
+        return f"{record.start.isoformat()}{sep}{record.end.isoformat()}"
+    return ""

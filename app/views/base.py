@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, request
+from flask import abort, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import expose as expose_api
 from flask_appbuilder.api import protect, safe
@@ -91,6 +91,13 @@ def ensure_in_scope(item) -> None:
         raise BusinessError(
             gettext("You may not create or change records outside your scope."), status=403
         )
+
+
+def error_response(api, exc: BusinessError):
+    """A refused step as JSON: the message under its field (400), or alone with its status."""
+    db.session.rollback()
+    message = {exc.field: [str(exc)]} if exc.field else str(exc)
+    return api.response(exc.status, message=translate_messages(message))
 
 
 def check_unique(item) -> None:
@@ -187,17 +194,6 @@ class ScopedModelView(ModelView):
             abort(404)
         return self.actions[name].func(items)
 
-    def run_step(self, step, *args, success: str):
-        """Run a workflow step; flash its Chinese outcome, roll back on failure."""
-        try:
-            step(*args)
-        except BusinessError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(success, "success")
-        return redirect(request.referrer or self.get_redirect())
-
 
 class ScopedModelRestApi(ModelRestApi):
     """A FAB ModelRestApi that serialises only listed columns, masks ID
@@ -243,10 +239,7 @@ class ScopedModelRestApi(ModelRestApi):
             self.check_item(item)
             db.session.commit()
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.field:
-                return self._bad_request({exc.field: [str(exc)]})
-            return self.response(exc.status, message=str(exc))
+            return error_response(self, exc)
         except IntegrityError:
             db.session.rollback()
             return self._bad_request(gettext("The record conflicts with an existing one."))

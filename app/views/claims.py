@@ -19,7 +19,8 @@ from ..services import claims as claim_steps
 from ..services import evidence as evidence_files
 from ..services import records
 from ..services.errors import BusinessError
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .workflow import show_error
 
 CLAIM_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -169,7 +170,7 @@ class ClaimView(ScopedModelView):
                 claim = claim_steps.create(scope, person_id, kind, data)
             except BusinessError as exc:
                 db.session.rollback()
-                _form_error(form, exc)
+                show_error(form, exc)
             else:
                 for name, content in uploads:
                     try:
@@ -207,7 +208,7 @@ class ClaimView(ScopedModelView):
                 db.session.rollback()
                 if exc.status in (404, 409):
                     return self._refused(exc, claim.id)
-                _form_error(form, exc)
+                show_error(form, exc)
             else:
                 return self._done(claim.id, gettext("The draft claim was saved."))
         return self.render_template(
@@ -294,14 +295,6 @@ class ClaimView(ScopedModelView):
         return redirect(url_for(".list"))
 
 
-def _form_error(form, exc: BusinessError) -> None:
-    field = form._fields.get(exc.field or "")
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "danger")
-
-
 class ClaimApi(ScopedModelRestApi):
     """Claims for a portal: list and show in scope, plus the workflow steps."""
 
@@ -322,10 +315,7 @@ class ClaimApi(ScopedModelRestApi):
         try:
             result = step(scopes.current_scope(), *args)
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.field:
-                return self.response(exc.status, message={exc.field: [str(exc)]})
-            return self.response(exc.status, message=str(exc))
+            return error_response(self, exc)
         if isinstance(result, Claim):
             return self.response(code, id=result.id, state=result.state)
         return self.response(code, message="OK")
@@ -412,8 +402,7 @@ class ClaimApi(ScopedModelRestApi):
             name, content = evidence_files.read_upload(request.files.get("file"))
             row = claim_steps.add_evidence(scopes.current_scope(), pk, name, content)
         except BusinessError as exc:
-            db.session.rollback()
-            return self.response(exc.status, message={exc.field or "file": [str(exc)]})
+            return error_response(self, exc)
         return self.response(200, id=row.id, sha256=row.sha256)
 
     @api_expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])

@@ -21,7 +21,8 @@ from ..services import evidence as evidence_files
 from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, keep_report, report_path
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .workflow import show_error
 
 CLASS_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -88,14 +89,6 @@ def _class_form(data=None):
         approval_form = MultipleFileField(_l("Class approval form (开班审批表)"))
 
     return ClassForm(data=data)
-
-
-def _form_error(form, exc: BusinessError) -> None:
-    field = form._fields.get(exc.field or "")
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 def _xlsx(body: bytes, name: str) -> Response:
@@ -184,7 +177,7 @@ class TrainingClassView(ScopedModelView):
                         steps.add_evidence(scopes.current_scope(), cls.id, "approval_form", name, content)
             except BusinessError as exc:
                 db.session.rollback()
-                _form_error(form, exc)
+                show_error(form, exc)
             else:
                 return self._back(cls.id, gettext("The class was saved as a draft."))
         return self.render_template("xueshi/form.html", form=form, title=gettext("File a class"),
@@ -208,7 +201,7 @@ class TrainingClassView(ScopedModelView):
                 if exc.status in (404, 409):
                     flash(str(exc), "danger")
                     return self._back(cls.id)
-                _form_error(form, exc)
+                show_error(form, exc)
             else:
                 return self._back(cls.id, gettext("The class was saved."))
         return self.render_template("xueshi/form.html", form=form, title=cls.name,
@@ -442,10 +435,7 @@ class TrainingClassApi(ScopedModelRestApi):
         try:
             result = step(scopes.current_scope(), *args)
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.field:
-                return self.response(exc.status, message={exc.field: [str(exc)]})
-            return self.response(exc.status, message=str(exc))
+            return error_response(self, exc)
         if isinstance(result, TrainingClass):
             return self.response(code, id=result.id, state=result.state)
         if isinstance(result, steps.SheetResult):
@@ -703,9 +693,6 @@ class CertificateApi(ScopedModelRestApi):
         try:
             cert = steps.revoke_certificate(scopes.current_scope(), pk, body.get("reason", ""))
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.field:
-                return self.response(400, message={exc.field: [str(exc)]})
-            return self.response(exc.status, message=str(exc))
+            return error_response(self, exc)
         return self.response(200, id=cert.id, revoked=True)
 

@@ -16,7 +16,7 @@ from ..security.scope import current_scope
 from ..services import eligibility
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME
-from .base import expose
+from .base import error_response, expose
 
 
 def _xlsx(body: bytes, name: str) -> Response:
@@ -90,7 +90,7 @@ class EligibilityApi(BaseApi):
         try:
             verdict = eligibility.check_one(current_scope(), body.get("id_number", ""), body.get("year"))
         except BusinessError as exc:
-            return self.response(400, message={exc.field or "id_number": [str(exc)]})
+            return error_response(self, exc)
         return self.response(200, result=verdict.as_json())
 
     @api_expose("/bulk", methods=["POST"])
@@ -112,7 +112,7 @@ class EligibilityApi(BaseApi):
             body, _rows = eligibility.check_bulk(current_scope(), upload.filename, upload.read(),
                                                  request.form.get("year"))
         except BusinessError as exc:
-            return self.response(400, message={exc.field or "file": [str(exc)]})
+            return error_response(self, exc)
         return _xlsx(body, "hours-check.xlsx")
 
 

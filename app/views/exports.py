@@ -16,7 +16,7 @@ from ..security import scope as scopes
 from ..services import provincial
 from ..services.errors import BusinessError
 from ..services.sheets import CSV_MIME, XLSX_MIME
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 
 EXPORT_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -114,10 +114,7 @@ class ExportBatchApi(ScopedModelRestApi):
             batch = provincial.create_batch(scopes.current_scope(), body.get("coverage", ""),
                                             body.get("year"), body.get("format", "xlsx"))
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.field:
-                return self.response(400, message={exc.field: [str(exc)]})
-            return self.response(exc.status, message=str(exc))
+            return error_response(self, exc)
         return self.response(201, id=batch.id, batch_no=batch.batch_no, rows=batch.rows,
                              sha256=batch.sha256)
 

@@ -26,7 +26,7 @@ from ..services import governance as gov
 from ..services import records
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, workbook_bytes
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .workflow import Input, Step, StepsApi, StepsView, build_form, form_data, show_error
 
 REASON = Input("reason", _l("Reason given"))
@@ -238,8 +238,7 @@ class PlanProjectApi(StepsApi, ScopedModelRestApi):
             day = records.parse_date(body.get("published_on") or date.today().isoformat(), "date")
             publication, late = gov.publish_plan(scopes.current_scope(), body.get("year"), day)
         except BusinessError as exc:
-            db.session.rollback()
-            return _api_error(self, exc)
+            return error_response(self, exc)
         message = gettext("Note: the notice expects the list in the first quarter; "
                           "this publication is late.") if late else ""
         return self.response(200, year=publication.year, late=late, message=message)
@@ -261,19 +260,12 @@ class PlanProjectApi(StepsApi, ScopedModelRestApi):
             for p in gov.published_projects(year)])
 
 
-def _api_error(api, exc: BusinessError):
-    if exc.field:
-        return api.response(exc.status, message={exc.field: [str(exc)]})
-    return api.response(exc.status, message=str(exc))
-
-
 def _api_create(api, create):
     body = request.get_json(silent=True)
     try:
         row = create(scopes.current_scope(), body if isinstance(body, dict) else {})
     except BusinessError as exc:
-        db.session.rollback()
-        return _api_error(api, exc)
+        return error_response(api, exc)
     return api.response(201, id=row.id)
 
 
@@ -507,8 +499,7 @@ class BaseEvaluationApi(StepsApi, ScopedModelRestApi):
             row.evaluation_id = evaluation.id
             db.session.commit()
         except BusinessError as exc:
-            db.session.rollback()
-            return _api_error(self, exc)
+            return error_response(self, exc)
         return self.response(200, id=row.id, sha256=row.sha256)
 
 

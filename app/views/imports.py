@@ -13,7 +13,7 @@ from ..extensions import db
 from ..services import platform_import
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, keep_report, report_path, workbook_bytes
-from .base import expose
+from .base import error_response, expose
 
 
 def _run(upload):
@@ -85,7 +85,7 @@ class PlatformImportApi(BaseApi):
             result = _run(request.files.get("file"))
         except BusinessError as exc:
             db.session.rollback()
-            return self.response(400, message={exc.field or "file": [str(exc)]})
+            return error_response(self, exc)
         if result.problems:
             return self.response(400, message=gettext("Nothing was imported."), problems=[
                 {"row": p.row, "column": p.column, "problem": p.message} for p in result.problems])

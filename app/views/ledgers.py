@@ -15,7 +15,7 @@ from ..models.base import utcnow
 from ..security import scope as scopes
 from ..services import ledgers as ledger_service
 from ..services import pdf
-from ..services.records import CATEGORIES
+from ..services.records import CATEGORIES, when
 from .base import ScopedModelRestApi, ScopedModelView, expose, mask_for_viewer
 
 LEDGER_FIELDS = {
@@ -47,19 +47,6 @@ def _yes_no(value) -> str:
     return gettext("Yes") if value else gettext("No")
 
 
-def _when(activity) -> str:
-    if activity is None:
-        return ""
-    if activity.date:
-        return activity.date.isoformat()
-    if activity.days:
-        days = sorted(d["date"] for d in activity.days)
-        return days[0] if len(days) == 1 else f"{days[0]} – {days[-1]}"
-    if activity.start:
-        return f"{activity.start} – {activity.end}"
-    return ""
-
-
 class LedgerView(ScopedModelView):
     datamodel = SQLAInterface(Ledger)
     fields = LEDGER_FIELDS
@@ -83,7 +70,7 @@ class LedgerView(ScopedModelView):
         widgets = self._show(ledger.id)
         return self.render_template(
             self.show_template, pk=ledger.id, title=self.show_title, widgets=widgets,
-            related_views=[], ledger=ledger, when=_when, categories=CATEGORIES,
+            related_views=[], ledger=ledger, when=when, categories=CATEGORIES,
             items=ledger_service.explained_items(ledger, _locale()),
         )
 
@@ -98,7 +85,7 @@ class LedgerView(ScopedModelView):
 def certificate_response(ledger: Ledger) -> Response:
     items = [
         [it["activity"].title if it["activity"] else "", f"{it['kind']}({it['clause']})",
-         _when(it["activity"]), it["public"], it["professional"],
+         when(it["activity"]), it["public"], it["professional"],
          ";".join(text for _, text in it["notes"])]
         for it in ledger_service.explained_items(ledger, _locale())
     ]
@@ -136,7 +123,7 @@ class LedgerApi(ScopedModelRestApi):
         result["items"] = [
             {"activity_id": it["activity"].id if it["activity"] else None,
              "title": it["activity"].title if it["activity"] else "",
-             "kind": it["kind"], "clause": it["clause"], "date": _when(it["activity"]),
+             "kind": it["kind"], "clause": it["clause"], "date": when(it["activity"]),
              "public": float(it["public"]) if "." in it["public"] else int(it["public"]),
              "professional": (float(it["professional"]) if "." in it["professional"]
                               else int(it["professional"])),

@@ -20,7 +20,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from ..extensions import db
 from ..security import scope as scopes
 from ..services.errors import BusinessError
-from .base import expose
+from .base import error_response, expose
 
 
 @dataclass(frozen=True)
@@ -141,10 +141,7 @@ class StepsApi:
         try:
             row = step.run(scopes.current_scope(), pk, body if isinstance(body, dict) else {})
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.field:
-                return self.response(exc.status, message={exc.field: [str(exc)]})
-            return self.response(exc.status, message=str(exc))
+            return error_response(self, exc)
         return self.response(200, id=getattr(row, "id", pk), message=str(step.done or gettext("Done.")))
 
 
