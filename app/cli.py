@@ -113,6 +113,27 @@ def recompute_command(year, unit, district, chunk):
                        people=result.people, written=result.written, unchanged=result.unchanged))
 
 
+@xueshi.command("certificates")
+@click.option("--class", "class_id", type=int, default=None, help="Only this class (record number)")
+def certificates_command(class_id):
+    """Write the certificate PDFs still missing (after a crash, or for a big class)."""
+    from sqlalchemy import func, select
+    from tqdm import tqdm
+
+    from .models import Certificate
+    from .services import certificates
+
+    stmt = select(Certificate.class_id, func.count()).where(Certificate.stored_name.is_(None))
+    if class_id is not None:
+        stmt = stmt.where(Certificate.class_id == class_id)
+    pending = dict(db.session.execute(stmt.group_by(Certificate.class_id)).all())
+    total = 0
+    with tqdm(total=sum(pending.values()), unit=gettext("certificates")) as bar:
+        for cid in sorted(pending):
+            total += certificates.render_pending(cid, progress=bar.update)
+    click.echo(gettext("%(n)d certificate PDFs written.", n=total))
+
+
 @xueshi.command("audit-verify")
 def audit_verify_command():
     """Recompute the audit hash chain; exit 1 if any entry was edited or removed."""

@@ -35,6 +35,26 @@ def test_every_field_is_described_in_chinese(api, resource, role):
         assert any("\u4e00" <= ch <= "\u9fff" for ch in field["label"]), field
 
 
+def _strings(value, path=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")
+    elif isinstance(value, str):
+        yield path, value
+
+
+@pytest.mark.parametrize("url", ["/api/v1/security/users/_info", "/api/v1/security/roles/_info"])
+def test_fab_security_apis_do_not_leak_the_catalog_header(api, url):
+    info = api("Admin", "GET", url + "?_l_=zh").json
+    leaks = [path for path, text in _strings(info) if "Project-Id-Version" in text]
+    assert leaks == []
+    labels = {field["name"]: field["label"] for field in info["add_columns"]}
+    assert labels.get("username", "用户名") == "用户名" and labels.get("name", "名称") == "名称"
+
+
 def test_list_and_show_expose_only_listed_columns(api, world):
     row = api("association_admin", "GET", f"/api/v1/person/{world.person['A']}").json["result"]
     assert set(row) == {"id", "id_number", "name", "unit", "series", "title_level",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import re
 import secrets
-import shutil
 import subprocess
 from dataclasses import replace
 from datetime import date
@@ -23,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
 
 from app.services import certificate_pdf as cp
 from tests import pdfcheck
+from tests.pdfcheck import decode_qr, tool
 
 FONT = cp.DEBIAN_FONT
 
@@ -54,24 +54,6 @@ def write(tmp_path: Path, pdf: bytes, name: str = "cert.pdf") -> Path:
 def flat(text: str) -> str:
     """pdftotext's text without layout: a wrapped phrase reads as one."""
     return re.sub(r"\s+", "", text)
-
-
-def tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is missing: apt-get install {package} (scripts/install.sh)"
-    return path
-
-
-def decode_qr(pdf: Path) -> list[str]:
-    """The QR codes zbarimg finds on the page rasterised at 150 dpi."""
-    pdftoppm = tool("pdftoppm", "poppler-utils")
-    zbarimg = tool("zbarimg", "zbar-tools")
-    stem = pdf.with_suffix("")
-    subprocess.run([pdftoppm, "-png", "-r", "150", "-singlefile", str(pdf), str(stem)], check=True)
-    out = subprocess.run([zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable",
-                          str(stem) + ".png"], capture_output=True, text=True)
-    assert out.returncode in (0, 4), out.stderr  # 4: no symbol found
-    return out.stdout.splitlines()
 
 
 def pages(pdf: Path) -> int:

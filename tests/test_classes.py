@@ -15,7 +15,7 @@ from app.models import (
     Activity, Certificate, Enrolment, Ledger, Person, PlanProject, PlanPublication, Seminar,
     TrainingBase, TrainingClass, Unit,
 )
-from tests import factories
+from tests import factories, pdfcheck
 from tests.samples import PDF
 
 ROSTER = ["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"]
@@ -274,7 +274,16 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
         from app.services import certificates
         assert certificates.render_pending(class_id) == 0  # a re-run issues nothing new
         token, cert_id, person_name = certs[0].token, certs[0].id, certs[0].person.name
+        verify_url = certificates.verify_url(token)
         db.session.remove()
+    pdf = api("base_staff", "GET", f"/api/v1/certificate/{cert_id}/pdf")
+    assert pdf.status_code == 200
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf.data)
+    assert all(f["emb"] == "yes" for f in pdfcheck.fonts(path))
+    text = pdfcheck.text(path)
+    assert person_name in text and "21.5" in text and "新技术推广培训班" in text
+    assert pdfcheck.decode_qr(path) == [verify_url]
     page = app.test_client().get(f"/verify/{token}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "有效" in text and "新技术推广培训班" in text
@@ -421,4 +430,28 @@ def test_a_bad_change_is_a_400_and_changes_nothing(api, app):
     assert resp.status_code == 400 and "name" in resp.json["message"]
     with app.app_context():
         assert db.session.get(TrainingClass, class_id).name == "新技术推广培训班"
+        db.session.remove()
+
+
+def test_the_cli_writes_missing_certificate_pdfs(app, api, people):
+    from app.services import certificates
+
+    class_id = _flow_to_completion(api, app, people, start_date="2026-12-01", end_date="2026-12-01")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/full-attendance")
+    material(api, "base_staff", class_id, "sign_in")
+    material(api, "base_staff", class_id, "photo")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    with app.app_context():
+        from app.security.scope import SYSTEM
+        from app.services import classes
+        classes.approve_completion(SYSTEM, class_id)  # numbered, no PDF written yet
+        assert db.session.execute(select(func.count()).select_from(Certificate).where(
+            Certificate.class_id == class_id, Certificate.stored_name.is_(None))).scalar() == 5
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["xueshi", "certificates", "--class", str(class_id)])
+    assert result.exit_code == 0 and "5" in result.output
+    with app.app_context():
+        cls = db.session.get(TrainingClass, class_id)
+        assert cls.certificates_rendered == 5
+        assert certificates.render_pending(class_id) == 0
         db.session.remove()

@@ -173,3 +173,9 @@ def test_id_numbers_are_masked_for_roles_that_need_not_see_them(clients, api, wo
     else:
         assert number not in page and masked in page
         assert shown == masked and listed.count("*") == 8
+
+
+@pytest.mark.parametrize("url", ["/trainingclassview/download/..%2F..%2Fconfig.py",
+                                 "/personview/download/secret_key"])
+def test_fabs_generic_file_download_is_closed(clients, url):
+    assert clients("association_admin").get(url).status_code == 404

@@ -162,6 +162,12 @@ class ScopedModelView(ModelView):
     def pre_update(self, item):
         ensure_in_scope(item)
 
+    # FAB's generic file download serves any name under UPLOAD_FOLDER; files
+    # here go through their record's scope (claims, classes, exports) instead.
+    @expose("/download/<string:filename>")
+    def download(self, filename):
+        abort(404)
+
     # FAB's actions load rows with datamodel.get(pk) and skip base filters;
     # these load them through the scope instead.
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
