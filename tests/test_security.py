@@ -125,3 +125,27 @@ def test_api_never_serialises_password_hashes(api):
     assert resp.status_code == 200 and resp.json["count"] >= 8
     body = resp.get_data(as_text=True)
     assert "scrypt:" not in body and "pbkdf2:" not in body
+
+
+def test_the_system_administrator_links_a_login_to_its_scope(app, clients, world):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import UserScope
+
+    with app.app_context():
+        user = app.appbuilder.sm.add_user(
+            username="ui_officer", first_name="界面", last_name="-", email="ui@example.invalid",
+            role=app.appbuilder.sm.find_role("district_officer"), password=PASSWORD)
+        user_id = user.id
+        db.session.remove()
+    admin = clients("Admin")
+    bad = admin.post("/userscopeview/link", data={"username": "ui_officer", "unit": world.credit_code["A"]})
+    assert "--district" in bad.get_data(as_text=True) or "district" in bad.get_data(as_text=True)
+    resp = admin.post("/userscopeview/link", data={"username": "ui_officer", "district": "370203"})
+    assert resp.status_code == 302
+    with app.app_context():
+        link = db.session.execute(select(UserScope).where(UserScope.user_id == user_id)).scalar_one()
+        assert link.district_id == world.district["B"]
+        db.session.remove()
+    assert clients("association_admin").get("/userscopeview/link").status_code == 403

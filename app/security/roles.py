@@ -161,10 +161,11 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + [("resetpasswords", "UserDBModelView")]
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
+    + [("can_link", "UserScopeView")]
     + api_read("User")
     + api_write("User")
     + api_read("Role")
-    + menus("Security", "List Users", "List Roles", "Login scopes"),
+    + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope"),
 }
 
 ALL_ROLES = tuple(ROLE_PERMISSIONS)

@@ -126,5 +126,24 @@ def create_user(appbuilder, *, username: str, password: str, role: str,
     return user
 
 
+def link_scope(appbuilder, *, username: str, targets: dict[str, str]) -> UserScope:
+    """Set (or change) what an existing login sees, from its one business role."""
+    user = appbuilder.sm.find_user(username=(username or "").strip())
+    if user is None:
+        raise AccountError(gettext("No user %(username)s.", username=username))
+    roles = [r.name for r in user.roles if r.name in ROLE_TARGET]
+    if len(roles) != 1:
+        raise AccountError(gettext("A login needs exactly one Xueshi role before its scope is set."))
+    columns = resolve_scope(roles[0], {k: v for k, v in targets.items() if v})
+    link = db.session.execute(select(UserScope).where(UserScope.user_id == user.id)).scalar_one_or_none()
+    if link is None:
+        link = UserScope(user_id=user.id)
+        db.session.add(link)
+    for column in ("district_id", "department_id", "unit_id", "base_id", "person_id"):
+        setattr(link, column, columns.get(column))
+    db.session.commit()
+    return link
+
+
 def set_password(appbuilder, user, password: str) -> None:
     appbuilder.sm.reset_password(user.id, password)

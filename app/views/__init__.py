@@ -96,6 +96,10 @@ def register_views(appbuilder) -> None:
         UserScopeView, "Login scopes", label=_l("Login scopes"), icon="fa-key",
         category="Security", category_label=_l("Security"),
     )
+    appbuilder.add_link(
+        "Set a login's scope", href="UserScopeView.link", label=_l("Set a login's scope"),
+        icon="fa-link", category="Security",
+    )
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
                 ClaimApi, LedgerApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
