@@ -151,3 +151,19 @@ def test_concurrent_writers_do_not_fork_the_chain(app):
         assert seqs == list(range(1, len(seqs) + 1))
         assert audit.verify(db.session).ok
         db.session.remove()
+
+
+def test_role_grants_are_audited(app, ctx):
+    from app.security.roles import ROLE_PERMISSIONS  # noqa: F401  (roles exist)
+
+    sm = app.appbuilder.sm
+    user = sm.find_user(username="unit_reviewer_b")
+    start = db.session.execute(select(func.max(AuditEntry.seq))).scalar()
+    user.roles = [sm.find_role("association_admin")]
+    db.session.commit()
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.seq > start)).scalars().one()
+    assert json.loads(entry.before)["roles"] == ["unit_reviewer"]
+    assert json.loads(entry.after)["roles"] == ["association_admin"]
+    user.roles = [sm.find_role("unit_reviewer")]
+    db.session.commit()
+    assert audit.verify(db.session).ok

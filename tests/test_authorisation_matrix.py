@@ -246,7 +246,7 @@ GOV_API = [
     ("POST", f"/api/v1/base_evaluation/{M}/step/publish", None, {ASSOC}, 404),
     ("GET", "/api/v1/inspection/", None, {ASSOC}, 200),
     ("POST", "/api/v1/inspection/", {}, {ASSOC}, 400),
-    ("POST", f"/api/v1/inspection/{M}/step/hand_over", None, {ASSOC}, 400),
+    ("POST", f"/api/v1/inspection/{M}/step/hand_over", None, {ASSOC}, 404),
     ("GET", "/api/v1/case/", None, {ASSOC, "district_officer"}, 200),
     ("POST", f"/api/v1/case/{M}/step/close", None, {"district_officer"}, 404),
     ("GET", "/api/v1/dishonesty_record/", None, {ASSOC}, 200),

@@ -342,3 +342,14 @@ def test_two_reviewers_approving_at_once_give_one_approval(app, api, make_app, w
             Activity.source == "claim", Activity.source_id == claim_id)).scalar()
         assert count == 1
         db.session.remove()
+
+
+def test_a_reviewer_cannot_change_a_staff_draft_and_then_approve_it(api, app):
+    claim_id = new_claim(api, body=exam(hours=2))
+    resp = api("unit_reviewer", "PUT", f"/api/v1/claim/{claim_id}", json={"hours": 30})
+    assert resp.status_code == 403
+    assert upload(api, "unit_reviewer", claim_id).status_code == 403
+    assert api("unit_reviewer", "DELETE", f"/api/v1/claim/{claim_id}").status_code == 403
+    with app.app_context():
+        assert db.session.get(Claim, claim_id).hours == 2
+        db.session.remove()

@@ -455,3 +455,47 @@ def test_the_cli_writes_missing_certificate_pdfs(app, api, people):
         assert cls.certificates_rendered == 5
         assert certificates.render_pending(class_id) == 0
         db.session.remove()
+
+
+def test_the_class_page_shows_only_participants_in_scope(app, api, clients, world, people):
+    class_id = accepted_class(api)
+    with app.app_context():
+        outsider = Person(id_number=factories.id_number("370203"), name="外区学员", unit_id=world.unit["B"],
+                          series="engineering", title_level="intermediate")
+        db.session.add(outsider)
+        db.session.commit()
+        rows = roster_rows(people, [0]) + [["外区学员", outsider.id_number,
+                                            db.session.get(Unit, world.unit["B"]).credit_code, "", "", ""]]
+        db.session.remove()
+    assert upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster",
+                  xlsx(ROSTER, rows)).status_code == 200
+    organiser = clients("base_staff").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
+    assert "外区学员" in organiser and people[0]["name"] in organiser
+    officer = clients("district_officer").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
+    assert people[0]["name"] in officer and "外区学员" not in officer
+
+
+def test_a_department_sees_its_bases_classes_but_does_not_run_them(api, app):
+    class_id = new_class(api, "base_staff")
+    assert api("authority_staff", "GET", f"/api/v1/training_class/{class_id}").status_code == 200
+    for method, url, body in [("PUT", f"/api/v1/training_class/{class_id}", {"name": "部门改名"}),
+                              ("POST", f"/api/v1/training_class/{class_id}/file", None),
+                              ("POST", f"/api/v1/training_class/{class_id}/full-attendance", None)]:
+        kwargs = {"json": body} if body is not None else {}
+        assert api("authority_staff", method, url, **kwargs).status_code == 403
+    with app.app_context():
+        assert db.session.get(TrainingClass, class_id).name == "新技术推广培训班"
+        db.session.remove()
+
+
+def test_a_bad_approval_form_saves_no_class(app, clients):
+    with app.app_context():
+        before = db.session.execute(select(func.count()).select_from(TrainingClass)).scalar()
+    resp = clients("base_staff").post("/trainingclassview/new", data={
+        **{k: str(v) for k, v in class_body(name="坏附件班").items()},
+        "channel": "", "plan_project_id": "", "seminar_id": "",
+        "approval_form": (io.BytesIO(b"not a pdf"), "approval.pdf")}, content_type="multipart/form-data")
+    assert resp.status_code == 200 and "PDF" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(TrainingClass)).scalar() == before
+        db.session.remove()

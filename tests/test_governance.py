@@ -3,6 +3,7 @@ cases handed to districts, dishonesty records, dashboards."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -295,3 +296,60 @@ def test_district_officers_see_only_their_district_dashboard(clients, app, world
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "市南区" in text and "按区(市)" not in text
     assert clients("unit_reviewer").get("/dashboard/").status_code == 403
+
+
+def test_a_published_list_takes_no_more_projects(api):
+    def propose(name):
+        return api("base_staff", "POST", "/api/v1/plan_project/", json={
+            "year": 2031, "name": name, "category": "public", "audience": "全体",
+            "planned_hours": 6, "months": "10月"}).json["id"]
+
+    first, late = propose("按时项目"), propose("晚到的项目")
+    assert step(api, "association_admin", "plan_project", first, "accept").status_code == 200
+    assert api("association_admin", "POST", "/api/v1/plan_project/publish",
+               json={"year": 2031, "published_on": "2031-02-01"}).status_code == 200
+    resp = step(api, "association_admin", "plan_project", late, "accept")
+    assert resp.status_code == 409 and "已发布" in resp.json["message"]
+    listed = api("professional", "GET", "/api/v1/plan_project/published/2031").json["result"]
+    assert [p["id"] for p in listed] == [first]
+
+
+def test_classes_run_only_under_their_own_organisers_seminar(api, app, world):
+    from app.models import Seminar
+
+    with app.app_context():
+        theirs = Seminar(year=2026, name="B基地研修班", level="city", state="approved", base_id=world.base["B"])
+        db.session.add(theirs)
+        db.session.commit()
+        seminar_id = theirs.id
+        db.session.remove()
+    resp = api("base_staff", "POST", "/api/v1/training_class/", json={
+        "name": "借用他人研修项目", "mode": "offline", "category": "professional",
+        "start_date": "2026-09-01", "end_date": "2026-09-01", "hours_per_day": 8, "venue": "x",
+        "capacity": 5, "seminar_id": seminar_id})
+    assert resp.status_code == 400 and "seminar_id" in resp.json["message"]
+    resp = api("base_staff", "POST", "/api/v1/training_class/", json={
+        "name": "不存在的项目", "mode": "offline", "category": "professional",
+        "start_date": "2026-09-01", "end_date": "2026-09-01", "hours_per_day": 8, "venue": "x",
+        "capacity": 5, "plan_project_id": 987654})
+    assert resp.status_code == 400 and "plan_project_id" in resp.json["message"]
+
+
+def test_bad_record_numbers_are_a_400_not_a_crash(api, world):
+    resp = api("association_admin", "POST", "/api/v1/inspection/", json={
+        "inspected_on": "2026-07-01", "class_id": "x", "inspector": "甲", "findings": "乙"})
+    assert resp.status_code == 400 and "class_id" in resp.json["message"]
+    resp = step(api, "association_admin", "inspection", 987654, "hand_over",
+                subject="s", details="d", unit_id=world.unit["A"])
+    assert resp.status_code == 404
+    resp = api("association_admin", "POST", "/api/v1/dishonesty_record/", json={
+        "person_id": "abc", "reason": "x", "start_date": "2026-01-01"})
+    assert resp.status_code == 400
+
+
+def test_the_department_opens_the_bases_evaluation_material(api, clients, app):
+    pk = _evaluation(api, 2027)
+    page = clients("authority_staff").get(f"/baseevaluationview/show/{pk}").get_data(as_text=True)
+    link = re.search(r'href="(/baseevaluationview/material/\d+/\d+)"', page).group(1)
+    assert clients("authority_staff").get(link).data == PDF
+    assert clients("base_staff_b").get(link).status_code in (403, 404)

@@ -179,3 +179,48 @@ def test_id_numbers_are_masked_for_roles_that_need_not_see_them(clients, api, wo
                                  "/personview/download/secret_key"])
 def test_fabs_generic_file_download_is_closed(clients, url):
     assert clients("association_admin").get(url).status_code == 404
+
+
+def test_masked_roles_cannot_rebuild_an_id_number_by_searching(api, clients, world):
+    number = world.id_number["A"]
+    prefix = number[:10]
+    # a prefix search is not offered on the ID number: only the exact number
+    resp = api("district_officer", "GET",
+               f"/api/v1/person/?q=(filters:!((col:id_number,opr:sw,value:'{prefix}')))")
+    assert resp.status_code == 400 or resp.json.get("count", 0) == 0
+    info = api("district_officer", "GET", "/api/v1/person/_info").json
+    assert [f["operator"] for f in info["filters"]["id_number"]] == ["eq"]
+    exact = api("district_officer", "GET", f"/api/v1/person/?q=(filters:!((col:id_number,opr:eq,value:'{number}')))")
+    assert exact.json["count"] == 1
+    page = clients("district_officer").get(f"/personview/list/?_flt_0_id_number={prefix}")
+    assert "测试人员A" not in page.get_data(as_text=True)
+
+
+def test_a_person_with_records_is_not_deleted(app, api, clients, world):
+    from app.models import DishonestyRecord
+
+    with app.app_context():
+        person = Person(id_number=factories.id_number("370202"), name="有记录的人", unit_id=world.unit["A"],
+                        series="engineering", title_level="junior")
+        db.session.add(person)
+        db.session.flush()
+        from datetime import date
+        db.session.add(DishonestyRecord(person_id=person.id, reason="测试", start_date=date(2026, 1, 1)))
+        db.session.commit()
+        pk = person.id
+        db.session.remove()
+    resp = api("unit_reviewer", "DELETE", f"/api/v1/person/{pk}")
+    assert resp.status_code == 409 and "不能删除" in resp.json["message"]
+    page = clients("unit_reviewer").post(f"/personview/delete/{pk}", follow_redirects=True)
+    assert "不能删除" in page.get_data(as_text=True)
+    assert snapshot(app, Person, pk) is not None
+    # a person with nothing attached is deleted
+    with app.app_context():
+        lone = Person(id_number=factories.id_number("370202"), name="无记录的人", unit_id=world.unit["A"],
+                    series="engineering", title_level="junior")
+        db.session.add(lone)
+        db.session.commit()
+        lone_id = lone.id
+        db.session.remove()
+    assert api("unit_reviewer", "DELETE", f"/api/v1/person/{lone_id}").status_code == 200
+    assert snapshot(app, Person, lone_id) is None

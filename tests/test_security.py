@@ -149,3 +149,41 @@ def test_the_system_administrator_links_a_login_to_its_scope(app, clients, world
         assert link.district_id == world.district["B"]
         db.session.remove()
     assert clients("association_admin").get("/userscopeview/link").status_code == 403
+
+
+def test_nobody_changes_their_own_roles_and_a_login_has_one_role(app, clients, api):
+    from app.extensions import db
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        admin = sm.find_user(username="Admin")
+        admin_id, assoc_role = admin.id, sm.find_role("association_admin").id
+        admin_role = sm.find_role("Admin").id
+        db.session.remove()
+    client = clients("Admin")
+    resp = client.post(f"/users/edit/{admin_id}", data={
+        "first_name": "Admin", "last_name": "-", "username": "Admin", "active": "y",
+        "email": "Admin@users.xueshi.invalid", "roles": [str(admin_role), str(assoc_role)]})
+    assert "每个账号只能有一个角色" in resp.get_data(as_text=True)
+    resp = client.post(f"/users/edit/{admin_id}", data={
+        "first_name": "Admin", "last_name": "-", "username": "Admin", "active": "y",
+        "email": "Admin@users.xueshi.invalid", "roles": [str(assoc_role)]}, follow_redirects=True)
+    assert "不能修改本人的角色" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert [r.name for r in app.appbuilder.sm.find_user(username="Admin").roles] == ["Admin"]
+        db.session.remove()
+    # the user API is read-only: logins change on screen only
+    assert api("Admin", "PUT", f"/api/v1/security/users/{admin_id}", json={"roles": [assoc_role]}).status_code == 403
+
+
+def test_the_api_does_not_take_the_browser_cookie(make_app, world):
+    """A cookie-authenticated API write would bypass CSRF: APIs want the JWT."""
+    guarded = make_app(WTF_CSRF_ENABLED=True)
+    client = guarded.test_client()
+    page = client.get("/login/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login/", data={"username": "association_admin", "password": PASSWORD,
+                                 "csrf_token": token})
+    assert client.get("/personview/list/").status_code == 200
+    assert client.post("/api/v1/department/", json={"name": "饼干部门"}).status_code == 401
+    assert client.get("/api/v1/person/").status_code == 401

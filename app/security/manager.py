@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from flask_appbuilder.security.sqla.apis.role.api import RoleApi
 from flask_appbuilder.security.sqla.apis.user.api import UserApi
+from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_babel import lazy_gettext as _l
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import inspect
+from wtforms import ValidationError
 
 USER_FIELDS = {
     "roles": (_l("Roles"), _l("Roles of the login (one business role per login)")),
@@ -22,6 +26,7 @@ ROLE_FIELDS = {"name": (_l("Name"), _l("Role name; roles are defined in code and
 
 
 class XueshiUserApi(UserApi):
+    allow_browser_login = False  # JWT only, like every Xueshi API
     label_columns = {k: v[0] for k, v in USER_FIELDS.items()}
     description_columns = {k: v[1] for k, v in USER_FIELDS.items()}
 
@@ -31,9 +36,31 @@ class XueshiRoleApi(RoleApi):
     description_columns = {k: v[1] for k, v in ROLE_FIELDS.items()}
 
 
+def _one_role(form, field):
+    if not field.data or len(field.data) != 1:
+        raise ValidationError(gettext("A login has exactly one role."))
+
+
+class XueshiUserDBModelView(UserDBModelView):
+    """FAB's user screen without groups (a group would carry roles around the
+    one-role rule), one role per login, and nobody changes their own roles."""
+
+    class_permission_name = "UserDBModelView"  # keep FAB's permission names
+    list_columns = [c for c in UserDBModelView.list_columns if c != "groups"]
+    add_columns = [c for c in UserDBModelView.add_columns if c != "groups"]
+    edit_columns = [c for c in UserDBModelView.edit_columns if c != "groups"]
+    validators_columns = {"roles": [_one_role]}
+
+    def pre_update(self, item):
+        if item.id == g.user.id and inspect(item).attrs.roles.history.has_changes():
+            raise ValueError(gettext("Nobody changes their own roles."))
+        super().pre_update(item)
+
+
 class XueshiSecurityManager(SecurityManager):
     user_api = XueshiUserApi
     role_api = XueshiRoleApi
+    userdbmodelview = XueshiUserDBModelView
 
     def register_views(self) -> None:
         super().register_views()

@@ -162,8 +162,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
     + [("can_link", "UserScopeView")]
-    + api_read("User")
-    + api_write("User")
+    + api_read("User")  # logins are changed on screen, where one role per login is enforced
     + api_read("Role")
     + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope"),
 }

@@ -51,6 +51,8 @@ SKIP_COLUMNS = {
     "lookup_hash",
 }
 MASK_COLUMNS = {"id_number"}
+# Collections whose changes are security-relevant: a login's roles and groups.
+COLLECTIONS = ("roles", "groups")
 
 _actor: ContextVar[str | None] = ContextVar("xueshi_audit_actor", default=None)
 
@@ -93,14 +95,30 @@ def _columns(obj) -> list[str]:
     return [a.key for a in inspect(obj).mapper.column_attrs if a.key not in SKIP_COLUMNS]
 
 
+def _names(items) -> list[str]:
+    return sorted(str(item) for item in items)
+
+
 def _snapshot(obj) -> dict:
     state = inspect(obj)
-    return {k: _plain(k, state.dict.get(k)) for k in _columns(obj) if k in state.dict}
+    data = {k: _plain(k, state.dict.get(k)) for k in _columns(obj) if k in state.dict}
+    for key in COLLECTIONS:
+        if key in state.mapper.relationships and state.dict.get(key):
+            data[key] = _names(state.dict[key])
+    return data
 
 
 def _changes(obj) -> tuple[dict, dict]:
     state = inspect(obj)
     before, after = {}, {}
+    for key in COLLECTIONS:
+        if key not in state.mapper.relationships:
+            continue
+        hist = state.attrs[key].history
+        if hist.added or hist.deleted:
+            kept = list(hist.unchanged or ())
+            before[key] = _names(kept + list(hist.deleted or ()))
+            after[key] = _names(kept + list(hist.added or ()))
     for key in _columns(obj):
         hist = state.attrs[key].history
         if not hist.has_changes():
@@ -162,7 +180,7 @@ def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | No
         if _audited(obj):
             found.append(("insert", obj, None, _snapshot(obj)))
     for obj in session.dirty:
-        if _audited(obj) and session.is_modified(obj, include_collections=False):
+        if _audited(obj) and session.is_modified(obj, include_collections=True):
             before, after = _changes(obj)
             if before or after:
                 found.append(("update", obj, before, after))

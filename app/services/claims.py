@@ -110,10 +110,18 @@ def create(scope: Scope, person_id, kind: str, data: dict) -> Claim:
     return claim
 
 
+def _own_draft(scope: Scope, claim: Claim, message) -> None:
+    """A draft is changed only by whoever filed it: a reviewer who set the
+    figures could otherwise approve them (four eyes)."""
+    if claim.state != DRAFT:
+        raise BusinessError(message, status=409)
+    if claim.created_by != scope.user_id:
+        raise BusinessError(gettext("Only whoever filed a draft changes it."), status=403)
+
+
 def update(scope: Scope, claim_id, data: dict) -> Claim:
     claim = _load(scope, claim_id)
-    if claim.state != DRAFT:
-        raise BusinessError(gettext("Only drafts can be changed."), status=409)
+    _own_draft(scope, claim, gettext("Only drafts can be changed."))
     _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
     db.session.commit()
     return claim
@@ -127,17 +135,11 @@ def _current(claim: Claim) -> dict:
 
 def add_evidence(scope: Scope, claim_id, name: str, data: bytes):
     claim = _load(scope, claim_id)
-    if claim.state != DRAFT:
-        raise BusinessError(gettext("Evidence can only be added to drafts."), status=409)
+    _own_draft(scope, claim, gettext("Evidence can only be added to drafts."))
     name = evidence_files.check_name(name)
     row = evidence_files.store(name, data, scope.user_id)
     row.claim = claim
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        evidence_files.discard_files([row])
-        raise
+    evidence_files.commit_or_discard([row])
     return row
 
 
@@ -201,8 +203,7 @@ def revoke(scope: Scope, claim_id, reason: str) -> Claim:
 
 def delete_draft(scope: Scope, claim_id) -> None:
     claim = _load(scope, claim_id)
-    if claim.state != DRAFT:
-        raise BusinessError(gettext("Only drafts can be deleted."), status=409)
+    _own_draft(scope, claim, gettext("Only drafts can be deleted."))
     files = list(claim.evidence)
     db.session.delete(claim)
     db.session.commit()

@@ -30,7 +30,7 @@ from ..models.training_class import (
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
-from . import inputs, ledgers, records
+from . import inputs, ledgers, locks, records
 from .errors import BusinessError
 from .sheets import Problem, read_sheet, read_table, workbook_bytes
 
@@ -74,6 +74,18 @@ def load(scope: Scope, class_id, *, lock: bool = True) -> TrainingClass:
     if row is None:
         raise BusinessError(gettext("No such class."), status=404)
     return row
+
+
+def load_own(scope: Scope, class_id) -> TrainingClass:
+    """The class, for a step only its organiser takes (a department sees its
+    bases' classes but does not run them)."""
+    cls = load(scope, class_id)
+    own = ((scope.base_id and cls.base_id == scope.base_id)
+           or (scope.department_id and cls.department_id == scope.department_id)
+           or (scope.unit_id and cls.unit_id == scope.unit_id))
+    if not own:
+        raise BusinessError(gettext("Only the class's organiser may do this."), status=403)
+    return cls
 
 
 def _refuse_state(cls: TrainingClass, action) -> None:
@@ -177,6 +189,15 @@ def check_fields(cls: TrainingClass) -> None:
                 "this project is not published."), field="plan_project_id")
     if cls.seminar is not None and cls.seminar.state != SEMINAR_APPROVED:
         raise BusinessError(gettext("The advanced seminar is not approved."), field="seminar_id")
+    for name, approved in (("plan_project_id", cls.plan_project), ("seminar_id", cls.seminar)):
+        if approved is not None and not _same_organiser(cls, approved):
+            raise BusinessError(gettext("Only its own organiser runs classes under this project."),
+                                field=name)
+
+
+def _same_organiser(cls: TrainingClass, approved) -> bool:
+    return bool((cls.base_id and cls.base_id == approved.base_id)
+                or (cls.department_id and cls.department_id == approved.department_id))
 
 
 def _assign(cls: TrainingClass, data: dict) -> None:
@@ -185,6 +206,10 @@ def _assign(cls: TrainingClass, data: dict) -> None:
             setattr(cls, name, data[name])
     cls.plan_project = db.session.get(PlanProject, cls.plan_project_id) if cls.plan_project_id else None
     cls.seminar = db.session.get(Seminar, cls.seminar_id) if cls.seminar_id else None
+    for name, pk, row in (("plan_project_id", cls.plan_project_id, cls.plan_project),
+                          ("seminar_id", cls.seminar_id, cls.seminar)):
+        if pk and row is None:
+            raise BusinessError(gettext("Not found."), field=name)
 
 
 def coerce(data: dict) -> dict:
@@ -212,7 +237,8 @@ def coerce(data: dict) -> dict:
     return out
 
 
-def create(scope: Scope, data: dict) -> TrainingClass:
+def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = ()) -> TrainingClass:
+    """A draft class, with its approval form if given: one transaction."""
     _require(scope, *ORGANISER_ROLES)
     cls = TrainingClass(state=DRAFT, **_organiser(scope))
     with db.session.no_autoflush:
@@ -220,8 +246,13 @@ def create(scope: Scope, data: dict) -> TrainingClass:
         cls.base = db.session.get(TrainingBase, cls.base_id) if cls.base_id else None
         _refuse_withdrawn(cls)
         check_fields(cls)
+    evidence_files.check_all(list(approval_forms))
     db.session.add(cls)
-    db.session.commit()
+    db.session.flush()
+    rows = evidence_files.store_all(list(approval_forms), scope.user_id)
+    for row in rows:
+        row.class_id, row.purpose = cls.id, "approval_form"
+    evidence_files.commit_or_discard(rows)
     return cls
 
 
@@ -231,7 +262,7 @@ def editable(cls: TrainingClass) -> bool:
 
 def update(scope: Scope, class_id, data: dict) -> TrainingClass:
     _require(scope, *ORGANISER_ROLES)
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if not editable(cls):
         raise BusinessError(gettext("Only drafts and rejected filings can be changed."), status=409)
     with db.session.no_autoflush:
@@ -245,17 +276,12 @@ def add_evidence(scope: Scope, class_id, purpose: str, name: str, data: bytes) -
     _require(scope, *ORGANISER_ROLES)
     if purpose not in PURPOSES:
         raise BusinessError(gettext("Unknown kind of material."), field="purpose")
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if cls.state in (REVIEWED, VIOLATION, FILED, COMPLETION_REQUESTED):
         _refuse_state(cls, gettext("given more material"))
     row = evidence_files.store(evidence_files.check_name(name), data, scope.user_id)
     row.class_id, row.purpose = cls.id, purpose
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        evidence_files.discard_files([row])
-        raise
+    evidence_files.commit_or_discard([row])
     return row
 
 
@@ -271,7 +297,7 @@ def _has(cls: TrainingClass, purpose: str) -> bool:
 
 def file(scope: Scope, class_id) -> TrainingClass:
     _require(scope, *ORGANISER_ROLES)
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if not editable(cls):
         _refuse_state(cls, gettext("filed"))
     _refuse_withdrawn(cls)
@@ -353,7 +379,7 @@ def import_roster(scope: Scope, class_id, filename: str, data: bytes) -> SheetRe
     from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 
     _require(scope, *ORGANISER_ROLES)
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if not in_progress(cls):
         _refuse_state(cls, gettext("given a roster"))
     rows = read_table(filename, data, ROSTER_HEADERS)
@@ -467,7 +493,7 @@ def import_attendance(scope: Scope, class_id, filename: str, data: bytes) -> She
     from ..validators import InvalidValue, normalize_id_number
 
     _require(scope, *ORGANISER_ROLES)
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if not in_progress(cls):
         _refuse_state(cls, gettext("given attendance"))
     days = [d.isoformat() for d in cls.days]
@@ -528,7 +554,7 @@ def import_attendance(scope: Scope, class_id, filename: str, data: bytes) -> She
 def full_attendance(scope: Scope, class_id) -> int:
     """全勤: every participant, every day, the planned hours."""
     _require(scope, *ORGANISER_ROLES)
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if not in_progress(cls):
         _refuse_state(cls, gettext("given attendance"))
     hours = cls.hours_per_day
@@ -546,7 +572,7 @@ def full_attendance(scope: Scope, class_id) -> int:
 
 def request_completion(scope: Scope, class_id) -> TrainingClass:
     _require(scope, *ORGANISER_ROLES)
-    cls = load(scope, class_id)
+    cls = load_own(scope, class_id)
     if not in_progress(cls):
         _refuse_state(cls, gettext("sent for completion review"))
     missing = [str(PURPOSES[p]) for p in COMPLETION_EVIDENCE[cls.mode] if not _has(cls, p)]
@@ -592,6 +618,7 @@ def approve_completion(scope: Scope, class_id) -> TrainingClass:
         _refuse_state(cls, gettext("approved"))
     kind = activity_kind(cls)
     year = cls.start_date.year
+    locks.serialise_writers()  # two approvals at once must not take the same numbers
     issued = db.session.execute(select(func.count()).select_from(Certificate).where(
         Certificate.number.like(f"QDJX{year}-%"))).scalar()
     now = utcnow()

@@ -86,6 +86,31 @@ def store(name: str, data: bytes, user_id: int | None) -> Evidence:
     return evidence
 
 
+def check_all(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Check every file's name and content before any is stored."""
+    for name, data in files:
+        check_name(name)
+        sniff(data)
+    return files
+
+
+def store_all(files: list[tuple[str, bytes]], user_id: int | None) -> list[Evidence]:
+    """Store several files, all checked first; the caller commits, or calls
+    discard_files() on the rows if its transaction fails."""
+    check_all(files)
+    return [store(name, data, user_id) for name, data in files]
+
+
+def commit_or_discard(rows) -> None:
+    """Commit the transaction that added `rows`; if it fails, their files go too."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard_files(rows)
+        raise
+
+
 def discard_files(evidence_rows) -> None:
     """Remove files whose rows were rolled back."""
     for evidence in evidence_rows:

@@ -20,7 +20,7 @@ from ..models.governance import EVAL_RESULTS
 from ..models.plan import ACCEPTED, APPLIED, APPROVED, PROPOSED, REJECTED, SEMINAR_LEVELS
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import classes, inputs, records
+from . import classes, evidence, inputs, records
 from .errors import BusinessError
 
 PLAN_STATES = {PROPOSED: _l("Proposed"), ACCEPTED: _l("Accepted into the list"),
@@ -65,6 +65,26 @@ def _organiser(scope: Scope) -> dict:
     raise BusinessError(gettext("Only departments and bases propose projects."), status=403)
 
 
+def _id(data: dict, field: str) -> int | None:
+    """An optional record number from form or JSON input."""
+    value = data.get(field)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BusinessError(gettext("Must be a whole number."), field=field)
+
+
+def _row(model, pk: int | None):
+    if pk is None:
+        return None
+    row = db.session.get(model, pk)
+    if row is None:
+        raise BusinessError(gettext("Not found."), status=404)
+    return row
+
+
 def _year(value) -> int:
     try:
         year = int(value)
@@ -105,6 +125,9 @@ def review_project(scope: Scope, pk, accept: bool, reason: str | None = None) ->
     project = _load(PlanProject, scope, pk)
     if project.state != PROPOSED:
         raise _wrong_state(PLAN_STATES[project.state])
+    if db.session.execute(select(PlanPublication.id).where(PlanPublication.year == project.year)).first():
+        raise BusinessError(gettext("The %(year)d list is already published; it takes no more projects.",
+                                    year=project.year), status=409)
     project.state = ACCEPTED if accept else REJECTED
     project.review_reason = None if accept else inputs.reason(reason)
     db.session.commit()
@@ -213,6 +236,22 @@ def evaluation_material(evaluation: BaseEvaluation) -> list:
                               .order_by(Evidence.id)).scalars().all()
 
 
+def add_evaluation_material(scope: Scope, pk, files: list[tuple[str, bytes]]) -> list:
+    """The base's materials, while it prepares its report; all files or none."""
+    _require(scope, "base_staff")
+    evaluation = _load(BaseEvaluation, scope, pk)
+    if evaluation.stage != "draft":
+        raise BusinessError(gettext("Material can be added while the base prepares its report."),
+                            status=409)
+    if not files:
+        raise BusinessError(gettext("Choose a file to upload."), field="file")
+    rows = evidence.store_all(files, scope.user_id)
+    for row in rows:
+        row.evaluation_id = evaluation.id
+    evidence.commit_or_discard(rows)
+    return rows
+
+
 def department_review(scope: Scope, pk, opinion: str) -> BaseEvaluation:
     evaluation = _evaluation_step(scope, pk, "department_review")
     evaluation.department_opinion = inputs.required(opinion, "opinion", gettext("Opinion"))
@@ -280,13 +319,10 @@ def return_evaluation(scope: Scope, pk, reason: str) -> BaseEvaluation:
 def record_inspection(scope: Scope, data: dict) -> Inspection:
     """Record a finding; `violation` on a class takes its hours out of ledgers."""
     _require(scope, "association_admin")
-    class_id, base_id = data.get("class_id"), data.get("base_id")
-    if bool(class_id) == bool(base_id):
+    class_id, base_id = _id(data, "class_id"), _id(data, "base_id")
+    if (class_id is None) == (base_id is None):
         raise BusinessError(gettext("Inspect either a class or a base."), field="class_id")
-    cls = db.session.get(TrainingClass, int(class_id)) if class_id else None
-    base = db.session.get(TrainingBase, int(base_id)) if base_id else None
-    if (class_id and cls is None) or (base_id and base is None):
-        raise BusinessError(gettext("Not found."), status=404)
+    cls, base = _row(TrainingClass, class_id), _row(TrainingBase, base_id)
     violation = str(data.get("violation", "")).lower() in ("1", "true", "y", "yes", "on")
     inspection = Inspection(
         inspected_on=records.parse_date(data.get("inspected_on"), "date"),
@@ -308,12 +344,12 @@ def record_inspection(scope: Scope, data: dict) -> Inspection:
 def hand_over(scope: Scope, data: dict) -> Case:
     """移交核查: hand doubtful material to the district of the unit or person."""
     _require(scope, "association_admin")
-    unit = db.session.get(Unit, int(data["unit_id"])) if data.get("unit_id") else None
-    person = db.session.get(Person, int(data["person_id"])) if data.get("person_id") else None
+    inspection = _load(Inspection, scope, data["inspection_id"]) if data.get("inspection_id") else None
+    unit, person = _row(Unit, _id(data, "unit_id")), _row(Person, _id(data, "person_id"))
     if unit is None and person is None:
         raise BusinessError(gettext("Name the unit or the person concerned."), field="unit_id")
     district_id = (unit or person.unit).district_id
-    case = Case(district_id=district_id, inspection_id=data.get("inspection_id") or None,
+    case = Case(district_id=district_id, inspection_id=inspection.id if inspection else None,
                 unit_id=unit.id if unit else None, person_id=person.id if person else None,
                 subject=inputs.required(data.get("subject"), "subject", gettext("Subject")),
                 details=inputs.required(data.get("details"), "details", gettext("Details")), state="open")
@@ -336,18 +372,18 @@ def close_case(scope: Scope, pk, outcome: str) -> Case:
 
 def add_dishonesty(scope: Scope, data: dict) -> DishonestyRecord:
     _require(scope, "association_admin")
-    person = db.session.get(Person, int(data["person_id"])) if data.get("person_id") else None
-    unit = db.session.get(Unit, int(data["unit_id"])) if data.get("unit_id") else None
+    person, unit = _row(Person, _id(data, "person_id")), _row(Unit, _id(data, "unit_id"))
     if (person is None) == (unit is None):
         raise BusinessError(gettext("A record is against a person or a unit."), field="person_id")
     start = records.parse_date(data.get("start_date"), "start")
     end = records.parse_date(data["end_date"], "end") if data.get("end_date") else None
     if end is not None and end < start:
         raise BusinessError(gettext("The end date is before the start date."), field="end_date")
+    case = _row(Case, _id(data, "case_id"))
     record = DishonestyRecord(person_id=person.id if person else None, unit_id=unit.id if unit else None,
                               reason=inputs.required(data.get("reason"), "reason",
                                                      gettext("Reason given")),
-                              case_id=data.get("case_id") or None, start_date=start, end_date=end)
+                              case_id=case.id if case else None, start_date=start, end_date=end)
     db.session.add(record)
     db.session.commit()
     return record

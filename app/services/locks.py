@@ -15,6 +15,12 @@ from ..extensions import db
 def for_update(stmt, of=None, skip_locked: bool = False):
     """`stmt` as a locking read that also refreshes rows already in the session."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+        serialise_writers()
     return stmt.with_for_update(of=of, skip_locked=skip_locked).execution_options(
         populate_existing=True)
+
+
+def serialise_writers() -> None:
+    """Queue behind every other writing transaction until commit (the audit
+    chain head is the one row they all update), e.g. before numbering."""
+    db.session.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_appbuilder import ModelRestApi
 from flask_babel import lazy_gettext as _l
 
 from ..security import visibility  # noqa: F401  (registers the scope rules)
 from .accounts import UserScopeView
 from .audit import AuditEntryApi, AuditEntryView
+from .base import Descriptions
 from .org import (
     DepartmentApi,
     DepartmentView,
@@ -105,5 +107,9 @@ def register_views(appbuilder) -> None:
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
                 BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi):
         appbuilder.add_api(api)
+    # FAB's own security APIs too: no field's `_info` may fall back to gettext("")
+    for view in appbuilder.baseviews:
+        if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
+            view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

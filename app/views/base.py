@@ -10,11 +10,12 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import abort, request
-from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder import Model, ModelRestApi, ModelView
 from flask_appbuilder.api import expose as expose_api
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
@@ -28,6 +29,22 @@ from ..services.errors import BusinessError
 from ..validators import mask_id_number
 
 MASKED_COLUMNS = ("id_number",)
+
+
+class _MaskedColumnFilters(SQLAFilterConverter):
+    """Masked columns are searched by exact value only: a "starts with" search
+    would let a masked viewer rebuild a full ID number digit by digit."""
+
+    def convert(self, col_name):
+        if col_name in MASKED_COLUMNS:
+            return [FilterEqual(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+class MaskedInterface(SQLAInterface):
+    """SQLAInterface for models with masked columns (people)."""
+
+    filter_converter_class = _MaskedColumnFilters
 
 
 class ScopeFilter(BaseFilter):
@@ -100,6 +117,21 @@ def error_response(api, exc: BusinessError):
     return api.response(exc.status, message=translate_messages(message))
 
 
+def refuse_if_referenced(item) -> None:
+    """A record that others point to (hours, claims, certificates, logins…)
+    is not deleted; the user is told why instead of a database error."""
+    table = type(item).__table__
+    for other in Model.metadata.tables.values():
+        for fk in other.foreign_keys:
+            if fk.column.table is table and fk.column.name == "id":
+                found = db.session.execute(
+                    select(fk.parent).where(fk.parent == item.id).limit(1)).first()
+                if found is not None:
+                    raise BusinessError(gettext(
+                        "Other records refer to this one (for example hours, claims, classes or "
+                        "logins); it cannot be deleted."), status=409)
+
+
 def check_unique(item) -> None:
     """Report a duplicate on the field that must be unique, before the database does."""
     model = type(item)
@@ -155,12 +187,15 @@ class ScopedModelView(ModelView):
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, plain_value)
 
-    # Writes: the result must stay in scope.
+    # Writes: the result must stay in scope; nothing referenced is deleted.
     def pre_add(self, item):
         ensure_in_scope(item)
 
     def pre_update(self, item):
         ensure_in_scope(item)
+
+    def pre_delete(self, item):
+        refuse_if_referenced(item)
 
     # FAB's generic file download serves any name under UPLOAD_FOLDER; files
     # here go through their record's scope (claims, classes, exports) instead.
@@ -201,23 +236,36 @@ class ScopedModelView(ModelView):
         return self.actions[name].func(items)
 
 
+class Descriptions(dict):
+    """FAB's `_info` asks for `description_columns.get(col, "")` and translates
+    it; gettext("") is the catalog header. A field without a description of
+    its own is described by its label."""
+
+    def __init__(self, descriptions: dict, labels: dict):
+        super().__init__(descriptions)
+        self.labels = labels
+
+    def get(self, key, default=None):
+        return super().get(key) or self.labels.get(key) or key
+
+
 class ScopedModelRestApi(ModelRestApi):
     """A FAB ModelRestApi that serialises only listed columns, masks ID
     numbers, describes every field, and keeps writes within the scope."""
 
     fields: dict = {}
     base_filters = SCOPE_FILTER
-    allow_browser_login = True
+    allow_browser_login = False  # JWT only: a cookie-authenticated API write would skip CSRF
 
     def __init__(self):
         rel = scoped_relations(self.datamodel)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
         self.label_columns = {**fields_labels(self.fields), **(self.label_columns or {})}
-        self.description_columns = {
-            **fields_descriptions(self.fields),
-            **(self.description_columns or {}),
-        }
+        self.description_columns = Descriptions(
+            {**fields_descriptions(self.fields), **(self.description_columns or {})},
+            self.label_columns,
+        )
         super().__init__()
 
     # Masking -------------------------------------------------------------
@@ -271,6 +319,18 @@ class ScopedModelRestApi(ModelRestApi):
         except ValueError as exc:
             return self._bad_request(str(exc))
         return self._save(item, 201, self.add_model_schema)
+
+    def delete_headless(self, pk):
+        item = scope.get_in_scope(self.datamodel.obj, pk)
+        if item is None:
+            return self.response_404()
+        try:
+            refuse_if_referenced(item)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        db.session.delete(item)
+        db.session.commit()
+        return self.response(200, message="OK")
 
     def put_headless(self, pk):
         item = scope.get_in_scope(self.datamodel.obj, pk)

@@ -49,6 +49,14 @@ CLAIM_FIELDS = {
 }
 
 
+def _duplicates_for_reviewers(evidence) -> list:
+    """Other people's claims with the same file: flagged to reviewers only
+    (a claimant must not learn about other people's claims)."""
+    if not scopes.current_scope().has("unit_reviewer", "association_admin", "district_officer"):
+        return []
+    return evidence_files.used_by_others(evidence)
+
+
 def kind_label(kind: str) -> str:
     return rules.kinds(_locale()).get(kind, kind)
 
@@ -127,7 +135,7 @@ class ClaimView(ScopedModelView):
     def show(self, pk):
         claim = scopes.get_or_404(Claim, pk)
         widgets = self._show(claim.id)
-        duplicates = {e.id: evidence_files.used_by_others(e) for e in claim.evidence}
+        duplicates = {e.id: _duplicates_for_reviewers(e) for e in claim.evidence}
         return self.render_template(
             self.show_template, pk=claim.id, title=self.show_title, widgets=widgets,
             related_views=[], claim=claim, duplicates=duplicates,
@@ -165,8 +173,9 @@ class ClaimView(ScopedModelView):
             data = {name: field.data for name, field in form._fields.items()
                     if name not in ("person", "files", "csrf_token")}
             try:
-                uploads = [evidence_files.read_upload(f) for f in request.files.getlist("files")
-                           if f and f.filename]
+                uploads = evidence_files.check_all([
+                    evidence_files.read_upload(f) for f in request.files.getlist("files")
+                    if f and f.filename])
                 claim = claim_steps.create(scope, person_id, kind, data)
             except BusinessError as exc:
                 db.session.rollback()
@@ -437,7 +446,7 @@ class ClaimApi(ScopedModelRestApi):
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
                  "size": e.size, "sha256": e.sha256,
-                 "also_on_claims_of_others": [c.id for c in evidence_files.used_by_others(e)]}
+                 "also_on_claims_of_others": [c.id for c in _duplicates_for_reviewers(e)]}
                 for e in claim.evidence
             ]
 

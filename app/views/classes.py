@@ -152,7 +152,9 @@ class TrainingClassView(ScopedModelView):
     @has_access
     def show(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
-        people = steps.participants(cls)
+        # a district officer or a participant sees the class, but only the people in scope
+        people = db.session.execute(scopes.scoped(Enrolment).where(Enrolment.class_id == cls.id)
+                                    .order_by(Enrolment.id)).scalars().all()
         return self.render_template(
             self.show_template, pk=cls.id, title=self.show_title, widgets=self._show(cls.id),
             related_views=[], cls=cls, people=people[:200], people_count=len(people),
@@ -170,11 +172,9 @@ class TrainingClassView(ScopedModelView):
         form = _class_form()
         if request.method == "POST" and form.validate_on_submit():
             try:
-                cls = steps.create(scopes.current_scope(), request.form.to_dict())
-                for upload in request.files.getlist("approval_form"):
-                    if upload and upload.filename:
-                        name, content = evidence_files.read_upload(upload)
-                        steps.add_evidence(scopes.current_scope(), cls.id, "approval_form", name, content)
+                forms = [evidence_files.read_upload(upload)
+                         for upload in request.files.getlist("approval_form") if upload and upload.filename]
+                cls = steps.create(scopes.current_scope(), request.form.to_dict(), forms)
             except BusinessError as exc:
                 db.session.rollback()
                 show_error(form, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
-    BaseEvaluation, Case, DishonestyRecord, Inspection, PlanProject, Seminar,
+    BaseEvaluation, Case, DishonestyRecord, Evidence, Inspection, PlanProject, Seminar,
     TrainingBase, TrainingClass, Unit,
 )
 from ..models.governance import EVAL_RESULTS
@@ -432,24 +432,29 @@ class BaseEvaluationView(StepShowMixin, StepsView, CreatePage, ScopedModelView):
     @has_access
     @permission_name("upload")
     def material(self, pk):
-        evaluation = scopes.get_or_404(BaseEvaluation, pk, for_update=True)
+        files = [evidence_files.read_upload(f) for f in request.files.getlist("files") if f and f.filename]
         try:
-            if evaluation.stage != "draft":
-                raise BusinessError(gettext("Material can be added while the base prepares its report."))
-            files = [f for f in request.files.getlist("files") if f and f.filename]
-            if not files:
-                raise BusinessError(gettext("Choose a file to upload."), field="file")
-            for upload in files:
-                name, content = evidence_files.read_upload(upload)
-                row = evidence_files.store(name, content, scopes.current_scope().user_id)
-                row.evaluation_id = evaluation.id
-            db.session.commit()
+            gov.add_evaluation_material(scopes.current_scope(), pk, files)
         except BusinessError as exc:
             db.session.rollback()
+            if exc.status == 404:
+                abort(404)
             flash(str(exc), "danger")
         else:
             flash(gettext("Material uploaded."), "success")
-        return redirect(url_for(".show", pk=evaluation.id))
+        return redirect(url_for(".show", pk=pk))
+
+
+    @expose("/material/<pk>/<int:evidence_id>", methods=["GET"])
+    @has_access
+    @permission_name("show")
+    def material_file(self, pk, evidence_id):
+        evaluation = scopes.get_or_404(BaseEvaluation, pk)
+        row = db.session.get(Evidence, evidence_id)
+        if row is None or row.evaluation_id != evaluation.id:
+            abort(404)
+        return send_file(evidence_files.path_of(row), mimetype=row.content_type,
+                         download_name=row.original_name, as_attachment=True)
 
 
 class BaseEvaluationApi(StepsApi, ScopedModelRestApi):
@@ -487,20 +492,12 @@ class BaseEvaluationApi(StepsApi, ScopedModelRestApi):
           parameters: [{in: path, name: pk, schema: {type: integer}}]
           responses: {200: {description: Stored}, 400: {$ref: '#/components/responses/400'}}
         """
-        evaluation = scopes.get_in_scope(BaseEvaluation, pk, for_update=True)
-        if evaluation is None:
-            return self.response_404()
         try:
-            if evaluation.stage != "draft":
-                raise BusinessError(gettext("Material can be added while the base prepares its report."),
-                                    status=409)
-            name, content = evidence_files.read_upload(request.files.get("file"))
-            row = evidence_files.store(name, content, scopes.current_scope().user_id)
-            row.evaluation_id = evaluation.id
-            db.session.commit()
+            upload = evidence_files.read_upload(request.files.get("file"))
+            rows = gov.add_evaluation_material(scopes.current_scope(), pk, [upload])
         except BusinessError as exc:
             return error_response(self, exc)
-        return self.response(200, id=row.id, sha256=row.sha256)
+        return self.response(200, id=rows[0].id, sha256=rows[0].sha256)
 
 
 # -- 五(五), 七(一) inspections and cases ------------------------------------------

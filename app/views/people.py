@@ -1,13 +1,12 @@
 """专业技术人员: screens and REST API."""
 from __future__ import annotations
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from ..models import Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..validators import FormCheck, api_check, normalize_id_number
-from .base import ScopedModelRestApi, ScopedModelView
+from .base import MaskedInterface, ScopedModelRestApi, ScopedModelView
 from .fields import code_formatter, code_select, code_validator
 
 PERSON_FIELDS = {
@@ -33,7 +32,7 @@ _COLUMNS = ["id_number", "name", "unit", "series", "title_level", "is_enterprise
 
 
 class PersonView(ScopedModelView):
-    datamodel = SQLAInterface(Person)
+    datamodel = MaskedInterface(Person)
     fields = PERSON_FIELDS
     list_title = _l("Professionals")
     show_title = _l("Professional")
@@ -44,7 +43,7 @@ class PersonView(ScopedModelView):
     add_columns = _COLUMNS
     edit_columns = _COLUMNS
     search_columns = ["id_number", "name", "unit", "series", "title_level", "is_enterprise_manager"]
-    order_columns = ["id_number", "name", "series", "title_level"]
+    order_columns = ["name", "series", "title_level"]
     base_order = ("id", "asc")
     validators_columns = {"id_number": [FormCheck(normalize_id_number)]}
     add_form_extra_fields = {
@@ -60,14 +59,14 @@ class PersonView(ScopedModelView):
 
 class PersonApi(ScopedModelRestApi):
     resource_name = "person"
-    datamodel = SQLAInterface(Person)
+    datamodel = MaskedInterface(Person)
     fields = PERSON_FIELDS
     list_columns = ["id", "id_number", "name", "unit.id", "unit.name", "series", "title_level"]
     show_columns = list_columns + ["is_enterprise_manager", "phone"]
     add_columns = _COLUMNS
     edit_columns = _COLUMNS
     search_columns = ["id_number", "name", "unit", "series", "title_level"]
-    order_columns = ["id", "id_number", "name"]
+    order_columns = ["id", "name"]
     validators_columns = {
         "id_number": api_check(normalize_id_number),
         "series": code_validator(TITLE_SERIES),
