@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import filetype
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -118,6 +118,16 @@ def discard_files(evidence_rows) -> None:
             path_of(evidence).unlink()
         except FileNotFoundError:
             pass
+
+
+def file_response(evidence_id: int, **owner):
+    """The stored file of an evidence row attached to `owner` (claim_id=…,
+    class_id=… or evaluation_id=…), or 404. The caller checked the owner's scope."""
+    row = db.session.get(Evidence, evidence_id)
+    if row is None or any(getattr(row, key) != value for key, value in owner.items()):
+        abort(404)
+    return send_file(path_of(row), mimetype=row.content_type, download_name=row.original_name,
+                     as_attachment=True)
 
 
 def used_by_others(evidence: Evidence) -> list[Claim]:

@@ -70,6 +70,13 @@ def _rows_from_csv(data: bytes):
         yield [v.strip() for v in row]
 
 
+def uploaded(file_storage) -> tuple[str, bytes]:
+    """The name and bytes of an uploaded spreadsheet, or a refusal naming `file`."""
+    if file_storage is None or not file_storage.filename:
+        raise BusinessError(gettext("Choose a file to upload."), field="file")
+    return file_storage.filename, file_storage.read()
+
+
 def read_sheet(filename: str, data: bytes, required: list[str]) -> tuple[list[str], list[SheetRow]]:
     """The header and the data rows of the first sheet (or the CSV). Each row's
     values hold every named column; the `required` ones must be present."""

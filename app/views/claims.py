@@ -2,7 +2,7 @@
 calls of app/services/claims.py and its outcome into pages or JSON."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,7 +13,7 @@ from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 
 from .. import rules
 from ..extensions import db
-from ..models import CLAIM_KINDS, Claim, Evidence, Person
+from ..models import CLAIM_KINDS, Claim, Person
 from ..security import scope as scopes
 from ..services import claims as claim_steps
 from ..services import evidence as evidence_files
@@ -246,11 +246,7 @@ class ClaimView(ScopedModelView):
     @permission_name("download")
     def download(self, pk, evidence_id):
         claim = scopes.get_or_404(Claim, pk)
-        row = db.session.get(Evidence, evidence_id)
-        if row is None or row.claim_id != claim.id:
-            abort(404)
-        return send_file(evidence_files.path_of(row), mimetype=row.content_type,
-                         download_name=row.original_name, as_attachment=True)
+        return evidence_files.file_response(evidence_id, claim_id=claim.id)
 
     @expose("/submit/<pk>", methods=["POST"])
     @has_access
@@ -430,11 +426,9 @@ class ClaimApi(ScopedModelRestApi):
             404: {$ref: '#/components/responses/404'}
         """
         claim = scopes.get_in_scope(Claim, pk)
-        row = db.session.get(Evidence, evidence_id) if claim is not None else None
-        if row is None or row.claim_id != claim.id:
+        if claim is None:
             return self.response_404()
-        return send_file(evidence_files.path_of(row), mimetype=row.content_type,
-                         download_name=row.original_name, as_attachment=True)
+        return evidence_files.file_response(evidence_id, claim_id=claim.id)
 
     def pre_get(self, data):
         super().pre_get(data)

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField
 
 from ..extensions import db
-from ..models import Certificate, Enrolment, Evidence, PlanProject, Seminar, TrainingClass
+from ..models import Certificate, Enrolment, PlanProject, Seminar, TrainingClass
 from ..models.plan import APPROVED as SEMINAR_APPROVED
 from ..security import scope as scopes
 from ..services import certificates as certificate_service
@@ -20,7 +20,7 @@ from ..services import classes as steps
 from ..services import evidence as evidence_files
 from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
-from ..services.sheets import XLSX_MIME, keep_report, report_path
+from ..services.sheets import XLSX_MIME, keep_report, report_path, uploaded
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .workflow import show_error
 
@@ -129,11 +129,8 @@ class TrainingClassView(ScopedModelView):
         return self._back(pk, success)
 
     def _sheet(self, pk, step, success):
-        upload = request.files.get("file")
         try:
-            if upload is None or not upload.filename:
-                raise BusinessError(gettext("Choose a file to upload."), field="file")
-            result = step(scopes.current_scope(), pk, upload.filename, upload.read())
+            result = step(scopes.current_scope(), pk, *uploaded(request.files.get("file")))
         except BusinessError as exc:
             db.session.rollback()
             if exc.status == 404:
@@ -228,11 +225,7 @@ class TrainingClassView(ScopedModelView):
     @permission_name("download")
     def material_file(self, pk, evidence_id):
         cls = scopes.get_or_404(TrainingClass, pk)
-        row = db.session.get(Evidence, evidence_id)
-        if row is None or row.class_id != cls.id:
-            abort(404)
-        return send_file(evidence_files.path_of(row), mimetype=row.content_type,
-                         download_name=row.original_name, as_attachment=True)
+        return evidence_files.file_response(evidence_id, class_id=cls.id)
 
     @expose("/file/<pk>", methods=["POST"])
     @has_access
@@ -450,10 +443,11 @@ class TrainingClassApi(ScopedModelRestApi):
         return body if isinstance(body, dict) else {}
 
     def _upload(self, step, *extra):
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            return self.response(400, message={"file": [gettext("Choose a file to upload.")]})
-        return self._run(step, *extra, upload.filename, upload.read())
+        try:
+            name, data = uploaded(request.files.get("file"))
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return self._run(step, *extra, name, data)
 
     @api_expose("/", methods=["POST"])
     @protect()
@@ -500,7 +494,7 @@ class TrainingClassApi(ScopedModelRestApi):
         try:
             name, content = evidence_files.read_upload(request.files.get("file"))
         except BusinessError as exc:
-            return self.response(400, message={"file": [str(exc)]})
+            return error_response(self, exc)
 
         def attach(scope, class_id):
             row = steps.add_evidence(scope, class_id, request.form.get("purpose", ""), name, content)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..security.scope import current_scope
 from ..services import eligibility
 from ..services.errors import BusinessError
-from ..services.sheets import XLSX_MIME
+from ..services.sheets import XLSX_MIME, uploaded
 from .base import error_response, expose
 
 
@@ -48,11 +48,8 @@ class EligibilityView(BaseView):
     @permission_name("check")
     def bulk(self):
         year = request.form.get("year", "")
-        upload = request.files.get("file")
         try:
-            if upload is None or not upload.filename:
-                raise BusinessError(gettext("Choose a file to upload."), field="file")
-            body, _rows = eligibility.check_bulk(current_scope(), upload.filename, upload.read(), year)
+            body, _rows = eligibility.check_bulk(current_scope(), *uploaded(request.files.get("file")), year)
         except BusinessError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -105,11 +102,8 @@ class EligibilityApi(BaseApi):
             200: {description: The answered workbook (xlsx)}
             400: {$ref: '#/components/responses/400'}
         """
-        upload = request.files.get("file")
         try:
-            if upload is None or not upload.filename:
-                raise BusinessError(gettext("Choose a file to upload."), field="file")
-            body, _rows = eligibility.check_bulk(current_scope(), upload.filename, upload.read(),
+            body, _rows = eligibility.check_bulk(current_scope(), *uploaded(request.files.get("file")),
                                                  request.form.get("year"))
         except BusinessError as exc:
             return error_response(self, exc)

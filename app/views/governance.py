@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
-    BaseEvaluation, Case, DishonestyRecord, Evidence, Inspection, PlanProject, Seminar,
+    BaseEvaluation, Case, DishonestyRecord, Inspection, PlanProject, Seminar,
     TrainingBase, TrainingClass, Unit,
 )
 from ..models.governance import EVAL_RESULTS
@@ -450,11 +450,7 @@ class BaseEvaluationView(StepShowMixin, StepsView, CreatePage, ScopedModelView):
     @permission_name("show")
     def material_file(self, pk, evidence_id):
         evaluation = scopes.get_or_404(BaseEvaluation, pk)
-        row = db.session.get(Evidence, evidence_id)
-        if row is None or row.evaluation_id != evaluation.id:
-            abort(404)
-        return send_file(evidence_files.path_of(row), mimetype=row.content_type,
-                         download_name=row.original_name, as_attachment=True)
+        return evidence_files.file_response(evidence_id, evaluation_id=evaluation.id)
 
 
 class BaseEvaluationApi(StepsApi, ScopedModelRestApi):

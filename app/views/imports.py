@@ -12,14 +12,12 @@ from flask_babel import gettext
 from ..extensions import db
 from ..services import platform_import
 from ..services.errors import BusinessError
-from ..services.sheets import XLSX_MIME, keep_report, report_path, workbook_bytes
+from ..services.sheets import XLSX_MIME, keep_report, report_path, uploaded, workbook_bytes
 from .base import error_response, expose
 
 
 def _run(upload):
-    if upload is None or not upload.filename:
-        raise BusinessError(gettext("Choose a file to upload."), field="file")
-    return platform_import.run(upload.filename, upload.read())
+    return platform_import.run(*uploaded(upload))
 
 
 class PlatformImportView(BaseView):
