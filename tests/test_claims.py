@@ -353,3 +353,25 @@ def test_a_reviewer_cannot_change_a_staff_draft_and_then_approve_it(api, app):
     with app.app_context():
         assert db.session.get(Claim, claim_id).hours == 2
         db.session.remove()
+
+
+def test_several_files_on_the_screen_are_stored_all_or_none(app, api, clients):
+    claim_id = new_claim(api)
+    with app.app_context():
+        before = db.session.execute(select(func.count()).select_from(Evidence)).scalar()
+    client = clients("professional")
+    resp = client.post(f"/claimview/evidence/{claim_id}", data={
+        "files": [(io.BytesIO(PDF), "通知.pdf"), (io.BytesIO(b"MZ\x90\x00executable"), "照片.png")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "PDF、JPEG" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Evidence)).scalar() == before
+    resp = client.post(f"/claimview/evidence/{claim_id}", data={
+        "files": [(io.BytesIO(PDF), "通知.pdf"), (io.BytesIO(png_bytes()), "照片.png")]},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    with app.app_context():
+        names = db.session.execute(select(Evidence.original_name).where(Evidence.claim_id == claim_id)
+                                   .order_by(Evidence.id)).scalars().all()
+        assert names == ["通知.pdf", "照片.png"]
+        db.session.remove()

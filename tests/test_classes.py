@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
-    Activity, Certificate, Enrolment, Ledger, Person, PlanProject, PlanPublication, Seminar,
+    Activity, Certificate, Enrolment, Evidence, Ledger, Person, PlanProject, PlanPublication, Seminar,
     TrainingBase, TrainingClass, Unit,
 )
 from tests import factories, pdfcheck
@@ -499,3 +499,28 @@ def test_a_bad_approval_form_saves_no_class(app, clients):
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(TrainingClass)).scalar() == before
         db.session.remove()
+
+
+def test_several_materials_on_the_screen_are_stored_all_or_none(app, api, clients):
+    class_id = new_class(api)
+
+    def stored():
+        with app.app_context():
+            names = db.session.execute(select(Evidence.original_name).where(Evidence.class_id == class_id)
+                                       .order_by(Evidence.id)).scalars().all()
+            db.session.remove()
+            return names
+
+    client = clients("base_staff")
+    resp = client.post(f"/trainingclassview/material/{class_id}", data={
+        "purpose": "approval_form",
+        "files": [(io.BytesIO(PDF), "审批表.pdf"), (io.BytesIO(b"not a pdf"), "附件.pdf")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "PDF、JPEG" in resp.get_data(as_text=True)
+    assert stored() == []
+    resp = client.post(f"/trainingclassview/material/{class_id}", data={
+        "purpose": "approval_form",
+        "files": [(io.BytesIO(PDF), "审批表.pdf"), (io.BytesIO(PDF + b"%2"), "附件.pdf")]},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert stored() == ["审批表.pdf", "附件.pdf"]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
-    Activity, Certificate, Ledger, Person, TrainingBase, TrainingClass,
+    Activity, Certificate, Evidence, Ledger, Person, TrainingBase, TrainingClass,
     Unit,
 )
 from app.models.choices import OUT_OF_SCOPE_SERIES
@@ -353,3 +353,20 @@ def test_the_department_opens_the_bases_evaluation_material(api, clients, app):
     link = re.search(r'href="(/baseevaluationview/material/\d+/\d+)"', page).group(1)
     assert clients("authority_staff").get(link).data == PDF
     assert clients("base_staff_b").get(link).status_code in (403, 404)
+
+
+def test_bad_material_on_the_evaluation_screen_is_refused_in_chinese(app, api, clients):
+    resp = api("base_staff", "POST", "/api/v1/base_evaluation/", json={"year": 2029})
+    assert resp.status_code == 201, resp.json
+    pk = resp.json["id"]
+    client = clients("base_staff")
+    for files, message in (
+            ([(io.BytesIO(PDF), "../自评报告.pdf")], "文件名不能包含路径"),
+            ([(io.BytesIO(PDF), "自评报告.pdf"), (io.BytesIO(b"plain text"), "附件.pdf")], "PDF、JPEG")):
+        resp = client.post(f"/baseevaluationview/material/{pk}", data={"files": files},
+                           content_type="multipart/form-data", follow_redirects=True)
+        assert resp.status_code == 200 and message in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Evidence)
+                                  .where(Evidence.evaluation_id == pk)).scalar() == 0
+        db.session.remove()

@@ -133,14 +133,11 @@ def _current(claim: Claim) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def add_evidence(scope: Scope, claim_id, name: str, data: bytes):
+def add_evidence(scope: Scope, claim_id, files: list[tuple[str, bytes]]) -> list:
+    """Evidence files on a draft: all of them, or none."""
     claim = _load(scope, claim_id)
     _own_draft(scope, claim, gettext("Evidence can only be added to drafts."))
-    name = evidence_files.check_name(name)
-    row = evidence_files.store(name, data, scope.user_id)
-    row.claim = claim
-    evidence_files.commit_or_discard([row])
-    return row
+    return evidence_files.attach(files, scope.user_id, claim=claim)
 
 
 def submit(scope: Scope, claim_id) -> Claim:

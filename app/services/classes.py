@@ -246,12 +246,10 @@ def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = (
         cls.base = db.session.get(TrainingBase, cls.base_id) if cls.base_id else None
         _refuse_withdrawn(cls)
         check_fields(cls)
-    evidence_files.check_all(list(approval_forms))
     db.session.add(cls)
     db.session.flush()
-    rows = evidence_files.store_all(list(approval_forms), scope.user_id)
-    for row in rows:
-        row.class_id, row.purpose = cls.id, "approval_form"
+    rows = evidence_files.store_all(list(approval_forms), scope.user_id,
+                                    class_id=cls.id, purpose="approval_form")
     evidence_files.commit_or_discard(rows)
     return cls
 
@@ -272,17 +270,15 @@ def update(scope: Scope, class_id, data: dict) -> TrainingClass:
     return cls
 
 
-def add_evidence(scope: Scope, class_id, purpose: str, name: str, data: bytes) -> Evidence:
+def add_evidence(scope: Scope, class_id, purpose: str, files: list[tuple[str, bytes]]) -> list[Evidence]:
+    """Material of one purpose: all the files, or none."""
     _require(scope, *ORGANISER_ROLES)
     if purpose not in PURPOSES:
         raise BusinessError(gettext("Unknown kind of material."), field="purpose")
     cls = load_own(scope, class_id)
     if cls.state in (REVIEWED, VIOLATION, FILED, COMPLETION_REQUESTED):
         _refuse_state(cls, gettext("given more material"))
-    row = evidence_files.store(evidence_files.check_name(name), data, scope.user_id)
-    row.class_id, row.purpose = cls.id, purpose
-    evidence_files.commit_or_discard([row])
-    return row
+    return evidence_files.attach(files, scope.user_id, class_id=cls.id, purpose=purpose)
 
 
 def class_evidence(cls: TrainingClass) -> list[Evidence]:

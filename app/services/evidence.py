@@ -69,36 +69,45 @@ def read_upload(file_storage) -> tuple[str, bytes]:
     return name, data
 
 
-def store(name: str, data: bytes, user_id: int | None) -> Evidence:
-    """Write the file under a random name (mode 0600) and add its row to the session."""
-    content_type = sniff(data)
-    stored = secrets.token_hex(20)
-    target = upload_dir() / stored[:2]
-    target.mkdir(exist_ok=True)
-    fd = os.open(target / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    evidence = Evidence(
-        stored_name=stored, original_name=name, content_type=content_type, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user_id,
-    )
-    db.session.add(evidence)
-    return evidence
+def read_uploads(file_storages) -> list[tuple[str, bytes]]:
+    """read_upload() for every file chosen in a multi-file field (empty slots skipped)."""
+    return [read_upload(f) for f in file_storages if f and f.filename]
 
 
-def check_all(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """Check every file's name and content before any is stored."""
-    for name, data in files:
+def check_all(files: list[tuple[str, bytes]]) -> list[str]:
+    """Check every file's name and content before any is stored; their content types."""
+    for name, _data in files:
         check_name(name)
-        sniff(data)
-    return files
+    return [sniff(data) for _name, data in files]
 
 
-def store_all(files: list[tuple[str, bytes]], user_id: int | None) -> list[Evidence]:
-    """Store several files, all checked first; the caller commits, or calls
-    discard_files() on the rows if its transaction fails."""
-    check_all(files)
-    return [store(name, data, user_id) for name, data in files]
+def store_all(files: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
+    """Write each file under a random name (mode 0600) and add its row, with `owner`
+    (claim=…, class_id=…, purpose=…), to the session; all are checked before any is
+    written. The caller commits through commit_or_discard()."""
+    rows = []
+    for (name, data), content_type in zip(files, check_all(files)):
+        stored = secrets.token_hex(20)
+        target = upload_dir() / stored[:2]
+        target.mkdir(exist_ok=True)
+        fd = os.open(target / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        rows.append(Evidence(
+            stored_name=stored, original_name=name, content_type=content_type, size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user_id, **owner,
+        ))
+    db.session.add_all(rows)
+    return rows
+
+
+def attach(files: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
+    """One upload step: every file stored on its owner and committed, or none."""
+    if not files:
+        raise BusinessError(gettext("Choose a file to upload."), field="file")
+    rows = store_all(files, user_id, **owner)
+    commit_or_discard(rows)
+    return rows
 
 
 def commit_or_discard(rows) -> None:

@@ -243,13 +243,7 @@ def add_evaluation_material(scope: Scope, pk, files: list[tuple[str, bytes]]) ->
     if evaluation.stage != "draft":
         raise BusinessError(gettext("Material can be added while the base prepares its report."),
                             status=409)
-    if not files:
-        raise BusinessError(gettext("Choose a file to upload."), field="file")
-    rows = evidence.store_all(files, scope.user_id)
-    for row in rows:
-        row.evaluation_id = evaluation.id
-    evidence.commit_or_discard(rows)
-    return rows
+    return evidence.attach(files, scope.user_id, evaluation_id=evaluation.id)
 
 
 def department_review(scope: Scope, pk, opinion: str) -> BaseEvaluation:

@@ -173,20 +173,19 @@ class ClaimView(ScopedModelView):
             data = {name: field.data for name, field in form._fields.items()
                     if name not in ("person", "files", "csrf_token")}
             try:
-                uploads = evidence_files.check_all([
-                    evidence_files.read_upload(f) for f in request.files.getlist("files")
-                    if f and f.filename])
+                uploads = evidence_files.read_uploads(request.files.getlist("files"))
+                evidence_files.check_all(uploads)
                 claim = claim_steps.create(scope, person_id, kind, data)
             except BusinessError as exc:
                 db.session.rollback()
                 show_error(form, exc)
             else:
-                for name, content in uploads:
+                if uploads:
                     try:
-                        claim_steps.add_evidence(scope, claim.id, name, content)
+                        claim_steps.add_evidence(scope, claim.id, uploads)
                     except BusinessError as exc:
                         db.session.rollback()
-                        flash(f"{name}:{exc}", "danger")
+                        flash(str(exc), "danger")
                 return self._done(claim.id, gettext("The draft claim was saved."))
         return self.render_template(
             "xueshi/form.html", form=form, title=kind_label(kind), back_url=url_for(".list"),
@@ -229,14 +228,9 @@ class ClaimView(ScopedModelView):
     @has_access
     @permission_name("upload")
     def upload(self, pk):
-        scope = self._scope()
         try:
-            files = [f for f in request.files.getlist("files") if f and f.filename]
-            if not files:
-                raise BusinessError(gettext("Choose a file to upload."), field="file")
-            for file_storage in files:
-                name, content = evidence_files.read_upload(file_storage)
-                claim_steps.add_evidence(scope, pk, name, content)
+            claim_steps.add_evidence(self._scope(), pk,
+                                     evidence_files.read_uploads(request.files.getlist("files")))
         except BusinessError as exc:
             return self._refused(exc, pk)
         return self._done(pk, gettext("Evidence uploaded."))
@@ -404,8 +398,8 @@ class ClaimApi(ScopedModelRestApi):
             400: {$ref: '#/components/responses/400'}
         """
         try:
-            name, content = evidence_files.read_upload(request.files.get("file"))
-            row = claim_steps.add_evidence(scopes.current_scope(), pk, name, content)
+            upload = evidence_files.read_upload(request.files.get("file"))
+            [row] = claim_steps.add_evidence(scopes.current_scope(), pk, [upload])
         except BusinessError as exc:
             return error_response(self, exc)
         return self.response(200, id=row.id, sha256=row.sha256)

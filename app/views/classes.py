@@ -169,8 +169,7 @@ class TrainingClassView(ScopedModelView):
         form = _class_form()
         if request.method == "POST" and form.validate_on_submit():
             try:
-                forms = [evidence_files.read_upload(upload)
-                         for upload in request.files.getlist("approval_form") if upload and upload.filename]
+                forms = evidence_files.read_uploads(request.files.getlist("approval_form"))
                 cls = steps.create(scopes.current_scope(), request.form.to_dict(), forms)
             except BusinessError as exc:
                 db.session.rollback()
@@ -208,15 +207,9 @@ class TrainingClassView(ScopedModelView):
     @has_access
     @permission_name("organise")
     def material(self, pk):
-        purpose = request.form.get("purpose", "")
-        files = [f for f in request.files.getlist("files") if f and f.filename]
-
         def attach(scope, class_id):
-            if not files:
-                raise BusinessError(gettext("Choose a file to upload."), field="file")
-            for upload in files:
-                name, content = evidence_files.read_upload(upload)
-                steps.add_evidence(scope, class_id, purpose, name, content)
+            files = evidence_files.read_uploads(request.files.getlist("files"))
+            steps.add_evidence(scope, class_id, request.form.get("purpose", ""), files)
 
         return self._step(pk, attach, success=gettext("Material uploaded."))
 
@@ -491,13 +484,9 @@ class TrainingClassApi(ScopedModelRestApi):
             200: {description: Stored}
             400: {$ref: '#/components/responses/400'}
         """
-        try:
-            name, content = evidence_files.read_upload(request.files.get("file"))
-        except BusinessError as exc:
-            return error_response(self, exc)
-
         def attach(scope, class_id):
-            row = steps.add_evidence(scope, class_id, request.form.get("purpose", ""), name, content)
+            upload = evidence_files.read_upload(request.files.get("file"))
+            [row] = steps.add_evidence(scope, class_id, request.form.get("purpose", ""), [upload])
             return {"id": row.id, "sha256": row.sha256}
 
         return self._run(attach, pk)

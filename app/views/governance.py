@@ -432,8 +432,8 @@ class BaseEvaluationView(StepShowMixin, StepsView, CreatePage, ScopedModelView):
     @has_access
     @permission_name("upload")
     def material(self, pk):
-        files = [evidence_files.read_upload(f) for f in request.files.getlist("files") if f and f.filename]
         try:
+            files = evidence_files.read_uploads(request.files.getlist("files"))
             gov.add_evaluation_material(scopes.current_scope(), pk, files)
         except BusinessError as exc:
             db.session.rollback()
