@@ -105,6 +105,22 @@ _BASE_CHARS = (
 )
 
 
+def _component_records(glyf, p: int):
+    """(offset, glyph index) of each component record of a composite glyph
+    whose records start at `p` (TrueType glyf table)."""
+    flags = GF_MORE_COMPONENTS
+    while flags & GF_MORE_COMPONENTS:
+        flags, idx = unpack_from(">HH", glyf, p)
+        yield p, idx
+        p += 4 + (4 if flags & GF_ARG_1_AND_2_ARE_WORDS else 2)
+        if flags & GF_WE_HAVE_A_SCALE:
+            p += 2
+        elif flags & GF_WE_HAVE_AN_X_AND_Y_SCALE:
+            p += 4
+        elif flags & GF_WE_HAVE_A_TWO_BY_TWO:
+            p += 8
+
+
 class _CertFont(TTFont):
     """A TTFont whose documents all start with the same first subset.
 
@@ -191,20 +207,7 @@ class _CertFont(TTFont):
             glyf = self._glyf
             comps = ()
             if end - start > 0 and unpack_from(">h", glyf, start)[0] < 0:
-                out = []
-                p = start + 10
-                flags = GF_MORE_COMPONENTS
-                while flags & GF_MORE_COMPONENTS:
-                    flags, idx = unpack_from(">HH", glyf, p)
-                    out.append(idx)
-                    p += 4 + (4 if flags & GF_ARG_1_AND_2_ARE_WORDS else 2)
-                    if flags & GF_WE_HAVE_A_SCALE:
-                        p += 2
-                    elif flags & GF_WE_HAVE_AN_X_AND_Y_SCALE:
-                        p += 4
-                    elif flags & GF_WE_HAVE_A_TWO_BY_TWO:
-                        p += 8
-                comps = tuple(out)
+                comps = tuple(idx for _p, idx in _component_records(glyf, start + 10))
             self._components[gid] = comps
         return comps
 
@@ -263,18 +266,10 @@ class _CertFont(TTFont):
             length = gpos[old + 1] - start
             data = bytes(glyf[start:start + length])
             if length > 2 and self._glyph_components(old):
-                p = 10
-                flags = GF_MORE_COMPONENTS
-                while flags & GF_MORE_COMPONENTS:
-                    flags, idx = unpack_from(">HH", data, p)
-                    data = data[:p + 2] + pack(">H", glyph_set[idx]) + data[p + 4:]
-                    p += 4 + (4 if flags & GF_ARG_1_AND_2_ARE_WORDS else 2)
-                    if flags & GF_WE_HAVE_A_SCALE:
-                        p += 2
-                    elif flags & GF_WE_HAVE_AN_X_AND_Y_SCALE:
-                        p += 4
-                    elif flags & GF_WE_HAVE_A_TWO_BY_TWO:
-                        p += 8
+                data = bytearray(data)
+                for p, idx in _component_records(data, 10):
+                    data[p + 2:p + 4] = pack(">H", glyph_set[idx])
+                data = bytes(data)
             parts.append(data)
             pos += length
             if pos % 4:
