@@ -3,6 +3,7 @@ completion review, hours into ledgers, certificates that verify."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -196,6 +197,22 @@ def test_a_malformed_roster_file_is_refused(api):
     class_id = accepted_class(api)
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", b"not excel", "r.xlsx")
     assert resp.status_code == 400 and "Excel" in str(resp.json["message"])
+
+
+def test_a_bad_roster_on_the_screen_links_its_problem_report(api, clients, people):
+    from openpyxl import load_workbook
+    class_id = accepted_class(api)
+    rows = roster_rows(people, [0, 1])
+    rows[1][1] = "110105194912310021"
+    client = clients("base_staff")
+    page = client.post(f"/trainingclassview/roster/{class_id}",
+                       data={"file": (io.BytesIO(xlsx(ROSTER, rows)), "roster.xlsx")},
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    link = re.search(r"/trainingclassview/problems/[0-9a-f]{40}", page).group(0)
+    with client.get(link) as resp:
+        report = [[c.value for c in r] for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows()]
+    assert any(r[0] == 3 and r[1] == "身份证号" for r in report[1:]), report
+    assert client.get("/trainingclassview/problems/" + "f" * 40).status_code == 404
 
 
 def test_a_new_person_is_created_only_with_a_known_unit(app, api, people):

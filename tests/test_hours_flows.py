@@ -108,6 +108,24 @@ def test_platform_import_all_or_nothing_then_idempotent(app, api, world):
         db.session.remove()
 
 
+def test_the_import_screen_hands_back_a_problem_report(app, clients, world):
+    import re
+    crowd = make_crowd(app, world, "问题报告", size=3)
+    bad = [list(r) for r in course_rows(crowd)]
+    bad[1][0] = "110105194912310021"
+    client = clients("association_admin")
+    page = client.post("/platform-import/", data={"file": (io.BytesIO(xlsx(bad)), "courses.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    link = re.search(r'href="(/platform-import/report/[0-9a-f]{40})"', page).group(1)
+    with client.get(link) as resp:
+        report = load_workbook(io.BytesIO(resp.data)).active
+    rows = [[c.value for c in r] for r in report.iter_rows()]
+    assert any(r[0] == 3 and r[1] == "身份证号" for r in rows[1:]), rows
+    assert client.get("/platform-import/report/" + "0" * 40).status_code == 404
+    assert client.get("/platform-import/report/..%2F..%2Fsecret").status_code == 404
+    assert clients("base_staff").get(link).status_code in (302, 403)
+
+
 def test_platform_import_accepts_csv_with_bom(app, api, crowd):
     buf = io.StringIO()
     writer = csv.writer(buf)

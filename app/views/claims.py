@@ -20,7 +20,7 @@ from ..services import evidence as evidence_files
 from ..services import records
 from ..services.errors import BusinessError
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .workflow import show_error
+from .workflow import refuse, screen_step, show_error
 
 CLAIM_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -115,20 +115,9 @@ class ClaimView(ScopedModelView):
         "days": lambda d: ";".join(f"{x['date']} {x['hours']}" for x in d) if d else "",
     }
 
-    def _scope(self):
-        return scopes.current_scope()
-
     def _done(self, claim_id, message):
         flash(message, "success")
         return redirect(url_for(".show", pk=claim_id))
-
-    def _refused(self, exc: BusinessError, claim_id=None):
-        db.session.rollback()
-        if exc.status == 404:
-            abort(404)
-        flash(str(exc), "danger")
-        target = url_for(".show", pk=claim_id) if claim_id else url_for(".list")
-        return redirect(target)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -141,7 +130,7 @@ class ClaimView(ScopedModelView):
             related_views=[], claim=claim, duplicates=duplicates,
             rule_text=rules.rule_text(claim.kind, _locale()),
             can=lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name),
-            scope=self._scope(),
+            scope=scopes.current_scope(),
         )
 
     @expose("/new/", methods=["GET"])
@@ -153,7 +142,7 @@ class ClaimView(ScopedModelView):
                                     title=gettext("New claim: choose the kind"))
 
     def _people(self):
-        scope = self._scope()
+        scope = scopes.current_scope()
         if scope.has("professional") and not scope.has("unit_reviewer"):
             return None
         rows = db.session.execute(scopes.scoped(Person).order_by(Person.name)).scalars()
@@ -168,7 +157,7 @@ class ClaimView(ScopedModelView):
         people = self._people()
         form = _claim_form(kind, people)
         if request.method == "POST" and form.validate_on_submit():
-            scope = self._scope()
+            scope = scopes.current_scope()
             person_id = form.person.data if people is not None else scope.person_id
             data = {name: field.data for name, field in form._fields.items()
                     if name not in ("person", "files", "csrf_token")}
@@ -211,11 +200,12 @@ class ClaimView(ScopedModelView):
             data = {name: field.data for name, field in form._fields.items()
                     if name not in ("files", "csrf_token")}
             try:
-                claim_steps.update(self._scope(), claim.id, data)
+                claim_steps.update(scopes.current_scope(), claim.id, data)
             except BusinessError as exc:
-                db.session.rollback()
                 if exc.status in (404, 409):
-                    return self._refused(exc, claim.id)
+                    refuse(exc)
+                    return redirect(url_for(".show", pk=claim.id))
+                db.session.rollback()
                 show_error(form, exc)
             else:
                 return self._done(claim.id, gettext("The draft claim was saved."))
@@ -228,12 +218,11 @@ class ClaimView(ScopedModelView):
     @has_access
     @permission_name("upload")
     def upload(self, pk):
-        try:
-            claim_steps.add_evidence(self._scope(), pk,
-                                     evidence_files.read_uploads(request.files.getlist("files")))
-        except BusinessError as exc:
-            return self._refused(exc, pk)
-        return self._done(pk, gettext("Evidence uploaded."))
+        def attach(scope, claim_id):
+            files = evidence_files.read_uploads(request.files.getlist("files"))
+            claim_steps.add_evidence(scope, claim_id, files)
+
+        return screen_step(attach, pk, success=gettext("Evidence uploaded."))
 
     @expose("/evidence/<pk>/<int:evidence_id>", methods=["GET"])
     @has_access
@@ -246,50 +235,37 @@ class ClaimView(ScopedModelView):
     @has_access
     @permission_name("submit")
     def submit(self, pk):
-        try:
-            claim_steps.submit(self._scope(), pk)
-        except BusinessError as exc:
-            return self._refused(exc, pk)
-        return self._done(pk, gettext("The claim was submitted to your unit."))
+        return screen_step(claim_steps.submit, pk, success=gettext("The claim was submitted to your unit."))
 
     @expose("/approve/<pk>", methods=["POST"])
     @has_access
     @permission_name("review")
     def approve(self, pk):
-        try:
-            claim_steps.approve(self._scope(), pk)
-        except BusinessError as exc:
-            return self._refused(exc, pk)
-        return self._done(pk, gettext("Approved: the hours are in the ledger."))
+        return screen_step(claim_steps.approve, pk, success=gettext("Approved: the hours are in the ledger."))
 
     @expose("/reject/<pk>", methods=["POST"])
     @has_access
     @permission_name("review")
     def reject(self, pk):
-        try:
-            claim_steps.reject(self._scope(), pk, request.form.get("reason", ""))
-        except BusinessError as exc:
-            return self._refused(exc, pk)
-        return self._done(pk, gettext("The claim was rejected."))
+        return screen_step(claim_steps.reject, pk, request.form.get("reason", ""),
+                           success=gettext("The claim was rejected."))
 
     @expose("/revoke/<pk>", methods=["POST"])
     @has_access
     @permission_name("revoke")
     def revoke(self, pk):
-        try:
-            claim_steps.revoke(self._scope(), pk, request.form.get("reason", ""))
-        except BusinessError as exc:
-            return self._refused(exc, pk)
-        return self._done(pk, gettext("Revoked: the hours left the ledger."))
+        return screen_step(claim_steps.revoke, pk, request.form.get("reason", ""),
+                           success=gettext("Revoked: the hours left the ledger."))
 
     @expose("/remove/<pk>", methods=["POST"])
     @has_access
     @permission_name("remove")
     def remove(self, pk):
         try:
-            claim_steps.delete_draft(self._scope(), pk)
+            claim_steps.delete_draft(scopes.current_scope(), pk)
         except BusinessError as exc:
-            return self._refused(exc, pk)
+            refuse(exc)
+            return redirect(url_for(".show", pk=pk))
         flash(gettext("The draft was deleted."), "success")
         return redirect(url_for(".list"))
 

@@ -2,7 +2,7 @@
 Views translate requests into calls of app/services/classes.py."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -20,9 +20,9 @@ from ..services import classes as steps
 from ..services import evidence as evidence_files
 from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
-from ..services.sheets import XLSX_MIME, keep_report, report_path, uploaded
+from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .workflow import show_error
+from .workflow import refuse, screen_step, show_error
 
 CLASS_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -117,25 +117,11 @@ class TrainingClassView(ScopedModelView):
             flash(message, "success")
         return redirect(url_for(".show", pk=pk))
 
-    def _step(self, pk, step, *args, success: str):
-        try:
-            step(scopes.current_scope(), pk, *args)
-        except BusinessError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-            return self._back(pk)
-        return self._back(pk, success)
-
     def _sheet(self, pk, step, success):
         try:
             result = step(scopes.current_scope(), pk, *uploaded(request.files.get("file")))
         except BusinessError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
+            refuse(exc)
             return self._back(pk)
         if result.problems:
             token = keep_report(result.problems)
@@ -211,7 +197,7 @@ class TrainingClassView(ScopedModelView):
             files = evidence_files.read_uploads(request.files.getlist("files"))
             steps.add_evidence(scope, class_id, request.form.get("purpose", ""), files)
 
-        return self._step(pk, attach, success=gettext("Material uploaded."))
+        return screen_step(attach, pk, success=gettext("Material uploaded."))
 
     @expose("/material/<pk>/<int:evidence_id>", methods=["GET"])
     @has_access
@@ -224,7 +210,7 @@ class TrainingClassView(ScopedModelView):
     @has_access
     @permission_name("organise")
     def file(self, pk):
-        return self._step(pk, steps.file, success=gettext("Filed with the association."))
+        return screen_step(steps.file, pk, success=gettext("Filed with the association."))
 
     @expose("/roster/<pk>", methods=["POST"])
     @has_access
@@ -258,34 +244,34 @@ class TrainingClassView(ScopedModelView):
     @has_access
     @permission_name("organise")
     def full_attendance(self, pk):
-        return self._step(pk, steps.full_attendance, success=gettext("Full attendance recorded."))
+        return screen_step(steps.full_attendance, pk, success=gettext("Full attendance recorded."))
 
     @expose("/request-completion/<pk>", methods=["POST"])
     @has_access
     @permission_name("organise")
     def request_completion(self, pk):
-        return self._step(pk, steps.request_completion,
-                          success=gettext("Sent to the association for completion review."))
+        return screen_step(steps.request_completion, pk,
+                           success=gettext("Sent to the association for completion review."))
 
     @expose("/accept/<pk>", methods=["POST"])
     @has_access
     @permission_name("review")
     def accept(self, pk):
-        return self._step(pk, steps.accept, success=gettext("Accepted (备案)."))
+        return screen_step(steps.accept, pk, success=gettext("Accepted (备案)."))
 
     @expose("/reject/<pk>", methods=["POST"])
     @has_access
     @permission_name("review")
     def reject(self, pk):
-        return self._step(pk, steps.reject, request.form.get("reason", ""),
-                          success=gettext("Sent back with the reason."))
+        return screen_step(steps.reject, pk, request.form.get("reason", ""),
+                           success=gettext("Sent back with the reason."))
 
     @expose("/approve/<pk>", methods=["POST"])
     @has_access
     @permission_name("review")
     def approve(self, pk):
-        response = self._step(pk, steps.approve_completion,
-                              success=gettext("Completion approved: hours registered; certificates are being written."))
+        response = screen_step(steps.approve_completion, pk,
+                               success=gettext("Completion approved: hours registered; certificates are being written."))
         cls = scopes.get_in_scope(TrainingClass, pk)
         if cls is not None and cls.state == "reviewed":
             certificate_service.render_in_background(cls.id)
@@ -295,17 +281,14 @@ class TrainingClassView(ScopedModelView):
     @has_access
     @permission_name("review")
     def violation(self, pk):
-        return self._step(pk, steps.mark_violation, request.form.get("reason", ""),
-                          success=gettext("Marked in violation: no hours."))
+        return screen_step(steps.mark_violation, pk, request.form.get("reason", ""),
+                           success=gettext("Marked in violation: no hours."))
 
     @expose("/problems/<token>", methods=["GET"])
     @has_access
     @permission_name("organise")
     def problems(self, token):
-        path = report_path(token)
-        if path is None:
-            abort(404)
-        return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="problems.xlsx")
+        return report_response(token)
 
     @expose("/progress/<pk>", methods=["GET"])
     @has_access
@@ -386,16 +369,8 @@ class CertificateView(ScopedModelView):
     @has_access
     @permission_name("revoke")
     def revoke(self, pk):
-        try:
-            steps.revoke_certificate(scopes.current_scope(), pk, request.form.get("reason", ""))
-        except BusinessError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        else:
-            flash(gettext("The certificate was revoked and its hours left the ledger."), "success")
-        return redirect(url_for(".show", pk=pk))
+        return screen_step(steps.revoke_certificate, pk, request.form.get("reason", ""),
+                           success=gettext("The certificate was revoked and its hours left the ledger."))
 
 
 def _pdf_response(cert: Certificate) -> Response:

@@ -27,7 +27,7 @@ from ..services import records
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, workbook_bytes
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .workflow import Input, Step, StepsApi, StepsView, build_form, form_data, show_error
+from .workflow import Input, Step, StepsApi, StepsView, build_form, form_data, screen_step, show_error
 
 REASON = Input("reason", _l("Reason given"))
 
@@ -432,17 +432,11 @@ class BaseEvaluationView(StepShowMixin, StepsView, CreatePage, ScopedModelView):
     @has_access
     @permission_name("upload")
     def material(self, pk):
-        try:
+        def attach(scope, evaluation_id):
             files = evidence_files.read_uploads(request.files.getlist("files"))
-            gov.add_evaluation_material(scopes.current_scope(), pk, files)
-        except BusinessError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        else:
-            flash(gettext("Material uploaded."), "success")
-        return redirect(url_for(".show", pk=pk))
+            gov.add_evaluation_material(scope, evaluation_id, files)
+
+        return screen_step(attach, pk, success=gettext("Material uploaded."))
 
 
     @expose("/material/<pk>/<int:evidence_id>", methods=["GET"])

@@ -1,7 +1,7 @@
 """四(一) platform course completions: Excel/CSV import by the association."""
 from __future__ import annotations
 
-from flask import Response, abort, request, send_file
+from flask import Response, request
 from flask_appbuilder import BaseView
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.api import expose as api_expose
@@ -12,7 +12,7 @@ from flask_babel import gettext
 from ..extensions import db
 from ..services import platform_import
 from ..services.errors import BusinessError
-from ..services.sheets import XLSX_MIME, keep_report, report_path, uploaded, workbook_bytes
+from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded, workbook_bytes
 from .base import error_response, expose
 
 
@@ -56,10 +56,7 @@ class PlatformImportView(BaseView):
     @has_access
     @permission_name("import")
     def report(self, token):
-        path = report_path(token)
-        if path is None:
-            abort(404)
-        return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="problems.xlsx")
+        return report_response(token)
 
 
 class PlatformImportApi(BaseApi):

@@ -69,6 +69,27 @@ def form_data(form) -> dict:
     return {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
 
 
+def refuse(exc: BusinessError) -> None:
+    """A step refused on a screen: nothing of it is kept, a record out of scope
+    stays a 404, and the reason is flashed."""
+    db.session.rollback()
+    if exc.status == 404:
+        abort(404)
+    flash(str(exc), "danger")
+
+
+def screen_step(run: Callable, pk, *args, success):
+    """Run the service step run(scope, pk, *args) from a form on the record's
+    page, and go back to that page with the outcome."""
+    try:
+        run(scopes.current_scope(), pk, *args)
+    except BusinessError as exc:
+        refuse(exc)
+    else:
+        flash(str(success), "success")
+    return redirect(url_for(".show", pk=pk))
+
+
 def show_error(form, exc: BusinessError) -> None:
     target = form._fields.get(exc.field or "")
     if target is not None:
@@ -97,16 +118,7 @@ class StepsView:
         form = build_form(step.inputs)
         if not form.validate_on_submit():
             abort(400)
-        try:
-            step.run(scopes.current_scope(), pk, form_data(form))
-        except BusinessError as exc:
-            db.session.rollback()
-            if exc.status == 404:
-                abort(404)
-            flash(str(exc), "danger")
-        else:
-            flash(str(step.done or gettext("Done.")), "success")
-        return redirect(url_for(".show", pk=pk))
+        return screen_step(step.run, pk, form_data(form), success=step.done or gettext("Done."))
 
 
 class StepsApi:
@@ -149,5 +161,5 @@ def step_permissions(steps) -> list[str]:
     return sorted({f"can_{s.permission}" for s in steps})
 
 
-__all__ = ["Input", "Step", "StepsApi", "StepsView", "build_form", "form_data", "show_error",
-           "step_permissions"]
+__all__ = ["Input", "Step", "StepsApi", "StepsView", "build_form", "form_data", "refuse",
+           "screen_step", "show_error", "step_permissions"]
