@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 from flask import current_app
@@ -9,9 +10,17 @@ from flask.cli import AppGroup
 from flask_babel import gettext
 
 from .extensions import db
+from .security import scope as scopes
 from .services import accounts, audit
 
 xueshi = AppGroup("xueshi", help="Xueshi administration commands.")
+
+
+@contextmanager
+def as_cli(command: str):
+    """A command acts as the system (it sees everything) and is audited as `cli:<command>`."""
+    with audit.acting_as(f"cli:{command}"), scopes.acting_as_system():
+        yield
 
 
 def fail(message: str, code: int = 2):
@@ -25,7 +34,7 @@ def init_command():
     from flask_migrate import upgrade
 
     upgrade()
-    with audit.acting_as("cli:init"):
+    with as_cli("init"):
         accounts.initialise(current_app.appbuilder)
     click.echo(gettext("Database migrated, roles synced, districts loaded."))
 
@@ -51,7 +60,7 @@ def create_user_command(username, password, role, district, department, unit, ba
         "base": base,
         "person": person,
     }
-    with audit.acting_as("cli:create-user"):
+    with as_cli("create-user"):
         try:
             accounts.create_user(
                 current_app.appbuilder,
@@ -75,7 +84,7 @@ def demo_command(people, seed):
     """Load realistic demo data and print one login per role."""
     from .services import demo
 
-    with audit.acting_as("cli:demo"):
+    with as_cli("demo"):
         logins = demo.load(current_app.appbuilder, people=people, seed=seed)
     click.echo(gettext("Demo logins (passwords are random for this install):"))
     for row in logins:
@@ -106,9 +115,11 @@ def recompute_command(year, unit, district, chunk):
                 "district_officer", {"district": district})["district_id"]
     except accounts.AccountError as exc:
         fail(str(exc))
-    total = ledgers.count_people_of_year(year, **scope)
-    with tqdm(total=total, unit=gettext("people"), desc=gettext("Recompute %(year)d", year=year)) as bar:
-        result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
+    with as_cli("recompute"):
+        total = ledgers.count_people_of_year(year, **scope)
+        with tqdm(total=total, unit=gettext("people"),
+                  desc=gettext("Recompute %(year)d", year=year)) as bar:
+            result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
     click.echo(gettext("%(people)d people: %(written)d ledgers written, %(unchanged)d unchanged.",
                        people=result.people, written=result.written, unchanged=result.unchanged))
 
@@ -128,7 +139,8 @@ def certificates_command(class_id):
         stmt = stmt.where(Certificate.class_id == class_id)
     pending = dict(db.session.execute(stmt.group_by(Certificate.class_id)).all())
     total = 0
-    with tqdm(total=sum(pending.values()), unit=gettext("certificates")) as bar:
+    with as_cli("certificates"), tqdm(total=sum(pending.values()),
+                                      unit=gettext("certificates")) as bar:
         for cid in sorted(pending):
             total += certificates.render_pending(cid, progress=bar.update)
     click.echo(gettext("%(n)d certificate PDFs written.", n=total))

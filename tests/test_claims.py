@@ -180,8 +180,8 @@ def test_evidence_is_stored_outside_the_web_root_under_a_random_name(app, api):
     assert resp.status_code == 200
     with app.app_context():
         row = db.session.get(Evidence, resp.json["id"])
-        from app.services.evidence import path_of
-        path = path_of(row)
+        from app.services import files
+        path = files.path("evidence", row.stored_name)
         assert path.read_bytes() == PDF
         assert "会议通知" not in str(path) and len(row.stored_name) == 40
         assert str(path).startswith(app.config["XUESHI_UPLOAD_DIR"])

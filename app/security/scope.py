@@ -7,8 +7,10 @@ Rules are registered per model and role; a role without a rule sees nothing.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from flask import abort, g, has_request_context
 from sqlalchemy import false, or_, select, true
@@ -67,6 +69,28 @@ NOBODY = Scope(user_id=None, username="anonymous", roles=frozenset())
 SYSTEM = Scope(user_id=None, username="system", roles=frozenset({"association_admin"}))
 
 
+class NoScope(RuntimeError):
+    """Code outside a request asked for a scope without saying whose it is."""
+
+
+_acting: ContextVar[Scope | None] = ContextVar("xueshi_acting_scope", default=None)
+
+
+@contextmanager
+def acting_as(scope: Scope) -> Iterator[Scope]:
+    """Run the block with `scope` (a background job runs as the user who started it)."""
+    token = _acting.set(scope)
+    try:
+        yield scope
+    finally:
+        _acting.reset(token)
+
+
+def acting_as_system() -> "contextmanager[Scope]":
+    """The CLI and system jobs see everything, and say so."""
+    return acting_as(SYSTEM)
+
+
 def scope_for_user(user) -> Scope:
     from ..models import UserScope
 
@@ -86,9 +110,13 @@ def scope_for_user(user) -> Scope:
 
 
 def current_scope() -> Scope:
-    """The scope of the logged-in user (browser session or JWT), cached per request."""
+    """The scope set by `acting_as()`, else that of the logged-in user (browser
+    session or JWT), cached per request. Outside both it fails closed."""
+    acting = _acting.get()
+    if acting is not None:
+        return acting
     if not has_request_context():
-        return getattr(g, "xueshi_scope", SYSTEM)
+        raise NoScope("no scope outside a request: use acting_as(scope) or acting_as_system()")
     cached = g.get("xueshi_scope")
     user = g.get("user")
     if cached is not None and cached.user_id == getattr(user, "id", None):

@@ -6,11 +6,7 @@ each chunk one commit, so a class of a thousand never holds a request. A
 certificate downloaded before its turn is written on the spot."""
 from __future__ import annotations
 
-import hashlib
-import os
-import secrets
 import threading
-from pathlib import Path
 from typing import Callable
 
 from flask import current_app
@@ -18,9 +14,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..formatting import hours
 from ..models import Certificate, TrainingClass
 from ..validators import mask_id_number, mask_name
-from . import certificate_pdf
+from . import certificate_pdf, files
 from .locks import for_update
 from .records import CATEGORIES
 
@@ -31,10 +28,6 @@ def verify_url(token: str) -> str:
     return f"{current_app.config['XUESHI_PUBLIC_BASE_URL'].rstrip('/')}/verify/{token}"
 
 
-def _hours_text(value) -> str:
-    return str(int(value)) if value == value.to_integral_value() else str(value)
-
-
 def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
     cls = cert.training_class
     person = cert.person
@@ -43,29 +36,19 @@ def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
         number=cert.number, verify_url=verify_url(cert.token), person_name=person.name,
         id_number_masked=mask_id_number(person.id_number), class_name=cls.name,
         organiser=str(cls.organiser), start=cls.start_date, end=cls.end_date, category=category,
-        hours=_hours_text(cert.hours), issuer=ISSUER, issued_on=cert.issued_at.date(),
+        hours=hours(cert.hours), issuer=ISSUER, issued_on=cert.issued_at.date(),
     )
 
 
-def _directory() -> Path:
-    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "certificates"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _store(cert: Certificate, body: bytes) -> None:
-    name = secrets.token_hex(20)
-    fd = os.open(_directory() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(body)
-    cert.stored_name = name
-    cert.sha256 = hashlib.sha256(body).hexdigest()
+    stored = files.write("certificates", body)
+    cert.stored_name, cert.sha256 = stored.name, stored.sha256
 
 
 def pdf_bytes(cert: Certificate) -> bytes:
     """The stored PDF; written now (and kept) if its turn has not come yet."""
     if cert.stored_name:
-        return (_directory() / cert.stored_name).read_bytes()
+        return files.read("certificates", cert.stored_name)
     body = certificate_pdf.render(data_for(cert), font_path=current_app.config["XUESHI_CJK_FONT"])
     locked = db.session.execute(for_update(
         select(Certificate).where(Certificate.id == cert.id, Certificate.stored_name.is_(None))
@@ -145,7 +128,7 @@ def public_view(token: str) -> dict | None:
         "start": cls.start_date,
         "end": cls.end_date,
         "category": CATEGORIES.get(cls.category, cls.category),
-        "hours": _hours_text(cert.hours),
+        "hours": hours(cert.hours),
         "organiser": str(cls.organiser),
         "issuer": ISSUER,
         "issued_on": cert.issued_at.date(),

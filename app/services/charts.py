@@ -4,14 +4,14 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
+from ..formatting import hours
+
 BAR = "#3b7dd8"
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"
 
 
 def _fmt(value) -> str:
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
-    return str(value)
+    return hours(value)
 
 
 def bars(title: str, rows: list[tuple[str, float | Decimal | int]], *, suffix: str = "",

@@ -14,6 +14,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..formatting import hours_value
 from ..models import (
     Activity, Certificate, Enrolment, Evidence, Person, PlanProject, Seminar, TrainingBase,
     TrainingClass,
@@ -531,7 +532,7 @@ def import_attendance(scope: Scope, class_id, filename: str, data: bytes) -> She
                 result.problems.append(Problem(row.number, day, gettext(
                     "More than the %(plan)s hours planned for the day.", plan=cls.hours_per_day)))
             elif value > 0:
-                hours[day] = int(value) if value == value.to_integral_value() else float(value)
+                hours[day] = hours_value(value)
         updates[enrolment.id] = (enrolment, hours)
     if result.problems:
         result.problems.sort(key=lambda p: p.row)
@@ -553,9 +554,7 @@ def full_attendance(scope: Scope, class_id) -> int:
     cls = load_own(scope, class_id)
     if not in_progress(cls):
         _refuse_state(cls, gettext("given attendance"))
-    hours = cls.hours_per_day
-    value = int(hours) if hours == hours.to_integral_value() else float(hours)
-    full = {d.isoformat(): value for d in cls.days}
+    full = {d.isoformat(): hours_value(cls.hours_per_day) for d in cls.days}
     count = 0
     for enrolment in participants(cls):
         enrolment.attendance = dict(full)

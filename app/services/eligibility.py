@@ -12,12 +12,13 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import hours_value
 from ..models import Ledger, Person
 from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, mask_id_number, normalize_id_number
-from . import ledgers
+from . import inputs, ledgers
 from .errors import BusinessError
 from .governance import dishonesty_reason
 from .sheets import read_table, workbook_bytes
@@ -42,7 +43,7 @@ class Verdict:
         data = asdict(self)
         for key in ("public", "professional", "shortfall_public", "shortfall_professional"):
             if data[key] is not None:
-                data[key] = float(data[key]) if data[key] % 1 else int(data[key])
+                data[key] = hours_value(data[key])
         return data
 
 
@@ -87,13 +88,7 @@ def _judge(verdict: Verdict, person: Person | None, visible: bool, year: int,
 
 
 def _require_year(year) -> int:
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise BusinessError(gettext("The year must be a number like 2026."), field="year")
-    if not ledgers.has_rules(year):
-        raise BusinessError(gettext("No rules for the year %(year)d.", year=year), field="year")
-    return year
+    return inputs.year(year, with_rules=True)
 
 
 def check_one(scope: Scope, id_number: str, year) -> Verdict:

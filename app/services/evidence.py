@@ -2,18 +2,14 @@
 random names with their SHA-256."""
 from __future__ import annotations
 
-import hashlib
-import os
-import secrets
-from pathlib import Path
-
 import filetype
-from flask import abort, current_app, send_file
+from flask import abort, current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Claim, Evidence
+from . import files
 from .errors import BusinessError
 
 # content type -> what the bytes must start with (checked again after filetype)
@@ -22,16 +18,6 @@ ALLOWED = {
     "image/jpeg": b"\xff\xd8\xff",
     "image/png": b"\x89PNG\r\n\x1a\n",
 }
-
-
-def upload_dir() -> Path:
-    path = Path(current_app.config["XUESHI_UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def path_of(evidence: Evidence) -> Path:
-    return upload_dir() / evidence.stored_name[:2] / evidence.stored_name
 
 
 def check_name(name: str | None) -> str:
@@ -81,31 +67,26 @@ def check_all(files: list[tuple[str, bytes]]) -> list[str]:
     return [sniff(data) for _name, data in files]
 
 
-def store_all(files: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
+def store_all(uploads: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
     """Write each file under a random name (mode 0600) and add its row, with `owner`
     (claim=…, class_id=…, purpose=…), to the session; all are checked before any is
     written. The caller commits through commit_or_discard()."""
     rows = []
-    for (name, data), content_type in zip(files, check_all(files)):
-        stored = secrets.token_hex(20)
-        target = upload_dir() / stored[:2]
-        target.mkdir(exist_ok=True)
-        fd = os.open(target / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+    for (name, data), content_type in zip(uploads, check_all(uploads)):
+        stored = files.write("evidence", data)
         rows.append(Evidence(
-            stored_name=stored, original_name=name, content_type=content_type, size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user_id, **owner,
+            stored_name=stored.name, original_name=name, content_type=content_type,
+            size=stored.size, sha256=stored.sha256, uploaded_by=user_id, **owner,
         ))
     db.session.add_all(rows)
     return rows
 
 
-def attach(files: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
+def attach(uploads: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
     """One upload step: every file stored on its owner and committed, or none."""
-    if not files:
+    if not uploads:
         raise BusinessError(gettext("Choose a file to upload."), field="file")
-    rows = store_all(files, user_id, **owner)
+    rows = store_all(uploads, user_id, **owner)
     commit_or_discard(rows)
     return rows
 
@@ -123,10 +104,7 @@ def commit_or_discard(rows) -> None:
 def discard_files(evidence_rows) -> None:
     """Remove files whose rows were rolled back."""
     for evidence in evidence_rows:
-        try:
-            path_of(evidence).unlink()
-        except FileNotFoundError:
-            pass
+        files.remove("evidence", evidence.stored_name)
 
 
 def file_response(evidence_id: int, **owner):
@@ -135,8 +113,8 @@ def file_response(evidence_id: int, **owner):
     row = db.session.get(Evidence, evidence_id)
     if row is None or any(getattr(row, key) != value for key, value in owner.items()):
         abort(404)
-    return send_file(path_of(row), mimetype=row.content_type, download_name=row.original_name,
-                     as_attachment=True)
+    return files.send("evidence", row.stored_name, mimetype=row.content_type,
+                      download_name=row.original_name)
 
 
 def used_by_others(evidence: Evidence) -> list[Claim]:

@@ -86,13 +86,7 @@ def _row(model, pk: int | None):
 
 
 def _year(value) -> int:
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        raise BusinessError(gettext("The year must be a number like 2026."), field="year")
-    if not 2000 <= year <= 2100:
-        raise BusinessError(gettext("The year must be a number like 2026."), field="year")
-    return year
+    return inputs.year(value)
 
 
 # -- 六(一) annual plans ------------------------------------------------------

@@ -6,25 +6,23 @@ batch: who, when, rows, SHA-256; its bytes are kept, so the same batch
 downloads identically again."""
 from __future__ import annotations
 
-import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Callable
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import rules
 from ..extensions import db
+from ..formatting import hours_value
 from ..models import Activity, ExportBatch, Ledger, Person, Unit
 from ..security.scope import Scope
+from . import files, inputs
 from .errors import BusinessError
-from .ledgers import has_rules, stored_items
+from .ledgers import stored_items
 from .records import when
 from .sheets import csv_bytes, workbook_bytes
 
@@ -39,10 +37,6 @@ class Line:
     activity: Activity
     public: Decimal
     professional: Decimal
-
-
-def _hours(value: Decimal):
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _category(line: Line) -> str:
@@ -66,10 +60,10 @@ COLUMNS: list[tuple[str, Callable[[Line], object]]] = [
     ("类别", _category),
     ("项目名称", lambda l: l.activity.title),
     ("日期", lambda l: when(l.activity, "至")),
-    ("认定学时", lambda l: _hours(l.public + l.professional)),
+    ("认定学时", lambda l: hours_value(l.public + l.professional)),
     ("认定依据(条款)", _clause),
-    ("公需合计", lambda l: _hours(l.ledger.public)),
-    ("专业合计", lambda l: _hours(l.ledger.professional)),
+    ("公需合计", lambda l: hours_value(l.ledger.public)),
+    ("专业合计", lambda l: hours_value(l.ledger.professional)),
     ("是否达标", lambda l: "是" if l.ledger.compliant else "否"),
 ]
 HEADERS = [name for name, _ in COLUMNS]
@@ -107,20 +101,9 @@ def _target(scope: Scope, kind: str, year: int) -> dict:
     raise BusinessError(gettext("Your role may not make this export."), status=403)
 
 
-def export_dir() -> Path:
-    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch:
     """Build the file, keep it, record the batch; one transaction."""
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise BusinessError(gettext("The year must be a number like 2026."), field="year")
-    if not has_rules(year):
-        raise BusinessError(gettext("No rules for the year %(year)d.", year=year), field="year")
+    year = inputs.year(year, with_rules=True)
     if file_format not in ("xlsx", "csv"):
         raise BusinessError(gettext("The format must be xlsx or csv."), field="format")
     target = _target(scope, kind, year)
@@ -129,24 +112,17 @@ def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch
         content = workbook_bytes(f"{year}", HEADERS, rows)
     else:
         content = csv_bytes(HEADERS, rows)
-    stored = secrets.token_hex(20)
-    fd = os.open(export_dir() / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(content)
+    stored = files.write("exports", content)
     batch = ExportBatch(
         batch_no=f"SD{year}-{date.today():%Y%m%d}-{secrets.token_hex(4).upper()}",
         user_id=scope.user_id, username=scope.username, year=year, scope_kind=kind,
         unit_id=target.get("unit_id"), person_id=target.get("person_id"),
-        file_format=file_format, rows=len(rows), sha256=hashlib.sha256(content).hexdigest(),
-        stored_name=stored,
+        file_format=file_format, rows=len(rows), sha256=stored.sha256,
+        stored_name=stored.name,
     )
     db.session.add(batch)
     db.session.commit()
     return batch
-
-
-def batch_file(batch: ExportBatch) -> Path:
-    return export_dir() / batch.stored_name
 
 
 def download_name(batch: ExportBatch) -> str:

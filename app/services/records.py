@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext, lazy_gettext as _l
 
+from ..formatting import hours_value
 from ..rules import model as rm
 from ..rules import registry
 from .errors import BusinessError
@@ -91,11 +92,6 @@ def parse_hours(value, field: str, maximum: Decimal | None = None) -> Decimal:
     return hours
 
 
-def _number(hours: Decimal):
-    """Hours for the JSON `days` list: an int when whole, else one decimal."""
-    return int(hours) if hours == hours.to_integral_value() else float(hours)
-
-
 def parse_days(value) -> list[dict]:
     """A list of {"date", "hours"}, or text with one "2026-04-01 8" per line."""
     if isinstance(value, str):
@@ -116,7 +112,7 @@ def parse_days(value) -> list[dict]:
             _fail("days", gettext("Write one day per line: a date and its hours, e.g. 2026-04-01 8."))
         day = parse_date(entry["date"], "days")
         hours = parse_hours(entry["hours"], "days", DAY_MAX)
-        days.append({"date": day.isoformat(), "hours": _number(hours)})
+        days.append({"date": day.isoformat(), "hours": hours_value(hours)})
     return days
 
 

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
-from flask import abort, current_app, send_file
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from . import files
 from .errors import BusinessError
 
 MAX_ROWS = 200_000
@@ -163,21 +161,10 @@ CSV_MIME = "text/csv; charset=utf-8"
 
 
 def keep_report(problems: list[Problem]) -> str:
-    """Store a problem report for download; returns its random token."""
-    token = secrets.token_hex(20)
-    (_reports_dir() / f"{token}.xlsx").write_bytes(problems_workbook(problems))
-    return token
+    """Store a problem report for download; returns its random name."""
+    return files.write("reports", problems_workbook(problems)).name
 
 
-def report_response(token: str):
-    """The stored report for `token` as a download, or 404."""
-    path = _reports_dir() / f"{token}.xlsx"
-    if not (token.isalnum() and len(token) == 40 and path.exists()):
-        abort(404)
-    return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="problems.xlsx")
-
-
-def _reports_dir() -> Path:
-    path = Path(current_app.config["XUESHI_UPLOAD_DIR"]) / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def report_response(name: str):
+    """The stored report `name` as a download, or 404."""
+    return files.send("reports", name, mimetype=XLSX_MIME, download_name="problems.xlsx")

@@ -6,8 +6,8 @@ only, masked ID numbers, Chinese field descriptions, 400 with the field name
 on bad input, and a scope check on what a write produces."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from decimal import Decimal
 
 from flask import abort, request
 from flask_appbuilder import Model, ModelRestApi, ModelView
@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..formatting import hours, local_time
 from ..security import scope
 from ..services.errors import BusinessError
 from ..validators import mask_id_number
@@ -59,17 +60,15 @@ class ScopeFilter(BaseFilter):
 SCOPE_FILTER = [["id", ScopeFilter, None]]
 
 
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-
-
 def plain_value(value):
-    """Screens show nothing for None and local time to the minute for timestamps."""
+    """Screens show nothing for None, local time to the minute for timestamps,
+    and numbers through the one formatter (never "5E+1")."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+        return local_time(value)
+    if isinstance(value, Decimal):
+        return hours(value)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     return value

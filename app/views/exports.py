@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, request, send_file, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,7 +13,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from ..extensions import db
 from ..models import ExportBatch
 from ..security import scope as scopes
-from ..services import provincial
+from ..services import files, provincial
 from ..services.errors import BusinessError
 from ..services.sheets import CSV_MIME, XLSX_MIME
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
@@ -34,8 +34,8 @@ COVERAGE = {"person": _l("My own year"), "unit": _l("My unit"), "all": _l("All p
 
 def _file_response(batch: ExportBatch):
     mimetype = XLSX_MIME if batch.file_format == "xlsx" else CSV_MIME
-    return send_file(provincial.batch_file(batch), mimetype=mimetype, as_attachment=True,
-                     download_name=provincial.download_name(batch))
+    return files.send("exports", batch.stored_name, mimetype=mimetype,
+                      download_name=provincial.download_name(batch))
 
 
 def _coverages(scope) -> list[tuple[str, str]]:

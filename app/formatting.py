@@ -1,0 +1,76 @@
+"""How numbers and times are written, everywhere: screens, charts, PDFs, exports, JSON.
+
+One formatter for the whole app, so a Decimal never reaches a user through
+`str()` (which writes `Decimal("50").normalize()` as "5E+1"). Times are stored
+in UTC and always shown in Asia/Shanghai."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def hours(value) -> str:
+    """Hours as text: "10", "22.5", "1230"; "" for None. Never scientific notation."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    if number == number.to_integral_value():
+        return format(number.quantize(Decimal(1)), "f")
+    return format(number.normalize(), "f")
+
+
+def hours_value(value) -> int | float | None:
+    """Hours for JSON and spreadsheet cells: an int when whole, else the one-decimal float."""
+    number = _decimal(value)
+    if number is None:
+        return None
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def count(value) -> str:
+    """A count with thousands separators: "2,400,000"."""
+    return f"{int(value):,}"
+
+
+def percent(part, whole, places: int = 1) -> str:
+    """part / whole as a percentage: "50%", "66.7%"; "—" when whole is 0."""
+    part, whole = _decimal(part) or Decimal(0), _decimal(whole) or Decimal(0)
+    if not whole:
+        return "—"
+    value = (part * 100 / whole).quantize(Decimal(1).scaleb(-places))
+    return hours(value) + "%"
+
+
+def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) timestamp in Asia/Shanghai; naive values are taken as UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(LOCAL_TIME).strftime(pattern)
+
+
+def local_date(value: datetime | date | None) -> str:
+    """The calendar date in Asia/Shanghai (a date is shown as it is)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_time(value, "%Y-%m-%d")
+    return value.isoformat()
+
+
+def local_now() -> datetime:
+    return datetime.now(LOCAL_TIME)

@@ -1,0 +1,108 @@
+"""Private files: the one writer for evidence, certificates, exports, reports and job results.
+
+Every file lives under `XUESHI_UPLOAD_DIR/<area>/`, outside the web root, under a
+random name, mode 0600, and every write returns its name, size and SHA-256. A
+write either completes or leaves no file behind."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import abort, current_app, send_file
+
+AREAS = ("evidence", "certificates", "exports", "reports", "jobs")
+_NAME_LENGTH = 40  # secrets.token_hex(20)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    size: int
+    sha256: str
+
+
+def root() -> Path:
+    return Path(current_app.config["XUESHI_UPLOAD_DIR"])
+
+
+def _check(area: str, name: str | None = None) -> None:
+    if area not in AREAS:
+        raise ValueError(f"unknown file area {area!r}")
+    if name is not None and not (len(name) == _NAME_LENGTH and all(
+            c in "0123456789abcdef" for c in name)):
+        raise FileNotFoundError(name)
+
+
+def path(area: str, name: str) -> Path:
+    """Where the file `name` of `area` is (FileNotFoundError for a malformed name)."""
+    _check(area, name)
+    return root() / area / name[:2] / name
+
+
+class Writer:
+    """A new private file, written in pieces: `with files.Writer("exports") as out:
+    out.write(b"...")`; then `out.stored`. An exception inside removes the file."""
+
+    def __init__(self, area: str):
+        _check(area)
+        self.name = secrets.token_hex(_NAME_LENGTH // 2)
+        self.path = path(area, self.name)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._handle = None
+        self.stored: StoredFile | None = None
+
+    def __enter__(self) -> "Writer":
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._handle = os.fdopen(fd, "wb")
+        return self
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self._size += len(data)
+        return self._handle.write(data)
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self._handle.close()
+        if kind is not None:
+            self.path.unlink(missing_ok=True)
+            return
+        self.stored = StoredFile(self.name, self._size, self._digest.hexdigest())
+
+
+def write(area: str, data: bytes) -> StoredFile:
+    """Store `data` as a new private file of `area`."""
+    with Writer(area) as out:
+        out.write(data)
+    return out.stored
+
+
+def read(area: str, name: str) -> bytes:
+    return path(area, name).read_bytes()
+
+
+def remove(area: str, name: str | None) -> None:
+    """Delete a stored file (a file already gone is fine)."""
+    if name:
+        try:
+            path(area, name).unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+
+
+def send(area: str, name: str | None, *, mimetype: str, download_name: str,
+         inline: bool = False):
+    """The stored file as a response, or 404 when it is missing. The caller
+    has already checked that the viewer may have it."""
+    try:
+        target = path(area, name or "")
+    except FileNotFoundError:
+        abort(404)
+    if not target.exists():
+        abort(404)
+    return send_file(target, mimetype=mimetype, download_name=download_name,
+                     as_attachment=not inline)
