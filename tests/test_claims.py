@@ -49,7 +49,7 @@ def ledger_of(app, person_id, year=2026):
 def submitted_claim(api, body=None):
     claim_id = new_claim(api, body=body)
     assert upload(api, "professional", claim_id).status_code == 200
-    assert api("professional", "POST", f"/api/v1/claim/{claim_id}/submit").status_code == 200
+    assert api("professional", "POST", f"/api/v1/claim/{claim_id}/step/submit").status_code == 200
     return claim_id
 
 
@@ -57,7 +57,7 @@ def test_claim_submit_approve_puts_hours_in_the_ledger(app, api, world):
     before = ledger_of(app, world.person["A"])
     before_public = before["public"] if before else Decimal(0)
     claim_id = submitted_claim(api, exam(hours=7))
-    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve")
+    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve")
     assert resp.status_code == 200 and resp.json["state"] == "approved"
     after = ledger_of(app, world.person["A"])
     assert after["public"] == min(before_public + 7, Decimal(30))
@@ -66,7 +66,7 @@ def test_claim_submit_approve_puts_hours_in_the_ledger(app, api, world):
     shown = api("professional", "GET", f"/api/v1/ledger/{_ledger_id(app, world.person['A'])}").json
     assert any(i["title"] == "公需科目考试" for i in shown["result"]["items"])
 
-    resp = api("association_admin", "POST", f"/api/v1/claim/{claim_id}/revoke", json={"reason": "证书伪造"})
+    resp = api("association_admin", "POST", f"/api/v1/claim/{claim_id}/step/revoke", json={"reason": "证书伪造"})
     assert resp.status_code == 200 and resp.json["state"] == "revoked"
     assert _activity_id(app, claim_id) is None
     assert ledger_of(app, world.person["A"])["public"] == before_public
@@ -91,7 +91,7 @@ def _ledger_id(app, person_id, year=2026):
 def test_the_ledger_equals_the_engine_on_the_persons_activities(app, api, world):
     claim_id = submitted_claim(api, {"kind": "achievement", "title": "发明专利", "category": "professional",
                                      "date": "2026-06-01", "project": "ZL2026-1"})
-    api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve")
+    api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve")
     with app.app_context():
         person = db.session.get(Person, world.person["A"])
         acts = db.session.execute(select(Activity).where(Activity.person_id == person.id)
@@ -113,10 +113,10 @@ def test_the_ledger_screen_explains_each_note(app, api, clients, world):
     for n in range(4):  # four education items: the fifth would pass the 40-hour cap
         claim_id = submitted_claim(api, {"kind": "education_or_tour", "title": f"学历教育{n}",
                                          "category": "professional", "date": f"2026-0{n + 1}-15"})
-        api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve")
+        api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve")
     claim_id = submitted_claim(api, {"kind": "education_or_tour", "title": "出国考察",
                                      "category": "professional", "date": "2026-09-15"})
-    api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve")
+    api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve")
     page = clients("professional").get(f"/ledgerview/show/{_ledger_id(app, world.person['A'])}")
     text = page.get_data(as_text=True)
     assert "每年累计不超过40学时" in text
@@ -140,9 +140,9 @@ def test_a_professional_files_a_claim_through_the_screens(app, clients, world):
     claim_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
     page = client.get(f"/claimview/show/{claim_id}").get_data(as_text=True)
     assert "成绩单.png" in page and "一级建造师" in page
-    assert client.post(f"/claimview/submit/{claim_id}").status_code == 302
+    assert client.post(f"/claimview/step/submit/{claim_id}").status_code == 302
     reviewer = clients("unit_reviewer")
-    assert reviewer.post(f"/claimview/approve/{claim_id}").status_code == 302
+    assert reviewer.post(f"/claimview/step/approve/{claim_id}").status_code == 302
     with app.app_context():
         assert db.session.get(Claim, claim_id).state == "approved"
         db.session.remove()
@@ -221,7 +221,7 @@ def _colleague(app, world):
 ])
 def test_illegal_transitions_on_a_draft(api, app, step, role, body, status):
     claim_id = new_claim(api)
-    resp = api(role, "POST", f"/api/v1/claim/{claim_id}/{step}", json=body or {})
+    resp = api(role, "POST", f"/api/v1/claim/{claim_id}/step/{step}", json=body or {})
     assert resp.status_code == status
     assert "草稿" in resp.json["message"]
     with app.app_context():
@@ -231,10 +231,10 @@ def test_illegal_transitions_on_a_draft(api, app, step, role, body, status):
 
 def test_submitting_twice_and_approving_twice_are_refused(api, app):
     claim_id = submitted_claim(api)
-    again = api("professional", "POST", f"/api/v1/claim/{claim_id}/submit")
+    again = api("professional", "POST", f"/api/v1/claim/{claim_id}/step/submit")
     assert again.status_code == 409
-    assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve").status_code == 200
-    twice = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve")
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve").status_code == 200
+    twice = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve")
     assert twice.status_code == 409 and "已批准" in twice.json["message"]
     with app.app_context():
         count = db.session.execute(select(func.count()).select_from(Activity).where(
@@ -245,41 +245,41 @@ def test_submitting_twice_and_approving_twice_are_refused(api, app):
 
 def test_a_claim_cannot_be_submitted_without_evidence(api):
     claim_id = new_claim(api)
-    resp = api("professional", "POST", f"/api/v1/claim/{claim_id}/submit")
+    resp = api("professional", "POST", f"/api/v1/claim/{claim_id}/step/submit")
     assert resp.status_code == 400 and "证明材料" in resp.json["message"]
 
 
 def test_rejection_needs_a_reason(api, app):
     claim_id = submitted_claim(api)
-    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/reject", json={"reason": "  "})
+    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/reject", json={"reason": "  "})
     assert resp.status_code == 400 and "reason" in resp.json["message"]
-    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/reject", json={"reason": "材料不清晰"})
+    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/reject", json={"reason": "材料不清晰"})
     assert resp.status_code == 200 and resp.json["state"] == "rejected"
 
 
 def test_revocation_needs_a_reason_and_the_association(api):
     claim_id = submitted_claim(api)
-    api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/approve")
-    assert api("association_admin", "POST", f"/api/v1/claim/{claim_id}/revoke", json={}).status_code == 400
-    assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/revoke",
+    api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve")
+    assert api("association_admin", "POST", f"/api/v1/claim/{claim_id}/step/revoke", json={}).status_code == 400
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/revoke",
                json={"reason": "x"}).status_code == 403
 
 
 def test_professionals_cannot_approve_and_nobody_approves_what_they_filed(api, world, app):
     claim_id = submitted_claim(api)
-    assert api("professional", "POST", f"/api/v1/claim/{claim_id}/approve").status_code == 403
+    assert api("professional", "POST", f"/api/v1/claim/{claim_id}/step/approve").status_code == 403
     own = new_claim(api, "unit_reviewer", person=_colleague(app, world))
     upload(api, "unit_reviewer", own)
-    assert api("unit_reviewer", "POST", f"/api/v1/claim/{own}/submit").status_code == 200
-    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{own}/approve")
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{own}/step/submit").status_code == 200
+    resp = api("unit_reviewer", "POST", f"/api/v1/claim/{own}/step/approve")
     assert resp.status_code == 403 and "本人" in resp.json["message"]
 
 
 def test_another_units_reviewer_cannot_reach_the_claim(api, app):
     claim_id = submitted_claim(api)
     for method, url, body in [("GET", f"/api/v1/claim/{claim_id}", None),
-                              ("POST", f"/api/v1/claim/{claim_id}/approve", None),
-                              ("POST", f"/api/v1/claim/{claim_id}/reject", {"reason": "x"})]:
+                              ("POST", f"/api/v1/claim/{claim_id}/step/approve", None),
+                              ("POST", f"/api/v1/claim/{claim_id}/step/reject", {"reason": "x"})]:
         assert api("unit_reviewer_b", method, url, json=body).status_code == 404
     with app.app_context():
         assert db.session.get(Claim, claim_id).state == "submitted"
@@ -327,7 +327,7 @@ def test_two_reviewers_approving_at_once_give_one_approval(app, api, make_app, w
         token = client.post("/api/v1/security/login", json={
             "username": "unit_reviewer", "password": PASSWORD, "provider": "db"}).json["access_token"]
         barrier.wait()
-        resp = client.post(f"/api/v1/claim/{claim_id}/approve",
+        resp = client.post(f"/api/v1/claim/{claim_id}/step/approve",
                            headers={"Authorization": f"Bearer {token}"})
         outcomes.append(resp.status_code)
 
@@ -349,7 +349,7 @@ def test_a_reviewer_cannot_change_a_staff_draft_and_then_approve_it(api, app):
     resp = api("unit_reviewer", "PUT", f"/api/v1/claim/{claim_id}", json={"hours": 30})
     assert resp.status_code == 403
     assert upload(api, "unit_reviewer", claim_id).status_code == 403
-    assert api("unit_reviewer", "DELETE", f"/api/v1/claim/{claim_id}").status_code == 403
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/withdraw").status_code == 403
     with app.app_context():
         assert db.session.get(Claim, claim_id).hours == 2
         db.session.remove()
@@ -371,7 +371,7 @@ def test_several_files_on_the_screen_are_stored_all_or_none(app, api, clients):
         content_type="multipart/form-data")
     assert resp.status_code == 302
     with app.app_context():
-        names = db.session.execute(select(Evidence.original_name).where(Evidence.claim_id == claim_id)
+        names = db.session.execute(select(Evidence.original_name).where(Evidence.owner_type == "claim", Evidence.owner_id == claim_id)
                                    .order_by(Evidence.id)).scalars().all()
         assert names == ["通知.pdf", "照片.png"]
         db.session.remove()

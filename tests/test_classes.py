@@ -61,8 +61,8 @@ def material(api, role, class_id, purpose):
 def accepted_class(api, role="base_staff", **overrides):
     class_id = new_class(api, role, **overrides)
     material(api, role, class_id, "approval_form")
-    assert api(role, "POST", f"/api/v1/training_class/{class_id}/file").status_code == 200
-    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/accept").status_code == 200
+    assert api(role, "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/accept").status_code == 200
     return class_id
 
 
@@ -116,7 +116,7 @@ def test_a_withdrawn_base_cannot_file(app, api):
         base.status = "withdrawn"
         db.session.commit()
         db.session.remove()
-    resp = api("base_staff_w", "POST", f"/api/v1/training_class/{class_id}/file")
+    resp = api("base_staff_w", "POST", f"/api/v1/training_class/{class_id}/step/file")
     assert resp.status_code == 409 and "退出" in resp.json["message"]
     resp = api("base_staff_w", "POST", "/api/v1/training_class/", json=class_body())
     assert resp.status_code == 409
@@ -127,22 +127,22 @@ def test_a_withdrawn_base_cannot_file(app, api):
 
 def test_filing_needs_the_approval_form_and_illegal_steps_are_refused(api, app):
     class_id = new_class(api)
-    resp = api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file")
+    resp = api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file")
     assert resp.status_code == 400 and "开班审批表" in resp.json["message"]
-    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/accept").status_code == 409
-    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 409
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/accept").status_code == 409
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/approve").status_code == 409
     material(api, "base_staff", class_id, "approval_form")
-    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file").status_code == 200
-    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file").status_code == 409
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 409
     assert api("base_staff", "PUT", f"/api/v1/training_class/{class_id}", json={"name": "改"}).status_code == 409
-    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/accept").status_code == 403
-    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/reject", json={})
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/accept").status_code == 403
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/reject", json={})
     assert resp.status_code == 400
-    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/reject",
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/reject",
                json={"reason": "审批表未盖章"})
     assert resp.json["state"] == "rejected"
     assert api("base_staff", "PUT", f"/api/v1/training_class/{class_id}", json={"name": "改正后"}).status_code == 200
-    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/file").status_code == 200
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
 
 
 @pytest.mark.parametrize("case,column,message", [
@@ -271,14 +271,14 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
     rows[4] = [people[4]["number"], people[4]["name"], 0, None, None]  # absent
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance", xlsx(headers, rows))
     assert resp.status_code == 200, resp.json
-    resp = api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    resp = api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion")
     assert resp.status_code == 400 and "签到表" in resp.json["message"]
     material(api, "base_staff", class_id, "sign_in")
     material(api, "base_staff", class_id, "photo")
-    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion").status_code == 200
-    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion").status_code == 200
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/approve")
     assert resp.status_code == 200 and resp.json["state"] == "reviewed"
-    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 409
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/approve").status_code == 409
     for p in people[:4]:
         assert _ledger_total(app, p["id"]) == before[p["id"]] + Decimal("21.5")
     assert _ledger_total(app, people[4]["id"]) == before[people[4]["id"]]
@@ -305,11 +305,11 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "有效" in text and "新技术推广培训班" in text
     assert person_name not in text and person_name[0] + "*" in text
-    resp = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/revoke", json={"reason": "代签"})
+    resp = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/step/revoke", json={"reason": "代签"})
     assert resp.status_code == 200
     assert _ledger_total(app, people[0]["id"]) == before[people[0]["id"]]
     assert "已撤销" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)
-    again = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/revoke", json={"reason": "x"})
+    again = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/step/revoke", json={"reason": "x"})
     assert again.status_code == 409
 
 
@@ -348,8 +348,8 @@ def test_priority_classes_credit_double_up_to_the_daily_cap(app, api, people, wo
                   xlsx(headers, rows)).status_code == 200
     material(api, "base_staff", class_id, "sign_in")
     material(api, "base_staff", class_id, "photo")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
-    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 200
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion")
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/approve").status_code == 200
     for p in people:
         # day 1: 10 actual, 8 allowed x 2 = 16; day 2: 5 x 2 = 10
         assert _ledger_total(app, p["id"]) - before[p["id"]] == Decimal(26)
@@ -376,15 +376,15 @@ def test_an_unpublished_project_cannot_claim_double(app, api, world):
 def test_violation_registers_no_hours(app, api, people):
     before = {p["id"]: _ledger_total(app, p["id"]) for p in people}
     class_id = _flow_to_completion(api, app, people, start_date="2026-11-02", end_date="2026-11-02")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/full-attendance")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/full_attendance")
     material(api, "base_staff", class_id, "sign_in")
     material(api, "base_staff", class_id, "photo")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
-    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/violation",
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion")
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/violation",
                json={"reason": "签到表造假"})
     assert resp.status_code == 200 and resp.json["state"] == "violation"
     assert all(_ledger_total(app, p["id"]) == before[p["id"]] for p in people)
-    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/approve").status_code == 409
+    assert api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/approve").status_code == 409
 
 
 def test_base_a_staff_get_404_on_base_b_class_on_every_path(app, api, clients):
@@ -396,9 +396,9 @@ def test_base_a_staff_get_404_on_base_b_class_on_every_path(app, api, clients):
     for method, url, kwargs in [
         ("GET", f"/api/v1/training_class/{theirs}", {}),
         ("PUT", f"/api/v1/training_class/{theirs}", {"json": {"name": "x"}}),
-        ("POST", f"/api/v1/training_class/{theirs}/file", {}),
-        ("POST", f"/api/v1/training_class/{theirs}/full-attendance", {}),
-        ("POST", f"/api/v1/training_class/{theirs}/request-completion", {}),
+        ("POST", f"/api/v1/training_class/{theirs}/step/file", {}),
+        ("POST", f"/api/v1/training_class/{theirs}/step/full_attendance", {}),
+        ("POST", f"/api/v1/training_class/{theirs}/step/request_completion", {}),
         ("POST", f"/api/v1/training_class/{theirs}/roster",
          {"data": {"file": (io.BytesIO(xlsx(ROSTER, [])), "r.xlsx")}, "content_type": "multipart/form-data"}),
         ("POST", f"/api/v1/training_class/{theirs}/material",
@@ -410,8 +410,8 @@ def test_base_a_staff_get_404_on_base_b_class_on_every_path(app, api, clients):
     for url in (f"/trainingclassview/show/{theirs}", f"/trainingclassview/change/{theirs}",
                 f"/trainingclassview/roster-template/{theirs}", f"/trainingclassview/progress/{theirs}"):
         assert client.get(url).status_code == 404, url
-    for url in (f"/trainingclassview/file/{theirs}", f"/trainingclassview/full-attendance/{theirs}",
-                f"/trainingclassview/request-completion/{theirs}"):
+    for url in (f"/trainingclassview/step/file/{theirs}", f"/trainingclassview/step/full_attendance/{theirs}",
+                f"/trainingclassview/step/request_completion/{theirs}"):
         assert client.post(url).status_code == 404, url
     ids = api("base_staff", "GET", "/api/v1/training_class/?q=(page_size:100)").json["ids"]
     assert theirs not in ids
@@ -424,10 +424,10 @@ def test_background_writing_shows_progress_and_finishes(app, api, people, make_a
     from app.services import certificates
 
     class_id = _flow_to_completion(api, app, people, start_date="2026-11-20", end_date="2026-11-20")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/full-attendance")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/full_attendance")
     material(api, "base_staff", class_id, "sign_in")
     material(api, "base_staff", class_id, "photo")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion")
     background = make_app(XUESHI_RENDER_IN_BACKGROUND=True)
     with background.test_request_context():
         from app.services import classes
@@ -454,10 +454,10 @@ def test_the_cli_writes_missing_certificate_pdfs(app, api, people):
     from app.services import certificates
 
     class_id = _flow_to_completion(api, app, people, start_date="2026-12-01", end_date="2026-12-01")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/full-attendance")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/full_attendance")
     material(api, "base_staff", class_id, "sign_in")
     material(api, "base_staff", class_id, "photo")
-    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/request-completion")
+    api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion")
     with app.app_context():
         from app.security.scope import SYSTEM
         from app.services import classes
@@ -496,8 +496,8 @@ def test_a_department_sees_its_bases_classes_but_does_not_run_them(api, app):
     class_id = new_class(api, "base_staff")
     assert api("authority_staff", "GET", f"/api/v1/training_class/{class_id}").status_code == 200
     for method, url, body in [("PUT", f"/api/v1/training_class/{class_id}", {"name": "部门改名"}),
-                              ("POST", f"/api/v1/training_class/{class_id}/file", None),
-                              ("POST", f"/api/v1/training_class/{class_id}/full-attendance", None)]:
+                              ("POST", f"/api/v1/training_class/{class_id}/step/file", None),
+                              ("POST", f"/api/v1/training_class/{class_id}/step/full_attendance", None)]:
         kwargs = {"json": body} if body is not None else {}
         assert api("authority_staff", method, url, **kwargs).status_code == 403
     with app.app_context():
@@ -523,7 +523,8 @@ def test_several_materials_on_the_screen_are_stored_all_or_none(app, api, client
 
     def stored():
         with app.app_context():
-            names = db.session.execute(select(Evidence.original_name).where(Evidence.class_id == class_id)
+            names = db.session.execute(select(Evidence.original_name).where(Evidence.owner_type == "training_class",
+                                                                Evidence.owner_id == class_id)
                                        .order_by(Evidence.id)).scalars().all()
             db.session.remove()
             return names

@@ -173,16 +173,16 @@ def _reviewed_class(api, app, world, day="2026-06-20"):
     for purpose in ("approval_form",):
         api("base_staff", "POST", f"/api/v1/training_class/{cid}/material",
             data={"file": (io.BytesIO(PDF), "a.pdf"), "purpose": purpose}, content_type="multipart/form-data")
-    api("base_staff", "POST", f"/api/v1/training_class/{cid}/file")
-    api("association_admin", "POST", f"/api/v1/training_class/{cid}/accept")
+    api("base_staff", "POST", f"/api/v1/training_class/{cid}/step/file")
+    api("association_admin", "POST", f"/api/v1/training_class/{cid}/step/accept")
     api("base_staff", "POST", f"/api/v1/training_class/{cid}/roster",
         data={"file": (io.BytesIO(buf.getvalue()), "r.xlsx")}, content_type="multipart/form-data")
-    api("base_staff", "POST", f"/api/v1/training_class/{cid}/full-attendance")
+    api("base_staff", "POST", f"/api/v1/training_class/{cid}/step/full_attendance")
     for purpose in ("sign_in", "photo"):
         api("base_staff", "POST", f"/api/v1/training_class/{cid}/material",
             data={"file": (io.BytesIO(PDF), "a.pdf"), "purpose": purpose}, content_type="multipart/form-data")
-    api("base_staff", "POST", f"/api/v1/training_class/{cid}/request-completion")
-    assert api("association_admin", "POST", f"/api/v1/training_class/{cid}/approve").status_code == 200
+    api("base_staff", "POST", f"/api/v1/training_class/{cid}/step/request_completion")
+    assert api("association_admin", "POST", f"/api/v1/training_class/{cid}/step/approve").status_code == 200
     return cid, pid
 
 
@@ -368,5 +368,5 @@ def test_bad_material_on_the_evaluation_screen_is_refused_in_chinese(app, api, c
         assert resp.status_code == 200 and message in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Evidence)
-                                  .where(Evidence.evaluation_id == pk)).scalar() == 0
+                                  .where(Evidence.owner_type == "base_evaluation", Evidence.owner_id == pk)).scalar() == 0
         db.session.remove()

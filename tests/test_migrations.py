@@ -29,3 +29,64 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(instance_dir):
         assert diff == [], diff
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0006_keeps_every_evidence_owner_and_each_sent_back_completion(instance_dir):
+    """Evidence of claims, classes, evaluations and inspections keeps its owner
+    through 0006 and back; a completion sent back gets its own state."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+
+    url = fresh_database_url(instance_dir, "migration_0006")
+    app = create_app(app_overrides(url, instance_dir))
+    now = "'2026-12-01 00:00:00'"
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            for sql in (
+                "INSERT INTO district (id, code, name) VALUES (1, '370202', '市南区')",
+                f"INSERT INTO department (id, name, created_at, updated_at) VALUES (1, 'd', {now}, {now})",
+                f"INSERT INTO unit (id, name, credit_code, district_id, created_at, updated_at) "
+                f"VALUES (1, 'u', '91370200163562681G', 1, {now}, {now})",
+                f"INSERT INTO person (id, id_number, name, unit_id, series, title_level, "
+                f"is_enterprise_manager, created_at, updated_at) VALUES "
+                f"(1, '370202198001011234', 'p', 1, 'engineering', 'junior', false, {now}, {now})",
+                f"INSERT INTO claim (id, person_id, year, kind, title, state, created_at, updated_at) "
+                f"VALUES (1, 1, 2026, 'achievement', 't', 'draft', {now}, {now})",
+                f"INSERT INTO training_base (id, code, name, department_id, status, created_at, updated_at) "
+                f"VALUES (1, 'b', 'b', 1, 'active', {now}, {now})",
+                *(f"INSERT INTO training_class (id, name, base_id, mode, category, start_date, end_date, "
+                  f"hours_per_day, venue, capacity, state, rejected_stage, certificates_total, "
+                  f"certificates_rendered, created_at, updated_at) VALUES ({pk}, 'c', 1, 'offline', "
+                  f"'public', '2026-05-01', '2026-05-01', 6, 'v', 5, 'rejected', '{stage}', 0, 0, "
+                  f"{now}, {now})" for pk, stage in ((1, "completion"), (2, "filing"))),
+                f"INSERT INTO base_evaluation (id, base_id, year, stage, created_at, updated_at) "
+                f"VALUES (1, 1, 2026, 'draft', {now}, {now})",
+                f"INSERT INTO inspection (id, inspected_on, base_id, inspector, findings, violation, "
+                f"created_at, updated_at) VALUES (1, '2026-06-01', 1, 'i', 'f', false, {now}, {now})",
+                *(f"INSERT INTO evidence (id, {column}, stored_name, original_name, content_type, size, "
+                  f"sha256, uploaded_at) VALUES ({pk}, 1, 'n{pk}', 'f.pdf', 'application/pdf', 1, "
+                  f"'{'0' * 64}', {now})"
+                  for pk, column in enumerate(("claim_id", "class_id", "evaluation_id", "inspection_id"), 1)),
+            ):
+                conn.execute(text(sql))
+        upgrade()
+        with db.engine.connect() as conn:
+            owners = conn.execute(text("SELECT id, owner_type, owner_id FROM evidence ORDER BY id")).all()
+            states = conn.execute(text("SELECT id, state FROM training_class ORDER BY id")).all()
+        assert [tuple(r) for r in owners] == [(1, "claim", 1), (2, "training_class", 1),
+                                              (3, "base_evaluation", 1), (4, "inspection", 1)]
+        assert [tuple(r) for r in states] == [(1, "completion_rejected"), (2, "rejected")]
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT claim_id, class_id, evaluation_id, inspection_id "
+                                     "FROM evidence ORDER BY id")).all()
+            stages = conn.execute(text("SELECT state, rejected_stage FROM training_class ORDER BY id")).all()
+        assert [tuple(r) for r in back] == [(1, None, None, None), (None, 1, None, None),
+                                            (None, None, 1, None), (None, None, None, 1)]
+        assert [tuple(r) for r in stages] == [("rejected", "completion"), ("rejected", "filing")]
+        db.session.remove()
+        db.engine.dispose()

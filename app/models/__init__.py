@@ -2,9 +2,10 @@
 from .account import UserScope
 from .activity import Activity
 from .audit import AuditEntry, AuditHead
-from .claim import CLAIM_KINDS, Claim, Evidence
+from .claim import CLAIM_KINDS, Claim
 from .department import Department
 from .district import DISTRICTS, District
+from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger

@@ -12,17 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import JSONType, Model, TimestampMixin
 from .district import District
+from .evidence import HasEvidence
 from .person import Person
 from .training_base import TrainingBase
 from .training_class import TrainingClass
 from .unit import Unit
 
-# 基地考核评估: 单位报送 → 主管部门初审 → 专家评审 → 实地核查 → 发文公布
-EVAL_STAGES = ("submitted", "department_reviewed", "expert_reviewed", "site_checked", "published")
+# 基地考核评估: the stages and their steps are declared in app/services/evaluations.py
 EVAL_RESULTS = ("excellent", "qualified", "failed")
 
 
-class BaseEvaluation(TimestampMixin, Model):
+class BaseEvaluation(HasEvidence, TimestampMixin, Model):
     __tablename__ = "base_evaluation"
     __table_args__ = (UniqueConstraint("base_id", "year", name="uq_base_evaluation_year"),)
 
@@ -46,7 +46,7 @@ class BaseEvaluation(TimestampMixin, Model):
         return f"{self.year} {self.base}"
 
 
-class Inspection(TimestampMixin, Model):
+class Inspection(HasEvidence, TimestampMixin, Model):
     """督导检查 of a class or a base."""
 
     __tablename__ = "inspection"

@@ -12,22 +12,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import JSONType, Model, TimestampMixin
 from .department import Department
+from .evidence import HasEvidence
 from .person import Person
 from .plan import PlanProject, Seminar
 from .training_base import TrainingBase
 from .unit import Unit
 
-DRAFT, FILED, ACCEPTED, COMPLETION_REQUESTED, REVIEWED, REJECTED, VIOLATION = (
-    "draft", "filed", "accepted", "completion_requested", "reviewed", "rejected", "violation",
-)
-CLASS_STATES = (DRAFT, FILED, ACCEPTED, COMPLETION_REQUESTED, REVIEWED, REJECTED, VIOLATION)
+# the states; their labels and transitions are declared in app/services/classes.py
+DRAFT, FILED, ACCEPTED, COMPLETION_REQUESTED, REVIEWED = (
+    "draft", "filed", "accepted", "completion_requested", "reviewed")
+REJECTED, COMPLETION_REJECTED, VIOLATION, WITHDRAWN = (
+    "rejected", "completion_rejected", "violation", "withdrawn")
 MODES = ("offline", "online")
 # Online channels; WeChat and WeChat groups earn nothing (notice 四(二)4).
 CHANNELS = ("platform", "live", "video_meeting", "wechat", "wechat_group", "other")
 UNRECOGNISED_CHANNELS = ("wechat", "wechat_group")
 
 
-class TrainingClass(TimestampMixin, Model):
+class TrainingClass(HasEvidence, TimestampMixin, Model):
     __tablename__ = "training_class"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +49,6 @@ class TrainingClass(TimestampMixin, Model):
     plan_project_id: Mapped[int | None] = mapped_column(ForeignKey("plan_project.id"))
     seminar_id: Mapped[int | None] = mapped_column(ForeignKey("seminar.id"))
     state: Mapped[str] = mapped_column(String(30), default=DRAFT, index=True)
-    rejected_stage: Mapped[str | None] = mapped_column(String(20))  # filing or completion
     reason: Mapped[str | None] = mapped_column(Text)  # last rejection or violation reason
     filed_by: Mapped[int | None] = mapped_column(Integer)
     filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

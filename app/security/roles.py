@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .scope import ADMIN_ROLE
+from .scope import ADMIN_ROLE, forget_grants
 
 ROLE_LABELS = {
     "association_admin": _l("City continuing-education association"),
@@ -75,7 +75,7 @@ SELF_SERVICE: list[Pair] = [
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")
 HOURS_CHECK = steps("Eligibility", "check") + menus("Hours", "Hours check")
 LEDGERS = read("Ledger") + steps("Ledger", "certificate") + menus("Hours", "Ledgers")
-OWN_CLAIMS = (read("Claim") + steps("Claim", "create", "change", "submit", "upload", "download", "remove")
+OWN_CLAIMS = (read("Claim") + steps("Claim", "create", "change", "submit", "upload", "download", "withdraw")
               + menus("Hours", "Claims", "New claim"))
 EXPORTS = read("ExportBatch") + steps("ExportBatch", "export", "download") + menus(
     "Hours", "Provincial exports", "New export")
@@ -192,3 +192,4 @@ def sync_roles(appbuilder) -> None:
             wanted.append(pv)
         role.permissions = wanted
     sm.session.commit()
+    forget_grants()

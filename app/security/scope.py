@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from flask import abort, g, has_request_context
+from flask import abort, current_app, g, has_app_context, has_request_context
 from sqlalchemy import false, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
@@ -57,8 +57,12 @@ class Scope:
     base_id: int | None = None
     person_id: int | None = None
 
-    def has(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
+    def may(self, permission: str, view: str) -> bool:
+        """Whether the scope's roles hold `can_<permission>` on `view` in FAB's
+        role table, the one `@has_access` reads (synced from roles.py)."""
+        if not permission.startswith("can_") and permission != "menu_access":
+            permission = f"can_{permission}"
+        return (permission, view) in granted(self.roles)
 
     @property
     def sees_full_id_numbers(self) -> bool:
@@ -89,6 +93,36 @@ def acting_as(scope: Scope) -> Iterator[Scope]:
 def acting_as_system() -> "contextmanager[Scope]":
     """The CLI and system jobs see everything, and say so."""
     return acting_as(SYSTEM)
+
+
+def granted(roles: frozenset[str]) -> frozenset[tuple[str, str]]:
+    """Every (permission, view) pair the roles hold: one query, cached for the
+    request (or the CLI command's app context)."""
+    cache = g.setdefault("xueshi_grants", {}) if has_app_context() else {}
+    if roles not in cache:
+        cache[roles] = _grants_from_db(roles)
+    return cache[roles]
+
+
+def forget_grants() -> None:
+    """Drop the cached grants (after the role table changed)."""
+    if has_app_context():
+        g.pop("xueshi_grants", None)
+
+
+def _grants_from_db(roles: frozenset[str]) -> frozenset[tuple[str, str]]:
+    if not roles:
+        return frozenset()
+    from flask_appbuilder.security.sqla.models import assoc_permissionview_role as link
+
+    sm = current_app.appbuilder.sm
+    pv, perm, view, role = (sm.permissionview_model, sm.permission_model, sm.viewmenu_model,
+                            sm.role_model)
+    stmt = (select(perm.name, view.name).select_from(pv)
+            .join(perm, perm.id == pv.permission_id).join(view, view.id == pv.view_menu_id)
+            .join(link, link.c.permission_view_id == pv.id).join(role, role.id == link.c.role_id)
+            .where(role.name.in_(sorted(roles))))
+    return frozenset(tuple(row) for row in db.session.execute(stmt))
 
 
 def scope_for_user(user) -> Scope:
@@ -143,6 +177,13 @@ def rule(model: type, *roles: str):
 
 def everything(scope: Scope) -> ColumnElement:
     return true()
+
+
+def sees_everything(model: type, scope: Scope | None = None) -> bool:
+    """Whether one of the scope's roles sees every row of `model` (the city, not a district)."""
+    scope = scope or current_scope()
+    rules = _RULES.get(model, {})
+    return any(rules.get(r) is everything for r in scope.roles)
 
 
 def clause(model: type, scope: Scope | None = None) -> ColumnElement:

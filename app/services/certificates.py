@@ -1,27 +1,81 @@
-"""电子证书: PDFs written after a class is reviewed, and the public verify page.
+"""电子证书: issued when a class's completion is approved, revoked with a
+reason; PDFs written afterwards, and the public verify page.
 
-Approval numbers the certificates in its transaction; the PDFs are written
-afterwards in chunks (a background thread, or `flask xueshi certificates`),
-each chunk one commit, so a class of a thousand never holds a request. A
-certificate downloaded before its turn is written on the spot."""
+Approval numbers the certificates in its transaction (`issue`); the PDFs are
+written afterwards in chunks (a background thread, or `flask xueshi
+certificates`), each chunk one commit, so a class of a thousand never holds a
+request. A certificate downloaded before its turn is written on the spot.
+The certificate's steps are declared in WORKFLOW below."""
 from __future__ import annotations
 
+import secrets
 import threading
+from datetime import datetime
+from decimal import Decimal
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import hours
-from ..models import Certificate, TrainingClass
+from ..models import Certificate, Enrolment, TrainingClass
+from ..models.base import utcnow
+from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
-from . import certificate_pdf, files
+from . import certificate_pdf, files, inputs, locks
 from .locks import for_update
 from .records import CATEGORIES
+from .workflow import REASON, StateField, Transition, Workflow
 
 ISSUER = "青岛市继续教育协会"
+
+VALID, REVOKED = "valid", "revoked"
+WORKFLOW = Workflow(Certificate, "Certificate", _l("certificate"), {
+    VALID: _l("Valid"),
+    REVOKED: _l("Revoked"),
+}, [
+    Transition("revoke", _l("Revoke"), {VALID}, REVOKED, "revoke", inputs=(REASON,), style="danger",
+               waits=False, done=_l("The certificate was revoked and its hours left the ledger.")),
+], state=StateField(case((Certificate.revoked.is_(True), REVOKED), else_=VALID),
+                    lambda cert: REVOKED if cert.revoked else VALID,
+                    lambda cert, state: setattr(cert, "revoked", state == REVOKED)))
+
+
+def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: datetime) -> None:
+    """Number a reviewed class's certificates, one per participant with hours,
+    in the approval's transaction (the PDFs come afterwards)."""
+    year = cls.start_date.year
+    locks.serialise_writers()  # two approvals at once must not take the same numbers
+    issued = db.session.execute(select(func.count()).select_from(Certificate).where(
+        Certificate.number.like(f"QDJX{year}-%"))).scalar()
+    for n, (enrolment, earned_hours) in enumerate(earned, start=1):
+        db.session.add(Certificate(
+            number=f"QDJX{year}-{issued + n:06d}", token=secrets.token_urlsafe(32), class_id=cls.id,
+            enrolment_id=enrolment.id, person_id=enrolment.person_id, hours=earned_hours,
+            issued_at=when))
+
+
+def revoke_all(cls: TrainingClass, reason: str, enrolment_ids=None) -> None:
+    """Revoke a class's certificates (of some participants) that are still valid."""
+    certs = select(Certificate).where(Certificate.class_id == cls.id, Certificate.revoked.is_(False))
+    if enrolment_ids is not None:
+        certs = certs.where(Certificate.enrolment_id.in_(enrolment_ids))
+    now = utcnow()
+    for cert in db.session.execute(certs).scalars():
+        cert.revoked, cert.revoked_at, cert.revoke_reason = True, now, reason
+
+
+@WORKFLOW.step("revoke")
+def revoke(scope: Scope, cert: Certificate, data: dict) -> None:
+    """The certificate is void and its hours leave the holder's ledger."""
+    from . import classes
+
+    reason = inputs.reason(data.get("reason"))
+    classes.remove_hours(cert.training_class, enrolment_ids=[cert.enrolment_id])
+    revoke_all(cert.training_class, reason, enrolment_ids=[cert.enrolment_id])
 
 
 def verify_url(token: str) -> str:

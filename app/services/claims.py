@@ -1,8 +1,10 @@
 """学时申报 workflow: draft → submitted → approved | rejected; approved → revoked.
 
-Each step is one transaction: it locks the claim (and, when hours move, the
-person), checks the state and the actor, writes, recomputes the ledger and
-commits. A refused step raises BusinessError and changes nothing."""
+A rejected claim goes back to its filer, who corrects it (fields and
+evidence) and submits it again; a draft or a rejected claim can be
+withdrawn. Only the filer changes or submits a claim, and nobody reviews a
+claim they filed or submitted (four eyes). Approval and revocation move the
+hours and recompute the person's ledger in the same transaction."""
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -12,53 +14,24 @@ from ..extensions import db
 from ..models import CLAIM_KINDS, Activity, Claim, Person
 from ..models.base import utcnow
 from ..models.choices import OUT_OF_SCOPE_SERIES
-from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED
+from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
 from . import inputs, ledgers, records
 from .errors import BusinessError
+from .workflow import REASON, Guard, Transition, Workflow, atomic
 
-STATE_LABELS = {
-    DRAFT: _l("Draft"),
-    SUBMITTED: _l("Submitted"),
-    APPROVED: _l("Approved"),
-    REJECTED: _l("Rejected"),
-    REVOKED: _l("Revoked"),
-}
-# action -> (states it may start from, state it leads to)
-TRANSITIONS = {
-    "submit": ((DRAFT,), SUBMITTED),
-    "approve": ((SUBMITTED,), APPROVED),
-    "reject": ((SUBMITTED,), REJECTED),
-    "revoke": ((APPROVED,), REVOKED),
-}
-
-
-def _load(scope: Scope, claim_id) -> Claim:
-    claim = scopes.get_in_scope(Claim, claim_id, scope, for_update=True)
-    if claim is None:
-        raise BusinessError(gettext("No such claim."), status=404)
-    return claim
-
-
-def _move(claim: Claim, action: str) -> None:
-    sources, target = TRANSITIONS[action]
-    if claim.state not in sources:
-        raise BusinessError(
-            gettext("A claim that is %(state)s cannot be %(action)s.",
-                    state=STATE_LABELS[claim.state], action=ACTION_LABELS[action]),
-            status=409,
-        )
-    claim.state = target
-
-
-ACTION_LABELS = {
-    "submit": _l("submitted"),
-    "approve": _l("approved"),
-    "reject": _l("rejected"),
-    "revoke": _l("revoked"),
-}
+FILER = Guard(
+    _l("Only whoever filed a claim changes, submits or withdraws it."),
+    lambda scope, claim: claim.created_by is not None and claim.created_by == scope.user_id,
+    lambda scope: Claim.created_by == scope.user_id)
+FOUR_EYES = Guard(
+    _l("Nobody reviews a claim they filed or submitted themself."),
+    lambda scope, claim: scope.user_id not in (claim.submitted_by, claim.created_by),
+    lambda scope: Claim.created_by.is_distinct_from(scope.user_id)
+    & Claim.submitted_by.is_distinct_from(scope.user_id))
+YOURS = (DRAFT, REJECTED)  # the claim is with its filer
 
 
 def refuse_out_of_scope(person: Person) -> None:
@@ -69,9 +42,39 @@ def refuse_out_of_scope(person: Person) -> None:
             "(notice 二).", handler=handler))
 
 
-def _require(scope: Scope, *roles: str) -> None:
-    if not scope.has(*roles):
-        raise BusinessError(gettext("Your role may not do this."), status=403)
+def _series_recognised(claim: Claim) -> None:
+    refuse_out_of_scope(claim.person)
+
+
+def _has_evidence(claim: Claim) -> None:
+    if not evidence_files.has(claim):
+        raise BusinessError(gettext("Attach at least one evidence file before submitting."))
+
+
+WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
+    DRAFT: _l("Draft"),
+    SUBMITTED: _l("Submitted"),
+    APPROVED: _l("Approved"),
+    REJECTED: _l("Rejected"),
+    REVOKED: _l("Revoked"),
+    WITHDRAWN: _l("Withdrawn by the claimant"),
+}, [
+    Transition("change", _l("Edit"), YOURS, None, "change", guards=(FILER,), custom=True),
+    Transition("upload", _l("Upload evidence"), YOURS, None, "upload", guards=(FILER,), custom=True),
+    Transition("submit", _l("Submit to the unit"), YOURS, SUBMITTED, "submit", guards=(FILER,),
+               checks=(_series_recognised, _has_evidence),
+               done=_l("The claim was submitted to your unit.")),
+    Transition("withdraw", _l("Withdraw the claim"), YOURS, WITHDRAWN, "withdraw", guards=(FILER,),
+               style="default", done=_l("The claim was withdrawn.")),
+    Transition("approve", _l("Approve"), {SUBMITTED}, APPROVED, "review", guards=(FOUR_EYES,),
+               style="success", done=_l("Approved: the hours are in the ledger.")),
+    Transition("reject", _l("Reject"), {SUBMITTED}, REJECTED, "review", guards=(FOUR_EYES,),
+               inputs=(REASON,), style="warning",
+               done=_l("The claim went back to its filer with the reason.")),
+    Transition("revoke", _l("Revoke"), {APPROVED}, REVOKED, "revoke", inputs=(REASON,),
+               style="danger", waits=False, done=_l("Revoked: the hours left the ledger.")),
+])
+STATE_LABELS = WORKFLOW.states
 
 
 def _clean(kind: str, data: dict) -> dict:
@@ -93,37 +96,24 @@ def _apply(claim: Claim, values: dict) -> None:
     claim.year = values["first_year"]
 
 
-def create(scope: Scope, person_id, kind: str, data: dict) -> Claim:
-    """A draft claim for a person in the actor's scope (themself, or their staff)."""
-    _require(scope, "professional", "unit_reviewer")
+@atomic
+def create(scope: Scope, person_id, kind: str, data: dict,
+           files: list[tuple[str, bytes]] = ()) -> Claim:
+    """A draft claim, with its evidence if given, for a person in the actor's
+    scope: the actor themself, or someone of their staff."""
+    WORKFLOW.require(scope, "create")
+    person_id = scope.person_id or person_id
     if person_id is None:
         raise BusinessError(gettext("Choose the professional."), field="person")
     person = scopes.get_in_scope(Person, person_id, scope)
     if person is None:
         raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
     refuse_out_of_scope(person)
-    values = _clean(kind, data)
     claim = Claim(person_id=person.id, kind=kind, state=DRAFT, created_by=scope.user_id)
-    _apply(claim, values)
+    _apply(claim, _clean(kind, data))
     db.session.add(claim)
-    db.session.commit()
-    return claim
-
-
-def _own_draft(scope: Scope, claim: Claim, message) -> None:
-    """A draft is changed only by whoever filed it: a reviewer who set the
-    figures could otherwise approve them (four eyes)."""
-    if claim.state != DRAFT:
-        raise BusinessError(message, status=409)
-    if claim.created_by != scope.user_id:
-        raise BusinessError(gettext("Only whoever filed a draft changes it."), status=403)
-
-
-def update(scope: Scope, claim_id, data: dict) -> Claim:
-    claim = _load(scope, claim_id)
-    _own_draft(scope, claim, gettext("Only drafts can be changed."))
-    _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
-    db.session.commit()
+    db.session.flush()
+    evidence_files.store_all(list(files), scope.user_id, claim)
     return claim
 
 
@@ -133,78 +123,56 @@ def _current(claim: Claim) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def add_evidence(scope: Scope, claim_id, files: list[tuple[str, bytes]]) -> list:
-    """Evidence files on a draft: all of them, or none."""
-    claim = _load(scope, claim_id)
-    _own_draft(scope, claim, gettext("Evidence can only be added to drafts."))
-    return evidence_files.attach(files, scope.user_id, claim=claim)
+@WORKFLOW.step("change")
+def update(scope: Scope, claim: Claim, data: dict) -> None:
+    _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
 
 
-def submit(scope: Scope, claim_id) -> Claim:
-    _require(scope, "professional", "unit_reviewer")
-    claim = _load(scope, claim_id)
-    _move(claim, "submit")
-    refuse_out_of_scope(claim.person)
-    if not claim.evidence:
-        raise BusinessError(gettext("Attach at least one evidence file before submitting."))
-    claim.submitted_by = scope.user_id
-    claim.submitted_at = utcnow()
-    db.session.commit()
-    return claim
+@WORKFLOW.step("upload")
+def add_evidence(scope: Scope, claim: Claim, data: dict) -> list:
+    """data["files"]: every file is stored, or none."""
+    return evidence_files.attach(data.get("files") or [], scope.user_id, claim)
 
 
-def _review(scope: Scope, claim_id, action: str) -> Claim:
-    _require(scope, "unit_reviewer")
-    claim = _load(scope, claim_id)
-    _move(claim, action)
-    if scope.user_id in (claim.submitted_by, claim.created_by):
-        raise BusinessError(gettext("Nobody reviews a claim they filed or submitted themself."),
-                            status=403)
-    claim.reviewed_by = scope.user_id
-    claim.reviewed_at = utcnow()
-    return claim
+@WORKFLOW.step("submit")
+def submit(scope: Scope, claim: Claim, data: dict) -> None:
+    claim.submitted_by, claim.submitted_at = scope.user_id, utcnow()
 
 
-def approve(scope: Scope, claim_id) -> Claim:
-    claim = _review(scope, claim_id, "approve")
+@WORKFLOW.step("withdraw")
+def withdraw(scope: Scope, claim: Claim, data: dict) -> None:
+    """The filer gives the claim up; it stays on record, with its evidence."""
+
+
+def _reviewed(scope: Scope, claim: Claim) -> None:
+    claim.reviewed_by, claim.reviewed_at = scope.user_id, utcnow()
+
+
+@WORKFLOW.step("approve")
+def approve(scope: Scope, claim: Claim, data: dict) -> None:
+    _reviewed(scope, claim)
     ledgers.lock_person(claim.person_id)
     db.session.add(activity_from(claim))
     ledgers.recompute_person(claim.person_id, _years(claim))
-    db.session.commit()
-    return claim
 
 
-def reject(scope: Scope, claim_id, reason: str) -> Claim:
-    claim = _review(scope, claim_id, "reject")
-    claim.reject_reason = inputs.reason(reason)
-    db.session.commit()
-    return claim
+@WORKFLOW.step("reject")
+def reject(scope: Scope, claim: Claim, data: dict) -> None:
+    """Back to the filer, with what to correct."""
+    claim.reject_reason = inputs.reason(data.get("reason"))
+    _reviewed(scope, claim)
 
 
-def revoke(scope: Scope, claim_id, reason: str) -> Claim:
-    _require(scope, "association_admin")
-    claim = _load(scope, claim_id)
-    _move(claim, "revoke")
-    claim.revoked_by = scope.user_id
-    claim.revoked_at = utcnow()
-    claim.revoke_reason = inputs.reason(reason)
+@WORKFLOW.step("revoke")
+def revoke(scope: Scope, claim: Claim, data: dict) -> None:
+    claim.revoke_reason = inputs.reason(data.get("reason"))
+    claim.revoked_by, claim.revoked_at = scope.user_id, utcnow()
     ledgers.lock_person(claim.person_id)
     for activity in db.session.execute(
         select(Activity).where(Activity.source == "claim", Activity.source_id == claim.id)
     ).scalars():
         db.session.delete(activity)
     ledgers.recompute_person(claim.person_id, _years(claim))
-    db.session.commit()
-    return claim
-
-
-def delete_draft(scope: Scope, claim_id) -> None:
-    claim = _load(scope, claim_id)
-    _own_draft(scope, claim, gettext("Only drafts can be deleted."))
-    files = list(claim.evidence)
-    db.session.delete(claim)
-    db.session.commit()
-    evidence_files.discard_files(files)
 
 
 def _years(claim: Claim) -> range:
@@ -214,11 +182,10 @@ def _years(claim: Claim) -> range:
 
 
 def activity_from(claim: Claim) -> Activity:
-    first, last = ledgers.years_of(claim.kind, date_=claim.date, days=claim.days,
-                                   start=claim.start, end=claim.end)
+    years = _years(claim)
     activity = Activity(person_id=claim.person_id, kind=claim.kind, title=claim.title,
-                        first_year=first, last_year=last, source="claim", source_id=claim.id)
+                        first_year=years.start, last_year=years.stop - 1, source="claim",
+                        source_id=claim.id)
     for field in ledgers.ENGINE_FIELDS:
         setattr(activity, field, getattr(claim, field))
     return activity
-

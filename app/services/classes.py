@@ -1,49 +1,40 @@
 """备案培训班次 workflow (notice 四(二), 五(五)).
 
-draft → filed → accepted → completion_requested → reviewed; the association
-may reject a filing or a completion (back to the organiser, who fixes it) or
-find the class in violation (违规: no hours). Each step is one transaction:
-it locks the class, checks the state and the actor, writes and commits; a
-refused step raises BusinessError and changes nothing."""
+draft → filed → accepted → completion_requested → reviewed. The association
+may send a filing back (rejected: the organiser fixes and files again) or a
+completion request (completion_rejected: roster, attendance or material
+fixed, then asked again), or find the class in violation (违规: no hours).
+The organiser may withdraw a draft (withdrawn) and take back a filing the
+association has not accepted yet (back to draft). Only the class's own
+organiser runs it; the steps are declared in WORKFLOW below."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..formatting import hours_value
-from ..models import (
-    Activity, Certificate, Enrolment, Evidence, Person, PlanProject, Seminar, TrainingBase,
-    TrainingClass,
-)
+from ..models import Activity, Enrolment, Person, PlanProject, Seminar, TrainingBase, TrainingClass, Unit
 from ..models.base import utcnow
 from ..models.choices import OUT_OF_SCOPE_SERIES, TITLE_LEVELS, TITLE_SERIES
 from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
 from ..models.plan import APPROVED as SEMINAR_APPROVED
-from ..models.plan import PlanPublication
 from ..models.training_class import (
-    ACCEPTED, CHANNELS, COMPLETION_REQUESTED, DRAFT, FILED, MODES, REJECTED, REVIEWED,
-    UNRECOGNISED_CHANNELS, VIOLATION,
+    ACCEPTED, CHANNELS, COMPLETION_REJECTED, COMPLETION_REQUESTED, DRAFT, FILED, MODES, REJECTED,
+    REVIEWED, UNRECOGNISED_CHANNELS, VIOLATION, WITHDRAWN,
 )
-from ..security import scope as scopes
 from ..security.scope import Scope
+from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
+from . import certificates, inputs, ledgers, people, plans, records
 from . import evidence as evidence_files
-from . import inputs, ledgers, locks, records
 from .errors import BusinessError
-from .sheets import Problem, read_sheet, read_table, workbook_bytes
+from .sheets import Checked, RowReport, check_rows, read_sheet, read_table, workbook_bytes
+from .organisers import organised_by, organiser
+from .workflow import REASON, Transition, Workflow, atomic
 
-STATE_LABELS = {
-    DRAFT: _l("Draft"),
-    FILED: _l("Filed"),
-    ACCEPTED: _l("Accepted"),
-    COMPLETION_REQUESTED: _l("Completion requested"),
-    REVIEWED: _l("Reviewed"),
-    REJECTED: _l("Rejected"),
-    VIOLATION: _l("In violation"),
-}
 MODE_LABELS = {"offline": _l("Offline"), "online": _l("Online")}
 CHANNEL_LABELS = {
     "platform": _l("Learning platform"),
@@ -68,39 +59,90 @@ FIELDS = ("name", "mode", "channel", "category", "start_date", "end_date", "hour
           "capacity", "plan_project_id", "seminar_id")
 
 
-# -- loading and moving ----------------------------------------------------
+# -- who runs a class -----------------------------------------------------------
 
-def load(scope: Scope, class_id, *, lock: bool = True) -> TrainingClass:
-    row = scopes.get_in_scope(TrainingClass, class_id, scope, for_update=lock)
-    if row is None:
-        raise BusinessError(gettext("No such class."), status=404)
-    return row
+ORGANISER = organised_by(TrainingClass, _l("Only the class's organiser may do this."))
 
 
-def load_own(scope: Scope, class_id) -> TrainingClass:
-    """The class, for a step only its organiser takes (a department sees its
-    bases' classes but does not run them)."""
-    cls = load(scope, class_id)
-    own = ((scope.base_id and cls.base_id == scope.base_id)
-           or (scope.department_id and cls.department_id == scope.department_id)
-           or (scope.unit_id and cls.unit_id == scope.unit_id))
-    if not own:
-        raise BusinessError(gettext("Only the class's organiser may do this."), status=403)
-    return cls
+# -- what must hold before a step ---------------------------------------------
+
+def _base_not_withdrawn(cls: TrainingClass) -> None:
+    base = cls.base or (db.session.get(TrainingBase, cls.base_id) if cls.base_id else None)
+    if base is not None and base.is_withdrawn:
+        raise BusinessError(gettext(
+            "The base has been withdrawn after its evaluation (notice 六(三)) and cannot file classes."),
+            status=409)
 
 
-def _refuse_state(cls: TrainingClass, action) -> None:
-    raise BusinessError(
-        gettext("A class that is %(state)s cannot be %(action)s.",
-                state=STATE_LABELS[cls.state], action=action), status=409)
+def _approval_form(cls: TrainingClass) -> None:
+    if not evidence_files.has(cls, "approval_form"):
+        raise BusinessError(gettext("Upload the class approval form (开班审批表) before filing."))
 
 
-def _require(scope: Scope, *roles: str) -> None:
-    if not scope.has(*roles):
-        raise BusinessError(gettext("Your role may not do this."), status=403)
+def _completion_material(cls: TrainingClass) -> None:
+    missing = [str(PURPOSES[p]) for p in COMPLETION_EVIDENCE[cls.mode] if not evidence_files.has(cls, p)]
+    if missing:
+        raise BusinessError(gettext("Upload the completion material first: %(missing)s",
+                                    missing="、".join(missing)))
 
 
-ORGANISER_ROLES = ("base_staff", "authority_staff", "unit_reviewer")
+def _attendance_recorded(cls: TrainingClass) -> None:
+    enrolled = participants(cls)
+    if not enrolled or not any(e.attendance for e in enrolled):
+        raise BusinessError(gettext("Record the attendance first."))
+
+
+EDITABLE = (DRAFT, REJECTED)                     # the filing is with the organiser
+IN_PROGRESS = (ACCEPTED, COMPLETION_REJECTED)    # roster, attendance, completion material
+
+WORKFLOW = Workflow(TrainingClass, "TrainingClass", _l("class"), {
+    DRAFT: _l("Draft"),
+    FILED: _l("Filed"),
+    ACCEPTED: _l("Accepted"),
+    COMPLETION_REQUESTED: _l("Completion requested"),
+    REVIEWED: _l("Reviewed"),
+    REJECTED: _l("Filing sent back"),
+    COMPLETION_REJECTED: _l("Completion sent back"),
+    VIOLATION: _l("In violation"),
+    WITHDRAWN: _l("Withdrawn by the organiser"),
+}, [
+    Transition("change", _l("Edit"), EDITABLE, None, "organise", guards=(ORGANISER,), custom=True),
+    Transition("add_material", _l("Upload material"), EDITABLE + IN_PROGRESS, None, "organise",
+               guards=(ORGANISER,), custom=True),
+    Transition("file", _l("File with the association"), EDITABLE, FILED, "organise",
+               guards=(ORGANISER,), checks=(_base_not_withdrawn, lambda cls: check_fields(cls),
+                                            _approval_form),
+               done=_l("Filed with the association.")),
+    Transition("withdraw", _l("Withdraw the class"), EDITABLE, WITHDRAWN, "organise",
+               guards=(ORGANISER,), style="default", done=_l("The class was withdrawn.")),
+    Transition("recall", _l("Take the filing back"), {FILED}, DRAFT, "organise", guards=(ORGANISER,),
+               style="default", done=_l("The filing was taken back; the class is a draft again.")),
+    Transition("accept", _l("Accept (备案)"), {FILED}, ACCEPTED, "review", style="success",
+               done=_l("Accepted (备案).")),
+    Transition("reject", _l("Send the filing back"), {FILED}, REJECTED, "review", inputs=(REASON,),
+               style="warning", done=_l("Sent back with the reason.")),
+    Transition("import_roster", _l("Upload roster"), IN_PROGRESS, None, "organise",
+               guards=(ORGANISER,), custom=True),
+    Transition("import_attendance", _l("Upload attendance"), IN_PROGRESS, None, "organise",
+               guards=(ORGANISER,), custom=True),
+    Transition("full_attendance", _l("Full attendance (全勤)"), IN_PROGRESS, None, "organise",
+               guards=(ORGANISER,), style="default", done=_l("Full attendance recorded.")),
+    Transition("request_completion", _l("Request completion review"), IN_PROGRESS,
+               COMPLETION_REQUESTED, "organise", guards=(ORGANISER,),
+               checks=(_completion_material, _attendance_recorded),
+               done=_l("Sent to the association for completion review.")),
+    Transition("approve", _l("Approve completion"), {COMPLETION_REQUESTED}, REVIEWED, "review",
+               style="success",
+               done=_l("Completion approved: hours registered; certificates are being written.")),
+    Transition("reject_completion", _l("Send the completion back"), {COMPLETION_REQUESTED},
+               COMPLETION_REJECTED, "review", inputs=(REASON,), style="warning",
+               done=_l("Sent back with the reason.")),
+    Transition("violation", _l("Mark in violation"),
+               {FILED, ACCEPTED, COMPLETION_REQUESTED, REVIEWED, REJECTED, COMPLETION_REJECTED},
+               VIOLATION, "review", inputs=(REASON,), style="danger", waits=False,
+               done=_l("Marked in violation: no hours.")),
+])
+STATE_LABELS = WORKFLOW.states
 
 
 def is_priority(cls: TrainingClass) -> bool:
@@ -113,10 +155,7 @@ def is_priority(cls: TrainingClass) -> bool:
 
 
 def is_published(project) -> bool:
-    if project.state != PROJECT_ACCEPTED:
-        return False
-    return db.session.execute(
-        select(PlanPublication.id).where(PlanPublication.year == project.year)).first() is not None
+    return project.state == PROJECT_ACCEPTED and plans.published(project.year)
 
 
 def activity_kind(cls: TrainingClass) -> str:
@@ -126,23 +165,6 @@ def activity_kind(cls: TrainingClass) -> str:
 
 
 # -- filing ----------------------------------------------------------------
-
-def _organiser(scope: Scope) -> dict:
-    if scope.has("base_staff") and scope.base_id:
-        return {"base_id": scope.base_id}
-    if scope.has("authority_staff") and scope.department_id:
-        return {"department_id": scope.department_id}
-    if scope.has("unit_reviewer") and scope.unit_id:
-        return {"unit_id": scope.unit_id}
-    raise BusinessError(gettext("Only bases, departments and units file classes."), status=403)
-
-
-def _refuse_withdrawn(cls: TrainingClass) -> None:
-    if cls.base is not None and cls.base.is_withdrawn:
-        raise BusinessError(gettext(
-            "The base has been withdrawn after its evaluation (notice 六(三)) and cannot file classes."),
-            status=409)
-
 
 def check_fields(cls: TrainingClass) -> None:
     """The class as filed must make sense; the first problem is reported on its field."""
@@ -202,15 +224,17 @@ def _same_organiser(cls: TrainingClass, approved) -> bool:
 
 
 def _assign(cls: TrainingClass, data: dict) -> None:
-    for name in FIELDS:
-        if name in data:
-            setattr(cls, name, data[name])
-    cls.plan_project = db.session.get(PlanProject, cls.plan_project_id) if cls.plan_project_id else None
-    cls.seminar = db.session.get(Seminar, cls.seminar_id) if cls.seminar_id else None
-    for name, pk, row in (("plan_project_id", cls.plan_project_id, cls.plan_project),
-                          ("seminar_id", cls.seminar_id, cls.seminar)):
-        if pk and row is None:
-            raise BusinessError(gettext("Not found."), field=name)
+    with db.session.no_autoflush:
+        for name in FIELDS:
+            if name in data:
+                setattr(cls, name, data[name])
+        cls.plan_project = db.session.get(PlanProject, cls.plan_project_id) if cls.plan_project_id else None
+        cls.seminar = db.session.get(Seminar, cls.seminar_id) if cls.seminar_id else None
+        for name, pk, row in (("plan_project_id", cls.plan_project_id, cls.plan_project),
+                              ("seminar_id", cls.seminar_id, cls.seminar)):
+            if pk and row is None:
+                raise BusinessError(gettext("Not found."), field=name)
+        check_fields(cls)
 
 
 def coerce(data: dict) -> dict:
@@ -238,96 +262,77 @@ def coerce(data: dict) -> dict:
     return out
 
 
+@atomic
 def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = ()) -> TrainingClass:
-    """A draft class, with its approval form if given: one transaction."""
-    _require(scope, *ORGANISER_ROLES)
-    cls = TrainingClass(state=DRAFT, **_organiser(scope))
-    with db.session.no_autoflush:
-        _assign(cls, coerce(data))
-        cls.base = db.session.get(TrainingBase, cls.base_id) if cls.base_id else None
-        _refuse_withdrawn(cls)
-        check_fields(cls)
+    """A draft class of the actor's base, department or unit, with its approval form if given."""
+    WORKFLOW.require(scope, "organise")
+    cls = TrainingClass(state=DRAFT, **organiser(scope))
+    cls.base = db.session.get(TrainingBase, cls.base_id) if cls.base_id else None
+    _base_not_withdrawn(cls)
+    _assign(cls, coerce(data))
     db.session.add(cls)
     db.session.flush()
-    rows = evidence_files.store_all(list(approval_forms), scope.user_id,
-                                    class_id=cls.id, purpose="approval_form")
-    evidence_files.commit_or_discard(rows)
+    evidence_files.store_all(list(approval_forms), scope.user_id, cls, "approval_form")
     return cls
 
 
-def editable(cls: TrainingClass) -> bool:
-    return cls.state == DRAFT or (cls.state == REJECTED and cls.rejected_stage == "filing")
+@WORKFLOW.step("change")
+def update(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    _assign(cls, coerce(data))
 
 
-def update(scope: Scope, class_id, data: dict) -> TrainingClass:
-    _require(scope, *ORGANISER_ROLES)
-    cls = load_own(scope, class_id)
-    if not editable(cls):
-        raise BusinessError(gettext("Only drafts and rejected filings can be changed."), status=409)
-    with db.session.no_autoflush:
-        _assign(cls, coerce(data))
-        check_fields(cls)
-    db.session.commit()
-    return cls
+def material_purposes(cls: TrainingClass) -> list[str]:
+    """The material the organiser uploads now: the approval form while filing,
+    the completion material (四(二)2–4) while the class runs."""
+    if cls.state in EDITABLE:
+        return ["approval_form"]
+    return list(COMPLETION_EVIDENCE[cls.mode]) if cls.state in IN_PROGRESS else []
 
 
-def add_evidence(scope: Scope, class_id, purpose: str, files: list[tuple[str, bytes]]) -> list[Evidence]:
-    """Material of one purpose: all the files, or none."""
-    _require(scope, *ORGANISER_ROLES)
-    if purpose not in PURPOSES:
-        raise BusinessError(gettext("Unknown kind of material."), field="purpose")
-    cls = load_own(scope, class_id)
-    if cls.state in (REVIEWED, VIOLATION, FILED, COMPLETION_REQUESTED):
-        _refuse_state(cls, gettext("given more material"))
-    return evidence_files.attach(files, scope.user_id, class_id=cls.id, purpose=purpose)
+@WORKFLOW.step("add_material")
+def add_evidence(scope: Scope, cls: TrainingClass, data: dict) -> list:
+    """data: `purpose` and `files` (material of one purpose: all the files, or none)."""
+    purpose = data.get("purpose")
+    if purpose not in material_purposes(cls):
+        raise BusinessError(gettext("This kind of material is not taken now."), field="purpose")
+    return evidence_files.attach(data.get("files") or [], scope.user_id, cls, purpose)
 
 
-def class_evidence(cls: TrainingClass) -> list[Evidence]:
-    return db.session.execute(
-        select(Evidence).where(Evidence.class_id == cls.id).order_by(Evidence.id)).scalars().all()
+@WORKFLOW.step("file")
+def file(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    cls.filed_by, cls.filed_at, cls.reason = scope.user_id, utcnow(), None
 
 
-def _has(cls: TrainingClass, purpose: str) -> bool:
-    return db.session.execute(select(Evidence.id).where(
-        Evidence.class_id == cls.id, Evidence.purpose == purpose)).first() is not None
+@WORKFLOW.step("withdraw")
+def withdraw(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    """The class will not take place; it stays on record."""
 
 
-def file(scope: Scope, class_id) -> TrainingClass:
-    _require(scope, *ORGANISER_ROLES)
-    cls = load_own(scope, class_id)
-    if not editable(cls):
-        _refuse_state(cls, gettext("filed"))
-    _refuse_withdrawn(cls)
-    check_fields(cls)
-    if not _has(cls, "approval_form"):
-        raise BusinessError(gettext("Upload the class approval form (开班审批表) before filing."))
-    cls.state, cls.rejected_stage = FILED, None
-    cls.filed_by, cls.filed_at = scope.user_id, utcnow()
-    db.session.commit()
-    return cls
+@WORKFLOW.step("recall")
+def recall(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    """The organiser takes a filing back before the association accepts it."""
+    cls.filed_by = cls.filed_at = None
 
 
-def accept(scope: Scope, class_id) -> TrainingClass:
-    _require(scope, "association_admin")
-    cls = load(scope, class_id)
-    if cls.state != FILED:
-        _refuse_state(cls, gettext("accepted"))
-    cls.state, cls.reason = ACCEPTED, None
-    db.session.commit()
-    return cls
+@WORKFLOW.step("accept")
+def accept(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    cls.reason = None
 
 
-def reject(scope: Scope, class_id, reason: str) -> TrainingClass:
-    """Send a filing or a completion request back with a reason."""
-    _require(scope, "association_admin")
-    cls = load(scope, class_id)
-    if cls.state not in (FILED, COMPLETION_REQUESTED):
-        _refuse_state(cls, gettext("rejected"))
-    cls.rejected_stage = "filing" if cls.state == FILED else "completion"
-    cls.reason = inputs.reason(reason)
-    cls.state = REJECTED
-    db.session.commit()
-    return cls
+@WORKFLOW.step("reject")
+def reject(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    """Send a filing back with a reason; the organiser fixes it and files again."""
+    cls.reason = inputs.reason(data.get("reason"))
+
+
+@WORKFLOW.step("reject_completion")
+def reject_completion(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    """Send a completion request back; roster, attendance or material are fixed first."""
+    cls.reason = inputs.reason(data.get("reason"))
+
+
+def class_evidence(cls: TrainingClass) -> list:
+    return evidence_files.of(cls)
 
 
 # -- roster and attendance --------------------------------------------------
@@ -336,16 +341,44 @@ ROSTER_HEADERS = ["姓名", "身份证号", "单位统一社会信用代码", "�
 ROSTER_OPTIONAL = ["职称系列", "职称级别", "企业经营管理人员"]
 
 
-def in_progress(cls: TrainingClass) -> bool:
-    """Roster, attendance and completion material can change now."""
-    return cls.state == ACCEPTED or (cls.state == REJECTED and cls.rejected_stage == "completion")
-
-
 @dataclass
 class SheetResult:
     added: int = 0
     unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """A participant the roster registers (their unit is registered already)."""
+
+    id_number: str
+    name: str
+    unit_id: int
+    series: str
+    title_level: str
+    phone: str | None
+    is_enterprise_manager: bool
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One checked roster row: a participant, registered already or new."""
+
+    row: int
+    id_number: str
+    phone: str | None
+    person: Person | None
+    new: NewPerson | None
+
+    @property
+    def series(self):
+        return self.person.series if self.person else self.new.series
+
+    @property
+    def seminar_admits(self) -> bool:
+        level = self.person.title_level if self.person else self.new.title_level
+        manager = self.person.is_enterprise_manager if self.person else self.new.is_enterprise_manager
+        return level in SEMINAR_LEVELS_OK or bool(manager)
 
 
 def roster_template(cls: TrainingClass) -> bytes:
@@ -354,123 +387,109 @@ def roster_template(cls: TrainingClass) -> bytes:
                             "工程", "中级", "否"]])
 
 
-def _series_code(text: str) -> str | None:
+def _code(table: dict, text: str) -> str | None:
     text = (text or "").strip()
-    for code, label in TITLE_SERIES.items():
-        if text in (code, str(label)):
-            return code
-    return None
+    return next((code for code, label in table.items() if text in (code, str(label))), None)
 
 
-def _level_code(text: str) -> str | None:
-    text = (text or "").strip()
-    for code, label in TITLE_LEVELS.items():
-        if text in (code, str(label)):
-            return code
-    return None
+def _id_number(text: str, report: RowReport) -> str | None:
+    try:
+        return normalize_id_number(text)
+    except InvalidValue as exc:
+        report.add("身份证号", str(exc))
+        return None
 
 
-def import_roster(scope: Scope, class_id, filename: str, data: bytes) -> SheetResult:
-    """Check every row first; add the new participants only when all rows pass."""
-    from ..models import Unit
-    from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
+def _new_person(v: dict, number: str, name: str, phone: str | None, report: RowReport) -> NewPerson | None:
+    try:
+        unit = db.session.execute(select(Unit).where(
+            Unit.credit_code == normalize_credit_code(v["单位统一社会信用代码"]))).scalar()
+        if unit is None:
+            report.add("单位统一社会信用代码", gettext(
+                "Unknown unit: a new person can only be added with a registered unit."))
+    except InvalidValue as exc:
+        unit = None
+        report.add("单位统一社会信用代码", str(exc))
+    series, level = _code(TITLE_SERIES, v.get("职称系列", "")), _code(TITLE_LEVELS, v.get("职称级别", ""))
+    if unit is not None and (series is None or level is None):
+        report.add("职称系列", gettext("A new person needs a valid title series and level."))
+    if report:
+        return None
+    return NewPerson(number, name, unit.id, series, level, phone,
+                     v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
 
-    _require(scope, *ORGANISER_ROLES)
-    cls = load_own(scope, class_id)
-    if not in_progress(cls):
-        _refuse_state(cls, gettext("given a roster"))
-    rows = read_table(filename, data, ROSTER_HEADERS)
+
+def _check_roster(cls: TrainingClass, rows) -> Checked[RosterLine]:
+    known = people.by_id_number(_numbers(rows))
+    seen: dict[str, int] = {}
+
+    def check(row, report: RowReport) -> RosterLine | None:
+        v = row.values
+        number = _id_number(v["身份证号"], report)
+        name = v["姓名"].strip()
+        if not name:
+            report.add("姓名", gettext("The name is required."))
+        if number and number in seen:
+            report.add("身份证号", gettext("The same person appears twice (row %(row)d).", row=seen[number]))
+        phone = v["手机"].strip() or None
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 15):
+            report.add("手机", gettext("The phone number is not valid."))
+        if report or number is None:
+            return None
+        seen[number] = row.number
+        person, new = known.get(number), None
+        if person is not None and person.name != name:
+            report.add("姓名", gettext("The name does not match the ID number."))
+        elif person is None:
+            new = _new_person(v, number, name, phone, report)
+        if report:
+            return None
+        line = RosterLine(row.number, number, phone, person, new)
+        if line.series in OUT_OF_SCOPE_SERIES:
+            report.add("身份证号", gettext("Hours of this title series are recognised by %(handler)s.",
+                                        handler=OUT_OF_SCOPE_SERIES[line.series]))
+        elif cls.seminar is not None and not line.seminar_admits:
+            report.add("身份证号", gettext(
+                "Advanced seminars admit intermediate and senior titles or enterprise managers "
+                "(notice 六(二))."))
+        return line
+
+    return check_rows(rows, check)
+
+
+def _numbers(rows) -> list[str]:
+    out = []
+    for row in rows:
+        try:
+            out.append(normalize_id_number(row.values["身份证号"]))
+        except InvalidValue:
+            pass
+    return out
+
+
+@WORKFLOW.step("import_roster")
+def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
+    """data["file"] = (name, bytes). Every row is checked first; the new
+    participants are added only when every row passes, else SheetProblems."""
+    rows = read_table(*data["file"], ROSTER_HEADERS)
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
-    result = SheetResult()
-    seen: dict[str, int] = {}
+    checked = _check_roster(cls, rows)
     enrolled = set(db.session.execute(
         select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id)
         .where(Enrolment.class_id == cls.id)).scalars())
-    plans = []  # (row, number, existing person or None, new person fields)
-    for row in rows:
-        v = row.values
-        problems = []
-        try:
-            number = normalize_id_number(v["身份证号"])
-        except InvalidValue as exc:
-            problems.append(Problem(row.number, "身份证号", str(exc)))
-            number = None
-        name = v["姓名"].strip()
-        if not name:
-            problems.append(Problem(row.number, "姓名", gettext("The name is required.")))
-        if number and number in seen:
-            problems.append(Problem(row.number, "身份证号",
-                                    gettext("The same person appears twice (row %(row)d).", row=seen[number])))
-        phone = v["手机"].strip()
-        if phone and not (phone.isdigit() and 7 <= len(phone) <= 15):
-            problems.append(Problem(row.number, "手机", gettext("The phone number is not valid.")))
-        person = db.session.execute(select(Person).where(Person.id_number == number)).scalar() if number else None
-        new_fields = None
-        if number and not problems:
-            seen[number] = row.number
-            if person is not None:
-                if person.name != name:
-                    problems.append(Problem(row.number, "姓名", gettext("The name does not match the ID number.")))
-            else:
-                try:
-                    code = normalize_credit_code(v["单位统一社会信用代码"])
-                    unit = db.session.execute(select(Unit).where(Unit.credit_code == code)).scalar()
-                except InvalidValue as exc:
-                    unit, code = None, None
-                    problems.append(Problem(row.number, "单位统一社会信用代码", str(exc)))
-                if code and unit is None:
-                    problems.append(Problem(row.number, "单位统一社会信用代码", gettext(
-                        "Unknown unit: a new person can only be added with a registered unit.")))
-                extra_values = v
-                series = _series_code(extra_values.get("职称系列", ""))
-                level = _level_code(extra_values.get("职称级别", ""))
-                if unit is not None and (series is None or level is None):
-                    problems.append(Problem(row.number, "职称系列", gettext(
-                        "A new person needs a valid title series and level.")))
-                new_fields = {"id_number": number, "name": name, "unit_id": unit.id if unit else None,
-                              "series": series, "title_level": level, "phone": phone or None,
-                              "is_enterprise_manager": extra_values.get("企业经营管理人员", "").strip()
-                              in ("是", "yes", "1", "y")}
-        series = person.series if person is not None else (new_fields or {}).get("series")
-        if series in OUT_OF_SCOPE_SERIES and not problems:
-            problems.append(Problem(row.number, "身份证号", gettext(
-                "Hours of this title series are recognised by %(handler)s.",
-                handler=OUT_OF_SCOPE_SERIES[series])))
-        if cls.seminar is not None and not problems:
-            level = person.title_level if person is not None else new_fields["title_level"]
-            manager = person.is_enterprise_manager if person is not None else new_fields["is_enterprise_manager"]
-            if level not in SEMINAR_LEVELS_OK and not manager:
-                problems.append(Problem(row.number, "身份证号", gettext(
-                    "Advanced seminars admit intermediate and senior titles or enterprise managers "
-                    "(notice 六(二)).")))
-        result.problems.extend(problems)
-        if not problems:
-            plans.append((row, number, person, new_fields, phone))
-    new_count = sum(1 for _, number, *_ in plans if number not in enrolled)
-    current = len(enrolled)
-    if current + new_count > cls.capacity:
-        over = [p for p in plans if p[1] not in enrolled][cls.capacity - current:]
-        for row, *_ in over:
-            result.problems.append(Problem(row.number, "身份证号", gettext(
-                "The class is full (capacity %(n)d).", n=cls.capacity)))
-    if result.problems:
-        result.problems.sort(key=lambda p: p.row)
-        db.session.rollback()
-        return result
-    for _row, number, person, new_fields, phone in plans:
-        if number in enrolled:
-            result.unchanged += 1
-            continue
+    joining = [line for line in checked.plans if line.id_number not in enrolled]
+    for line in joining[max(cls.capacity - len(enrolled), 0):]:
+        checked.add(line.row, "身份证号", gettext("The class is full (capacity %(n)d).", n=cls.capacity))
+    checked.refuse_if_any()
+    for line in joining:
+        person = line.person
         if person is None:
-            person = Person(**new_fields)
+            person = Person(**asdict(line.new))
             db.session.add(person)
             db.session.flush()
-        db.session.add(Enrolment(class_id=cls.id, person_id=person.id, phone=phone or None,
-                                 attendance={}))
-        result.added += 1
-    db.session.commit()
-    return result
+        db.session.add(Enrolment(class_id=cls.id, person_id=person.id, phone=line.phone, attendance={}))
+    return SheetResult(added=len(joining), unchanged=len(checked.plans) - len(joining))
 
 
 def attendance_template(cls: TrainingClass) -> bytes:
@@ -485,101 +504,86 @@ def participants(cls: TrainingClass) -> list[Enrolment]:
         select(Enrolment).where(Enrolment.class_id == cls.id).order_by(Enrolment.id)).scalars().all()
 
 
-def import_attendance(scope: Scope, class_id, filename: str, data: bytes) -> SheetResult:
-    """Hours per participant per day; never above the plan; all rows or none."""
-    from ..validators import InvalidValue, normalize_id_number
+@dataclass(frozen=True)
+class AttendanceLine:
+    """One checked attendance row: a participant's hours per day."""
 
-    _require(scope, *ORGANISER_ROLES)
-    cls = load_own(scope, class_id)
-    if not in_progress(cls):
-        _refuse_state(cls, gettext("given attendance"))
+    row: int
+    enrolment: Enrolment
+    hours: dict
+
+
+def _day_hours(raw, plan: Decimal, report: RowReport, day: str):
+    try:
+        value = Decimal(str(raw))
+    except Exception:
+        value = None
+    if value is None or not value.is_finite() or value < 0 or (value * 10) % 1:
+        report.add(day, gettext("Hours must be a number of at least 0 with at most one decimal place."))
+    elif value > plan:
+        report.add(day, gettext("More than the %(plan)s hours planned for the day.", plan=plan))
+    else:
+        return value
+    return None
+
+
+@WORKFLOW.step("import_attendance")
+def import_attendance(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
+    """data["file"] = (name, bytes): hours per participant per day, never above
+    the plan; every row or none."""
     days = [d.isoformat() for d in cls.days]
-    headers, rows = read_sheet(filename, data, ["身份证号", "姓名"])
+    headers, rows = read_sheet(*data["file"], ["身份证号", "姓名"])
     day_columns = [h for h in headers if h not in ("身份证号", "姓名")]
-    result = SheetResult()
-    for column in day_columns:
-        if column not in days:
-            result.problems.append(Problem(1, column, gettext("This date is not a day of the class.")))
     enrolments = {e.person.id_number: e for e in participants(cls)}
-    updates = {}
-    for row in rows:
-        v = row.values
-        try:
-            number = normalize_id_number(v["身份证号"])
-        except InvalidValue as exc:
-            result.problems.append(Problem(row.number, "身份证号", str(exc)))
-            continue
+
+    def check(row, report: RowReport) -> AttendanceLine | None:
+        number = _id_number(row.values["身份证号"], report)
+        if number is None:
+            return None
         enrolment = enrolments.get(number)
         if enrolment is None:
-            result.problems.append(Problem(row.number, "身份证号", gettext("The person is not on the roster.")))
-            continue
-        if enrolment.person.name != v["姓名"].strip():
-            result.problems.append(Problem(row.number, "姓名", gettext("The name does not match the ID number.")))
-            continue
+            report.add("身份证号", gettext("The person is not on the roster."))
+        elif enrolment.person.name != row.values["姓名"].strip():
+            report.add("姓名", gettext("The name does not match the ID number."))
+        if report:
+            return None
         hours = {}
         for day in day_columns:
-            raw = v[day]
-            if day not in days or raw in ("", None):
-                continue
-            try:
-                value = Decimal(str(raw))
-            except Exception:
-                value = None
-            if value is None or value < 0 or (value * 10) % 1:
-                result.problems.append(Problem(row.number, day, gettext(
-                    "Hours must be a number of at least 0 with at most one decimal place.")))
-            elif value > cls.hours_per_day:
-                result.problems.append(Problem(row.number, day, gettext(
-                    "More than the %(plan)s hours planned for the day.", plan=cls.hours_per_day)))
-            elif value > 0:
-                hours[day] = hours_value(value)
-        updates[enrolment.id] = (enrolment, hours)
-    if result.problems:
-        result.problems.sort(key=lambda p: p.row)
-        db.session.rollback()
-        return result
-    for enrolment, hours in updates.values():
-        if enrolment.attendance != hours:
-            enrolment.attendance = hours
+            raw = row.values[day]
+            if day in days and raw not in ("", None):
+                value = _day_hours(raw, cls.hours_per_day, report, day)
+                if value:
+                    hours[day] = hours_value(value)
+        return AttendanceLine(row.number, enrolment, hours)
+
+    checked = check_rows(rows, check)
+    for column in day_columns:
+        if column not in days:
+            checked.add(1, column, gettext("This date is not a day of the class."))
+    checked.refuse_if_any()
+    result = SheetResult()
+    for line in checked.plans:
+        if line.enrolment.attendance != line.hours:
+            line.enrolment.attendance = line.hours
             result.added += 1
         else:
             result.unchanged += 1
-    db.session.commit()
     return result
 
 
-def full_attendance(scope: Scope, class_id) -> int:
+@WORKFLOW.step("full_attendance")
+def full_attendance(scope: Scope, cls: TrainingClass, data: dict) -> None:
     """全勤: every participant, every day, the planned hours."""
-    _require(scope, *ORGANISER_ROLES)
-    cls = load_own(scope, class_id)
-    if not in_progress(cls):
-        _refuse_state(cls, gettext("given attendance"))
     full = {d.isoformat(): hours_value(cls.hours_per_day) for d in cls.days}
-    count = 0
     for enrolment in participants(cls):
         enrolment.attendance = dict(full)
-        count += 1
-    db.session.commit()
-    return count
 
 
 # -- completion --------------------------------------------------------------
 
-def request_completion(scope: Scope, class_id) -> TrainingClass:
-    _require(scope, *ORGANISER_ROLES)
-    cls = load_own(scope, class_id)
-    if not in_progress(cls):
-        _refuse_state(cls, gettext("sent for completion review"))
-    missing = [str(PURPOSES[p]) for p in COMPLETION_EVIDENCE[cls.mode] if not _has(cls, p)]
-    if missing:
-        raise BusinessError(gettext("Upload the completion material first: %(missing)s",
-                                    missing="、".join(missing)))
-    people = participants(cls)
-    if not people or not any(e.attendance for e in people):
-        raise BusinessError(gettext("Record the attendance first."))
-    cls.state, cls.rejected_stage = COMPLETION_REQUESTED, None
-    db.session.commit()
-    return cls
+@WORKFLOW.step("request_completion")
+def request_completion(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    cls.reason = None
 
 
 def _class_activity(cls: TrainingClass, enrolment: Enrolment, kind: str) -> Activity:
@@ -604,46 +608,28 @@ def earned_hours(activity: Activity) -> Decimal:
     return total
 
 
-def approve_completion(scope: Scope, class_id) -> TrainingClass:
+@WORKFLOW.step("approve")
+def approve_completion(scope: Scope, cls: TrainingClass, data: dict) -> None:
     """审核合格: attendance becomes activities, ledgers grow, certificates are
     numbered — one transaction. PDFs are written afterwards, in chunks."""
-    _require(scope, "association_admin")
-    cls = load(scope, class_id)
-    if cls.state != COMPLETION_REQUESTED:
-        _refuse_state(cls, gettext("approved"))
     kind = activity_kind(cls)
-    year = cls.start_date.year
-    locks.serialise_writers()  # two approvals at once must not take the same numbers
-    issued = db.session.execute(select(func.count()).select_from(Certificate).where(
-        Certificate.number.like(f"QDJX{year}-%"))).scalar()
-    now = utcnow()
-    count = 0
+    earned = []
     for enrolment in participants(cls):
         if not enrolment.attendance:
             continue
         activity = _class_activity(cls, enrolment, kind)
         activity.person = enrolment.person
         db.session.add(activity)
-        hours = earned_hours(activity)
-        count += 1
-        db.session.add(Certificate(
-            number=f"QDJX{year}-{issued + count:06d}", token=_token(), class_id=cls.id,
-            enrolment_id=enrolment.id, person_id=enrolment.person_id, hours=hours, issued_at=now))
+        earned.append((enrolment, earned_hours(activity)))
         ledgers.recompute_person(enrolment.person_id, range(activity.first_year, activity.last_year + 1))
-    cls.state, cls.reviewed_at, cls.reason = REVIEWED, now, None
-    cls.certificates_total, cls.certificates_rendered = count, 0
-    db.session.commit()
-    return cls
+    now = utcnow()
+    certificates.issue(cls, earned, now)
+    cls.reviewed_at, cls.reason = now, None
+    cls.certificates_total, cls.certificates_rendered = len(earned), 0
 
 
-def _token() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(32)
-
-
-def _remove_hours(cls: TrainingClass, reason: str, enrolment_ids=None) -> int:
-    """Take the class's hours out of ledgers and revoke its certificates."""
+def remove_hours(cls: TrainingClass, enrolment_ids=None) -> None:
+    """Take the class's hours (of some participants) out of their ledgers."""
     stmt = select(Activity).where(Activity.source == "class", Activity.source_id.in_(
         select(Enrolment.id).where(Enrolment.class_id == cls.id)))
     if enrolment_ids is not None:
@@ -652,40 +638,14 @@ def _remove_hours(cls: TrainingClass, reason: str, enrolment_ids=None) -> int:
     for activity in db.session.execute(stmt).scalars():
         touched.setdefault(activity.person_id, set()).update(range(activity.first_year, activity.last_year + 1))
         db.session.delete(activity)
-    certs = select(Certificate).where(Certificate.class_id == cls.id, Certificate.revoked.is_(False))
-    if enrolment_ids is not None:
-        certs = certs.where(Certificate.enrolment_id.in_(enrolment_ids))
-    now = utcnow()
-    for cert in db.session.execute(certs).scalars():
-        cert.revoked, cert.revoked_at, cert.revoke_reason = True, now, reason
     for person_id, years in sorted(touched.items()):
         ledgers.recompute_person(person_id, years)
-    return len(touched)
 
 
-def mark_violation(scope: Scope, class_id, reason: str) -> TrainingClass:
-    """违规: no hours; any hours already registered leave the ledgers."""
-    _require(scope, "association_admin")
-    cls = load(scope, class_id)
-    if cls.state in (DRAFT, VIOLATION):
-        _refuse_state(cls, gettext("marked in violation"))
-    reason = inputs.reason(reason)
-    _remove_hours(cls, gettext("The class was found in violation: %(reason)s", reason=reason))
-    cls.state, cls.reason = VIOLATION, reason
-    db.session.commit()
-    return cls
-
-
-def revoke_certificate(scope: Scope, certificate_id, reason: str) -> Certificate:
-    _require(scope, "association_admin")
-    cert = scopes.get_in_scope(Certificate, certificate_id, scope, for_update=True)
-    if cert is None:
-        raise BusinessError(gettext("No such certificate."), status=404)
-    if cert.revoked:
-        raise BusinessError(gettext("The certificate is already revoked."), status=409)
-    reason = inputs.reason(reason)
-    _remove_hours(cert.training_class, reason, enrolment_ids=[cert.enrolment_id])
-    db.session.commit()
-    return cert
-
-
+@WORKFLOW.step("violation")
+def mark_violation(scope: Scope, cls: TrainingClass, data: dict) -> None:
+    """违规: no hours; hours already registered leave the ledgers, certificates are revoked."""
+    reason = inputs.reason(data.get("reason"))
+    remove_hours(cls)
+    certificates.revoke_all(cls, gettext("The class was found in violation: %(reason)s", reason=reason))
+    cls.reason = reason

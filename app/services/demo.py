@@ -6,7 +6,7 @@ import random
 import secrets
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from stdnum.cn import ric, uscc
 
 from ..extensions import db
@@ -232,4 +232,16 @@ def load(appbuilder, *, people: int = 200, seed: int | None = None) -> list[dict
             accounts.set_password(appbuilder, user, password)
         logins.append({"role": role, "username": username, "password": password,
                        "label": str(ROLE_LABELS[role])})
+    _filed_by(appbuilder.sm.find_user(username="zhuanji01"))
     return logins
+
+
+def _filed_by(user) -> None:
+    """The demo claims are the demo professional's own: they may edit, submit and
+    withdraw them, and their unit reviews them (four eyes)."""
+    from ..models import Claim
+
+    db.session.execute(update(Claim).where(Claim.created_by.is_(None)).values(created_by=user.id))
+    db.session.execute(update(Claim).where(Claim.state != "draft", Claim.submitted_by.is_(None))
+                       .values(submitted_by=user.id))
+    db.session.commit()

@@ -18,10 +18,10 @@ from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, mask_id_number, normalize_id_number
-from . import inputs, ledgers
+from . import inputs, ledgers, people
 from .errors import BusinessError
-from .governance import dishonesty_reason
-from .sheets import read_table, workbook_bytes
+from .dishonesty import dishonesty_reason
+from .sheets import RowReport, check_rows, read_table, workbook_bytes
 
 BULK_HEADERS = ["身份证号", "姓名"]
 
@@ -101,48 +101,61 @@ def check_one(scope: Scope, id_number: str, year) -> Verdict:
 
 
 def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -> list[Verdict]:
-    numbers = sorted({n for n, _ in wanted if n})
-    people, visible, stored = {}, set(), {}
-    for start in range(0, len(numbers), 1000):
-        chunk = numbers[start:start + 1000]
-        for person in db.session.execute(select(Person).where(Person.id_number.in_(chunk))).scalars():
-            people[person.id_number] = person
-        ids = [p.id for n, p in people.items() if n in chunk]
+    found = people.by_id_number(n for n, _ in wanted)
+    ids = sorted(p.id for p in found.values())
+    visible, stored = set(), {}
+    for start in range(0, len(ids), people.CHUNK):
+        chunk = ids[start:start + people.CHUNK]
         visible.update(db.session.execute(
-            select(Person.id).where(Person.id.in_(ids), scopes.clause(Person, scope))).scalars())
+            select(Person.id).where(Person.id.in_(chunk), scopes.clause(Person, scope))).scalars())
         for ledger in db.session.execute(
-                select(Ledger).where(Ledger.year == year, Ledger.person_id.in_(ids))).scalars():
+                select(Ledger).where(Ledger.year == year, Ledger.person_id.in_(chunk))).scalars():
             stored[ledger.person_id] = ledger
     verdicts = []
     for number, name in wanted:
-        person = people.get(number)
+        person = found.get(number)
         verdicts.append(_judge(Verdict(id_number=number), person,
                                person is not None and person.id in visible, year,
                                stored.get(person.id) if person else None, scope, name))
     return verdicts
 
 
+@dataclass(frozen=True)
+class Applicant:
+    """One checked row of the applicants' list."""
+
+    row: int
+    id_number: str
+    name: str
+
+
+def _applicant(row, report: RowReport) -> Applicant | None:
+    try:
+        return Applicant(row.number, normalize_id_number(row.values["身份证号"]), row.values["姓名"])
+    except InvalidValue as exc:
+        report.add("身份证号", str(exc))
+        return None
+
+
 def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, int]:
-    """The applicants' workbook answered row by row: (xlsx bytes, rows)."""
+    """The applicants' workbook answered row by row, in order: (xlsx bytes, rows).
+    A row whose ID number is malformed is answered with its problem."""
     year = _require_year(year)
     rows = read_table(filename, data, BULK_HEADERS)
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
-    wanted, bad = [], {}
-    for row in rows:
-        try:
-            wanted.append((normalize_id_number(row.values["身份证号"]), row.values["姓名"]))
-        except InvalidValue as exc:
-            bad[row.number] = str(exc)
-            wanted.append((None, row.values["姓名"]))
-    verdicts = iter(_check_many(scope, [w for w in wanted if w[0]], year))
+    checked = check_rows(rows, _applicant)
+    answers = _check_many(scope, [(a.id_number, a.name) for a in checked.plans], year)
+    verdicts = {a.row: v for a, v in zip(checked.plans, answers)}
+    bad = {p.row: p.message for p in checked.problems}
     out = []
-    for row, (number, name) in zip(rows, wanted):
-        if number is None:
+    for row in rows:
+        name = row.values["姓名"]
+        if row.number in bad:
             out.append([row.number, row.values["身份证号"], name, "", "", "", "", "", "",
                         gettext("Bad ID number: %(problem)s", problem=bad[row.number])])
             continue
-        v = next(verdicts)
+        v = verdicts[row.number]
         out.append([
             row.number, v.id_number, name,
             gettext("Yes") if v.found else gettext("No"),
@@ -158,6 +171,4 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
 
 
 def _num(value):
-    if value is None:
-        return ""
-    return float(value) if value % 1 else int(value)
+    return "" if value is None else hours_value(value)

@@ -1,5 +1,5 @@
 """证明材料: uploads checked by content, stored outside the web root under
-random names with their SHA-256."""
+random names with their SHA-256, on the row that owns them."""
 from __future__ import annotations
 
 import filetype
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Claim, Evidence
+from ..security import scope as scopes
 from . import files
 from .errors import BusinessError
 
@@ -67,62 +68,55 @@ def check_all(files: list[tuple[str, bytes]]) -> list[str]:
     return [sniff(data) for _name, data in files]
 
 
-def store_all(uploads: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
-    """Write each file under a random name (mode 0600) and add its row, with `owner`
-    (claim=…, class_id=…, purpose=…), to the session; all are checked before any is
-    written. The caller commits through commit_or_discard()."""
+def attach(uploads: list[tuple[str, bytes]], user_id: int | None, owner,
+           purpose: str | None = None) -> list[Evidence]:
+    """Store every file on `owner` within the step running now: all are checked
+    before any is written, and if the step rolls back its files go too."""
+    if not uploads:
+        raise BusinessError(gettext("Choose a file to upload."), field="file")
+    return store_all(uploads, user_id, owner, purpose)
+
+
+def store_all(uploads: list[tuple[str, bytes]], user_id: int | None, owner,
+              purpose: str | None = None) -> list[Evidence]:
+    """attach() that accepts no files at all (optional uploads on a create form)."""
     rows = []
     for (name, data), content_type in zip(uploads, check_all(uploads)):
-        stored = files.write("evidence", data)
+        stored = files.write_pending("evidence", data)
         rows.append(Evidence(
+            owner_type=owner.__tablename__, owner_id=owner.id, purpose=purpose,
             stored_name=stored.name, original_name=name, content_type=content_type,
-            size=stored.size, sha256=stored.sha256, uploaded_by=user_id, **owner,
+            size=stored.size, sha256=stored.sha256, uploaded_by=user_id,
         ))
     db.session.add_all(rows)
     return rows
 
 
-def attach(uploads: list[tuple[str, bytes]], user_id: int | None, **owner) -> list[Evidence]:
-    """One upload step: every file stored on its owner and committed, or none."""
-    if not uploads:
-        raise BusinessError(gettext("Choose a file to upload."), field="file")
-    rows = store_all(uploads, user_id, **owner)
-    commit_or_discard(rows)
-    return rows
+def of(owner, purpose: str | None = None) -> list[Evidence]:
+    return db.session.execute(Evidence.owned_by(owner, purpose)).scalars().all()
 
 
-def commit_or_discard(rows) -> None:
-    """Commit the transaction that added `rows`; if it fails, their files go too."""
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        discard_files(rows)
-        raise
+def has(owner, purpose: str | None = None) -> bool:
+    return db.session.execute(Evidence.owned_by(owner, purpose).limit(1)).first() is not None
 
 
-def discard_files(evidence_rows) -> None:
-    """Remove files whose rows were rolled back."""
-    for evidence in evidence_rows:
-        files.remove("evidence", evidence.stored_name)
-
-
-def file_response(evidence_id: int, **owner):
-    """The stored file of an evidence row attached to `owner` (claim_id=…,
-    class_id=… or evaluation_id=…), or 404. The caller checked the owner's scope."""
+def file_response(evidence_id: int, owner):
+    """The stored file of an evidence row of `owner`, or 404. The caller loaded
+    the owner through the scope."""
     row = db.session.get(Evidence, evidence_id)
-    if row is None or any(getattr(row, key) != value for key, value in owner.items()):
+    if row is None or not row.belongs_to(owner):
         abort(404)
     return files.send("evidence", row.stored_name, mimetype=row.content_type,
                       download_name=row.original_name)
 
 
-def used_by_others(evidence: Evidence) -> list[Claim]:
-    """Other people's claims that carry the same file (same SHA-256)."""
-    claim = evidence.claim
-    same_file = select(Evidence.claim_id).where(
-        Evidence.sha256 == evidence.sha256, Evidence.id != evidence.id)
+def used_by_others(evidence: Evidence, claim: Claim, scope) -> list[Claim]:
+    """Other people's claims in `scope` that carry the same file (same SHA-256):
+    a reviewer sees the reuse, a claimant learns nothing of others' claims."""
+    same_file = select(Evidence.owner_id).where(
+        Evidence.owner_type == Claim.__tablename__, Evidence.sha256 == evidence.sha256,
+        Evidence.id != evidence.id)
     return db.session.execute(
-        select(Claim).where(Claim.id.in_(same_file), Claim.person_id != claim.person_id)
+        scopes.scoped(Claim, scope).where(Claim.id.in_(same_file), Claim.person_id != claim.person_id)
         .order_by(Claim.id)
     ).scalars().all()

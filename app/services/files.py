@@ -81,6 +81,33 @@ def write(area: str, data: bytes) -> StoredFile:
     return out.stored
 
 
+def write_pending(area: str, data: bytes) -> StoredFile:
+    """write(), for a file whose row belongs to the step running now: if the
+    step's transaction rolls back, the file goes too (see workflow.transaction)."""
+    stored = write(area, data)
+    _pending().append((area, stored.name))
+    return stored
+
+
+def _pending() -> list:
+    from ..extensions import db
+
+    return db.session.info.setdefault("xueshi_pending_files", [])
+
+
+def forget_pending() -> None:
+    """The transaction committed: its files stay."""
+    _pending().clear()
+
+
+def discard_pending() -> None:
+    """The transaction rolled back: remove the files it wrote."""
+    pending = _pending()
+    for area, name in pending:
+        remove(area, name)
+    pending.clear()
+
+
 def read(area: str, name: str) -> bytes:
     return path(area, name).read_bytes()
 

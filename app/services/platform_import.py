@@ -8,18 +8,20 @@ adds nothing twice."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Callable
 
 from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Activity, Person
+from ..models import Activity
 from ..validators import InvalidValue, normalize_id_number
-from . import ledgers, records
+from . import ledgers, people, records
 from .errors import BusinessError
-from .sheets import Problem, read_table
+from .sheets import Checked, Problem, RowReport, check_rows, read_table
 
 HEADERS = ["身份证号", "姓名", "课程名称", "类别", "日期", "学时"]
 CATEGORY_WORDS = {"公需": "public", "公需科目": "public", "public": "public",
@@ -44,96 +46,105 @@ def _digest(number: str, course: str, category: str, day, hours) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check(filename: str, data: bytes) -> tuple[list[dict], list[Problem]]:
-    """Parse and check every row; (clean rows, problems)."""
+@dataclass(frozen=True)
+class CourseLine:
+    """One checked row: a course completion to register."""
+
+    person_id: int
+    title: str
+    category: str
+    date: date
+    hours: Decimal
+    dedupe_key: str
+
+
+def check(filename: str, data: bytes) -> Checked[CourseLine]:
+    """Every row checked into a CourseLine, or problems by row and column."""
     rows = read_table(filename, data, HEADERS)
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
-    problems: list[Problem] = []
-    cleaned: list[dict] = []
-    numbers = set()
-    for row in rows:
+    known = people.by_id_number(_number(row.values["身份证号"]) for row in rows)
+    seen: dict[str, int] = {}
+
+    def check_row(row, report: RowReport) -> CourseLine | None:
         v = row.values
         try:
-            v["身份证号"] = normalize_id_number(v["身份证号"])
-            numbers.add(v["身份证号"])
+            number = normalize_id_number(v["身份证号"])
         except InvalidValue as exc:
-            problems.append(Problem(row.number, "身份证号", str(exc)))
-    people = {}
-    for start in range(0, len(numbers), 1000):
-        chunk = list(numbers)[start:start + 1000]
-        for person in db.session.execute(select(Person).where(Person.id_number.in_(chunk))).scalars():
-            people[person.id_number] = person
-    bad_numbers = {p.row for p in problems}
-    seen: dict[str, int] = {}
-    for row in rows:
-        v = row.values
-        found: list[Problem] = []
-        person = people.get(v["身份证号"])
-        if row.number not in bad_numbers:
-            if person is None:
-                found.append(Problem(row.number, "身份证号", gettext("No professional has this ID number.")))
-            elif person.name != v["姓名"]:
-                found.append(Problem(row.number, "姓名", gettext("The name does not match the ID number.")))
+            number = None
+            report.add("身份证号", str(exc))
+        person = known.get(number)
+        if number and person is None:
+            report.add("身份证号", gettext("No professional has this ID number."))
+        elif person is not None and person.name != v["姓名"]:
+            report.add("姓名", gettext("The name does not match the ID number."))
         course = v["课程名称"]
         if not course:
-            found.append(Problem(row.number, "课程名称", gettext("The course name is required.")))
+            report.add("课程名称", gettext("The course name is required."))
         category = CATEGORY_WORDS.get(v["类别"])
         if category is None:
-            found.append(Problem(row.number, "类别", gettext("The category must be 公需 or 专业.")))
+            report.add("类别", gettext("The category must be 公需 or 专业."))
         day = hours = None
         try:
             day = records.parse_date(v["日期"], "date")
             if not ledgers.has_rules(day.year):
                 raise BusinessError(gettext("No rules for the year %(year)d.", year=day.year))
         except BusinessError as exc:
-            found.append(Problem(row.number, "日期", str(exc)))
+            report.add("日期", str(exc))
         try:
             hours = records.parse_hours(v["学时"], "hours")
         except BusinessError as exc:
-            found.append(Problem(row.number, "学时", str(exc)))
-        if found or row.number in bad_numbers:
-            problems.extend(found)
-            continue
-        key = _digest(v["身份证号"], course, category, day, hours)
+            report.add("学时", str(exc))
+        if report:
+            return None
+        key = _digest(number, course, category, day, hours)
         if key in seen:
-            problems.append(Problem(row.number, "身份证号",
-                                    gettext("The same row appears twice (row %(row)d).", row=seen[key])))
-            continue
+            report.add("身份证号", gettext("The same row appears twice (row %(row)d).", row=seen[key]))
+            return None
         seen[key] = row.number
-        cleaned.append({"person_id": person.id, "title": course, "category": category,
-                        "date": day, "hours": hours, "dedupe_key": key})
-    problems.sort(key=lambda p: (p.row, HEADERS.index(p.column)))
-    return cleaned, problems
+        return CourseLine(person.id, course, category, day, hours, key)
+
+    checked = check_rows(rows, check_row)
+    checked.problems.sort(key=lambda p: (p.row, HEADERS.index(p.column)))
+    return checked
+
+
+def _number(text: str) -> str | None:
+    try:
+        return normalize_id_number(text)
+    except InvalidValue:
+        return None
 
 
 def run(filename: str, data: bytes, *, chunk: int = 1000,
         progress: Callable[[int], None] | None = None) -> ImportResult:
-    cleaned, problems = check(filename, data)
-    result = ImportResult(rows=len(cleaned) + len({p.row for p in problems}), problems=problems)
-    if problems:
+    checked = check(filename, data)
+    cleaned = checked.plans
+    result = ImportResult(rows=len(cleaned) + len({p.row for p in checked.problems}),
+                          problems=checked.problems)
+    if checked.problems:
         return result
-    people = set()
+    registered = set()
     for start in range(0, len(cleaned), chunk):
         part = cleaned[start:start + chunk]
         known = set(db.session.execute(
-            select(Activity.dedupe_key).where(Activity.dedupe_key.in_([r["dedupe_key"] for r in part]))
+            select(Activity.dedupe_key).where(Activity.dedupe_key.in_([r.dedupe_key for r in part]))
         ).scalars())
         touched: dict[int, set[int]] = {}
         for row in part:
-            if row["dedupe_key"] in known:
+            if row.dedupe_key in known:
                 result.already += 1
                 continue
-            year = row["date"].year
+            year = row.date.year
             db.session.add(Activity(kind="platform_course", source="platform",
-                                    first_year=year, last_year=year, **row))
-            touched.setdefault(row["person_id"], set()).add(year)
+                                    first_year=year, last_year=year, **asdict(row)))
+            touched.setdefault(row.person_id, set()).add(year)
             result.added += 1
         for person_id, years in sorted(touched.items()):
             ledgers.recompute_person(person_id, years)
         db.session.commit()
-        people.update(touched)
+        registered.update(touched)
         if progress:
             progress(len(part))
-    result.people = len(people)
+    result.people = len(registered)
     return result

@@ -12,19 +12,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import rules
 from ..extensions import db
 from ..formatting import hours_value
 from ..models import Activity, ExportBatch, Ledger, Person, Unit
+from ..security import scope as scopes
 from ..security.scope import Scope
 from . import files, inputs
 from .errors import BusinessError
 from .ledgers import stored_items
 from .records import when
 from .sheets import csv_bytes, workbook_bytes
+from .workflow import atomic, may
 
 
 @dataclass
@@ -90,29 +92,46 @@ def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None
                        Decimal(it.public), Decimal(it.professional))
 
 
-def _target(scope: Scope, kind: str, year: int) -> dict:
-    """Which ledgers an export of `kind` covers for this user, or a refusal."""
-    if kind == "person" and scope.has("professional") and scope.person_id:
-        return {"person_id": scope.person_id}
-    if kind == "unit" and scope.has("unit_reviewer") and scope.unit_id:
-        return {"unit_id": scope.unit_id}
-    if kind == "all" and scope.has("association_admin"):
+COVERAGE = {"person": _l("My own year"), "unit": _l("My unit"), "all": _l("All professionals")}
+
+
+def coverages(scope: Scope) -> dict[str, dict]:
+    """The exports a scope may make, by coverage, with the ledgers each takes:
+    a person's own year, a unit's staff, or — for a scope that sees every
+    professional — everybody."""
+    if not may(scope, "export", "ExportBatch"):
         return {}
-    raise BusinessError(gettext("Your role may not make this export."), status=403)
+    found = {}
+    if scope.person_id:
+        found["person"] = {"person_id": scope.person_id}
+    if scope.unit_id:
+        found["unit"] = {"unit_id": scope.unit_id}
+    if scopes.sees_everything(Person, scope):
+        found["all"] = {}
+    return found
 
 
+def _target(scope: Scope, kind: str) -> dict:
+    """Which ledgers an export of `kind` covers for this user, or a refusal."""
+    target = coverages(scope).get(kind)
+    if target is None:
+        raise BusinessError(gettext("Your role may not make this export."), status=403)
+    return target
+
+
+@atomic
 def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch:
     """Build the file, keep it, record the batch; one transaction."""
     year = inputs.year(year, with_rules=True)
     if file_format not in ("xlsx", "csv"):
         raise BusinessError(gettext("The format must be xlsx or csv."), field="format")
-    target = _target(scope, kind, year)
+    target = _target(scope, kind)
     rows = [[get(line) for _, get in COLUMNS] for line in lines(year, **target)]
     if file_format == "xlsx":
         content = workbook_bytes(f"{year}", HEADERS, rows)
     else:
         content = csv_bytes(HEADERS, rows)
-    stored = files.write("exports", content)
+    stored = files.write_pending("exports", content)
     batch = ExportBatch(
         batch_no=f"SD{year}-{date.today():%Y%m%d}-{secrets.token_hex(4).upper()}",
         user_id=scope.user_id, username=scope.username, year=year, scope_kind=kind,
@@ -121,7 +140,7 @@ def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch
         stored_name=stored.name,
     )
     db.session.add(batch)
-    db.session.commit()
+    db.session.flush()
     return batch
 
 

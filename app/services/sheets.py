@@ -2,14 +2,20 @@
 
 `read_table()` returns the data rows as dicts keyed by the expected
 headers, each with its 1-based sheet row number; a file that cannot be read,
-or lacks a header, is refused as a whole. `problems_workbook()` writes the
+or lacks a header, is refused as a whole.
+
+Every import has one shape: `check_rows()` checks each row into a typed
+plan (a dataclass) or problems naming its row and column; only when no row
+has a problem are the plans applied, all of them. `SheetProblems` refuses a
+file row by row (the step rolls back), and `problems_workbook()` writes the
 row-and-column report every import hands back."""
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable, Generic, Iterable, TypeVar
 
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
@@ -33,6 +39,60 @@ class Problem:
 class SheetRow:
     number: int
     values: dict
+
+
+Plan = TypeVar("Plan")
+
+
+class RowReport:
+    """The problems found on one row while it is checked."""
+
+    def __init__(self, row: SheetRow):
+        self.row = row
+        self.problems: list[Problem] = []
+
+    def add(self, column: str, message: str) -> None:
+        self.problems.append(Problem(self.row.number, column, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass
+class Checked(Generic[Plan]):
+    plans: list[Plan] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, row: int, column: str, message: str) -> None:
+        """A problem found across rows (a duplicate, a full class…)."""
+        self.problems.append(Problem(row, column, message))
+
+    def refuse_if_any(self) -> None:
+        if self.problems:
+            raise SheetProblems(self.problems)
+
+
+def check_rows(rows: Iterable[SheetRow],
+               check: Callable[[SheetRow, RowReport], Plan | None]) -> Checked[Plan]:
+    """`check(row, report)` returns the row's plan or reports its problems; a row
+    with problems gives no plan."""
+    checked: Checked[Plan] = Checked()
+    for row in rows:
+        report = RowReport(row)
+        plan = check(row, report)
+        checked.problems.extend(report.problems)
+        if plan is not None and not report:
+            checked.plans.append(plan)
+    return checked
+
+
+class SheetProblems(BusinessError):
+    """A file refused row by row: nothing was written; `problems` say where."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(gettext("Nothing was written: the file has %(n)d problems.", n=len(problems)),
+                         field=None, status=400)
+        self.problems = sorted(problems, key=lambda p: p.row)
 
 
 def _cell_text(value) -> str:

@@ -25,11 +25,13 @@ from .classes import (
     TrainingClassView,
 )
 from .eligibility import EligibilityApi, EligibilityView
-from .governance import (
-    BaseEvaluationApi, BaseEvaluationView, CaseApi, CaseView, DashboardView, DishonestyRecordApi,
-    DishonestyRecordView, InspectionApi, InspectionView, PlanProjectApi, PlanProjectView,
-    PublishedPlanView, SeminarApi, SeminarView,
-)
+from .cases import CaseApi, CaseView
+from .dashboard import DashboardView
+from .dishonesty import DishonestyRecordApi, DishonestyRecordView
+from .evaluations import BaseEvaluationApi, BaseEvaluationView
+from .inspections import InspectionApi, InspectionView
+from .plans import PlanProjectApi, PlanProjectView, PublishedPlanView
+from .seminars import SeminarApi, SeminarView
 from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .ledgers import LedgerApi, LedgerView

@@ -31,6 +31,17 @@ from ..validators import mask_id_number
 
 MASKED_COLUMNS = ("id_number",)
 
+# Written against Flask-AppBuilder 5.3.0: the FAB methods re-implemented below
+# (and BaseApi.operation_helper in workflow.py). tests/test_fab_version.py pins
+# the version and each method's source, so an upgrade fails loudly until
+# every re-implementation is checked against the new FAB.
+FAB_VERSION = "5.3.0"
+REIMPLEMENTED = {
+    "ModelView": ("action", "action_post", "download"),
+    "ModelRestApi": ("post_headless", "put_headless", "delete_headless"),
+    "BaseApi": ("operation_helper",),
+}
+
 
 class _MaskedColumnFilters(SQLAFilterConverter):
     """Masked columns are searched by exact value only: a "starts with" search
@@ -110,10 +121,15 @@ def ensure_in_scope(item) -> None:
 
 
 def error_response(api, exc: BusinessError):
-    """A refused step as JSON: the message under its field (400), or alone with its status."""
+    """A refused step as JSON: the message under its field (400), or alone with
+    its status; a file refused row by row lists its problems."""
     db.session.rollback()
     message = {exc.field: [str(exc)]} if exc.field else str(exc)
-    return api.response(exc.status, message=translate_messages(message))
+    extra = {}
+    if getattr(exc, "problems", None):
+        extra["problems"] = [{"row": p.row, "column": p.column, "problem": p.message}
+                             for p in exc.problems]
+    return api.response(exc.status, message=translate_messages(message), **extra)
 
 
 def refuse_if_referenced(item) -> None:

@@ -1,8 +1,9 @@
-"""学时申报: screens and REST API. The views only translate requests into
-calls of app/services/claims.py and its outcome into pages or JSON."""
+"""学时申报: screens and REST API. The steps come from the declaration in
+app/services/claims.py; the views add the claim form, evidence uploads and
+downloads."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -15,12 +16,12 @@ from .. import rules
 from ..extensions import db
 from ..models import CLAIM_KINDS, Claim, Person
 from ..security import scope as scopes
-from ..services import claims as claim_steps
+from ..services import claims
 from ..services import evidence as evidence_files
 from ..services import records
 from ..services.errors import BusinessError
-from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .workflow import refuse, screen_step, show_error
+from .base import ScopedModelRestApi, ScopedModelView, expose
+from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, on_screen, show_error
 
 CLAIM_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -30,7 +31,7 @@ CLAIM_FIELDS = {
     "year": (_l("Year"), _l("The year whose hours the claim feeds")),
     "kind": (_l("Kind"), _l("Kind of record (notice 四(二)1 and 四(三)1–7)")),
     "title": (_l("Title"), _l("Name of the activity, exam, result or assignment")),
-    "state": (_l("State"), _l("draft, submitted, approved, rejected or revoked")),
+    "state": (_l("State"), _l("draft, submitted, approved, rejected, revoked or withdrawn")),
     "category": (_l("Category"), _l("public or professional")),
     "date": (_l("Date"), _l("Date of the exam, result or trip (YYYY-MM-DD)")),
     "hours": (_l("Hours"), _l("Hours of a public-subject exam")),
@@ -43,18 +44,10 @@ CLAIM_FIELDS = {
     "reason": (_l("Reason"), _l("overseas, illness or maternity")),
     "submitted_at": (_l("Submitted"), _l("When the claim was submitted")),
     "reviewed_at": (_l("Reviewed"), _l("When the unit reviewed it")),
-    "reject_reason": (_l("Reason for rejection"), _l("Why the unit rejected the claim")),
+    "reject_reason": (_l("Reason for rejection"), _l("Why the unit sent the claim back")),
     "revoked_at": (_l("Revoked"), _l("When the association revoked it")),
     "revoke_reason": (_l("Reason for revocation"), _l("Why the association revoked it")),
 }
-
-
-def _duplicates_for_reviewers(evidence) -> list:
-    """Other people's claims with the same file: flagged to reviewers only
-    (a claimant must not learn about other people's claims)."""
-    if not scopes.current_scope().has("unit_reviewer", "association_admin", "district_officer"):
-        return []
-    return evidence_files.used_by_others(evidence)
 
 
 def kind_label(kind: str) -> str:
@@ -63,6 +56,14 @@ def kind_label(kind: str) -> str:
 
 def _locale() -> str:
     return str(get_locale() or "zh")
+
+
+def _people(scope) -> list[tuple[int, str]] | None:
+    """Whom the user files for: themself (None: no choice), or the people in scope."""
+    if scope.person_id:
+        return None
+    rows = db.session.execute(scopes.scoped(Person, scope).order_by(Person.name)).scalars()
+    return [(p.id, str(p)) for p in rows]
 
 
 def _claim_form(kind: str, people: list[tuple[int, str]] | None):
@@ -93,8 +94,14 @@ def _claim_form(kind: str, people: list[tuple[int, str]] | None):
     return ClaimForm()
 
 
-class ClaimView(ScopedModelView):
+def _fields(form) -> dict:
+    return {name: field.data for name, field in form._fields.items()
+            if name not in ("person", "files", "csrf_token")}
+
+
+class ClaimView(WorkflowView, ScopedModelView):
     datamodel = SQLAInterface(Claim)
+    workflow = claims.WORKFLOW
     fields = CLAIM_FIELDS
     list_title = _l("Claims")
     show_title = _l("Claim")
@@ -104,34 +111,26 @@ class ClaimView(ScopedModelView):
                     "submitted_at", "reviewed_at", "reject_reason", "revoked_at", "revoke_reason"]
     search_columns = ["person", "kind", "title", "year", "state"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_create", "can_change", "can_submit",
-                        "can_review", "can_revoke", "can_upload", "can_download", "can_remove"]
+    base_permissions = ["can_list", "can_show", "can_create", "can_download"]
     show_template = "xueshi/claim_show.html"
     formatters_columns = {
         "kind": kind_label,
-        "state": lambda s: str(claim_steps.STATE_LABELS.get(s, s)),
+        "state": claims.WORKFLOW.label,
         "category": lambda c: str(records.CATEGORIES.get(c, c or "")),
         "reason": lambda r: str(records.REASONS.get(r, r or "")),
         "days": lambda d: ";".join(f"{x['date']} {x['hours']}" for x in d) if d else "",
     }
 
-    def _done(self, claim_id, message):
-        flash(message, "success")
-        return redirect(url_for(".show", pk=claim_id))
-
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         claim = scopes.get_or_404(Claim, pk)
-        widgets = self._show(claim.id)
-        duplicates = {e.id: _duplicates_for_reviewers(e) for e in claim.evidence}
+        scope = scopes.current_scope()
+        duplicates = {e.id: evidence_files.used_by_others(e, claim, scope) for e in claim.evidence}
         return self.render_template(
-            self.show_template, pk=claim.id, title=self.show_title, widgets=widgets,
+            self.show_template, pk=claim.id, title=self.show_title, widgets=self._show(claim.id),
             related_views=[], claim=claim, duplicates=duplicates,
-            rule_text=rules.rule_text(claim.kind, _locale()),
-            can=lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name),
-            scope=scopes.current_scope(),
-        )
+            rule_text=rules.rule_text(claim.kind, _locale()), **self.step_context(claim))
 
     @expose("/new/", methods=["GET"])
     @has_access
@@ -141,51 +140,36 @@ class ClaimView(ScopedModelView):
         return self.render_template("xueshi/claim_kinds.html", kinds=kinds,
                                     title=gettext("New claim: choose the kind"))
 
-    def _people(self):
-        scope = scopes.current_scope()
-        if scope.has("professional") and not scope.has("unit_reviewer"):
-            return None
-        rows = db.session.execute(scopes.scoped(Person).order_by(Person.name)).scalars()
-        return [(p.id, str(p)) for p in rows]
-
     @expose("/new/<kind>", methods=["GET", "POST"])
     @has_access
     @permission_name("create")
     def create(self, kind):
         if kind not in CLAIM_KINDS:
             abort(404)
-        people = self._people()
+        scope = scopes.current_scope()
+        people = _people(scope)
         form = _claim_form(kind, people)
         if request.method == "POST" and form.validate_on_submit():
-            scope = scopes.current_scope()
-            person_id = form.person.data if people is not None else scope.person_id
-            data = {name: field.data for name, field in form._fields.items()
-                    if name not in ("person", "files", "csrf_token")}
             try:
-                uploads = evidence_files.read_uploads(request.files.getlist("files"))
-                evidence_files.check_all(uploads)
-                claim = claim_steps.create(scope, person_id, kind, data)
+                files = evidence_files.read_uploads(request.files.getlist("files"))
+                claim = claims.create(scope, form.person.data if people is not None else None,
+                                      kind, _fields(form), files)
             except BusinessError as exc:
-                db.session.rollback()
                 show_error(form, exc)
             else:
-                if uploads:
-                    try:
-                        claim_steps.add_evidence(scope, claim.id, uploads)
-                    except BusinessError as exc:
-                        db.session.rollback()
-                        flash(str(exc), "danger")
-                return self._done(claim.id, gettext("The draft claim was saved."))
+                return back_to(claim.id, gettext("The draft claim was saved."))
         return self.render_template(
             "xueshi/form.html", form=form, title=kind_label(kind), back_url=url_for(".list"),
-            note=gettext("Rule") + ":" + rules.rule_text(kind, _locale()),
-        )
+            note=gettext("Rule") + ":" + rules.rule_text(kind, _locale()))
 
     @expose("/change/<pk>", methods=["GET", "POST"])
     @has_access
     @permission_name("change")
     def change(self, pk):
         claim = scopes.get_or_404(Claim, pk)
+        refused = self.refuse_unless("change", claim)
+        if refused is not None:
+            return refused
         form = _claim_form(claim.kind, None)
         if request.method == "GET":
             for name, field in form._fields.items():
@@ -197,18 +181,12 @@ class ClaimView(ScopedModelView):
                 elif value is not None and name not in ("files", "csrf_token"):
                     field.data = str(value)
         elif form.validate_on_submit():
-            data = {name: field.data for name, field in form._fields.items()
-                    if name not in ("files", "csrf_token")}
             try:
-                claim_steps.update(scopes.current_scope(), claim.id, data)
+                claims.update(scopes.current_scope(), claim.id, _fields(form))
             except BusinessError as exc:
-                if exc.status in (404, 409):
-                    refuse(exc)
-                    return redirect(url_for(".show", pk=claim.id))
-                db.session.rollback()
                 show_error(form, exc)
             else:
-                return self._done(claim.id, gettext("The draft claim was saved."))
+                return back_to(claim.id, gettext("The claim was saved."))
         return self.render_template(
             "xueshi/form.html", form=form, title=kind_label(claim.kind),
             back_url=url_for(".show", pk=claim.id),
@@ -220,64 +198,26 @@ class ClaimView(ScopedModelView):
     def upload(self, pk):
         def attach(scope, claim_id):
             files = evidence_files.read_uploads(request.files.getlist("files"))
-            claim_steps.add_evidence(scope, claim_id, files)
+            return claims.add_evidence(scope, claim_id, {"files": files})
 
-        return screen_step(attach, pk, success=gettext("Evidence uploaded."))
+        return on_screen(attach, pk, success=gettext("Evidence uploaded."))
 
     @expose("/evidence/<pk>/<int:evidence_id>", methods=["GET"])
     @has_access
     @permission_name("download")
     def download(self, pk, evidence_id):
-        claim = scopes.get_or_404(Claim, pk)
-        return evidence_files.file_response(evidence_id, claim_id=claim.id)
-
-    @expose("/submit/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("submit")
-    def submit(self, pk):
-        return screen_step(claim_steps.submit, pk, success=gettext("The claim was submitted to your unit."))
-
-    @expose("/approve/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("review")
-    def approve(self, pk):
-        return screen_step(claim_steps.approve, pk, success=gettext("Approved: the hours are in the ledger."))
-
-    @expose("/reject/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("review")
-    def reject(self, pk):
-        return screen_step(claim_steps.reject, pk, request.form.get("reason", ""),
-                           success=gettext("The claim was rejected."))
-
-    @expose("/revoke/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("revoke")
-    def revoke(self, pk):
-        return screen_step(claim_steps.revoke, pk, request.form.get("reason", ""),
-                           success=gettext("Revoked: the hours left the ledger."))
-
-    @expose("/remove/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("remove")
-    def remove(self, pk):
-        try:
-            claim_steps.delete_draft(scopes.current_scope(), pk)
-        except BusinessError as exc:
-            refuse(exc)
-            return redirect(url_for(".show", pk=pk))
-        flash(gettext("The draft was deleted."), "success")
-        return redirect(url_for(".list"))
+        return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk))
 
 
-class ClaimApi(ScopedModelRestApi):
-    """Claims for a portal: list and show in scope, plus the workflow steps."""
+class ClaimApi(WorkflowApi, ScopedModelRestApi):
+    """Claims for a portal: list and show in scope, create and change, evidence,
+    and the workflow steps (POST /api/v1/claim/<pk>/step/<name>)."""
 
     resource_name = "claim"
     datamodel = SQLAInterface(Claim)
+    workflow = claims.WORKFLOW
     fields = CLAIM_FIELDS
-    base_permissions = ["can_get", "can_info", "can_create", "can_change", "can_submit",
-                        "can_review", "can_revoke", "can_upload", "can_download", "can_remove"]
+    base_permissions = ["can_get", "can_info", "can_create", "can_download"]
     list_columns = ["id", "person.id", "person.name", "year", "kind", "title", "state", "submitted_at"]
     show_columns = ["id", "person.id", "person.name", "year", "kind", "title", "state", "category",
                     "date", "hours", "days", "passed", "courses", "project", "start", "end",
@@ -286,14 +226,9 @@ class ClaimApi(ScopedModelRestApi):
     search_columns = ["person", "kind", "year", "state"]
     order_columns = ["id", "year", "submitted_at"]
 
-    def _run(self, step, *args, code=200):
-        try:
-            result = step(scopes.current_scope(), *args)
-        except BusinessError as exc:
-            return error_response(self, exc)
-        if isinstance(result, Claim):
-            return self.response(code, id=result.id, state=result.state)
-        return self.response(code, message="OK")
+    def _body(self) -> dict | None:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else None
 
     @api_expose("/", methods=["POST"])
     @protect()
@@ -317,54 +252,40 @@ class ClaimApi(ScopedModelRestApi):
             400: {$ref: '#/components/responses/400'}
             403: {$ref: '#/components/responses/403'}
         """
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        body = self._body()
+        if body is None:
             return self.response_400(message=gettext("The request body must be JSON."))
-        person = body.get("person") or scopes.current_scope().person_id
-        return self._run(claim_steps.create, person, body.get("kind"), body, code=201)
+        return api_answer(self, claims.create, scopes.current_scope(), body.get("person"),
+                          body.get("kind"), body, code=201)
 
     @api_expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
     @permission_name("change")
     def put(self, pk):
-        """Change a draft claim
+        """Change a draft or a rejected claim (its filer)
         ---
         put:
           parameters:
           - {in: path, name: pk, schema: {type: integer}}
           responses:
-            200: {description: Draft changed}
+            200: {description: Changed}
             400: {$ref: '#/components/responses/400'}
+            403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
+            409: {description: Not a draft or a rejected claim}
         """
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        body = self._body()
+        if body is None:
             return self.response_400(message=gettext("The request body must be JSON."))
-        return self._run(claim_steps.update, pk, body)
-
-    @api_expose("/<int:pk>", methods=["DELETE"])
-    @protect()
-    @safe
-    @permission_name("remove")
-    def delete(self, pk):
-        """Delete a draft claim
-        ---
-        delete:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: Deleted}
-            404: {$ref: '#/components/responses/404'}
-        """
-        return self._run(claim_steps.delete_draft, pk)
+        return api_answer(self, claims.update, scopes.current_scope(), pk, body)
 
     @api_expose("/<int:pk>/evidence", methods=["POST"])
     @protect()
     @safe
     @permission_name("upload")
     def evidence(self, pk):
-        """Attach an evidence file (multipart field `file`)
+        """Attach an evidence file (multipart field `file`) to a draft or a rejected claim
         ---
         post:
           parameters:
@@ -373,12 +294,12 @@ class ClaimApi(ScopedModelRestApi):
             200: {description: Attached}
             400: {$ref: '#/components/responses/400'}
         """
-        try:
+        def attach(scope, claim_id):
             upload = evidence_files.read_upload(request.files.get("file"))
-            [row] = claim_steps.add_evidence(scopes.current_scope(), pk, [upload])
-        except BusinessError as exc:
-            return error_response(self, exc)
-        return self.response(200, id=row.id, sha256=row.sha256)
+            return claims.add_evidence(scope, claim_id, {"files": [upload]})[0]
+
+        return api_answer(self, attach, scopes.current_scope(), pk,
+                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
 
     @api_expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
     @protect()
@@ -398,85 +319,20 @@ class ClaimApi(ScopedModelRestApi):
         claim = scopes.get_in_scope(Claim, pk)
         if claim is None:
             return self.response_404()
-        return evidence_files.file_response(evidence_id, claim_id=claim.id)
+        return evidence_files.file_response(evidence_id, claim)
 
     def pre_get(self, data):
         super().pre_get(data)
         result = data.get("result") or {}
-        claim = db.session.get(Claim, result.get("id"))
+        claim = scopes.get_in_scope(Claim, result.get("id"))
         if claim is not None:
+            scope = scopes.current_scope()
             result["kind_label"] = kind_label(claim.kind)
             result["rule"] = rules.rule_text(claim.kind, _locale())
+            result["steps"] = [t.name for t in claims.WORKFLOW.available(scope, claim)]
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
                  "size": e.size, "sha256": e.sha256,
-                 "also_on_claims_of_others": [c.id for c in _duplicates_for_reviewers(e)]}
+                 "also_on_claims_of_others": [c.id for c in evidence_files.used_by_others(e, claim, scope)]}
                 for e in claim.evidence
             ]
-
-    @api_expose("/<int:pk>/submit", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("submit")
-    def submit(self, pk):
-        """Submit a draft to the unit
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: Submitted}
-            409: {description: Not a draft}
-        """
-        return self._run(claim_steps.submit, pk)
-
-    @api_expose("/<int:pk>/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("review")
-    def approve(self, pk):
-        """Approve a submitted claim (the person's unit reviewer)
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: Approved}
-            409: {description: Not submitted}
-        """
-        return self._run(claim_steps.approve, pk)
-
-    @api_expose("/<int:pk>/reject", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("review")
-    def reject(self, pk):
-        """Reject a submitted claim with a reason
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: Rejected}
-            400: {$ref: '#/components/responses/400'}
-        """
-        body = request.get_json(silent=True) or {}
-        return self._run(claim_steps.reject, pk, body.get("reason", ""))
-
-    @api_expose("/<int:pk>/revoke", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("revoke")
-    def revoke(self, pk):
-        """Revoke an approved claim with a reason (the association)
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: Revoked}
-            400: {$ref: '#/components/responses/400'}
-        """
-        body = request.get_json(silent=True) or {}
-        return self._run(claim_steps.revoke, pk, body.get("reason", ""))
-

@@ -2,7 +2,7 @@
 Views translate requests into calls of app/services/classes.py."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -15,14 +15,13 @@ from ..extensions import db
 from ..models import Certificate, Enrolment, PlanProject, Seminar, TrainingClass
 from ..models.plan import APPROVED as SEMINAR_APPROVED
 from ..security import scope as scopes
-from ..services import certificates as certificate_service
-from ..services import classes as steps
+from ..services import certificates, classes
 from ..services import evidence as evidence_files
 from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
-from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded
-from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .workflow import refuse, screen_step, show_error
+from ..services.sheets import XLSX_MIME, report_response, uploaded
+from .base import ScopedModelRestApi, ScopedModelView, expose
+from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, show_error
 
 CLASS_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -42,7 +41,7 @@ CLASS_FIELDS = {
     "plan_project_id": (_l("Plan project"), _l("Record number of the plan project")),
     "seminar": (_l("Advanced seminar"), _l("An approved advanced seminar (counts double)")),
     "seminar_id": (_l("Advanced seminar"), _l("Record number of the seminar")),
-    "state": (_l("State"), _l("draft, filed, accepted, completion_requested, reviewed, rejected, violation")),
+    "state": (_l("State"), _l("draft, filed, accepted, completion_requested, reviewed, rejected, completion_rejected, violation or withdrawn")),
     "reason": (_l("Reason given"), _l("Reason of the last rejection or violation")),
     "filed_at": (_l("Filed"), _l("When the class was filed")),
     "reviewed_at": (_l("Reviewed"), _l("When the completion was approved")),
@@ -53,15 +52,11 @@ LIST_COLUMNS = ["name", "base", "department", "unit", "mode", "category", "start
                 "state"]
 
 
-def _label(table):
-    return lambda value: str(table.get(value, value or ""))
-
-
 FORMATTERS = {
-    "state": _label(steps.STATE_LABELS),
-    "mode": _label(steps.MODE_LABELS),
-    "channel": _label(steps.CHANNEL_LABELS),
-    "category": _label(CATEGORIES),
+    "state": classes.WORKFLOW.label,
+    "mode": label_of(classes.MODE_LABELS),
+    "channel": label_of(classes.CHANNEL_LABELS),
+    "category": label_of(CATEGORIES),
 }
 
 
@@ -73,9 +68,9 @@ def _class_form(data=None):
 
     class ClassForm(FlaskForm):
         name = StringField(_l("Class name"))
-        mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in steps.MODE_LABELS.items()])
+        mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()])
         channel = SelectField(_l("Online channel"), choices=[("", "—")] + [
-            (k, str(v)) for k, v in steps.CHANNEL_LABELS.items()])
+            (k, str(v)) for k, v in classes.CHANNEL_LABELS.items()])
         category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
         start_date = StringField(_l("Start date"), render_kw={"type": "date"})
         end_date = StringField(_l("End date"), render_kw={"type": "date"})
@@ -96,8 +91,18 @@ def _xlsx(body: bytes, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-class TrainingClassView(ScopedModelView):
+def _write_certificates(cls: TrainingClass) -> None:
+    certificates.render_in_background(cls.id)
+
+
+def _sheet_done(message):
+    return lambda result: message % {"added": result.added, "unchanged": result.unchanged}
+
+
+class TrainingClassView(WorkflowView, ScopedModelView):
     datamodel = SQLAInterface(TrainingClass)
+    workflow = classes.WORKFLOW
+    after_steps = {"approve": _write_certificates}
     fields = CLASS_FIELDS
     list_title = _l("Filed classes")
     show_title = _l("Filed class")
@@ -107,30 +112,10 @@ class TrainingClassView(ScopedModelView):
                     "seminar", "state", "reason", "filed_at", "reviewed_at"]
     search_columns = ["name", "base", "department", "unit", "mode", "category", "state", "start_date"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_organise", "can_review", "can_download"]
+    base_permissions = ["can_list", "can_show", "can_download"]
     show_template = "xueshi/class_show.html"
     formatters_columns = FORMATTERS
 
-    # -- helpers --------------------------------------------------------
-    def _back(self, pk, message=None):
-        if message:
-            flash(message, "success")
-        return redirect(url_for(".show", pk=pk))
-
-    def _sheet(self, pk, step, success):
-        try:
-            result = step(scopes.current_scope(), pk, *uploaded(request.files.get("file")))
-        except BusinessError as exc:
-            refuse(exc)
-            return self._back(pk)
-        if result.problems:
-            token = keep_report(result.problems)
-            flash(gettext("Nothing was written: %(n)d problems. %(link)s", n=len(result.problems),
-                          link=url_for(".problems", token=token)), "danger")
-            return self._back(pk)
-        return self._back(pk, success % {"added": result.added, "unchanged": result.unchanged})
-
-    # -- pages ------------------------------------------------------------
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
@@ -141,12 +126,9 @@ class TrainingClassView(ScopedModelView):
         return self.render_template(
             self.show_template, pk=cls.id, title=self.show_title, widgets=self._show(cls.id),
             related_views=[], cls=cls, people=people[:200], people_count=len(people),
-            material=steps.class_evidence(cls), purposes=steps.PURPOSES,
-            completion=steps.COMPLETION_EVIDENCE[cls.mode], days=[d.isoformat() for d in cls.days],
-            editable=steps.editable(cls), in_progress=steps.in_progress(cls),
-            priority=steps.is_priority(cls), kind=steps.activity_kind(cls),
-            can=lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name),
-        )
+            material=classes.class_evidence(cls), purposes=classes.PURPOSES,
+            purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
+            priority=classes.is_priority(cls), **self.step_context(cls))
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
@@ -156,12 +138,11 @@ class TrainingClassView(ScopedModelView):
         if request.method == "POST" and form.validate_on_submit():
             try:
                 forms = evidence_files.read_uploads(request.files.getlist("approval_form"))
-                cls = steps.create(scopes.current_scope(), request.form.to_dict(), forms)
+                cls = classes.create(scopes.current_scope(), request.form.to_dict(), forms)
             except BusinessError as exc:
-                db.session.rollback()
                 show_error(form, exc)
             else:
-                return self._back(cls.id, gettext("The class was saved as a draft."))
+                return back_to(cls.id, gettext("The class was saved as a draft."))
         return self.render_template("xueshi/form.html", form=form, title=gettext("File a class"),
                                     back_url=url_for(".list"), note=gettext(
                                         "Online classes run through WeChat or WeChat groups earn no hours "
@@ -172,20 +153,19 @@ class TrainingClassView(ScopedModelView):
     @permission_name("organise")
     def change(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
-        data = {name: getattr(cls, name) for name in steps.FIELDS}
+        refused = self.refuse_unless("change", cls)
+        if refused is not None:
+            return refused
+        data = {name: getattr(cls, name) for name in classes.FIELDS}
         data = {k: ("" if v is None else str(v)) for k, v in data.items()}
         form = _class_form(data if request.method == "GET" else None)
         if request.method == "POST" and form.validate_on_submit():
             try:
-                steps.update(scopes.current_scope(), cls.id, request.form.to_dict())
+                classes.update(scopes.current_scope(), cls.id, request.form.to_dict())
             except BusinessError as exc:
-                db.session.rollback()
-                if exc.status in (404, 409):
-                    flash(str(exc), "danger")
-                    return self._back(cls.id)
                 show_error(form, exc)
             else:
-                return self._back(cls.id, gettext("The class was saved."))
+                return back_to(cls.id, gettext("The class was saved."))
         return self.render_template("xueshi/form.html", form=form, title=cls.name,
                                     back_url=url_for(".show", pk=cls.id))
 
@@ -195,28 +175,28 @@ class TrainingClassView(ScopedModelView):
     def material(self, pk):
         def attach(scope, class_id):
             files = evidence_files.read_uploads(request.files.getlist("files"))
-            steps.add_evidence(scope, class_id, request.form.get("purpose", ""), files)
+            return classes.add_evidence(scope, class_id, {"purpose": request.form.get("purpose"),
+                                                          "files": files})
 
-        return screen_step(attach, pk, success=gettext("Material uploaded."))
+        return on_screen(attach, pk, success=gettext("Material uploaded."))
 
     @expose("/material/<pk>/<int:evidence_id>", methods=["GET"])
     @has_access
     @permission_name("download")
     def material_file(self, pk, evidence_id):
-        cls = scopes.get_or_404(TrainingClass, pk)
-        return evidence_files.file_response(evidence_id, class_id=cls.id)
+        return evidence_files.file_response(evidence_id, scopes.get_or_404(TrainingClass, pk))
 
-    @expose("/file/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("organise")
-    def file(self, pk):
-        return screen_step(steps.file, pk, success=gettext("Filed with the association."))
+    def _sheet(self, pk, step, message):
+        def run(scope, class_id):
+            return step(scope, class_id, {"file": uploaded(request.files.get("file"))})
+
+        return on_screen(run, pk, success=_sheet_done(message))
 
     @expose("/roster/<pk>", methods=["POST"])
     @has_access
     @permission_name("organise")
     def roster(self, pk):
-        return self._sheet(pk, steps.import_roster,
+        return self._sheet(pk, classes.import_roster,
                            gettext("Roster: %(added)d added, %(unchanged)d already on it."))
 
     @expose("/roster-template/<pk>", methods=["GET"])
@@ -224,13 +204,13 @@ class TrainingClassView(ScopedModelView):
     @permission_name("organise")
     def roster_template(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
-        return _xlsx(steps.roster_template(cls), f"roster-{cls.id}.xlsx")
+        return _xlsx(classes.roster_template(cls), f"roster-{cls.id}.xlsx")
 
     @expose("/attendance/<pk>", methods=["POST"])
     @has_access
     @permission_name("organise")
     def attendance(self, pk):
-        return self._sheet(pk, steps.import_attendance,
+        return self._sheet(pk, classes.import_attendance,
                            gettext("Attendance: %(added)d changed, %(unchanged)d unchanged."))
 
     @expose("/attendance-template/<pk>", methods=["GET"])
@@ -238,51 +218,7 @@ class TrainingClassView(ScopedModelView):
     @permission_name("organise")
     def attendance_template(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
-        return _xlsx(steps.attendance_template(cls), f"attendance-{cls.id}.xlsx")
-
-    @expose("/full-attendance/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("organise")
-    def full_attendance(self, pk):
-        return screen_step(steps.full_attendance, pk, success=gettext("Full attendance recorded."))
-
-    @expose("/request-completion/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("organise")
-    def request_completion(self, pk):
-        return screen_step(steps.request_completion, pk,
-                           success=gettext("Sent to the association for completion review."))
-
-    @expose("/accept/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("review")
-    def accept(self, pk):
-        return screen_step(steps.accept, pk, success=gettext("Accepted (备案)."))
-
-    @expose("/reject/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("review")
-    def reject(self, pk):
-        return screen_step(steps.reject, pk, request.form.get("reason", ""),
-                           success=gettext("Sent back with the reason."))
-
-    @expose("/approve/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("review")
-    def approve(self, pk):
-        response = screen_step(steps.approve_completion, pk,
-                               success=gettext("Completion approved: hours registered; certificates are being written."))
-        cls = scopes.get_in_scope(TrainingClass, pk)
-        if cls is not None and cls.state == "reviewed":
-            certificate_service.render_in_background(cls.id)
-        return response
-
-    @expose("/violation/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("review")
-    def violation(self, pk):
-        return screen_step(steps.mark_violation, pk, request.form.get("reason", ""),
-                           success=gettext("Marked in violation: no hours."))
+        return _xlsx(classes.attendance_template(cls), f"attendance-{cls.id}.xlsx")
 
     @expose("/problems/<token>", methods=["GET"])
     @has_access
@@ -337,8 +273,9 @@ CERTIFICATE_FIELDS = {
 }
 
 
-class CertificateView(ScopedModelView):
+class CertificateView(WorkflowView, ScopedModelView):
     datamodel = SQLAInterface(Certificate)
+    workflow = certificates.WORKFLOW
     fields = CERTIFICATE_FIELDS
     list_title = _l("Certificates")
     show_title = _l("Certificate")
@@ -346,7 +283,7 @@ class CertificateView(ScopedModelView):
     show_columns = list_columns + ["revoke_reason"]
     search_columns = ["number", "training_class", "person", "revoked"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_pdf", "can_revoke"]
+    base_permissions = ["can_list", "can_show", "can_pdf"]
     show_template = "xueshi/certificate_show.html"
     formatters_columns = {"revoked": lambda v: gettext("Yes") if v else gettext("No")}
 
@@ -356,8 +293,9 @@ class CertificateView(ScopedModelView):
         cert = scopes.get_or_404(Certificate, pk)
         return self.render_template(
             self.show_template, pk=cert.id, title=self.show_title, widgets=self._show(cert.id),
-            related_views=[], cert=cert, verify=certificate_service.verify_url(cert.token),
-            can=lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name))
+            related_views=[], cert=cert, verify=certificates.verify_url(cert.token),
+            can_pdf=scopes.current_scope().may("pdf", self.class_permission_name),
+            **self.step_context(cert))
 
     @expose("/pdf/<pk>", methods=["GET"])
     @has_access
@@ -365,57 +303,37 @@ class CertificateView(ScopedModelView):
     def pdf(self, pk):
         return _pdf_response(scopes.get_or_404(Certificate, pk))
 
-    @expose("/revoke/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("revoke")
-    def revoke(self, pk):
-        return screen_step(steps.revoke_certificate, pk, request.form.get("reason", ""),
-                           success=gettext("The certificate was revoked and its hours left the ledger."))
-
 
 def _pdf_response(cert: Certificate) -> Response:
-    body = certificate_service.pdf_bytes(cert)
+    body = certificates.pdf_bytes(cert)
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
 
 
 # -- REST -------------------------------------------------------------------
 
-class TrainingClassApi(ScopedModelRestApi):
+class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
     resource_name = "training_class"
     datamodel = SQLAInterface(TrainingClass)
+    workflow = classes.WORKFLOW
+    after_steps = {"approve": _write_certificates}
     fields = CLASS_FIELDS
-    base_permissions = ["can_get", "can_info", "can_organise", "can_review", "can_download"]
+    base_permissions = ["can_get", "can_info", "can_download"]
     list_columns = ["id", "name", "mode", "channel", "category", "start_date", "end_date",
                     "hours_per_day", "capacity", "state"]
     show_columns = list_columns + ["venue", "plan_project_id", "seminar_id", "reason", "filed_at",
                                    "reviewed_at", "certificates_total", "certificates_rendered"]
     search_columns = ["name", "mode", "category", "state", "start_date"]
 
-    def _run(self, step, *args, code=200):
-        try:
-            result = step(scopes.current_scope(), *args)
-        except BusinessError as exc:
-            return error_response(self, exc)
-        if isinstance(result, TrainingClass):
-            return self.response(code, id=result.id, state=result.state)
-        if isinstance(result, steps.SheetResult):
-            if result.problems:
-                return self.response(400, message=gettext("Nothing was written."), problems=[
-                    {"row": p.row, "column": p.column, "problem": p.message} for p in result.problems])
-            return self.response(200, added=result.added, unchanged=result.unchanged)
-        return self.response(code, result=result)
-
     def _body(self) -> dict:
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else {}
 
-    def _upload(self, step, *extra):
-        try:
-            name, data = uploaded(request.files.get("file"))
-        except BusinessError as exc:
-            return error_response(self, exc)
-        return self._run(step, *extra, name, data)
+    def _sheet(self, step, pk):
+        def run(scope, class_id):
+            return step(scope, class_id, {"file": uploaded(request.files.get("file"))})
+
+        return api_answer(self, run, scopes.current_scope(), pk, answer=vars)
 
     @api_expose("/", methods=["POST"])
     @protect()
@@ -429,14 +347,14 @@ class TrainingClassApi(ScopedModelRestApi):
             201: {description: Draft created}
             400: {$ref: '#/components/responses/400'}
         """
-        return self._run(lambda scope: steps.create(scope, self._body()), code=201)
+        return api_answer(self, classes.create, scopes.current_scope(), self._body(), code=201)
 
     @api_expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
     @permission_name("organise")
     def put(self, pk):
-        """Change a draft or a rejected filing
+        """Change a draft or a filing sent back
         ---
         put:
           parameters: [{in: path, name: pk, schema: {type: integer}}]
@@ -444,7 +362,7 @@ class TrainingClassApi(ScopedModelRestApi):
             200: {description: Changed}
             409: {description: Not editable}
         """
-        return self._run(steps.update, pk, self._body())
+        return api_answer(self, classes.update, scopes.current_scope(), pk, self._body())
 
     @api_expose("/<int:pk>/material", methods=["POST"])
     @protect()
@@ -461,10 +379,11 @@ class TrainingClassApi(ScopedModelRestApi):
         """
         def attach(scope, class_id):
             upload = evidence_files.read_upload(request.files.get("file"))
-            [row] = steps.add_evidence(scope, class_id, request.form.get("purpose", ""), [upload])
-            return {"id": row.id, "sha256": row.sha256}
+            return classes.add_evidence(scope, class_id, {"purpose": request.form.get("purpose"),
+                                                          "files": [upload]})[0]
 
-        return self._run(attach, pk)
+        return api_answer(self, attach, scopes.current_scope(), pk,
+                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
 
     @api_expose("/<int:pk>/roster", methods=["POST"])
     @protect()
@@ -479,7 +398,7 @@ class TrainingClassApi(ScopedModelRestApi):
             200: {description: Added and unchanged participants}
             400: {description: Problems by row and column; nothing written}
         """
-        return self._upload(steps.import_roster, pk)
+        return self._sheet(classes.import_roster, pk)
 
     @api_expose("/<int:pk>/attendance", methods=["POST"])
     @protect()
@@ -494,101 +413,7 @@ class TrainingClassApi(ScopedModelRestApi):
             200: {description: Changed and unchanged participants}
             400: {description: Problems by row and column; nothing written}
         """
-        return self._upload(steps.import_attendance, pk)
-
-    @api_expose("/<int:pk>/full-attendance", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("organise")
-    def full_attendance(self, pk):
-        """全勤: the planned hours for everyone, every day
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Done}}
-        """
-        return self._run(steps.full_attendance, pk)
-
-    @api_expose("/<int:pk>/file", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("organise")
-    def file(self, pk):
-        """File the class with the association
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Filed}, 409: {description: Wrong state}}
-        """
-        return self._run(steps.file, pk)
-
-    @api_expose("/<int:pk>/request-completion", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("organise")
-    def request_completion(self, pk):
-        """Ask for completion review
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Requested}, 409: {description: Wrong state}}
-        """
-        return self._run(steps.request_completion, pk)
-
-    @api_expose("/<int:pk>/accept", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("review")
-    def accept(self, pk):
-        """Accept a filed class (备案)
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Accepted}, 409: {description: Wrong state}}
-        """
-        return self._run(steps.accept, pk)
-
-    @api_expose("/<int:pk>/reject", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("review")
-    def reject(self, pk):
-        """Send back a filing or a completion request: {"reason": "..."}
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Rejected}, 400: {$ref: '#/components/responses/400'}}
-        """
-        return self._run(steps.reject, pk, self._body().get("reason", ""))
-
-    @api_expose("/<int:pk>/approve", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("review")
-    def approve(self, pk):
-        """Approve the completion: hours into ledgers, certificates issued
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Reviewed}, 409: {description: Wrong state}}
-        """
-        response = self._run(steps.approve_completion, pk)
-        if response.status_code == 200:
-            certificate_service.render_in_background(pk)
-        return response
-
-    @api_expose("/<int:pk>/violation", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("review")
-    def violation(self, pk):
-        """Mark the class in violation: {"reason": "..."}; its hours leave the ledgers
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: In violation}, 400: {$ref: '#/components/responses/400'}}
-        """
-        return self._run(steps.mark_violation, pk, self._body().get("reason", ""))
+        return self._sheet(classes.import_attendance, pk)
 
 
 class EnrolmentApi(ScopedModelRestApi):
@@ -606,15 +431,16 @@ class EnrolmentApi(ScopedModelRestApi):
     search_columns = ["training_class", "person"]
 
 
-class CertificateApi(ScopedModelRestApi):
+class CertificateApi(WorkflowApi, ScopedModelRestApi):
     resource_name = "certificate"
     datamodel = SQLAInterface(Certificate)
+    workflow = certificates.WORKFLOW
     fields = {**CERTIFICATE_FIELDS,
               "training_class.id": (_l("Class ID"), _l("Record number of the class")),
               "training_class.name": (_l("Class name"), _l("Name of the class")),
               "person.id": (_l("Professional ID"), _l("Record number of the professional")),
               "person.name": (_l("Person name"), _l("Name of the professional"))}
-    base_permissions = ["can_get", "can_info", "can_pdf", "can_revoke"]
+    base_permissions = ["can_get", "can_info", "can_pdf"]
     list_columns = ["id", "number", "training_class.id", "training_class.name", "person.id",
                     "person.name", "hours", "issued_at", "revoked"]
     show_columns = list_columns + ["revoke_reason"]
@@ -635,22 +461,3 @@ class CertificateApi(ScopedModelRestApi):
         if cert is None:
             return self.response_404()
         return _pdf_response(cert)
-
-    @api_expose("/<int:pk>/revoke", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("revoke")
-    def revoke(self, pk):
-        """Revoke with a reason: {"reason": "..."}; the hours leave the ledger
-        ---
-        post:
-          parameters: [{in: path, name: pk, schema: {type: integer}}]
-          responses: {200: {description: Revoked}, 409: {description: Already revoked}}
-        """
-        body = request.get_json(silent=True) or {}
-        try:
-            cert = steps.revoke_certificate(scopes.current_scope(), pk, body.get("reason", ""))
-        except BusinessError as exc:
-            return error_response(self, exc)
-        return self.response(200, id=cert.id, revoked=True)
-

@@ -10,7 +10,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
 
-from ..extensions import db
 from ..models import ExportBatch
 from ..security import scope as scopes
 from ..services import files, provincial
@@ -29,24 +28,12 @@ EXPORT_FIELDS = {
     "rows": (_l("Rows"), _l("Number of data rows")),
     "sha256": (_l("SHA-256"), _l("Fingerprint of the file")),
 }
-COVERAGE = {"person": _l("My own year"), "unit": _l("My unit"), "all": _l("All professionals")}
 
 
 def _file_response(batch: ExportBatch):
     mimetype = XLSX_MIME if batch.file_format == "xlsx" else CSV_MIME
     return files.send("exports", batch.stored_name, mimetype=mimetype,
                       download_name=provincial.download_name(batch))
-
-
-def _coverages(scope) -> list[tuple[str, str]]:
-    allowed = []
-    if scope.has("professional"):
-        allowed.append("person")
-    if scope.has("unit_reviewer"):
-        allowed.append("unit")
-    if scope.has("association_admin"):
-        allowed.append("all")
-    return [(k, str(COVERAGE[k])) for k in allowed]
 
 
 class ExportBatchView(ScopedModelView):
@@ -59,7 +46,7 @@ class ExportBatchView(ScopedModelView):
     search_columns = ["batch_no", "year", "username"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_export", "can_download"]
-    formatters_columns = {"scope_kind": lambda k: str(COVERAGE.get(k, k))}
+    formatters_columns = {"scope_kind": lambda k: str(provincial.COVERAGE.get(k, k))}
     show_template = "xueshi/export_show.html"
 
     @expose("/new", methods=["GET", "POST"])
@@ -72,12 +59,12 @@ class ExportBatchView(ScopedModelView):
                 batch = provincial.create_batch(scope, request.form.get("coverage", ""),
                                                 request.form.get("year"), request.form.get("format", ""))
             except BusinessError as exc:
-                db.session.rollback()
                 flash(str(exc), "danger")
             else:
                 flash(gettext("Batch %(no)s: %(rows)d rows.", no=batch.batch_no, rows=batch.rows), "success")
                 return redirect(url_for(".show", pk=batch.id))
-        return self.render_template("xueshi/export_new.html", coverages=_coverages(scope),
+        coverages = [(k, str(provincial.COVERAGE[k])) for k in provincial.coverages(scope)]
+        return self.render_template("xueshi/export_new.html", coverages=coverages,
                                     year=date.today().year, title=gettext("New provincial export"))
 
     @expose("/file/<pk>", methods=["GET"])
