@@ -104,7 +104,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_RENDER_IN_BACKGROUND": False})
     with app.app_context():
         upgrade()
-        accounts.load_districts()
+        accounts.initialise(app.appbuilder)  # the approval checks the association's permission
         db.session.remove()
     class_id = seed(app, args.people)
 

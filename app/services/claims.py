@@ -74,7 +74,6 @@ WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
     Transition("revoke", _l("Revoke"), {APPROVED}, REVOKED, "revoke", inputs=(REASON,),
                style="danger", waits=False, done=_l("Revoked: the hours left the ledger.")),
 ])
-STATE_LABELS = WORKFLOW.states
 
 
 def _clean(kind: str, data: dict) -> dict:

@@ -142,7 +142,6 @@ WORKFLOW = Workflow(TrainingClass, "TrainingClass", _l("class"), {
                VIOLATION, "review", inputs=(REASON,), style="danger", waits=False,
                done=_l("Marked in violation: no hours.")),
 ])
-STATE_LABELS = WORKFLOW.states
 
 
 def is_priority(cls: TrainingClass) -> bool:

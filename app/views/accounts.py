@@ -9,8 +9,9 @@ from flask_babel import gettext, lazy_gettext as _l
 from ..extensions import db
 from ..models import UserScope
 from ..services import accounts
+from ..services.workflow import Input
 from .base import ScopedModelView, expose
-from .workflow import Input, build_form, form_data
+from .workflow import build_form, form_data
 
 SCOPE_FIELDS = {
     "user": (_l("User"), _l("The login")),

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_appbuilder.api import expose as api_expose
-from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
@@ -14,7 +12,7 @@ from ..services.sheets import XLSX_MIME, workbook_bytes
 from ..services.workflow import Input
 from .base import ScopedModelRestApi, ScopedModelView, expose
 from .inspections import scoped_choices
-from .workflow import CreatePage, api_create
+from .workflow import CreateApi, CreatePage
 
 DISHONESTY_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -48,8 +46,7 @@ class DishonestyRecordView(CreatePage, ScopedModelView):
         Input("end_date", _l("End date"), "date", optional=True),
     )
 
-    def create(self, scope, data):
-        return dishonesty.add(scope, data)
+    create = staticmethod(dishonesty.add)
 
     @expose("/notice", methods=["GET"])
     @has_access
@@ -64,8 +61,10 @@ class DishonestyRecordView(CreatePage, ScopedModelView):
                                     title=gettext("City-wide notice of dishonest conduct"))
 
 
-class DishonestyRecordApi(ScopedModelRestApi):
+class DishonestyRecordApi(CreateApi, ScopedModelRestApi):
     resource_name = "dishonesty_record"
+    create = staticmethod(dishonesty.add)
+    create_summary = "Record dishonest conduct: {person_id | unit_id, reason, case_id, start_date, end_date}"
     datamodel = SQLAInterface(DishonestyRecord)
     fields = {**DISHONESTY_FIELDS, "person_id": (_l("Professional ID"), _l("Record number of the person")),
               "unit_id": (_l("Unit ID"), _l("Record number of the unit"))}
@@ -73,14 +72,3 @@ class DishonestyRecordApi(ScopedModelRestApi):
     list_columns = ["id", "person_id", "unit_id", "reason", "start_date", "end_date"]
     show_columns = list_columns
 
-    @api_expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("create")
-    def post(self):
-        """Record dishonest conduct: {person_id | unit_id, reason, case_id, start_date, end_date}
-        ---
-        post:
-          responses: {201: {description: Recorded}, 400: {$ref: '#/components/responses/400'}}
-        """
-        return api_create(self, dishonesty.add)

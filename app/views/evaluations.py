@@ -17,7 +17,9 @@ from ..services import evaluations
 from ..services import evidence as evidence_files
 from ..services.workflow import Input
 from .base import ScopedModelRestApi, ScopedModelView, expose
-from .workflow import CreatePage, RecordPage, WorkflowApi, WorkflowView, api_answer, api_create, label_of, on_screen
+from .workflow import (
+    CreateApi, CreatePage, RecordPage, WorkflowApi, WorkflowView, api_answer, label_of, on_screen,
+)
 
 EVAL_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -53,8 +55,7 @@ class BaseEvaluationView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
                      "on-site check → published result (六(三)). A failed base is withdrawn.")
     create_inputs = (Input("year", _l("Year"), placeholder=str(date.today().year)),)
 
-    def create(self, scope, data):
-        return evaluations.open_evaluation(scope, data.get("year"))
+    create = staticmethod(lambda scope, data: evaluations.open_evaluation(scope, data.get("year")))
 
     def extra_show(self, row):
         return {"material": evaluations.material(row), "scores": row.expert_scores or []}
@@ -76,8 +77,10 @@ class BaseEvaluationView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
         return evidence_files.file_response(evidence_id, scopes.get_or_404(BaseEvaluation, pk))
 
 
-class BaseEvaluationApi(WorkflowApi, ScopedModelRestApi):
+class BaseEvaluationApi(CreateApi, WorkflowApi, ScopedModelRestApi):
     resource_name = "base_evaluation"
+    create = staticmethod(lambda scope, body: evaluations.open_evaluation(scope, body.get("year")))
+    create_summary = "Open (or find) the base's evaluation of a year: {year}"
     datamodel = SQLAInterface(BaseEvaluation)
     workflow = evaluations.WORKFLOW
     fields = {**EVAL_FIELDS, "base.id": (_l("Base ID"), _l("Record number of the base")),
@@ -87,17 +90,6 @@ class BaseEvaluationApi(WorkflowApi, ScopedModelRestApi):
     show_columns = list_columns + ["summary", "department_opinion", "site_findings", "returned_reason"]
     search_columns = ["base", "year", "stage", "result"]
 
-    @api_expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("create")
-    def post(self):
-        """Open (or find) the base's evaluation of a year: {year}
-        ---
-        post:
-          responses: {201: {description: The evaluation}}
-        """
-        return api_create(self, lambda scope, body: evaluations.open_evaluation(scope, body.get("year")))
 
     @api_expose("/<int:pk>/material", methods=["POST"])
     @protect()

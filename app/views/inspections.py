@@ -2,10 +2,7 @@
 district (the step from app/services/inspections.py)."""
 from __future__ import annotations
 
-from flask_appbuilder.api import expose as api_expose
-from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -14,7 +11,7 @@ from ..security import scope as scopes
 from ..services import inspections
 from ..services.workflow import Input
 from .base import ScopedModelRestApi, ScopedModelView
-from .workflow import CreatePage, RecordPage, WorkflowApi, WorkflowView, api_create
+from .workflow import CreateApi, CreatePage, RecordPage, WorkflowApi, WorkflowView
 
 INSPECTION_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -57,12 +54,13 @@ class InspectionView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
         Input("violation", _l("The class is in violation"), "checkbox"),
     )
 
-    def create(self, scope, data):
-        return inspections.record(scope, data)
+    create = staticmethod(inspections.record)
 
 
-class InspectionApi(WorkflowApi, ScopedModelRestApi):
+class InspectionApi(CreateApi, WorkflowApi, ScopedModelRestApi):
     resource_name = "inspection"
+    create = staticmethod(inspections.record)
+    create_summary = "Record an inspection: {inspected_on, class_id | base_id, inspector, findings, violation}"
     datamodel = SQLAInterface(Inspection)
     workflow = inspections.WORKFLOW
     fields = {**INSPECTION_FIELDS, "class_id": (_l("Class ID"), _l("Record number of the class")),
@@ -71,14 +69,3 @@ class InspectionApi(WorkflowApi, ScopedModelRestApi):
     list_columns = ["id", "inspected_on", "class_id", "base_id", "inspector", "violation"]
     show_columns = list_columns + ["findings"]
 
-    @api_expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("create")
-    def post(self):
-        """Record an inspection: {inspected_on, class_id | base_id, inspector, findings, violation}
-        ---
-        post:
-          responses: {201: {description: Recorded}, 400: {$ref: '#/components/responses/400'}}
-        """
-        return api_create(self, inspections.record)

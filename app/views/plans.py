@@ -19,7 +19,7 @@ from ..services.errors import BusinessError
 from ..services.workflow import Input
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .workflow import (
-    CreatePage, RecordPage, WorkflowApi, WorkflowView, api_create, build_form, label_of, options,
+    CreateApi, CreatePage, RecordPage, WorkflowApi, WorkflowView, build_form, label_of, options,
     show_error,
 )
 
@@ -61,8 +61,7 @@ class PlanProjectView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
         Input("months", _l("Months"), placeholder="4–6月"),
     )
 
-    def create(self, scope, data):
-        return plans.propose(scope, data)
+    create = staticmethod(plans.propose)
 
     @expose("/publish", methods=["GET", "POST"])
     @has_access
@@ -104,8 +103,10 @@ class PublishedPlanView(BaseView):
                                     title=gettext("Published training projects"))
 
 
-class PlanProjectApi(WorkflowApi, ScopedModelRestApi):
+class PlanProjectApi(CreateApi, WorkflowApi, ScopedModelRestApi):
     resource_name = "plan_project"
+    create = staticmethod(plans.propose)
+    create_summary = "Propose a project: {year, name, category, audience, planned_hours, months}"
     datamodel = SQLAInterface(PlanProject)
     workflow = plans.WORKFLOW
     fields = {**PLAN_FIELDS, "department.name": (_l("Department"), _l("Proposing department")),
@@ -116,17 +117,6 @@ class PlanProjectApi(WorkflowApi, ScopedModelRestApi):
     show_columns = list_columns + ["review_reason"]
     search_columns = ["year", "name", "state"]
 
-    @api_expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("create")
-    def post(self):
-        """Propose a project: {year, name, category, audience, planned_hours, months}
-        ---
-        post:
-          responses: {201: {description: Proposed}, 400: {$ref: '#/components/responses/400'}}
-        """
-        return api_create(self, plans.propose)
 
     @api_expose("/publish", methods=["POST"])
     @protect()

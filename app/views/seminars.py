@@ -2,17 +2,14 @@
 (steps from app/services/seminars.py)."""
 from __future__ import annotations
 
-from flask_appbuilder.api import expose as api_expose
-from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from ..models import Seminar
 from ..services import seminars
 from ..services.workflow import Input
 from .base import ScopedModelRestApi, ScopedModelView
-from .workflow import CreatePage, RecordPage, WorkflowApi, WorkflowView, api_create, label_of, options
+from .workflow import CreateApi, CreatePage, RecordPage, WorkflowApi, WorkflowView, label_of, options
 
 SEMINAR_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -46,12 +43,13 @@ class SeminarView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
         Input("level", _l("Level"), "select", options(seminars.LEVEL_LABELS)),
     )
 
-    def create(self, scope, data):
-        return seminars.apply(scope, data)
+    create = staticmethod(seminars.apply)
 
 
-class SeminarApi(WorkflowApi, ScopedModelRestApi):
+class SeminarApi(CreateApi, WorkflowApi, ScopedModelRestApi):
     resource_name = "seminar"
+    create = staticmethod(seminars.apply)
+    create_summary = "Apply for an advanced seminar: {year, name, level}"
     datamodel = SQLAInterface(Seminar)
     workflow = seminars.WORKFLOW
     fields = {**SEMINAR_FIELDS, "department.name": (_l("Department"), _l("Applying department")),
@@ -61,14 +59,3 @@ class SeminarApi(WorkflowApi, ScopedModelRestApi):
     show_columns = list_columns + ["review_reason"]
     search_columns = ["year", "name", "level", "state"]
 
-    @api_expose("/", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("create")
-    def post(self):
-        """Apply for an advanced seminar: {year, name, level}
-        ---
-        post:
-          responses: {201: {description: Applied}, 400: {$ref: '#/components/responses/400'}}
-        """
-        return api_create(self, seminars.apply)

@@ -217,11 +217,38 @@ class CreatePage:
                                     submit=gettext("Save"))
 
 
-def api_create(api, create: Callable):
-    """POST /api/v1/<resource>/ for a service `create(scope, body)`: 201 with the id."""
-    body = request.get_json(silent=True)
-    return api_answer(api, create, scopes.current_scope(), body if isinstance(body, dict) else {},
-                      code=201, answer=lambda row: {"id": row.id})
+class CreateApi:
+    """Mixin for ScopedModelRestApi (put it first): POST /api/v1/<resource>/ runs the
+    service `create(scope, body)` and answers 201 with the id; `create_summary`
+    names the body's fields in the OpenAPI entry."""
+
+    create: Callable  # staticmethod(service function)
+    create_summary = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("create_summary"):
+            cls.openapi_spec_methods = {**getattr(cls, "openapi_spec_methods", {}),
+                                        "post": {"post": {"summary": cls.create_summary}}}
+
+    @api_expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("create")
+    def post(self):
+        """Create a record from the JSON body
+        ---
+        post:
+          responses:
+            201: {description: Created; the answer carries its id}
+            400: {$ref: '#/components/responses/400'}
+            403: {$ref: '#/components/responses/403'}
+            409: {description: Not possible now}
+        """
+        body = request.get_json(silent=True)
+        return api_answer(self, self.create, scopes.current_scope(),
+                          body if isinstance(body, dict) else {}, code=201,
+                          answer=lambda row: {"id": row.id})
 
 
 def label_of(table: dict) -> Callable:
@@ -329,6 +356,6 @@ def openapi_operation(workflow: Workflow, transition: Transition) -> dict:
     return operation
 
 
-__all__ = ["CreatePage", "RecordPage", "WorkflowApi", "WorkflowView", "api_answer", "api_create",
+__all__ = ["CreateApi", "CreatePage", "RecordPage", "WorkflowApi", "WorkflowView", "api_answer",
            "back_to", "build_form", "label_of", "options", "form_data", "on_screen",
            "openapi_operation", "refuse", "show_error"]
