@@ -40,7 +40,7 @@ from .verify import VerifyView
 
 # Menu categories: (name, label, icon)
 PEOPLE = ("People", _l("People and units"), "fa-users")
-HOURS = ("Hours", _l("Hours"), "fa-clock-o")
+HOURS = ("Hours", _l("Hours administration"), "fa-clock-o")
 TRAINING = ("Training", _l("Training"), "fa-graduation-cap")
 REFERENCE = ("Reference", _l("Reference data"), "fa-book")
 AUDIT = ("Audit", _l("Security audit"), "fa-shield")

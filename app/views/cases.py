@@ -19,7 +19,7 @@ CASE_FIELDS = {
     "person": (_l("Professional"), _l("Person concerned")),
     "state": (_l("State"), _l("open or closed")),
     "outcome": (_l("Outcome"), _l("What the district found")),
-    "closed_at": (_l("Closed"), _l("When the district closed the case")),
+    "closed_at": (_l("Closed at"), _l("When the district closed the case")),
 }
 
 

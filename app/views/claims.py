@@ -42,10 +42,10 @@ CLAIM_FIELDS = {
     "start": (_l("Start date"), _l("First day of the assignment or leave")),
     "end": (_l("End date"), _l("Last day of the assignment or leave")),
     "reason": (_l("Reason"), _l("overseas, illness or maternity")),
-    "submitted_at": (_l("Submitted"), _l("When the claim was submitted")),
-    "reviewed_at": (_l("Reviewed"), _l("When the unit reviewed it")),
+    "submitted_at": (_l("Submitted at"), _l("When the claim was submitted")),
+    "reviewed_at": (_l("Reviewed at"), _l("When the unit reviewed it")),
     "reject_reason": (_l("Reason for rejection"), _l("Why the unit sent the claim back")),
-    "revoked_at": (_l("Revoked"), _l("When the association revoked it")),
+    "revoked_at": (_l("Revoked at"), _l("When the association revoked it")),
     "revoke_reason": (_l("Reason for revocation"), _l("Why the association revoked it")),
 }
 
@@ -324,12 +324,11 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
     def pre_get(self, data):
         super().pre_get(data)
         result = data.get("result") or {}
-        claim = scopes.get_in_scope(Claim, result.get("id"))
+        claim = scopes.get_in_scope(Claim, data.get("id"))
         if claim is not None:
             scope = scopes.current_scope()
             result["kind_label"] = kind_label(claim.kind)
             result["rule"] = rules.rule_text(claim.kind, _locale())
-            result["steps"] = [t.name for t in claims.WORKFLOW.available(scope, claim)]
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
                  "size": e.size, "sha256": e.sha256,

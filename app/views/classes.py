@@ -43,8 +43,8 @@ CLASS_FIELDS = {
     "seminar_id": (_l("Advanced seminar"), _l("Record number of the seminar")),
     "state": (_l("State"), _l("draft, filed, accepted, completion_requested, reviewed, rejected, completion_rejected, violation or withdrawn")),
     "reason": (_l("Reason given"), _l("Reason of the last rejection or violation")),
-    "filed_at": (_l("Filed"), _l("When the class was filed")),
-    "reviewed_at": (_l("Reviewed"), _l("When the completion was approved")),
+    "filed_at": (_l("Filed at"), _l("When the class was filed")),
+    "reviewed_at": (_l("Reviewed at"), _l("When the completion was approved")),
     "certificates_total": (_l("Certificates"), _l("Certificates issued")),
     "certificates_rendered": (_l("Certificates written"), _l("Certificate PDFs written so far")),
 }

@@ -31,7 +31,7 @@ EVAL_FIELDS = {
     "expert_score": (_l("Expert score"), _l("Mean of the experts' scores")),
     "site_findings": (_l("On-site findings"), _l("What the on-site check found")),
     "result": (_l("Result"), _l("excellent, qualified or failed")),
-    "published_on": (_l("Published"), _l("Date the result was published")),
+    "published_on": (_l("Published on"), _l("Date the result was published")),
     "returned_reason": (_l("Returned because"), _l("Why the evaluation went back to the base")),
 }
 

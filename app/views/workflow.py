@@ -288,6 +288,13 @@ class WorkflowApi:
             if not transition.custom:
                 setattr(cls, f"step_{transition.name}", _api_step(transition))
 
+    def pre_get(self, data):
+        """GET /<pk> also says which steps the caller may take on the row now."""
+        super().pre_get(data)
+        row = scopes.get_in_scope(self.workflow.model, data.get("id"))
+        if row is not None and isinstance(data.get("result"), dict):
+            data["result"]["steps"] = [t.name for t in self.workflow.available(scopes.current_scope(), row)]
+
     def run_step(self, name: str, pk):
         body = request.get_json(silent=True)
         try:
