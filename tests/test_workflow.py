@@ -290,7 +290,7 @@ def test_a_rejected_claim_is_corrected_resubmitted_and_approved(app, api, client
     assert resp.status_code == 200 and resp.json["state"] == "approved"
     with app.app_context():
         claim = db.session.get(Claim, claim_id)
-        assert claim.hours == 4 and len(claim.evidence) == 2
+        assert claim.hours == 4 and len(claim.evidence) == 2 and claim.reject_reason is None
         activity = db.session.execute(select(Activity).where(
             Activity.source == "claim", Activity.source_id == claim_id)).scalar_one()
         assert activity.hours == 4

@@ -149,7 +149,9 @@ def _reviewed(scope: Scope, claim: Claim) -> None:
 
 @WORKFLOW.step("approve")
 def approve(scope: Scope, claim: Claim, data: dict) -> None:
+    """The hours go into the ledger; an earlier rejection stays in the audit log only."""
     _reviewed(scope, claim)
+    claim.reject_reason = None
     ledgers.lock_person(claim.person_id)
     db.session.add(activity_from(claim))
     ledgers.recompute_person(claim.person_id, _years(claim))
