@@ -297,14 +297,19 @@ def _check_person_year(person_year):
     activities = person_year.get("activities")
     if not isinstance(activities, (list, tuple)):
         raise RejectedPersonYear("活动列表 activities 必须是数组", "bad_activities")
-    prior = person_year.get("prior_projects", ())
-    if not isinstance(prior, (list, tuple)) or not all(isinstance(p, str) for p in prior):
-        raise RejectedPersonYear("往年成果 prior_projects 必须是字符串数组", "bad_prior_projects")
+    prior_keys = _NO_PRIOR
+    if "prior_projects" in person_year:
+        prior = person_year["prior_projects"]
+        if not isinstance(prior, (list, tuple)) or not all(isinstance(p, str) for p in prior):
+            raise RejectedPersonYear("往年成果 prior_projects 必须是字符串数组", "bad_prior_projects")
+        # an entry whose key is empty matches nothing (no valid project has that key)
+        prior_keys = frozenset(project_key(p) for p in prior)
     series = person.get("series")
     in_scope = not (isinstance(series, str) and series in rule_set.out_of_scope_series)
-    # an entry whose key is empty matches nothing (no valid project has that key)
-    prior_keys = {project_key(p) for p in prior}
     return rule_set, person_id, year, activities, in_scope, prior_keys
+
+
+_NO_PRIOR: frozenset = frozenset()
 
 
 # -- step 2: reading items ---------------------------------------------------
