@@ -90,7 +90,7 @@ def test_approval_says_how_many_hours_were_credited_and_why_fewer(app, api, clie
 
 
 def test_year_certificate_heads_its_hours_columns_and_prints_shanghai_time(app, tmp_path):
-    from app.services import pdf
+    from app.pdf import report as pdf
     from tests import pdfcheck
 
     with app.test_request_context():
