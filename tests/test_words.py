@@ -95,7 +95,8 @@ def test_year_certificate_heads_its_hours_columns_and_prints_shanghai_time(app, 
 
     with app.test_request_context():
         body = pdf.year_certificate(
-            year=2026, name="周英", id_number="370202********1234", unit="测试用人单位A",
+            year=2026, number="QDXS2026-000001", verify_url="https://example.org/verify/x",
+            name="周英", id_number="370202********1234", unit="测试用人单位A",
             items=[["发明专利", "成果(四(三)3)", "2026-06-01", "0", Decimal("1E+1")]],
             totals={"public": Decimal("0.0"), "professional": Decimal("1E+1"), "total": Decimal("1E+1"),
                     "compliant": False, "shortfall_public": Decimal("3E+1"),
