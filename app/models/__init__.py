@@ -8,7 +8,7 @@ from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
-from .ledger import Ledger
+from .ledger import Ledger, YearCertificate
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -32,6 +32,7 @@ __all__ = [
     "Evidence",
     "ExportBatch",
     "Ledger",
+    "YearCertificate",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from . import fonts
+from .qr import QrFlowable
 
 
 def font_name() -> str:
@@ -59,9 +60,10 @@ def build(title: str, flowables: list, *, author: str = "青岛市继续教育�
     return buf.getvalue()
 
 
-def year_certificate(*, year: int, name: str, id_number: str, unit: str, items: list[list],
-                     totals: dict, issued_at: datetime) -> bytes:
-    """年度学时证明: the items of a person's year and the totals."""
+def year_certificate(*, year: int, number: str, verify_url: str, name: str, id_number: str,
+                     unit: str, items: list[list], totals: dict, issued_at: datetime) -> bytes:
+    """年度学时证明: its identifier, the items of a person's year, the totals and a
+    QR code holding `verify_url`."""
     st = styles()
     title = gettext("Certificate of continuing-education hours, %(year)d", year=year)
     if totals["compliant"]:
@@ -73,7 +75,9 @@ def year_certificate(*, year: int, name: str, id_number: str, unit: str, items: 
             public=totals["shortfall_public"], professional=totals["shortfall_professional"])
     story = [
         Paragraph(title, st["title"]),
-        Spacer(1, 6 * mm),
+        Spacer(1, 2 * mm),
+        Paragraph(gettext("Certificate number: %(number)s", number=number), st["small"]),
+        Spacer(1, 4 * mm),
         Paragraph(gettext("Name: %(name)s    ID number: %(id)s", name=name, id=id_number), st["body"]),
         Paragraph(gettext("Unit: %(unit)s", unit=unit), st["body"]),
         Spacer(1, 4 * mm),
@@ -89,5 +93,9 @@ def year_certificate(*, year: int, name: str, id_number: str, unit: str, items: 
         Spacer(1, 8 * mm),
         Paragraph(gettext("Issued %(at)s by the Qingdao continuing-education platform.",
                           at=f"{issued_at:%Y-%m-%d %H:%M}"), st["small"]),
+        Spacer(1, 4 * mm),
+        QrFlowable(verify_url, 28 * mm),
+        Spacer(1, 1 * mm),
+        Paragraph(gettext("Scan to verify"), st["small"]),
     ]
     return build(title, story)

@@ -1,7 +1,7 @@
 """City-scale lists: an index behind every offered sort and filter
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 14:30:00
 
 Names and codes are searched as you type and sorted; a reviewer's queue,
@@ -11,8 +11,8 @@ default newest-first order, so each gets a (filter, id) index.
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
