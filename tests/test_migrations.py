@@ -92,8 +92,8 @@ def test_0006_keeps_every_evidence_owner_and_each_sent_back_completion(instance_
         db.engine.dispose()
 
 
-def test_0008_marks_revision_1_ledgers_stale_and_allows_no_verdict(instance_dir):
-    """Ledgers computed before 0008 carry rule revision 1 (stale); after it an
+def test_0009_marks_revision_1_ledgers_stale_and_allows_no_verdict(instance_dir):
+    """Ledgers computed before 0009 carry rule revision 1 (stale); after it an
     out-of-scope ledger may have no compliance or shortfall; down again, such a
     ledger reads as revision 1 did."""
     from flask_migrate import downgrade, upgrade
@@ -102,11 +102,11 @@ def test_0008_marks_revision_1_ledgers_stale_and_allows_no_verdict(instance_dir)
     from app import create_app
     from app.extensions import db
 
-    url = fresh_database_url(instance_dir, "migration_0008")
+    url = fresh_database_url(instance_dir, "migration_0009")
     app = create_app(app_overrides(url, instance_dir))
     now = "'2026-12-01 00:00:00'"
     with app.app_context():
-        upgrade(revision="0007")
+        upgrade(revision="0008")
         with db.engine.begin() as conn:
             for sql in (
                 "INSERT INTO district (id, code, name) VALUES (1, '370202', '市南区')",
@@ -121,12 +121,12 @@ def test_0008_marks_revision_1_ledgers_stale_and_allows_no_verdict(instance_dir)
                 f"'[]', 'x', {now})",
             ):
                 conn.execute(text(sql))
-        upgrade(revision="0008")
+        upgrade(revision="0009")
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT rule_revision FROM ledger")).scalar() == 1
             conn.execute(text("UPDATE ledger SET compliant = NULL, shortfall_public = NULL, "
                               "shortfall_professional = NULL, rule_revision = 2"))
-        downgrade(revision="0007")
+        downgrade(revision="0008")
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT compliant, shortfall_public, shortfall_professional "
                                     "FROM ledger")).one()

@@ -24,6 +24,7 @@ class Ledger(Model):
     __table_args__ = (
         UniqueConstraint("person_id", "year", name="uq_ledger_person_year"),
         Index("ix_ledger_year_compliant", "year", "compliant"),
+        Index("ix_ledger_compliant_id", "compliant", "id"),  # 是否达标 filter, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,8 @@
 """Rules revision 2: a ledger knows the rule-set revision that computed it, and
 an out-of-scope person's ledger has no compliance or shortfall (不适用)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 14:00:00
 
 Existing ledgers were computed under revision 1: they get rule_revision 1 and
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
