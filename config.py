@@ -15,6 +15,7 @@ XUESHI_LOOKUP_ROWS_PER_DAY       ID numbers one login may look up per day (check
 XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per day
 XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
                                  for the day and alert the association
+XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
 """
 from __future__ import annotations
 
@@ -135,6 +136,8 @@ def build() -> dict:
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "XUESHI_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
         "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+        # a placeholder with a valid check character until the association's own is set
+        "XUESHI_ISSUER_CREDIT_CODE": _env("XUESHI_ISSUER_CREDIT_CODE", "51370200MJ0000000N"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),

@@ -8,7 +8,7 @@ from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
-from .ledger import Ledger
+from .ledger import Ledger, YearCertificate
 from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
@@ -33,6 +33,7 @@ __all__ = [
     "Evidence",
     "ExportBatch",
     "Ledger",
+    "YearCertificate",
     "IdLookup",
     "LookupAlert",
     "AuditEntry",
