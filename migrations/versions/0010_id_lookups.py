@@ -2,16 +2,16 @@
 alerts for the association when a login's not-found numbers cross the threshold;
 platform-course dedupe keys re-keyed as HMACs (no plain hash of an ID number)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 14:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
