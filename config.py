@@ -9,6 +9,9 @@ XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
+                      (smtp+starttls:// for STARTTLS); unset: no e-mail
+XUESHI_MAIL_FROM      sender address of that e-mail
 """
 from __future__ import annotations
 
@@ -120,6 +123,9 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # messages by e-mail, sent after the step by a background job
+        "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
+        "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
         # write certificate PDFs in a background thread after approval
         "XUESHI_RENDER_IN_BACKGROUND": True,
     }

@@ -147,3 +147,19 @@ def test_every_home_page_is_chinese(clients):
         page = home(clients, key)
         body = page[page.index('class="container home"'):]
         assert not re.search(r">\s*(To do|Short|People|Met the requirement|Waiting)\b", body), key
+
+
+def test_the_step_bar_shows_the_path_the_current_state_and_who_acts_next(clients, claims_both_sides):
+    from app.services import claims, classes, evaluations, progress
+
+    assert progress.main_path(claims.WORKFLOW) == ["draft", "submitted", "approved"]
+    assert progress.main_path(classes.WORKFLOW) == [
+        "draft", "filed", "accepted", "completion_requested", "reviewed"]
+    assert progress.main_path(evaluations.WORKFLOW)[-1] == "published"
+    a, _ = claims_both_sides
+    page = clients("professional").get(f"/claimview/show/{a}").get_data(as_text=True)
+    bar = page[page.index('class="step-bar"'):page.index("</ol>", page.index('class="step-bar"'))]
+    assert re.search(r'step-bar-done">\s*<span class="step-bar-label">✓ 草稿', bar)
+    assert re.search(r'step-bar-current">\s*<span class="step-bar-label">(已提交|待审核|已提交单位)', bar) or \
+        'step-bar-current' in bar
+    assert "用人单位审核员" in page[page.index("step-bar-next"):][:300]

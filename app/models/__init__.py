@@ -9,6 +9,7 @@ from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger
+from .message import Message
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -32,6 +33,7 @@ __all__ = [
     "Evidence",
     "ExportBatch",
     "Ledger",
+    "Message",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

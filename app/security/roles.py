@@ -94,6 +94,7 @@ SELF_SERVICE: list[Pair] = [
     ("can_get", "MenuApi"),
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
+    ("can_read", "MessageView"),
 ]
 
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")

@@ -27,6 +27,7 @@ from ..security import roles as role_table
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import ledgers, workflow
+from .progress import next_steps
 from .workflow import Workflow
 
 TOP = 10  # rows listed under a count; the count itself links to all of them
@@ -89,27 +90,6 @@ def state_url(wf: Workflow, state: str) -> str | None:
 def show_url(resource: str, pk) -> str:
     return url_for(f"{resource}View.show", pk=pk)
 
-# -- who acts next, from the declarations --------------------------------------
-
-def next_steps(wf: Workflow, state: str, scope: Scope) -> str:
-    """What happens next on a row in `state`: the steps the viewer may take, else who
-    else takes which step (roles that hold its permission in roles.py)."""
-    mine, theirs = [], []
-    for t in wf.transitions.values():
-        if not t.waits or not t.starts_from(state):
-            continue
-        if wf.may(scope, t.permission):
-            mine.append(str(t.label))
-        else:
-            who = "、".join(str(role_table.ROLE_LABELS.get(r, r))
-                           for r in role_table.holders(t.permission, f"{wf.resource}View"))
-            theirs.append(gettext("%(who)s: %(step)s", who=who, step=t.label) if who else str(t.label))
-    if mine:
-        return gettext("You: %(steps)s", steps="、".join(dict.fromkeys(mine)))
-    return ";".join(dict.fromkeys(theirs))
-
-def _moved_at(model):
-    return getattr(model, "updated_at", None) or model.id
 
 def queue(wf: Workflow, scope: Scope) -> Queue:
     """Rows of one workflow waiting for the viewer, by state: count, age, link."""
