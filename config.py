@@ -9,6 +9,7 @@ XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
 XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
                       (smtp+starttls:// for STARTTLS); unset: no e-mail
 XUESHI_MAIL_FROM      sender address of that e-mail
@@ -117,6 +118,8 @@ def build() -> dict:
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "XUESHI_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
         "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+        # a placeholder with a valid check character until the association's own is set
+        "XUESHI_ISSUER_CREDIT_CODE": _env("XUESHI_ISSUER_CREDIT_CODE", "51370200MJ0000000N"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),

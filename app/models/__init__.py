@@ -8,7 +8,7 @@ from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
-from .ledger import Ledger
+from .ledger import Ledger, YearCertificate
 from .message import Message
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
@@ -34,6 +34,7 @@ __all__ = [
     "ExportBatch",
     "Ledger",
     "Message",
+    "YearCertificate",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",
