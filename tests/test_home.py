@@ -86,9 +86,10 @@ def test_compliance_figures_match_the_ledgers_of_each_scope(app, clients, world,
             Ledger.year == YEAR, Ledger.in_scope.is_(True), Ledger.compliant.is_(False),
             (Unit.id if side == "unit" else Unit.district_id) == target))
         found = counts(home(clients, key))
-        link = next(url for url in found if url.startswith("/ledgerview/list/") and "FilterNotEqual" not in url
-                    and "_flt_1_compliant=y" in url)
+        link = next(url for url in found if url.startswith("/ledgerview/list/") and "compliant=n" in url)
         assert found[link] == short
+        listed = clients(key).get(link)
+        assert listed.status_code == 200 and "测试人员B" not in listed.get_data(as_text=True)
 
 
 def test_the_professional_sees_their_own_year(app, clients, world):

@@ -95,6 +95,7 @@ SELF_SERVICE: list[Pair] = [
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
     ("can_read", "MessageView"),
+    ("can_search", "LookupView"),  # search-as-you-type relations; rows by scope
 ]
 
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext
+from flask_appbuilder.models.sqla import filters as sqla_filters
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
@@ -80,7 +81,8 @@ def list_url(view_name: str, *filters: tuple[str, str, Any]) -> str | None:
     args = {}
     for column, filter_name, value in filters:
         options = view._filters._all_filters.get(column, [])
-        index = next(i for i, f in enumerate(options) if type(f).__name__ == filter_name)
+        wanted = getattr(sqla_filters, filter_name)
+        index = next(i for i, f in enumerate(options) if isinstance(f, wanted))
         args[f"_flt_{index}_{column}"] = value
     return url_for(f"{view_name}.list", **args)
 
@@ -156,7 +158,7 @@ def requirement(year: int):
 
 def ledger_url(year: int, compliant: bool, *filters) -> str | None:
     return list_url("LedgerView", ("year", "FilterEqual", year), ("in_scope", "FilterEqual", "y"),
-                    ("compliant", "FilterEqual" if compliant else "FilterNotEqual", "y"), *filters)
+                    ("compliant", "FilterEqual", "y" if compliant else "n"), *filters)
 
 
 def _ledgers(scope: Scope, year: int):

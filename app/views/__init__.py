@@ -36,6 +36,7 @@ from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .ledgers import LedgerApi, LedgerView
 from .messages import MessageView, unread_messages
+from .lookup import LookupView
 from .people import PersonApi, PersonView
 from .verify import VerifyView
 
@@ -116,5 +117,6 @@ def register_views(appbuilder) -> None:
             view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
     appbuilder.add_view_no_menu(MessageView)
     current_app.context_processor(lambda: {"unread_messages": unread_messages})
+    appbuilder.add_view_no_menu(LookupView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)
