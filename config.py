@@ -13,6 +13,7 @@ XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of e
 XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
                       (smtp+starttls:// for STARTTLS); unset: no e-mail
 XUESHI_MAIL_FROM      sender address of that e-mail
+XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
 
@@ -129,6 +130,7 @@ def build() -> dict:
         # messages by e-mail, sent after the step by a background job
         "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
         "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
+        "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # write certificate PDFs in a background thread after approval
         "XUESHI_RENDER_IN_BACKGROUND": True,
     }
