@@ -10,6 +10,7 @@ from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
 from .message import Message
+from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -35,6 +36,8 @@ __all__ = [
     "Ledger",
     "Message",
     "YearCertificate",
+    "IdLookup",
+    "LookupAlert",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

@@ -37,6 +37,7 @@ from .imports import PlatformImportApi, PlatformImportView
 from .ledgers import LedgerApi, LedgerView
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
+from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
 from .verify import VerifyView
 
@@ -96,6 +97,8 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, CaseView, "Cases", _l("Cases handed to districts"), "fa-folder-open", GOVERNANCE)
     _add(appbuilder, DishonestyRecordView, "Dishonesty records", _l("Dishonesty records"), "fa-ban",
          GOVERNANCE)
+    _add(appbuilder, LookupAlertView, "Lookup alerts", _l("ID-number lookup alerts"),
+         "fa-bell", GOVERNANCE)
     _link(appbuilder, "City-wide notice", _l("City-wide notice"), "DishonestyRecordView.notice",
           "fa-exclamation-triangle", GOVERNANCE)
     appbuilder.add_view(
