@@ -111,7 +111,7 @@ def _api_in_chinese(resp):
     if resp.status_code < 400 or not request.path.startswith("/api/") or not resp.is_json:
         return resp
     body = resp.get_json(silent=True)
-    if isinstance(body, dict) and body.get("message") in FAB_STOCK:
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"] in FAB_STOCK:
         exc = HTTPException()
         exc.code = resp.status_code
         body["title"], body["message"] = message(exc)
