@@ -10,6 +10,7 @@ XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. r
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
 XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
+XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
 
@@ -123,6 +124,7 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # write certificate PDFs in a background thread after approval
         "XUESHI_RENDER_IN_BACKGROUND": True,
     }
