@@ -25,7 +25,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..formatting import hours
+from ..formatting import hours, local_day
 from ..models import Certificate, Enrolment, Ledger, TrainingClass, YearCertificate
 from ..models.base import utcnow
 from ..security.scope import Scope
@@ -100,7 +100,7 @@ def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
         number=cert.number, verify_url=verify_url(cert.token), person_name=person.name,
         id_number_masked=mask_id_number(person.id_number), class_name=cls.name,
         organiser=str(cls.organiser), start=cls.start_date, end=cls.end_date, category=category,
-        hours=hours(cert.hours), issuer=ISSUER, issued_on=cert.issued_at.date(),
+        hours=hours(cert.hours), issuer=ISSUER, issued_on=local_day(cert.issued_at),
     )
 
 
@@ -262,8 +262,8 @@ def public_view(token: str) -> dict | None:
         "hours": hours(cert.hours),
         "organiser": str(cls.organiser),
         "issuer": ISSUER,
-        "issued_on": cert.issued_at.date(),
-        "revoked_on": cert.revoked_at.date() if cert.revoked_at else None,
+        "issued_on": local_day(cert.issued_at),
+        "revoked_on": local_day(cert.revoked_at) if cert.revoked_at else None,
     }
 
 
@@ -286,5 +286,5 @@ def _year_view(token: str) -> dict | None:
         "compliant": cert.compliant,
         "superseded": newer > cert.version,
         "issuer": ISSUER,
-        "issued_on": cert.issued_at.date(),
+        "issued_on": local_day(cert.issued_at),
     }
