@@ -13,6 +13,7 @@ XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of e
 XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
 XUESHI_SIGNER_PASSPHRASE  its passphrase
 XUESHI_ENV            "production" never falls back to the demo signer
+XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
 
@@ -129,6 +130,7 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # write certificate PDFs in a background thread after approval
         "XUESHI_RENDER_IN_BACKGROUND": True,
     }
