@@ -46,8 +46,8 @@ def init_command():
         click.echo(gettext("%(count)d ledgers were computed under an older revision of the rules: "
                            "run `flask --app app xueshi recompute --stale`.", count=stale))
     if current_app.config.get("XUESHI_SIGNER_P12"):
-        pass
-    elif current_app.config.get("XUESHI_ENV") == "production":
+        return
+    if current_app.config.get("XUESHI_ENV") == "production":
         click.echo(gettext("No signing certificate is configured (XUESHI_SIGNER_P12 and "
                            "XUESHI_SIGNER_PASSPHRASE): certificates cannot be issued."), err=True)
     elif sign.create_demo_signer(Path(current_app.instance_path)):
