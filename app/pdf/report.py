@@ -76,7 +76,9 @@ def year_certificate(*, year: int, number: str, verify_url: str, name: str, id_n
     QR code holding `verify_url`."""
     st = styles()
     title = gettext("Certificate of continuing-education hours, %(year)d", year=year)
-    if totals["compliant"]:
+    if totals["compliant"] is None:  # out of scope: no verdict here (不适用)
+        verdict = totals["not_applicable"]
+    elif totals["compliant"]:
         verdict = gettext("The year's requirement (30 public and 60 professional hours) is met.")
     else:
         verdict = gettext(
