@@ -9,6 +9,11 @@ XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+XUESHI_LOCKOUT_THRESHOLD / XUESHI_LOCKOUT_MINUTES  failed passwords that lock a login, and for how long
+XUESHI_CAPTCHA_AFTER  failed logins from one client before the login form asks for a CAPTCHA
+XUESHI_PASSWORD_MAX_AGE_DAYS / XUESHI_PASSWORD_HISTORY  password expiry, passwords not reused
+XUESHI_ACCOUNT_RATE_LIMIT  login attempts per account name, from any client
+XUESHI_JWT_ACCESS_MINUTES / XUESHI_JWT_REFRESH_HOURS  token lifetimes
 """
 from __future__ import annotations
 
@@ -25,6 +30,10 @@ BASE_DIR = Path(__file__).resolve().parent
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
 
 
 def instance_dir() -> Path:
@@ -95,7 +104,26 @@ def build() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_DURATION": timedelta(minutes=30),
-        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=30),
+        "REMEMBER_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # JWTs carry the login's token version (ended by logout, password change…);
+        # refresh tokens are single-use, a reused one ends the whole family.
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("XUESHI_JWT_ACCESS_MINUTES", 15)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(hours=_int("XUESHI_JWT_REFRESH_HOURS", 8)),
+        # Identity controls (app/security/identity.py)
+        "XUESHI_LOCKOUT_THRESHOLD": _int("XUESHI_LOCKOUT_THRESHOLD", 5),
+        "XUESHI_LOCKOUT_MINUTES": _int("XUESHI_LOCKOUT_MINUTES", 30),
+        "XUESHI_CAPTCHA_AFTER": _int("XUESHI_CAPTCHA_AFTER", 3),
+        "XUESHI_PASSWORD_MAX_AGE_DAYS": _int("XUESHI_PASSWORD_MAX_AGE_DAYS", 90),
+        "XUESHI_PASSWORD_HISTORY": _int("XUESHI_PASSWORD_HISTORY", 5),
+        "XUESHI_ACCOUNT_RATE_LIMIT": _env("XUESHI_ACCOUNT_RATE_LIMIT", "20 per hour"),
+        # FAB's templates carry a nonce on every script; inline style attributes remain.
+        "XUESHI_CSP": (
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'"
+        ),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         # Language: Chinese first, English available

@@ -50,8 +50,10 @@ def init_command():
 @click.option("--person", "person", help="ID number (professional)")
 @click.option("--name", "full_name", default=None, help="Display name")
 @click.option("--email", default=None)
+@click.option("--temporary/--permanent", default=True, show_default=True,
+              help="Whether the login must choose a new password at its first sign-in")
 def create_user_command(username, password, role, district, department, unit, base, person,
-                        full_name, email):
+                        full_name, email, temporary):
     """Create a login with one role and, where the role needs it, its scope."""
     targets = {
         "district": district,
@@ -70,6 +72,7 @@ def create_user_command(username, password, role, district, department, unit, ba
                 targets={k: v for k, v in targets.items() if v is not None},
                 full_name=full_name,
                 email=email,
+                must_change=temporary,
             )
         except accounts.AccountError as exc:
             db.session.rollback()

@@ -45,6 +45,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
 
+    from .security import guard
+
+    guard.install(app)  # after FAB's before_request, which sets g.user
+
     from .cli import xueshi
 
     app.cli.add_command(xueshi)

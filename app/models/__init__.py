@@ -7,6 +7,7 @@ from .department import Department
 from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
+from .identity import ClientFailure, LoginState, PasswordHistory, RecoveryCode, RefreshToken, RoleGrant
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger
 from .person import Person
@@ -16,6 +17,12 @@ from .training_class import Certificate, Enrolment, TrainingClass
 from .unit import Unit
 
 __all__ = [
+    "ClientFailure",
+    "LoginState",
+    "PasswordHistory",
+    "RecoveryCode",
+    "RefreshToken",
+    "RoleGrant",
     "BaseEvaluation",
     "Case",
     "DishonestyRecord",

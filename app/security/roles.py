@@ -158,7 +158,8 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     ADMIN_ROLE: SELF_SERVICE
     + screen_read("UserDBModelView")
     + screen_write("UserDBModelView")
-    + [("resetpasswords", "UserDBModelView")]
+    + [("resetpasswords", "UserDBModelView"), ("can_this_form_get", "ResetPasswordView"),
+       ("can_this_form_post", "ResetPasswordView")]
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
     + [("can_link", "UserScopeView")]

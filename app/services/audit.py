@@ -190,40 +190,97 @@ def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | No
     return found
 
 
-def _after_flush(session: Session, flush_context) -> None:
-    changes = _collect(session)
-    if not changes:
-        return
-    conn = session.connection()
+def _append(conn, entries: list[dict]) -> None:
+    """Append entries (action, table_name, record_id, before, after) to the chain."""
     head = AuditHead.__table__
     # Lock the chain head first, then read it: appends are serialised.
     locked = conn.execute(
-        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(changes))
+        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(entries))
     )
     if locked.rowcount == 0:
-        conn.execute(insert(head).values(id=1, seq=len(changes), hash=GENESIS_HASH))
+        conn.execute(insert(head).values(id=1, seq=len(entries), hash=GENESIS_HASH))
     last_seq, prev = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
     user_id, username, roles = _who()
     at = datetime.now(timezone.utc)
     rows = []
-    for offset, (action, obj, before, after) in enumerate(changes):
+    for offset, entry in enumerate(entries):
         row = {
-            "seq": last_seq - len(changes) + 1 + offset,
+            "seq": last_seq - len(entries) + 1 + offset,
             "at": at,
-            "user_id": user_id,
-            "username": username,
-            "roles": roles,
-            "action": action,
-            "table_name": obj.__tablename__,
-            "record_id": _record_id(obj),
-            "before": _dump(before),
-            "after": _dump(after),
+            "user_id": entry.get("user_id", user_id),
+            "username": entry.get("username", username),
+            "roles": entry.get("roles", roles),
+            "action": entry["action"],
+            "table_name": entry["table_name"],
+            "record_id": entry["record_id"],
+            "before": _dump(entry.get("before")),
+            "after": _dump(entry.get("after")),
             "prev_hash": prev,
         }
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
     conn.execute(insert(AuditEntry.__table__), rows)
     conn.execute(update(head).where(head.c.id == 1).values(hash=prev))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    changes = _collect(session)
+    if not changes:
+        return
+    _append(session.connection(), [
+        {"action": action, "table_name": obj.__tablename__, "record_id": _record_id(obj),
+         "before": before, "after": after}
+        for action, obj, before, after in changes
+    ])
+
+
+# Security events: action "event", table_name the event type, record_id the login.
+SECURITY_EVENTS = {
+    "login.success", "login.failure", "login.locked", "logout", "lockout",
+    "password.change", "password.reset", "password.expired",
+    "mfa.enrol", "mfa.success", "mfa.failure", "mfa.reset", "mfa.recovery_code",
+    "token.refresh", "token.reuse", "token.revoked",
+    "role.proposed", "role.approved", "role.refused", "role.grant_refused",
+    "session.revoked", "export.personal_data", "download.personal_data",
+    "check.bulk", "verify.lookups", "admin.action", "audit.anchor", "audit.archive",
+}
+
+
+def client_address() -> str | None:
+    from flask import has_request_context, request
+
+    return request.remote_addr if has_request_context() else None
+
+
+def security_event(kind: str, *, session: Session | None = None, user=None,
+                   username: str | None = None, commit: bool = False, **details) -> None:
+    """Write one security event to the chain, in the caller's transaction
+    (`commit=True` commits it at once, e.g. a failed login that changes nothing else).
+
+    `user` is the login the event is about (the actor comes from the request or
+    `acting_as`); `details` are stored as the entry's JSON, with the client address."""
+    if kind not in SECURITY_EVENTS:
+        raise ValueError(f"unknown security event {kind}")
+    if session is None:
+        from ..extensions import db
+
+        session = db.session
+    subject = username or (user.username if user is not None else "")
+    data = {k: _plain(k, v) for k, v in details.items() if v is not None}
+    address = client_address()
+    if address:
+        data.setdefault("client", address)
+    entry = {"action": "event", "table_name": kind, "record_id": str(subject)[:64], "after": data}
+    actor_id, actor, _roles = _who()
+    if actor_id is None and actor == "system" and user is not None:
+        # before login the actor is the login itself (or the name it typed)
+        entry.update(user_id=user.id, username=user.username,
+                     roles=",".join(sorted(r.name for r in user.roles)))
+    elif actor_id is None and actor == "system" and username:
+        entry.update(username="anonymous")
+    _append(session.connection(), [entry])
+    if commit:
+        session.commit()
 
 
 def install() -> None:
