@@ -25,7 +25,8 @@ from ..models import Certificate, Enrolment, TrainingClass
 from ..models.base import utcnow
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
-from . import certificate_pdf, files, inputs, locks
+from ..pdf import certificate as certificate_pdf
+from . import files, inputs, locks
 from .locks import for_update
 from .records import CATEGORIES
 from .workflow import REASON, StateField, Transition, Workflow
@@ -103,7 +104,7 @@ def pdf_bytes(cert: Certificate) -> bytes:
     """The stored PDF; written now (and kept) if its turn has not come yet."""
     if cert.stored_name:
         return files.read("certificates", cert.stored_name)
-    body = certificate_pdf.render(data_for(cert), font_path=current_app.config["XUESHI_CJK_FONT"])
+    body = certificate_pdf.render(data_for(cert))
     locked = db.session.execute(for_update(
         select(Certificate).where(Certificate.id == cert.id, Certificate.stored_name.is_(None))
     )).scalar_one_or_none()
@@ -124,7 +125,6 @@ def _count_rendered(class_id: int) -> None:
 def render_pending(class_id: int, *, chunk: int = 100,
                    progress: Callable[[int], None] | None = None) -> int:
     """Write the PDFs of a class's certificates that have none yet."""
-    font = current_app.config["XUESHI_CJK_FONT"]
     written = 0
     while True:
         batch = db.session.execute(for_update(
@@ -136,7 +136,7 @@ def render_pending(class_id: int, *, chunk: int = 100,
         if not batch:
             break
         for cert, body in zip(batch, certificate_pdf.render_many(
-                (data_for(c) for c in batch), font_path=font)):
+                (data_for(c) for c in batch))):
             _store(cert, body)
         _count_rendered(class_id)
         db.session.commit()

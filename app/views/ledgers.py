@@ -14,7 +14,7 @@ from ..models import Ledger
 from ..models.base import utcnow
 from ..security import scope as scopes
 from ..services import ledgers as ledger_service
-from ..services import pdf
+from ..pdf import report
 from ..services.records import CATEGORIES, when
 from .base import ScopedModelRestApi, ScopedModelView, expose, mask_for_viewer
 
@@ -90,7 +90,7 @@ def certificate_response(ledger: Ledger) -> Response:
         for it in ledger_service.explained_items(ledger, _locale())
     ]
     person = ledger.person
-    body = pdf.year_certificate(
+    body = report.year_certificate(
         year=ledger.year, name=person.name, id_number=mask_for_viewer(person.id_number),
         unit=person.unit.name, items=items, issued_at=utcnow(),
         totals={k: getattr(ledger, k) for k in ("public", "professional", "total", "compliant",

@@ -1,32 +1,24 @@
-"""PDF documents with an embedded CJK font (reportlab, WenQuanYi Micro Hei).
-
-The font is registered once per process; reportlab embeds the subset of
-glyphs each document uses, so any viewer shows the Chinese."""
+"""Documents of flowing text and tables (platypus): the year certificate
+(年度学时证明) and reports, in the CJK font of `fonts.py`."""
 from __future__ import annotations
 
 import io
 from datetime import datetime
 from functools import lru_cache
 
-from flask import current_app
 from flask_babel import gettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "XueshiCJK"
+from . import fonts
 
 
-@lru_cache(maxsize=1)
 def font_name() -> str:
-    path = current_app.config["XUESHI_CJK_FONT"]
-    pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-    return FONT
+    return fonts.font()
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +54,8 @@ def build(title: str, flowables: list, *, author: str = "青岛市继续教育�
                             initialFontName=font_name(),
                             leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm)
-    doc.build(flowables)
+    with fonts.RENDER_LOCK:
+        doc.build(flowables)
     return buf.getvalue()
 
 
