@@ -14,6 +14,10 @@ XUESHI_CAPTCHA_AFTER  failed logins from one client before the login form asks f
 XUESHI_PASSWORD_MAX_AGE_DAYS / XUESHI_PASSWORD_HISTORY  password expiry, passwords not reused
 XUESHI_ACCOUNT_RATE_LIMIT  login attempts per account name, from any client
 XUESHI_JWT_ACCESS_MINUTES / XUESHI_JWT_REFRESH_HOURS  token lifetimes
+XUESHI_AUDIT_KEY / XUESHI_AUDIT_KEY_FILE  the audit chain's HMAC key (never in the database)
+XUESHI_AUDIT_HASH     hmac-sha256 (default) or hmac-sm3
+XUESHI_AUDIT_ANCHOR_DIR / XUESHI_AUDIT_ARCHIVE_DIR  signed chain heads and archives (WORM storage)
+XUESHI_AUDIT_RETENTION_DAYS  days entries stay in the database before audit-archive (>= 180)
 """
 from __future__ import annotations
 
@@ -126,6 +130,13 @@ def build() -> dict:
         ),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Audit chain: key outside the database, anchors and archives outside it too
+        "XUESHI_AUDIT_KEY": _env("XUESHI_AUDIT_KEY"),
+        "XUESHI_AUDIT_KEY_FILE": _env("XUESHI_AUDIT_KEY_FILE"),
+        "XUESHI_AUDIT_HASH": _env("XUESHI_AUDIT_HASH", "hmac-sha256"),
+        "XUESHI_AUDIT_ANCHOR_DIR": _env("XUESHI_AUDIT_ANCHOR_DIR"),
+        "XUESHI_AUDIT_ARCHIVE_DIR": _env("XUESHI_AUDIT_ARCHIVE_DIR"),
+        "XUESHI_AUDIT_RETENTION_DAYS": _int("XUESHI_AUDIT_RETENTION_DAYS", 180),
         # Language: Chinese first, English available
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -150,9 +150,43 @@ def certificates_command(class_id):
 
 
 @xueshi.command("audit-verify")
-def audit_verify_command():
-    """Recompute the audit hash chain; exit 1 if any entry was edited or removed."""
-    result = audit.verify(db.session)
+@click.option("--archive", "archives", is_flag=True, help="Also check every archive file")
+def audit_verify_command(archives):
+    """Recompute the audit chain against the latest anchor; exit 1 if any entry
+    was edited or removed, or the log was cut, rehashed or emptied."""
+    result = audit.verify(db.session, archives=archives)
     if not result.ok:
         fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
     click.echo(gettext("Audit chain intact: %(n)d entries checked.", n=result.checked))
+
+
+@xueshi.command("audit-anchor")
+def audit_anchor_command():
+    """Write the signed chain head with a timestamp outside the database (run on a schedule)."""
+    from .services import audit_store
+
+    result = audit.verify(db.session)
+    if not result.ok:
+        fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
+    with as_cli("audit-anchor"):
+        anchor = audit_store.write_anchor(db.session)
+        audit.security_event("audit.anchor", username="audit", seq=anchor["seq"], commit=True)
+    click.echo(gettext("Anchor written: entry #%(seq)d at %(at)s.", seq=anchor["seq"], at=anchor["at"]))
+
+
+@xueshi.command("audit-archive")
+@click.option("--days", type=int, default=None, help="Keep this many days in the database (at least 180)")
+def audit_archive_command(days):
+    """Move entries older than the retention period to signed, compressed files."""
+    from .services import audit_store
+
+    with as_cli("audit-archive"):
+        try:
+            moved = audit_store.archive(db.session, days=days)
+        except audit_store.StoreError as exc:
+            db.session.rollback()
+            fail(str(exc), code=1)
+        if moved:
+            audit.security_event("audit.archive", username="audit", entries=moved)
+        db.session.commit()
+    click.echo(gettext("%(n)d audit entries archived.", n=moved))

@@ -1,15 +1,19 @@
-"""The audit log: every insert, update and delete, in the same transaction.
+"""The audit log: every insert, update and delete, in the same transaction,
+and every security event (`security_event`).
 
 A SQLAlchemy `after_flush` hook turns the flush's changes into entries.
-Entries form a hash chain: each stores the previous entry's hash, and the
-single `audit_head` row stores the last one. An append first UPDATEs the head
-row, which locks it until commit, so concurrent writers queue instead of
-forking the chain (PostgreSQL row lock; SQLite's database write lock).
-`verify()` walks the chain and reports the first entry that does not match.
+Entries form a chain: each stores the previous entry's MAC, an HMAC
+(SHA-256, or SM3 with `XUESHI_AUDIT_HASH=hmac-sm3`) whose key is not in the
+database (`audit_key.py`), so a database writer cannot rehash a rewritten
+history. The single `audit_head` row stores the last one. An append first
+UPDATEs the head row, which locks it until commit, so concurrent writers queue
+instead of forking the chain (PostgreSQL row lock; SQLite's database write lock).
+`verify()` walks the chain from the last archive (`audit_store.py`) and checks
+it against the latest signed anchor written outside the database, so a
+deleted tail, a rewritten-and-rehashed history and an emptied log all fail.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -157,6 +161,13 @@ def _at_text(at: datetime) -> str:
 
 
 def entry_hash(row: dict) -> str:
+    """The entry's MAC over every field and the previous MAC."""
+    from . import audit_key
+
+    return audit_key.mac(_payload(row))
+
+
+def _payload(row: dict) -> bytes:
     payload = [
         row["seq"],
         _at_text(row["at"]),
@@ -170,8 +181,7 @@ def entry_hash(row: dict) -> str:
         row["after"],
         row["prev_hash"],
     ]
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | None]]:
@@ -295,11 +305,23 @@ class VerifyResult:
     problem: str = ""
 
 
-def verify(session: Session, chunk: int = 5000) -> VerifyResult:
-    """Recompute the chain; the first mismatch, gap or missing tail fails it."""
+def verify(session: Session, chunk: int = 5000, *, archives: bool = False) -> VerifyResult:
+    """Recompute the chain; the first mismatch, gap or missing tail fails it,
+    and so does a chain shorter than (or different from) the latest anchor.
+    `archives=True` also checks every archive file and its links."""
+    from . import audit_store
+
+    try:
+        start_seq, prev, archived = audit_store.chain_start(check_files=archives)
+    except audit_store.StoreError as exc:
+        return VerifyResult(False, 0, str(exc))
     table = AuditEntry.__table__
-    prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_seq = 0
+    expected_seq, checked = start_seq, 0
+    last_seq = start_seq - 1
+    anchor = audit_store.latest_anchor()
+    if isinstance(anchor, audit_store.StoreError):
+        return VerifyResult(False, 0, str(anchor))
+    anchor_seen = anchor is None or anchor["seq"] <= last_seq
     while True:
         rows = session.execute(
             select(table).where(table.c.seq >= expected_seq).order_by(table.c.seq).limit(chunk)
@@ -313,8 +335,18 @@ def verify(session: Session, chunk: int = 5000) -> VerifyResult:
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d does not follow the one before it.", seq=row["seq"]))
             if entry_hash(dict(row)) != row["hash"]:
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d was altered.", seq=row["seq"]))
+            if anchor is not None and row["seq"] == anchor["seq"]:
+                if row["hash"] != anchor["hash"]:
+                    return VerifyResult(False, checked, gettext(
+                        "Audit entry #%(seq)d differs from the anchor of %(at)s.",
+                        seq=row["seq"], at=anchor["at"]))
+                anchor_seen = True
             prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
             last_seq = row["seq"]
+    if not anchor_seen:
+        return VerifyResult(False, checked, gettext(
+            "The audit log ends at #%(last)d but the anchor of %(at)s names #%(seq)d: entries were removed.",
+            last=last_seq, at=anchor["at"], seq=anchor["seq"]))
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != last_seq or head_hash != prev:
@@ -323,4 +355,4 @@ def verify(session: Session, chunk: int = 5000) -> VerifyResult:
             last=last_seq,
             head=head_seq,
         ))
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked + archived)
