@@ -18,6 +18,7 @@ XUESHI_AUDIT_KEY / XUESHI_AUDIT_KEY_FILE  the audit chain's HMAC key (never in t
 XUESHI_AUDIT_HASH     hmac-sha256 (default) or hmac-sm3
 XUESHI_AUDIT_ANCHOR_DIR / XUESHI_AUDIT_ARCHIVE_DIR  signed chain heads and archives (WORM storage)
 XUESHI_AUDIT_RETENTION_DAYS  days entries stay in the database before audit-archive (>= 180)
+XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
 """
 from __future__ import annotations
 
@@ -153,6 +154,8 @@ def build() -> dict:
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "XUESHI_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
         "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+        # a placeholder with a valid check character until the association's own is set
+        "XUESHI_ISSUER_CREDIT_CODE": _env("XUESHI_ISSUER_CREDIT_CODE", "51370200MJ0000000N"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),

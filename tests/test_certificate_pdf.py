@@ -23,7 +23,7 @@ FONT = fonts.DEBIAN_FONT
 
 def make(**changes) -> cp.CertificateData:
     data = cp.CertificateData(
-        number="QDJX2026-000123",
+        number="JXPX-51370200MJ0000000N-20260000123-01-1",
         verify_url="http://127.0.0.1:8080/verify/" + secrets.token_urlsafe(48),
         person_name="欧阳娜娜",
         id_number_masked="370203********1234",
@@ -159,7 +159,7 @@ def test_wrap_keeps_words_and_punctuation_rules():
 
 
 def test_render_many_gives_one_pdf_per_item(tmp_path):
-    items = [make(number=f"QDJX2026-{i:06d}", person_name=name,
+    items = [make(number=f"JXPX-51370200MJ0000000N-2026000012{i}-01-X", person_name=name,
                   verify_url=f"http://127.0.0.1:8080/verify/{secrets.token_urlsafe(40)}")
              for i, name in enumerate(["张三", "李四", "王五"], 1)]
     pdfs = list(cp.render_many(iter(items), font_path=FONT))

@@ -9,7 +9,7 @@ from .evidence import Evidence
 from .export import ExportBatch
 from .identity import ClientFailure, LoginState, PasswordHistory, RecoveryCode, RefreshToken, RoleGrant
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
-from .ledger import Ledger
+from .ledger import Ledger, YearCertificate
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -39,6 +39,7 @@ __all__ = [
     "Evidence",
     "ExportBatch",
     "Ledger",
+    "YearCertificate",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

@@ -70,6 +70,7 @@ SELF_SERVICE: list[Pair] = [
     ("can_get", "MenuApi"),
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
+    ("can_search", "LookupView"),  # search-as-you-type relations; rows by scope
 ]
 
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")

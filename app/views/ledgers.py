@@ -11,12 +11,11 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 
 from ..extensions import db
 from ..models import Ledger
-from ..models.base import utcnow
 from ..security import scope as scopes
+from ..services import certificates
 from ..services import ledgers as ledger_service
-from ..pdf import report
 from ..services.records import CATEGORIES, when
-from .base import ScopedModelRestApi, ScopedModelView, expose, mask_for_viewer
+from .base import ScopedModelRestApi, ScopedModelView, expose
 
 LEDGER_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -83,22 +82,10 @@ class LedgerView(ScopedModelView):
 
 
 def certificate_response(ledger: Ledger) -> Response:
-    items = [
-        [it["activity"].title if it["activity"] else "", f"{it['kind']}({it['clause']})",
-         when(it["activity"]), it["public"], it["professional"],
-         ";".join(text for _, text in it["notes"])]
-        for it in ledger_service.explained_items(ledger, _locale())
-    ]
-    person = ledger.person
-    body = report.year_certificate(
-        year=ledger.year, name=person.name, id_number=mask_for_viewer(person.id_number),
-        unit=person.unit.name, items=items, issued_at=utcnow(),
-        totals={k: getattr(ledger, k) for k in ("public", "professional", "total", "compliant",
-                                                  "shortfall_public", "shortfall_professional")},
-    )
-    filename = f"xueshi-{ledger.year}-{ledger.person_id}.pdf"
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    """The year certificate: numbered and stored on first download, reissued once the year changed."""
+    cert, body = certificates.year_pdf_bytes(ledger)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
 
 
 class LedgerApi(ScopedModelRestApi):
