@@ -133,10 +133,10 @@ def build() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # Audit chain: key outside the database, anchors and archives outside it too
         "XUESHI_AUDIT_KEY": _env("XUESHI_AUDIT_KEY"),
-        "XUESHI_AUDIT_KEY_FILE": _env("XUESHI_AUDIT_KEY_FILE"),
+        "XUESHI_AUDIT_KEY_FILE": _env("XUESHI_AUDIT_KEY_FILE", str(inst / "audit_key")),
         "XUESHI_AUDIT_HASH": _env("XUESHI_AUDIT_HASH", "hmac-sha256"),
-        "XUESHI_AUDIT_ANCHOR_DIR": _env("XUESHI_AUDIT_ANCHOR_DIR"),
-        "XUESHI_AUDIT_ARCHIVE_DIR": _env("XUESHI_AUDIT_ARCHIVE_DIR"),
+        "XUESHI_AUDIT_ANCHOR_DIR": _env("XUESHI_AUDIT_ANCHOR_DIR", str(inst / "audit-anchors")),
+        "XUESHI_AUDIT_ARCHIVE_DIR": _env("XUESHI_AUDIT_ARCHIVE_DIR", str(inst / "audit-archive")),
         "XUESHI_AUDIT_RETENTION_DAYS": _int("XUESHI_AUDIT_RETENTION_DAYS", 180),
         # Language: Chinese first, English available
         "BABEL_DEFAULT_LOCALE": "zh",
