@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -33,10 +34,26 @@ def init_command():
     """Migrate to head, sync roles and permissions, load districts. Idempotent."""
     from flask_migrate import upgrade
 
+    from .pdf import sign
+    from .services import ledgers
+
     upgrade()
     with as_cli("init"):
         accounts.initialise(current_app.appbuilder)
+        stale = sum(ledgers.count_stale().values())
     click.echo(gettext("Database migrated, roles synced, districts loaded."))
+    if stale:
+        click.echo(gettext("%(count)d ledgers were computed under an older revision of the rules: "
+                           "run `flask --app app xueshi recompute --stale`.", count=stale))
+    if current_app.config.get("XUESHI_SIGNER_P12"):
+        return
+    if current_app.config.get("XUESHI_ENV") == "production":
+        click.echo(gettext("No signing certificate is configured (XUESHI_SIGNER_P12 and "
+                           "XUESHI_SIGNER_PASSPHRASE): certificates cannot be issued."), err=True)
+    elif sign.create_demo_signer(Path(current_app.instance_path)):
+        click.echo(gettext("Demo mode: a self-signed demo signing certificate was created in "
+                           "the instance folder. Its signatures prove nothing to others; set "
+                           "XUESHI_SIGNER_P12 and XUESHI_SIGNER_PASSPHRASE in production."))
 
 
 @xueshi.command("create-user")
@@ -95,19 +112,22 @@ def demo_command(people, seed):
 
 
 @xueshi.command("recompute")
-@click.option("--year", required=True, type=int)
+@click.option("--year", type=int, help="Every ledger of this year")
+@click.option("--stale", is_flag=True, help="Only ledgers computed under an older rules revision")
 @click.option("--unit", "unit", help="Only this unit (credit code)")
 @click.option("--district", "district", help="Only this district (code)")
 @click.option("--chunk", default=2000, show_default=True, help="People per transaction")
-def recompute_command(year, unit, district, chunk):
-    """Recompute the year's ledgers in chunks, with a progress bar.
+def recompute_command(year, stale, unit, district, chunk):
+    """Recompute the year's ledgers (or the stale ones) in chunks, with a progress bar.
 
     Each chunk commits on its own: interrupt at any time and run again."""
     from tqdm import tqdm
 
     from .services import ledgers
 
-    if not ledgers.has_rules(year):
+    if (year is None) == (not stale):
+        fail(gettext("Give either --year or --stale."))
+    if year is not None and not ledgers.has_rules(year):
         fail(gettext("No rules for the year %(year)d.", year=year))
     scope = {}
     try:
@@ -119,10 +139,16 @@ def recompute_command(year, unit, district, chunk):
     except accounts.AccountError as exc:
         fail(str(exc))
     with as_cli("recompute"):
-        total = ledgers.count_people_of_year(year, **scope)
-        with tqdm(total=total, unit=gettext("people"),
-                  desc=gettext("Recompute %(year)d", year=year)) as bar:
-            result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
+        if stale:
+            total = sum(ledgers.count_stale(**scope).values())
+            with tqdm(total=total, unit=gettext("people"),
+                      desc=gettext("Recompute stale ledgers")) as bar:
+                result = ledgers.recompute_stale(chunk=chunk, progress=bar.update, **scope)
+        else:
+            total = ledgers.count_people_of_year(year, **scope)
+            with tqdm(total=total, unit=gettext("people"),
+                      desc=gettext("Recompute %(year)d", year=year)) as bar:
+                result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
     click.echo(gettext("%(people)d people: %(written)d ledgers written, %(unchanged)d unchanged.",
                        people=result.people, written=result.written, unchanged=result.unchanged))
 

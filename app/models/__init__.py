@@ -10,6 +10,8 @@ from .export import ExportBatch
 from .identity import ClientFailure, LoginState, PasswordHistory, RecoveryCode, RefreshToken, RoleGrant
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
+from .message import Message
+from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -39,7 +41,10 @@ __all__ = [
     "Evidence",
     "ExportBatch",
     "Ledger",
+    "Message",
     "YearCertificate",
+    "IdLookup",
+    "LookupAlert",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

@@ -2,7 +2,7 @@
 Views translate requests into calls of app/services/classes.py."""
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, abort, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -21,6 +21,7 @@ from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, report_response, uploaded
 from .base import ScopedModelRestApi, ScopedModelView, expose
+from .lists import capped_count
 from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, show_error
 
 CLASS_FIELDS = {
@@ -121,11 +122,12 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     def show(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
         # a district officer or a participant sees the class, but only the people in scope
-        people = db.session.execute(scopes.scoped(Enrolment).where(Enrolment.class_id == cls.id)
-                                    .order_by(Enrolment.id)).scalars().all()
+        in_class = scopes.scoped(Enrolment).where(Enrolment.class_id == cls.id)
+        people = db.session.execute(in_class.order_by(Enrolment.id).limit(200)).scalars().all()
         return self.render_template(
             self.show_template, pk=cls.id, title=self.show_title, widgets=self._show(cls.id),
-            related_views=[], cls=cls, people=people[:200], people_count=len(people),
+            related_views=[], cls=cls, people=people,
+            people_count=capped_count(db.session.query(in_class.subquery())),
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
             priority=classes.is_priority(cls), **self.step_context(cls))
@@ -218,7 +220,11 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     @permission_name("organise")
     def attendance_template(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
-        return _xlsx(classes.attendance_template(cls), f"attendance-{cls.id}.xlsx")
+        try:
+            body = classes.attendance_template(scopes.current_scope(), cls)
+        except BusinessError:
+            abort(404)  # only the organiser downloads it
+        return _xlsx(body, f"attendance-{cls.id}.xlsx")
 
     @expose("/problems/<token>", methods=["GET"])
     @has_access
