@@ -38,7 +38,7 @@ from .ledgers import LedgerApi, LedgerView
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
-from .verify import VerifyView
+from .verify import VerifyView, WellKnownView
 
 # Menu categories: (name, label, icon)
 PEOPLE = ("People", _l("People and units"), "fa-users")
@@ -118,5 +118,6 @@ def register_views(appbuilder) -> None:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
             view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
     appbuilder.add_view_no_menu(LookupView)
+    appbuilder.add_view_no_menu(WellKnownView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)
