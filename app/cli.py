@@ -180,3 +180,22 @@ def audit_verify_command():
     if not result.ok:
         fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
     click.echo(gettext("Audit chain intact: %(n)d entries checked.", n=result.checked))
+
+
+@xueshi.command("remind")
+@click.option("--year", type=int, required=True)
+@click.option("--dry-run", is_flag=True, help="Only count who would be reminded.")
+def remind_command(year, dry_run):
+    """Remind everybody still short of the year's hours, and their unit reviewers (once each)."""
+    from .rules import registry
+    from .services import reminders
+
+    if registry.get(year) is None:
+        fail(gettext("No rules for %(year)d.", year=year))
+    with as_cli("remind"):
+        counts = reminders.run(year, dry_run=dry_run)
+    message = (gettext("Dry run: %(people)d people and %(reviewers)d unit reviewers would be reminded.",
+                       people=counts.people, reviewers=counts.reviewers) if dry_run else
+               gettext("%(people)d people and %(reviewers)d unit reviewers reminded.",
+                       people=counts.people, reviewers=counts.reviewers))
+    click.echo(message)
