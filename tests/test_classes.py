@@ -549,3 +549,32 @@ def test_several_materials_on_the_screen_are_stored_all_or_none(app, api, client
         content_type="multipart/form-data")
     assert resp.status_code == 302
     assert stored() == ["审批表.pdf", "附件.pdf"]
+
+
+@pytest.mark.parametrize("source, mode, kind, earned", [
+    # 四(二)3 (rules revision 2): only offline training of a published project counts double
+    ("project", "offline", "priority_training", 16),
+    ("project", "online", "online_training", 8),
+    ("seminar", "offline", "priority_training", 16),
+    ("seminar", "online", "priority_training", 16),
+    (None, "offline", "offline_training", 8),
+    (None, "online", "online_training", 8),
+])
+def test_the_year_rule_set_decides_what_a_class_counts_as(app, monkeypatch, source, mode, kind,
+                                                          earned):
+    from types import SimpleNamespace
+
+    from app.services import classes
+
+    monkeypatch.setattr(classes.plans, "published", lambda year: True)
+    with app.test_request_context():
+        cls = TrainingClass(name="班", mode=mode, channel="live" if mode == "online" else None,
+                            category="professional", start_date=date(2026, 10, 12))
+        cls.plan_project = PlanProject(year=2026, state="accepted") if source == "project" else None
+        cls.seminar = Seminar(year=2026, state="approved") if source == "seminar" else None
+        assert classes.activity_kind(cls) == kind
+        assert classes.is_priority(cls) is (earned == 16)
+        enrolment = SimpleNamespace(person_id=1, id=1, attendance={"2026-10-12": 8})
+        activity = classes._class_activity(cls, enrolment, kind)
+        assert classes.earned_hours(activity) == earned
+        db.session.rollback()
