@@ -3,12 +3,18 @@
 XUESHI_DATABASE_URL   SQLAlchemy URL (default: SQLite file instance/xueshi.db)
 XUESHI_SECRET_KEY     session/JWT key; if unset, one is generated on first run
                       and kept in instance/secret_key (never committed)
+XUESHI_DIGEST_KEY     key of the HMACs of personal data (dedupe keys); if unset,
+                      generated once into instance/digest_key
 XUESHI_INSTANCE_DIR   where the SQLite file, the key and uploads live
 XUESHI_UPLOAD_DIR     evidence storage, outside the web root (default instance/uploads)
 XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute")
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+XUESHI_LOOKUP_ROWS_PER_DAY       ID numbers one login may look up per day (checks, rosters)
+XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per day
+XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
+                                 for the day and alert the association
 XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
 XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
@@ -48,6 +54,20 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def digest_key() -> str:
+    """XUESHI_DIGEST_KEY keys the HMACs of personal data (dedupe keys); if
+    unset, one is generated once per install into instance/digest_key."""
+    key = _env("XUESHI_DIGEST_KEY")
+    if key:
+        return key
+    path = instance_dir() / "digest_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def database_url() -> str:
     return _env("XUESHI_DATABASE_URL", f"sqlite:///{instance_dir() / 'xueshi.db'}")
 
@@ -64,6 +84,7 @@ def build() -> dict:
     inst = instance_dir()
     return {
         "SECRET_KEY": secret_key(),
+        "XUESHI_DIGEST_KEY": digest_key(),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         # Alembic owns the schema; permissions are synced by `xueshi init`.
@@ -124,6 +145,10 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # ID-number lookups per login and day (checks, bulk checks, roster imports)
+        "XUESHI_LOOKUP_ROWS_PER_DAY": int(_env("XUESHI_LOOKUP_ROWS_PER_DAY", "50000")),
+        "XUESHI_LOOKUP_FILES_PER_DAY": int(_env("XUESHI_LOOKUP_FILES_PER_DAY", "50")),
+        "XUESHI_LOOKUP_NOT_FOUND_PER_DAY": int(_env("XUESHI_LOOKUP_NOT_FOUND_PER_DAY", "200")),
         "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # write certificate PDFs in a background thread after approval
         "XUESHI_RENDER_IN_BACKGROUND": True,

@@ -52,6 +52,10 @@ def app_overrides(url: str, instance: Path) -> dict:
         # (the background thread has its own test in test_classes.py)
         "XUESHI_RENDER_IN_BACKGROUND": False,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
+        # the shared logins check many numbers; tests/test_hardening.py sets its own limits
+        "XUESHI_LOOKUP_ROWS_PER_DAY": 10_000_000,
+        "XUESHI_LOOKUP_FILES_PER_DAY": 100_000,
+        "XUESHI_LOOKUP_NOT_FOUND_PER_DAY": 10_000_000,
     }
 
 

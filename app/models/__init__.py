@@ -9,6 +9,7 @@ from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
+from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -33,6 +34,8 @@ __all__ = [
     "ExportBatch",
     "Ledger",
     "YearCertificate",
+    "IdLookup",
+    "LookupAlert",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

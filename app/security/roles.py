@@ -58,6 +58,13 @@ def menus(*names: str) -> list[Pair]:
     return [("menu_access", n) for n in names]
 
 
+# Data permissions: not a screen or an API, but what a role may see of a record.
+# FULL_ID_NUMBERS: resident ID numbers in full, of the people in the role's own
+# scope (everybody else, and every number outside the scope, is masked), on
+# screens, in the API and in every file (app/security/masking.py decides).
+FULL_ID_NUMBERS: Pair = ("can_see_full", "IdNumbers")
+DATA_PERMISSIONS: list[Pair] = [FULL_ID_NUMBERS]
+
 # Every login: its own profile and password, the menu, the API description.
 SELF_SERVICE: list[Pair] = [
     ("can_userinfo", "UserDBModelView"),
@@ -108,13 +115,14 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + LEDGERS + HOURS_CHECK + EXPORTS
     + steps("PlatformImport", "import") + menus("Platform import")
     + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke")
-    + PUBLISHED_LIST + NOTICE
+    + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS]
     + read("PlanProject") + steps("PlanProject", "review", "publish")
     + read("Seminar") + steps("Seminar", "review")
     + read("BaseEvaluation") + steps("BaseEvaluation", "evaluate", "return")
     + read("Inspection") + steps("Inspection", "create", "hand_over")
     + read("Case") + read("DishonestyRecord") + steps("DishonestyRecord", "create")
     + [("can_view", "DashboardView")]
+    + screen_read("LookupAlertView") + menus("Lookup alerts")
     + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
             "Base evaluations", "Inspections", "Cases", "Dishonesty records"),
     "authority_staff": SELF_SERVICE
@@ -139,12 +147,12 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + read("Unit")
     + menus("People", "Professionals", "Units")
     + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS
-    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE,
+    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS],
     "professional": SELF_SERVICE
     + read("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST,
+    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST + [FULL_ID_NUMBERS],
     "district_officer": SELF_SERVICE
     + REFERENCE
     + read("Person")
@@ -183,6 +191,8 @@ def sync_roles(appbuilder) -> None:
     declared[sm.auth_role_public] = []
     roles = {name: sm.find_role(name) or sm.add_role(name) for name in declared}
     appbuilder.add_permissions(update_perms=True)
+    for permission, view in DATA_PERMISSIONS:
+        sm.add_permission_view_menu(permission, view)
     for role_name, pairs in declared.items():
         role = roles[role_name]
         wanted = []

@@ -7,8 +7,8 @@ from sqlalchemy import false, or_, select
 
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
-    District, Enrolment, ExportBatch, Inspection, Ledger, Person, PlanProject, PlanPublication,
-    Seminar, TrainingBase, TrainingClass, Unit, UserScope,
+    District, Enrolment, ExportBatch, IdLookup, Inspection, Ledger, LookupAlert, Person,
+    PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
 )
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
@@ -110,3 +110,5 @@ rule(Inspection, "association_admin")(everything)
 rule(Case, "association_admin")(everything)
 rule(Case, "district_officer")(lambda s: Case.district_id == s.district_id)
 rule(DishonestyRecord, "association_admin")(everything)
+rule(IdLookup, "association_admin")(everything)
+rule(LookupAlert, "association_admin")(everything)

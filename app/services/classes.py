@@ -28,6 +28,7 @@ from ..models.training_class import (
 )
 from ..rules import model as rules_model
 from ..rules import registry
+from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import certificates, inputs, ledgers, people, plans, records
@@ -511,10 +512,16 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     return SheetResult(added=len(joining), unchanged=len(checked.plans) - len(joining))
 
 
-def attendance_template(cls: TrainingClass) -> bytes:
+def attendance_template(scope: Scope, cls: TrainingClass) -> bytes:
+    """The participants to fill in, for the class's own organiser only, each ID
+    number as the organiser may see it (masked outside their scope); the
+    import matches a masked number together with the name."""
+    if not ORGANISER.test(scope, cls):
+        raise BusinessError(str(ORGANISER.message), status=404)
     days = [d.isoformat() for d in cls.days]
-    rows = [[e.person.id_number, e.person.name] + ["" for _ in days]
-            for e in participants(cls)]
+    enrolments = participants(cls)
+    shown = masking.shown_all((e.person.id_number for e in enrolments), scope)
+    rows = [[shown[e.person.id_number], e.person.name] + ["" for _ in days] for e in enrolments]
     return workbook_bytes(gettext("Attendance"), ["身份证号", "姓名"] + days, rows)
 
 
@@ -553,10 +560,17 @@ def import_attendance(scope: Scope, cls: TrainingClass, data: dict) -> SheetResu
     days = [d.isoformat() for d in cls.days]
     headers, rows = read_sheet(*data["file"], ["身份证号", "姓名"])
     day_columns = [h for h in headers if h not in ("身份证号", "姓名")]
-    enrolments = {e.person.id_number: e for e in participants(cls)}
+    everyone = participants(cls)
+    enrolments = {e.person.id_number: e for e in everyone}
+    shown = masking.shown_all(enrolments, scope)
+    as_shown = {(shown[e.person.id_number], e.person.name): e for e in everyone
+                if shown[e.person.id_number] != e.person.id_number}
 
     def check(row, report: RowReport) -> AttendanceLine | None:
-        number = _id_number(row.values["身份证号"], report)
+        raw, name = row.values["身份证号"].strip(), row.values["姓名"].strip()
+        if (raw, name) in as_shown:  # a masked number from the template, with its name
+            return _attendance_line(row, as_shown[raw, name], report)
+        number = _id_number(raw, report)
         if number is None:
             return None
         enrolment = enrolments.get(number)
@@ -566,6 +580,9 @@ def import_attendance(scope: Scope, cls: TrainingClass, data: dict) -> SheetResu
             report.add("姓名", gettext("The name does not match the ID number."))
         if report:
             return None
+        return _attendance_line(row, enrolment, report)
+
+    def _attendance_line(row, enrolment: Enrolment, report: RowReport) -> AttendanceLine | None:
         hours = {}
         for day in day_columns:
             raw = row.values[day]

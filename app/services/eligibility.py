@@ -15,10 +15,10 @@ from ..extensions import db
 from ..formatting import hours_value
 from ..models import Ledger, Person
 from ..models.choices import OUT_OF_SCOPE_SERIES
-from ..security import scope as scopes
+from ..security import masking
 from ..security.scope import Scope
-from ..validators import InvalidValue, mask_id_number, normalize_id_number
-from . import dishonesty, inputs, ledgers, people
+from ..validators import InvalidValue, normalize_id_number
+from . import dishonesty, inputs, ledgers, lookups
 from .errors import BusinessError
 from .sheets import RowReport, check_rows, read_table, workbook_bytes
 
@@ -37,29 +37,30 @@ class Verdict:
     shortfall_public: Decimal | None = None
     shortfall_professional: Decimal | None = None
     problems: list[str] = field(default_factory=list)
+    name_mismatch: bool = field(default=False, repr=False)
 
     def as_json(self) -> dict:
         data = asdict(self)
+        data.pop("name_mismatch")
         for key in ("public", "professional", "shortfall_public", "shortfall_professional"):
             if data[key] is not None:
                 data[key] = hours_value(data[key])
         return data
 
 
-def _judge(verdict: Verdict, person: Person | None, visible: bool, values: dict | None,
-           barred: str | None, scope: Scope, expected_name: str | None) -> Verdict:
+def _judge(verdict: Verdict, person: Person | None, values: dict | None, barred: str | None,
+           scope: Scope, expected_name: str | None) -> Verdict:
+    """`person` is None both when nobody has the number and when its holder is
+    outside the scope: the answer must not tell the two apart."""
     if person is None:
-        verdict.problems.append(gettext("No professional has this ID number."))
+        verdict.problems.append(gettext("No professional in your scope has this ID number."))
         return verdict
     verdict.found = True
-    if not visible:
-        verdict.problems.append(gettext("The person is outside your scope."))
-        return verdict
     verdict.in_scope = True
     verdict.name = person.name
-    if not scope.sees_full_id_numbers:
-        verdict.id_number = mask_id_number(verdict.id_number)
+    verdict.id_number = masking.shown(verdict.id_number, scope)
     if expected_name is not None and expected_name != person.name:
+        verdict.name_mismatch = True
         verdict.problems.append(gettext("The name does not match the ID number (the register says %(name)s).",
                                         name=person.name))
     handler = OUT_OF_SCOPE_SERIES.get(person.series)
@@ -82,39 +83,45 @@ def _require_year(year) -> int:
 
 
 def check_one(scope: Scope, id_number: str, year) -> Verdict:
+    """One applicant, recorded and limited as a lookup (see lookups)."""
     year = _require_year(year)
     try:
         number = normalize_id_number(id_number)
     except InvalidValue as exc:
         raise BusinessError(str(exc), field="id_number")
-    return _check_many(scope, [(number, None)], year)[0]
+    lookups.allow(scope, "check", 1)
+    verdict = _check_many(scope, [(number, None)], year)[0]
+    lookups.record(scope, "check", 1, _misses([verdict]))
+    db.session.commit()
+    return verdict
+
+
+def _misses(verdicts: list[Verdict]) -> int:
+    """Rows whose number was not found in the scope or whose name did not match."""
+    return sum(1 for v in verdicts if not v.found or v.name_mismatch)
 
 
 def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -> list[Verdict]:
-    """Every answer from a few queries per CHUNK people (register, scope, stored
-    ledgers, dishonesty records), never one per applicant."""
-    found = people.by_id_number(n for n, _ in wanted)
+    """Every answer from a few queries per CHUNK people (the register through
+    the scope, stored ledgers, dishonesty records), never one per applicant."""
+    found = lookups.visible_by_id_number(scope, (n for n, _ in wanted))
     by_id = {p.id: p for p in found.values()}
     ids = sorted(by_id)
-    visible, values = set(), {}
-    for start in range(0, len(ids), people.CHUNK):
-        chunk = ids[start:start + people.CHUNK]
-        visible.update(db.session.execute(
-            select(Person.id).where(Person.id.in_(chunk), scopes.clause(Person, scope))).scalars())
+    values = {}
+    for start in range(0, len(ids), lookups.CHUNK):
+        chunk = ids[start:start + lookups.CHUNK]
         for row in db.session.execute(select(Ledger.person_id, *_STORED)
                                       .where(Ledger.year == year, Ledger.person_id.in_(chunk))):
             values[row[0]] = dict(zip(_FIELDS, row[1:]))
         # nothing stored yet: computed now from the activities, read for the chunk at once
-        values.update(ledgers.computed_values(
-            [by_id[i] for i in chunk if i in visible and i not in values], year))
-    barred = dishonesty.barred_people(i for i in ids if i in visible)
+        values.update(ledgers.computed_values([by_id[i] for i in chunk if i not in values], year))
+    barred = dishonesty.barred_people(ids)
     verdicts = []
     for number, name in wanted:
         person = found.get(number)
-        seen = person is not None and person.id in visible
-        verdicts.append(_judge(Verdict(id_number=number), person, seen,
-                               values.get(person.id) if seen else None,
-                               barred.get(person.id) if seen else None, scope, name))
+        verdicts.append(_judge(Verdict(id_number=number), person,
+                               values.get(person.id) if person else None,
+                               barred.get(person.id) if person else None, scope, name))
     return verdicts
 
 
@@ -148,7 +155,10 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
     checked = check_rows(rows, _applicant)
+    lookups.allow(scope, "bulk_check", len(checked.plans))
     answers = _check_many(scope, [(a.id_number, a.name) for a in checked.plans], year)
+    lookups.record(scope, "bulk_check", len(checked.plans), _misses(answers))
+    db.session.commit()
     verdicts = {a.row: v for a, v in zip(checked.plans, answers)}
     bad = {p.row: p.message for p in checked.problems}
     out = []

@@ -36,6 +36,7 @@ from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .ledgers import LedgerApi, LedgerView
 from .lookup import LookupView
+from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
 from .verify import VerifyView
 
@@ -95,6 +96,8 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, CaseView, "Cases", _l("Cases handed to districts"), "fa-folder-open", GOVERNANCE)
     _add(appbuilder, DishonestyRecordView, "Dishonesty records", _l("Dishonesty records"), "fa-ban",
          GOVERNANCE)
+    _add(appbuilder, LookupAlertView, "Lookup alerts", _l("ID-number lookup alerts"),
+         "fa-bell", GOVERNANCE)
     _link(appbuilder, "City-wide notice", _l("City-wide notice"), "DishonestyRecordView.notice",
           "fa-exclamation-triangle", GOVERNANCE)
     appbuilder.add_view(
