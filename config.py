@@ -16,6 +16,9 @@ XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per da
 XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
                                  for the day and alert the association
 XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
+XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
+XUESHI_SIGNER_PASSPHRASE  its passphrase
+XUESHI_ENV            "production" never falls back to the demo signer
 XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
@@ -139,6 +142,9 @@ def build() -> dict:
         "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
         # a placeholder with a valid check character until the association's own is set
         "XUESHI_ISSUER_CREDIT_CODE": _env("XUESHI_ISSUER_CREDIT_CODE", "51370200MJ0000000N"),
+        "XUESHI_ENV": _env("XUESHI_ENV", "development"),
+        "XUESHI_SIGNER_P12": _env("XUESHI_SIGNER_P12"),
+        "XUESHI_SIGNER_PASSPHRASE": _env("XUESHI_SIGNER_PASSPHRASE"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),

@@ -47,6 +47,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
 
+    from .views import errors
+
+    errors.install(app)
+
     from .cli import xueshi
 
     app.cli.add_command(xueshi)

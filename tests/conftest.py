@@ -144,6 +144,7 @@ def app(instance_dir):
 
     from app import create_app
     from app.extensions import db
+    from app.pdf import sign
     from app.services import accounts
 
     url = test_database_url(instance_dir)
@@ -152,6 +153,7 @@ def app(instance_dir):
     with application.app_context():
         upgrade()
         accounts.initialise(application.appbuilder)
+        sign.create_demo_signer(instance_dir)  # as `xueshi init` does outside production
         application.config["TEST_WORLD"] = seed_world(application)
     yield application
     with application.app_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -307,6 +308,8 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
     text = pdfcheck.text(path)
     assert person_name in text and "21.5" in text and "新技术推广培训班" in text
     assert number in text  # the identifier is printed; the QR holds the token's URL
+    sig = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in sig and "Total document signed" in sig  # PAdES, whole file
     assert pdfcheck.decode_qr(path) == [verify_url]
     page = app.test_client().get(f"/verify/{token}")
     text = page.get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -386,6 +387,8 @@ def test_year_certificate_is_numbered_verifiable_and_reissued_when_the_year_chan
     path.write_bytes(first.data)
     assert number in pdfcheck.text(path).replace("\n", "")
     assert pdfcheck.decode_qr(path) == [url]
+    sig = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in sig  # signed like the class certificates
     page = app.test_client().get(f"/verify/{token}").get_data(as_text=True)
     assert "有效" in page and number in page and "2026" in page and "30" in page
     assert name not in page and name[0] + "*" in page
