@@ -232,9 +232,10 @@ def _year_pdf(ledger: Ledger, cert: YearCertificate) -> bytes:
             year=ledger.year, number=cert.number, verify_url=verify_url(cert.token),
             name=person.name, id_number=mask_id_number(person.id_number), unit=person.unit.name,
             items=items, issued_at=cert.issued_at,
-            totals={k: getattr(ledger, k) for k in (
+            totals={**{k: getattr(ledger, k) for k in (
                 "public", "professional", "total", "compliant", "shortfall_public",
-                "shortfall_professional")})
+                "shortfall_professional")},
+                "not_applicable": ledgers.compliance_text(None, person.series, ledger.year)})
 
 
 def year_pdf_bytes(ledger: Ledger) -> tuple[YearCertificate, bytes]:

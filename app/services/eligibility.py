@@ -33,7 +33,7 @@ class Verdict:
     in_scope: bool = False
     public: Decimal | None = None
     professional: Decimal | None = None
-    compliant: bool = False
+    compliant: bool | None = False  # None: out of scope, no verdict (不适用)
     shortfall_public: Decimal | None = None
     shortfall_professional: Decimal | None = None
     problems: list[str] = field(default_factory=list)
@@ -69,7 +69,7 @@ def _judge(verdict: Verdict, person: Person | None, values: dict | None, barred:
                                         handler=handler))
     verdict.public = values["public"]
     verdict.professional = values["professional"]
-    verdict.compliant = bool(values["compliant"])
+    verdict.compliant = values["compliant"] if values["compliant"] is None else bool(values["compliant"])
     verdict.shortfall_public = values["shortfall_public"]
     verdict.shortfall_professional = values["shortfall_professional"]
     if barred:  # fails whatever the hours (七(一))
@@ -173,7 +173,7 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
             row.number, v.id_number, name,
             gettext("Yes") if v.found else gettext("No"),
             _num(v.public), _num(v.professional),
-            (gettext("Yes") if v.compliant else gettext("No")) if v.in_scope else "",
+            _compliance(v.compliant) if v.in_scope else "",
             _num(v.shortfall_public), _num(v.shortfall_professional),
             ";".join(v.problems),
         ])
@@ -181,6 +181,13 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
                gettext("Professional hours"), gettext("Met the requirement"),
                gettext("Public shortfall"), gettext("Professional shortfall"), gettext("Problems")]
     return workbook_bytes(gettext("Check %(year)d", year=year), headers, out), len(out)
+
+
+def _compliance(compliant: bool | None) -> str:
+    """是 / 否 / 不适用 (out of scope; the problems column names who recognises them)."""
+    if compliant is None:
+        return gettext("Not applicable")
+    return gettext("Yes") if compliant else gettext("No")
 
 
 def _num(value):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, NamedTuple
 
+from flask_babel import get_locale, gettext
 from sqlalchemy import event, func, inspect, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -30,6 +31,17 @@ ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "courses", "proj
 _ACTIVITY_COLUMNS = [Activity.person_id, Activity.id, Activity.kind] + [
     getattr(Activity, f) for f in ENGINE_FIELDS
 ]
+
+
+def compliance_text(compliant: bool | None, series: str | None, year: int) -> str:
+    """是 / 否; for an out-of-scope person (no verdict) 不适用 and who recognises
+    their hours (the year's rule set, 二)."""
+    if compliant is not None:
+        return gettext("Yes") if compliant else gettext("No")
+    who = rules.handler(series, str(get_locale() or "zh"), year) if has_rules(year) else None
+    if who:
+        return gettext("Not applicable (hours recognised by %(handler)s)", handler=who)
+    return gettext("Not applicable")
 
 
 def has_rules(year: int) -> bool:
@@ -363,6 +375,11 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
 def _stale_of_year(year: int):
     """The condition of a ledger of `year` computed under an older rule-set revision."""
     return (Ledger.year == year) & (Ledger.rule_revision < registry.get(year).revision)
+
+
+def is_stale(ledger: Ledger) -> bool:
+    """Computed under an older revision of its year's rule set."""
+    return has_rules(ledger.year) and ledger.rule_revision < registry.get(ledger.year).revision
 
 
 def count_stale(unit_id: int | None = None, district_id: int | None = None) -> dict[int, int]:
