@@ -206,6 +206,16 @@ def recompute_person(person_id: int, years: Iterable[int]) -> list[Ledger]:
     return ledgers
 
 
+def ledger_or_compute(person: Person, year: int) -> dict:
+    """A person's year as ledger values: stored, or computed now (nothing stored yet)."""
+    ledger = db.session.execute(
+        select(Ledger).where(Ledger.person_id == person.id, Ledger.year == year)
+    ).scalar_one_or_none()
+    if ledger is not None:
+        return {k: getattr(ledger, k) for k in _LEDGER_FIELDS}
+    return _ledger_values(compute(person, year))
+
+
 def computed_values(people: list[Person], year: int) -> dict[int, dict]:
     """Bulk read path: the ledger values of people who have no stored ledger,
     computed from their activities read in one query (not one per person)."""
