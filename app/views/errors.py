@@ -49,15 +49,16 @@ def _retry_seconds(exc: HTTPException) -> int:
     return int(header) if header.isdigit() else 60
 
 
-def message(exc: HTTPException) -> tuple[str, str]:
-    """(title, text) for an HTTP error, in the user's language."""
+def message(exc: HTTPException, retry: int | None = None) -> tuple[str, str]:
+    """(title, text) for an HTTP error, in the user's language (`retry`: seconds
+    until a rate-limited client may try again)."""
     code = exc.code or 500
     if code == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
         text = gettext("A file or form may be at most %(mb)s MB. Choose a smaller file.",
                        mb=max(1, limit // (1024 * 1024)))
     elif code == 429:
-        seconds = _retry_seconds(exc)
+        seconds = retry if retry is not None else _retry_seconds(exc)
         when = datetime.now(timezone.utc) + timedelta(seconds=seconds)
         text = gettext("Too many attempts from this address in a short time. Try again in "
                        "%(seconds)d seconds (after %(time)s).",
@@ -77,10 +78,11 @@ def wants_json() -> bool:
 
 def respond(exc: HTTPException):
     code = exc.code or 500
-    title, text = message(exc)
     headers = {}
-    if code == 429:
-        headers["Retry-After"] = str(_retry_seconds(exc))
+    retry = _retry_seconds(exc) if code == 429 else None
+    if retry is not None:
+        headers["Retry-After"] = str(retry)
+    title, text = message(exc, retry)
     allowed = getattr(exc, "valid_methods", None)
     if code == 405 and allowed:
         headers["Allow"] = ", ".join(allowed)
