@@ -16,6 +16,9 @@ XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per da
 XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
                                  for the day and alert the association
 XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
+XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
+                      (smtp+starttls:// for STARTTLS); unset: no e-mail
+XUESHI_MAIL_FROM      sender address of that e-mail
 XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
 XUESHI_SIGNER_PASSPHRASE  its passphrase
 XUESHI_ENV            "production" never falls back to the demo signer
@@ -151,6 +154,9 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # messages by e-mail, sent after the step by a background job
+        "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
+        "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
         # ID-number lookups per login and day (checks, bulk checks, roster imports)
         "XUESHI_LOOKUP_ROWS_PER_DAY": int(_env("XUESHI_LOOKUP_ROWS_PER_DAY", "50000")),
         "XUESHI_LOOKUP_FILES_PER_DAY": int(_env("XUESHI_LOOKUP_FILES_PER_DAY", "50")),

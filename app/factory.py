@@ -32,10 +32,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
 
     from . import models  # noqa: F401  (register tables with the metadata)
-    from .services import audit
+    from .services import audit, messages
     from .views import register_views
 
     audit.install()
+    messages.install()
 
     @app.before_request
     def _idle_timeout():

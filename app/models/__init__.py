@@ -9,6 +9,7 @@ from .evidence import Evidence
 from .export import ExportBatch
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
+from .message import Message
 from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
@@ -33,6 +34,7 @@ __all__ = [
     "Evidence",
     "ExportBatch",
     "Ledger",
+    "Message",
     "YearCertificate",
     "IdLookup",
     "LookupAlert",

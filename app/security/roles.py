@@ -21,6 +21,30 @@ ROLE_LABELS = {
     ADMIN_ROLE: _l("System administrator"),
 }
 
+# Which home page each role lands on at `/` (app/services/home.py builds each one).
+HOME_PAGES = {
+    "association_admin": "association",
+    "authority_staff": "organiser",
+    "base_staff": "organiser",
+    "unit_reviewer": "unit",
+    "professional": "person",
+    "district_officer": "district",
+    "auditor": "audit",
+    ADMIN_ROLE: "admin",
+}
+
+
+def home_page(roles) -> str | None:
+    """The home page of a login's roles (one role per login), or None."""
+    return next((HOME_PAGES[r] for r in sorted(roles) if r in HOME_PAGES), None)
+
+
+def holders(permission: str, view: str) -> list[str]:
+    """The roles granted `permission` on `view`, as declared below."""
+    pair = (permission if permission.startswith("can_") else f"can_{permission}", view)
+    return [role for role, pairs in ROLE_PERMISSIONS.items() if pair in pairs]
+
+
 Pair = tuple[str, str]
 
 
@@ -77,6 +101,7 @@ SELF_SERVICE: list[Pair] = [
     ("can_get", "MenuApi"),
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
+    ("can_read", "MessageView"),
     ("can_search", "LookupView"),  # search-as-you-type relations; rows by scope
 ]
 

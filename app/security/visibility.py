@@ -7,7 +7,7 @@ from sqlalchemy import false, or_, select
 
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
-    District, Enrolment, ExportBatch, IdLookup, Inspection, Ledger, LookupAlert, Person,
+    District, Enrolment, ExportBatch, IdLookup, Inspection, Ledger, LookupAlert, Message, Person,
     PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
 )
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
@@ -45,6 +45,8 @@ rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)
 rule(AuditEntry, "auditor")(everything)
+# Messages: each login its own, whatever its role.
+rule(Message, *BUSINESS_ROLES, ADMIN_ROLE)(lambda s: Message.user_id == s.user_id)
 
 
 def _people_visible(person_id_column, scope):

@@ -35,6 +35,7 @@ from .seminars import SeminarApi, SeminarView
 from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .ledgers import LedgerApi, LedgerView
+from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
@@ -117,6 +118,8 @@ def register_views(appbuilder) -> None:
     for view in appbuilder.baseviews:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
             view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
+    appbuilder.add_view_no_menu(MessageView)
+    current_app.context_processor(lambda: {"unread_messages": unread_messages})
     appbuilder.add_view_no_menu(LookupView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

@@ -55,7 +55,7 @@ class LedgerView(ScopedModelView):
                     "compliant", "shortfall_public", "shortfall_professional"]
     show_columns = ["person", "unit", "year", "public", "professional", "total", "compliant",
                     "shortfall_public", "shortfall_professional", "computed_at"]
-    search_columns = ["person", "unit", "district", "year", "compliant"]
+    search_columns = ["person", "unit", "district", "year", "compliant", "in_scope"]
     order_columns = ["year", "public", "professional", "total"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_certificate"]
