@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_login import current_user
 from flask_babel import gettext, lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -91,9 +92,12 @@ def respond(exc: HTTPException):
     else:
         try:
             appbuilder = current_app.appbuilder
+            if not hasattr(g, "user"):  # refused before FAB's before_request set it (429)
+                g.user = current_user
             body = render_template("xueshi/error.html", code=code, title=title, text=text,
                                    appbuilder=appbuilder, base_template=appbuilder.base_template)
         except Exception:  # noqa: BLE001 - a broken frame still gets a plain Chinese page
+            current_app.logger.exception("error page frame failed")
             body = (f'<!doctype html><meta charset="utf-8"><title>{title}</title>'
                     f'<h1>{title}</h1><p>{text}</p><p><a href="/">{gettext("Home page")}</a></p>')
         resp = current_app.response_class(body, mimetype="text/html")
