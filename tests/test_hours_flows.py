@@ -405,3 +405,33 @@ def test_year_certificate_is_numbered_verifiable_and_reissued_when_the_year_chan
         assert newer.total == Decimal("34") and newer.token != token
         db.session.remove()
     assert "已被新版本替代" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)
+
+
+def test_er_an_out_of_scope_person_reads_not_applicable_with_who_recognises_their_hours(
+        app, api, clients, world):
+    from datetime import date as day_
+
+    from tests import factories
+
+    with app.app_context():
+        person = Person(id_number=factories.id_number("370202"), name="王老师",
+                        unit_id=world.unit["A"], series="k12_teacher", title_level="intermediate")
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(Activity(person_id=person.id, kind="platform_course", title="课程",
+                                category="public", date=day_(2026, 3, 1), hours=Decimal(40),
+                                first_year=2026, last_year=2026, source="platform"))
+        (ledger,) = ledgers.recompute_person(person.id, [2026])
+        db.session.commit()
+        ledger_id, number = ledger.id, person.id_number
+        assert (ledger.in_scope, ledger.compliant, ledger.shortfall_public) == (False, None, None)
+        db.session.remove()
+    shown = api("unit_reviewer", "GET", f"/api/v1/ledger/{ledger_id}").json["result"]
+    assert shown["compliant"] is None and shown["shortfall_public"] is None
+    page = clients("unit_reviewer").get(f"/ledgerview/show/{ledger_id}").get_data(as_text=True)
+    assert "不适用(学时由市教育局认定)" in page and "未达标" not in page
+    listed = clients("unit_reviewer").get("/ledgerview/list/").get_data(as_text=True)
+    assert "不适用" in listed
+    verdict = api("unit_reviewer", "POST", "/api/v1/eligibility/check",
+                  json={"id_number": number, "year": 2026}).json["result"]
+    assert verdict["compliant"] is None and any("市教育局" in p for p in verdict["problems"])

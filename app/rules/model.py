@@ -64,8 +64,8 @@ NOTE_CODES = (
 
 def project_key(project: str) -> str:
     """The key two projects are compared by: NFKC, then casefold, no white space."""
-    folded = unicodedata.normalize("NFKC", project).casefold()
-    return "".join(ch for ch in folded if not ch.isspace())
+    # str.split() with no separator splits on exactly the str.isspace() characters
+    return "".join(unicodedata.normalize("NFKC", project).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,13 @@ class RuleSet:
     # how a training class becomes an activity: {source: {mode: kind}}; the sources
     # are CLASS_SOURCES (the application says which one a class is)
     class_kinds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # who recognises the hours of each out-of-scope series (二), for 不适用 on screens
+    out_of_scope_handlers: Mapping[str, Text] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+        object.__setattr__(self, "out_of_scope_handlers",
+                           MappingProxyType(dict(self.out_of_scope_handlers)))
         object.__setattr__(self, "class_kinds", MappingProxyType(
             {source: MappingProxyType(dict(modes)) for source, modes in self.class_kinds.items()}))
         _check(self)
@@ -183,6 +187,8 @@ def _check(rs: RuleSet) -> None:
         raise ValueError(f"{rs.year}: quantities must be int or Decimal multiples of 0.1: {bad}")
     if not rs.unrecognized_channels <= rs.channels:
         raise ValueError(f"{rs.year}: refused channels must be among the channels")
+    if rs.out_of_scope_handlers and set(rs.out_of_scope_handlers) != rs.out_of_scope_series:
+        raise ValueError(f"{rs.year}: every out-of-scope series needs its handler, and only those")
     caps = {cap.name: cap for cap in rs.caps}
     for source, modes in rs.class_kinds.items():
         kinds = [rs.kind(kind) for kind in modes.values()]

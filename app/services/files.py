@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from flask import abort, current_app, send_file
 
@@ -81,12 +83,20 @@ def write(area: str, data: bytes) -> StoredFile:
     return out.stored
 
 
-def write_pending(area: str, data: bytes) -> StoredFile:
-    """write(), for a file whose row belongs to the step running now: if the
+@contextmanager
+def pending_writer(area: str) -> Iterator[Writer]:
+    """A Writer for a file whose row belongs to the step running now: if the
     step's transaction rolls back, the file goes too (see workflow.transaction)."""
-    stored = write(area, data)
-    _pending().append((area, stored.name))
-    return stored
+    with Writer(area) as out:
+        yield out
+    _pending().append((area, out.stored.name))
+
+
+def write_pending(area: str, data: bytes) -> StoredFile:
+    """write(), for a file whose row belongs to the step running now."""
+    with pending_writer(area) as out:
+        out.write(data)
+    return out.stored
 
 
 def _pending() -> list:
@@ -131,5 +141,8 @@ def send(area: str, name: str | None, *, mimetype: str, download_name: str,
         abort(404)
     if not target.exists():
         abort(404)
-    return send_file(target, mimetype=mimetype, download_name=download_name,
-                     as_attachment=not inline)
+    response = send_file(target, mimetype=mimetype, download_name=download_name,
+                         as_attachment=not inline)
+    # the declared type is the detected one: no browser may sniff it into a page
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, NamedTuple
 
+from flask_babel import get_locale, gettext
 from sqlalchemy import event, func, inspect, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -30,6 +31,17 @@ ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "courses", "proj
 _ACTIVITY_COLUMNS = [Activity.person_id, Activity.id, Activity.kind] + [
     getattr(Activity, f) for f in ENGINE_FIELDS
 ]
+
+
+def compliance_text(compliant: bool | None, series: str | None, year: int) -> str:
+    """是 / 否; for an out-of-scope person (no verdict) 不适用 and who recognises
+    their hours (the year's rule set, 二)."""
+    if compliant is not None:
+        return gettext("Yes") if compliant else gettext("No")
+    who = rules.handler(series, str(get_locale() or "zh"), year) if has_rules(year) else None
+    if who:
+        return gettext("Not applicable (hours recognised by %(handler)s)", handler=who)
+    return gettext("Not applicable")
 
 
 def has_rules(year: int) -> bool:
@@ -204,6 +216,23 @@ def ledger_or_compute(person: Person, year: int) -> dict:
     return _ledger_values(compute(person, year))
 
 
+def computed_values(people: list[Person], year: int) -> dict[int, dict]:
+    """Bulk read path: the ledger values of people who have no stored ledger,
+    computed from their activities read in one query (not one per person)."""
+    if not people:
+        return {}
+    grouped: dict[int, list] = {p.id: [] for p in people}
+    rows = db.session.connection().execute(
+        select(*_ACTIVITY_COLUMNS)
+        .where(Activity.person_id.in_(list(grouped)), Activity.first_year <= year,
+               Activity.last_year >= year)
+        .order_by(Activity.person_id, Activity.id))
+    for row in rows:
+        grouped[row[0]].append(_row_item(row))
+    return {p.id: _ledger_values(rules.evaluate(person_year(p.id, p.series, year, grouped[p.id])))
+            for p in people}
+
+
 _LEDGER_FIELDS = ("in_scope", "public", "professional", "total", "compliant",
                   "shortfall_public", "shortfall_professional", "items", "rule_revision")
 _DIGESTED = _LEDGER_FIELDS + ("unit_id", "district_id")
@@ -356,6 +385,11 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
 def _stale_of_year(year: int):
     """The condition of a ledger of `year` computed under an older rule-set revision."""
     return (Ledger.year == year) & (Ledger.rule_revision < registry.get(year).revision)
+
+
+def is_stale(ledger: Ledger) -> bool:
+    """Computed under an older revision of its year's rule set."""
+    return has_rules(ledger.year) and ledger.rule_revision < registry.get(ledger.year).revision
 
 
 def count_stale(unit_id: int | None = None, district_id: int | None = None) -> dict[int, int]:

@@ -46,6 +46,15 @@ def _yes_no(value) -> str:
     return gettext("Yes") if value else gettext("No")
 
 
+def _compliance(value) -> str:
+    """是 / 否 / 不适用 (an out-of-scope person has no verdict)."""
+    return gettext("Not applicable") if value is None else _yes_no(value)
+
+
+def _hours_or_dash(value) -> str:
+    return "—" if value is None else str(value)
+
+
 class LedgerView(ScopedModelView):
     datamodel = SQLAInterface(Ledger)
     fields = LEDGER_FIELDS
@@ -60,7 +69,9 @@ class LedgerView(ScopedModelView):
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_certificate"]
     show_template = "xueshi/ledger_show.html"
-    formatters_columns = {"compliant": _yes_no, "in_scope": _yes_no}
+    formatters_columns = {"compliant": _compliance, "in_scope": _yes_no,
+                          "shortfall_public": _hours_or_dash,
+                          "shortfall_professional": _hours_or_dash}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -71,6 +82,9 @@ class LedgerView(ScopedModelView):
             self.show_template, pk=ledger.id, title=self.show_title, widgets=widgets,
             related_views=[], ledger=ledger, when=when, categories=CATEGORIES,
             items=ledger_service.explained_items(ledger, _locale()),
+            compliance=ledger_service.compliance_text(ledger.compliant, ledger.person.series,
+                                                      ledger.year),
+            stale=ledger_service.is_stale(ledger),
         )
 
     @expose("/certificate/<pk>", methods=["GET"])
@@ -79,6 +93,16 @@ class LedgerView(ScopedModelView):
     def certificate(self, pk):
         ledger = scopes.get_or_404(Ledger, pk)
         return certificate_response(ledger)
+
+
+    @expose("/credential/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("certificate")
+    def credential(self, pk):
+        from .classes import credential_response
+
+        ledger = scopes.get_or_404(Ledger, pk)
+        return credential_response(certificates.year_certificate(ledger))
 
 
 def certificate_response(ledger: Ledger) -> Response:

@@ -148,6 +148,14 @@ CLASS_KINDS = {
     OTHER_CLASS: {"offline": "offline_training", "online": "online_training"},
 }
 
+# 二: who recognises the hours of the series this platform does not
+OUT_OF_SCOPE_HANDLERS = {
+    "health": Text("市卫生健康委(市卫生健康人才发展中心)",
+                   "the Qingdao Health Commission (Qingdao Health Talent Development Center)"),
+    "k12_teacher": Text("市教育局", "the Qingdao Education Bureau"),
+    "accounting": Text("市财政局", "the Qingdao Finance Bureau"),
+}
+
 RULE_SET = RuleSet(
     year=2026,
     required_public=30,
@@ -164,4 +172,5 @@ RULE_SET = RuleSet(
     notes=NOTES,
     revision=2,  # rules-2026.md revision 2 (2026-12)
     class_kinds=CLASS_KINDS,
+    out_of_scope_handlers=OUT_OF_SCOPE_HANDLERS,
 )
