@@ -146,6 +146,22 @@ def certificates_command(class_id):
     click.echo(gettext("%(n)d certificate PDFs written.", n=total))
 
 
+@xueshi.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time")
+def worker_command(workers):
+    """Run a job consumer (huey) until Ctrl-C or SIGTERM."""
+    from . import logs
+    from .jobs import queue
+
+    logs.configure()
+    queue.bind_app(current_app._get_current_object())
+    stop = queue.start_heartbeat()
+    try:
+        queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    finally:
+        stop.set()
+
+
 @xueshi.command("audit-verify")
 def audit_verify_command():
     """Recompute the audit hash chain; exit 1 if any entry was edited or removed."""

@@ -30,10 +30,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
 
     from . import models  # noqa: F401  (register tables with the metadata)
+    from . import runtime
+    from .jobs import queue
     from .services import audit
     from .views import register_views
 
     audit.install()
+    runtime.install(app)
+    if "XUESHI_JOBS_IMMEDIATE" in app.config:  # tests: jobs run inline, the queue in memory
+        queue.huey.immediate = bool(app.config["XUESHI_JOBS_IMMEDIATE"])
 
     @app.before_request
     def _idle_timeout():

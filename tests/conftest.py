@@ -51,6 +51,8 @@ def app_overrides(url: str, instance: Path) -> dict:
         # certificate PDFs are written inline, so tests read them right after approval
         # (the background thread has its own test in test_classes.py)
         "XUESHI_RENDER_IN_BACKGROUND": False,
+        # jobs run inline on an in-memory queue (tests/test_runtime.py starts a real consumer)
+        "XUESHI_JOBS_IMMEDIATE": True,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
     }
 

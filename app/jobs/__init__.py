@@ -1,0 +1,1 @@
+"""Background jobs (huey): the queue lives in `queue.py`."""
