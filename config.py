@@ -140,8 +140,10 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
-        # write certificate PDFs in a background thread after approval
-        "XUESHI_RENDER_IN_BACKGROUND": True,
+        # a running job silent for this long (seconds) was interrupted: run it again
+        # uploads with more rows than this are worked through by a job, not the request
+        "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),
+        "XUESHI_JOB_STALE_SECONDS": int(_env("XUESHI_JOB_STALE_SECONDS", "300")),
         "XUESHI_ENV": _env("XUESHI_ENV", "development"),
         "XUESHI_REDIS_URL": redis_url(),
         "XUESHI_FORWARDED_ALLOW_IPS": forwarded_allow_ips(),

@@ -150,12 +150,13 @@ def certificates_command(class_id):
 @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time")
 def worker_command(workers):
     """Run a job consumer (huey) until Ctrl-C or SIGTERM."""
-    from . import logs
+    from . import jobs, logs
     from .jobs import queue
 
     logs.configure()
     queue.bind_app(current_app._get_current_object())
     stop = queue.start_heartbeat()
+    jobs.requeue_stale()  # what a consumer killed earlier left behind
     try:
         queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
     finally:

@@ -101,7 +101,7 @@ def main() -> None:
     from app.security.scope import SYSTEM
     from app.services import accounts, certificate_pdf, certificates, classes
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_RENDER_IN_BACKGROUND": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_JOBS_IMMEDIATE": True})
     with app.app_context():
         upgrade()
         accounts.initialise(app.appbuilder)  # the approval checks the association's permission

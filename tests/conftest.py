@@ -48,10 +48,10 @@ def app_overrides(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "AUTH_RATE_LIMIT": "10000 per minute",
         "XUESHI_VERIFY_RATE_LIMIT": "10000 per minute",
-        # certificate PDFs are written inline, so tests read them right after approval
-        # (the background thread has its own test in test_classes.py)
-        "XUESHI_RENDER_IN_BACKGROUND": False,
-        # jobs run inline on an in-memory queue (tests/test_runtime.py starts a real consumer)
+        # uploads are handled in the request unless a test lowers this (tests/test_jobs.py)
+        "XUESHI_JOB_ROWS": 100_000,
+        # jobs (certificate PDFs…) run inline on an in-memory queue, so tests read
+        # their results at once (tests/test_jobs.py starts a real consumer)
         "XUESHI_JOBS_IMMEDIATE": True,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
     }

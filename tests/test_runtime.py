@@ -3,6 +3,9 @@ ids, the one trusted proxy, JSON logs without personal data."""
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -83,3 +86,35 @@ def test_gunicorn_and_consumer_serve_the_app(served, world):
     assert search and search[0]["path"] == "/personview/list/"
     assert world.id_number["A"] not in served.log("access")
     assert all(json.loads(line)["level"] for line in served.log("web").splitlines() if line.strip())
+
+
+def _post_json(url: str, body: dict, headers: dict | None = None):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        exc.close()
+        return exc.code, json.loads(body or b"{}")
+
+
+@pytest.mark.slow
+def test_a_job_started_on_the_server_is_run_by_the_consumer(served):
+    from tests.conftest import PASSWORD
+
+    status, login = _post_json(served.base + "/api/v1/security/login", {
+        "username": "association_admin", "password": PASSWORD, "provider": "db"})
+    assert status == 200, login
+    auth = {"Authorization": f"Bearer {login['access_token']}"}
+    status, started = _post_json(served.base + "/api/v1/ledger/recompute", {"year": 2026}, auth)
+    assert status == 202, started
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = json.loads(serving.get(served.base + started["url"], headers=auth)[2])["result"]
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(0.3)
+    assert job["state"] == "done", job
+    assert job["message"] and job["total"] == job["done"]
