@@ -145,6 +145,9 @@ def build() -> dict:
         "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),
         "XUESHI_JOB_STALE_SECONDS": int(_env("XUESHI_JOB_STALE_SECONDS", "300")),
         "XUESHI_ENV": _env("XUESHI_ENV", "development"),
+        # production mode checks that these came from the environment
+        "XUESHI_SECRET_FROM_ENV": _env("XUESHI_SECRET_KEY") is not None,
+        "XUESHI_PUBLIC_BASE_URL_FROM_ENV": _env("XUESHI_PUBLIC_BASE_URL") is not None,
         "XUESHI_REDIS_URL": redis_url(),
         "XUESHI_FORWARDED_ALLOW_IPS": forwarded_allow_ips(),
         # /readyz: a consumer heartbeat older than this (seconds) is not ready

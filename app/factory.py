@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import xueshi
 
     app.cli.add_command(xueshi)
+    runtime.check_production(app)
 
     @app.teardown_appcontext
     def _release(exc):

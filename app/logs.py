@@ -40,7 +40,7 @@ class AccessFilter(logging.Filter):
     """gunicorn's access line (its atoms are the record's args) as fields."""
 
     FIELDS = {"h": "remote", "m": "method", "U": "path", "s": "status", "B": "bytes",
-              "M": "duration_ms", "{x-request-id}o": "request_id"}
+              "M": "duration_ms", "p": "pid", "{x-request-id}o": "request_id"}
 
     def filter(self, record: logging.LogRecord) -> bool:
         atoms = record.args if isinstance(record.args, dict) else {}

@@ -63,6 +63,46 @@ def readyz():
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
 
 
+class NotReadyForProduction(RuntimeError):
+    """XUESHI_ENV=production without what production needs; the message says what."""
+
+
+def production_problems(settings) -> list[str]:
+    """What keeps these settings from running in production (empty: nothing)."""
+    from flask_babel import gettext
+
+    problems = []
+    if not settings.get("XUESHI_SECRET_FROM_ENV") or len(settings.get("SECRET_KEY") or "") < 32:
+        problems.append(gettext("XUESHI_SECRET_KEY: set a random key of at least 32 characters."))
+    if (not settings.get("XUESHI_PUBLIC_BASE_URL_FROM_ENV")
+            or not str(settings.get("XUESHI_PUBLIC_BASE_URL", "")).startswith("https://")):
+        problems.append(gettext("XUESHI_PUBLIC_BASE_URL: set the public https:// address."))
+    if str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append(gettext("XUESHI_DATABASE_URL: production runs on PostgreSQL, not SQLite."))
+    if not settings.get("XUESHI_REDIS_URL"):
+        problems.append(gettext("XUESHI_REDIS_URL: production keeps the job queue in Redis."))
+    if str(settings.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory"):
+        problems.append(gettext(
+            "XUESHI_RATELIMIT_STORAGE_URI: rate limits must be shared by every worker (Redis)."))
+    return problems
+
+
+def check_production(app: Flask) -> None:
+    """Refuse to start in production mode with development settings."""
+    if app.config.get("XUESHI_ENV") != "production":
+        return
+    from flask_babel import force_locale
+
+    with app.app_context(), force_locale("zh"):
+        problems = production_problems(app.config)
+    if problems:
+        from flask_babel import gettext
+
+        with app.app_context(), force_locale("zh"):
+            title = gettext("XUESHI_ENV=production: Xueshi will not start until these are set:")
+        raise NotReadyForProduction("\n".join([title] + problems))
+
+
 def install(app: Flask) -> None:
     app.wsgi_app = TrustedProxy(app.wsgi_app, app.config["XUESHI_FORWARDED_ALLOW_IPS"])
     csrf.exempt(health)
