@@ -14,6 +14,7 @@ XUESHI_REDIS_URL      Redis for the job queue (and, unless set apart, the rate l
                       unset: the queue lives in instance/jobs.db (SQLite)
 XUESHI_HOST / XUESHI_PORT, XUESHI_WORKERS / XUESHI_THREADS, XUESHI_TIMEOUT,
 XUESHI_FORWARDED_ALLOW_IPS  the web server (gunicorn.conf.py)
+XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
 """
 from __future__ import annotations
 
@@ -134,6 +135,8 @@ def build() -> dict:
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "XUESHI_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
         "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
+        # a placeholder with a valid check character until the association's own is set
+        "XUESHI_ISSUER_CREDIT_CODE": _env("XUESHI_ISSUER_CREDIT_CODE", "51370200MJ0000000N"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),

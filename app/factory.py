@@ -8,6 +8,7 @@ from flask_appbuilder import AppBuilder
 
 import config
 
+from . import formatting
 from .extensions import csrf, db, migrate
 
 
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     db.init_app(app)
+    app.jinja_env.finalize = formatting.for_template
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
 

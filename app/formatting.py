@@ -63,6 +63,13 @@ def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TIME).strftime(pattern)
 
 
+def local_day(value: datetime) -> date:
+    """The calendar day of a stored (UTC) timestamp in Asia/Shanghai."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(LOCAL_TIME).date()
+
+
 def local_date(value: datetime | date | None) -> str:
     """The calendar date in Asia/Shanghai (a date is shown as it is)."""
     if value is None:
@@ -74,3 +81,23 @@ def local_date(value: datetime | date | None) -> str:
 
 def local_now() -> datetime:
     return datetime.now(LOCAL_TIME)
+
+
+def for_cell(value):
+    """A spreadsheet or CSV cell: hours as numbers (never "5E+1"), stored times in
+    Asia/Shanghai to the minute."""
+    if isinstance(value, Decimal):
+        return hours_value(value)
+    if isinstance(value, datetime):
+        return local_time(value)
+    return value
+
+
+def for_template(value):
+    """Jinja's `finalize`: whatever a template prints goes through this formatter,
+    so no screen writes a Decimal with `str()` or a stored time in UTC."""
+    if isinstance(value, Decimal):
+        return hours(value)
+    if isinstance(value, datetime):
+        return local_time(value)
+    return "" if value is None else value

@@ -1,6 +1,6 @@
-"""Certificates benchmark: a 1,000-person class, end to end, against the PDF floor.
+"""Certificates benchmark: a 1,000-person class, end to end, against the stock libraries.
 
-    python bench/certificates_bench.py [--people 1000] [--db URL]
+    python bench/certificates_bench.py [--people 1000] [--db URL] [--profile]
 
 Seeds an empty database (a new SQLite file by default; a PostgreSQL URL must
 name an empty database, or pass --reset) with a reviewed-ready class of N
@@ -9,18 +9,21 @@ participants, then times, in one run:
   (a) issuing: `approve_completion` (attendance → activities, ledgers,
       numbered certificates, one transaction) and `render_pending` (each
       certificate's QR code and PDF written to disk, rows updated, in chunks);
-  (b) the floor: the same PDF code writing N one-page certificates with the
-      same font and text to disk, no database and no QR
-      (`certificate_pdf.render_plain`).
+  (b) the floor: the same N pages drawn by the stock libraries alone
+      (reportlab + segno through `app/pdf/certificate.py`, which is layout
+      only) and written to disk: no database, no numbers, no signing.
 
 Prints certificates per second, the time of each part, and the ratio of the
 certificate work alone (render_pending) to the floor; the last line is
 `ratio=R`. The goal: R ≤ 2, and the whole class certified in under a minute.
+`--profile` also prints where render_pending's time goes (cProfile, top 15).
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -79,6 +82,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--db", default=None)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="xueshi-cert-bench-")
@@ -99,7 +103,8 @@ def main() -> None:
     from app.extensions import db
     from app.models import Certificate
     from app.security.scope import SYSTEM
-    from app.services import accounts, certificate_pdf, certificates, classes
+    from app.pdf import certificate as certificate_pdf
+    from app.services import accounts, certificates, classes
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_JOBS_IMMEDIATE": True})
     with app.app_context():
@@ -109,32 +114,37 @@ def main() -> None:
     class_id = seed(app, args.people)
 
     with app.app_context():
-        font = app.config["XUESHI_CJK_FONT"]
-        certificate_pdf.render_plain(certificate_pdf.CertificateData(  # warm the font caches
-            "x", "x", "x", "x", "x", "x", date.today(), date.today(), "x", "1", "x", date.today()),
-            font_path=font)
+        certificate_pdf.render(certificate_pdf.CertificateData(  # parse and register the font
+            "x", "x", "x", "x", "x", "x", date.today(), date.today(), "x", "1", "x", date.today()))
         t0 = time.perf_counter()
         classes.approve_completion(SYSTEM, class_id)
         approve_s = time.perf_counter() - t0
+        profiler = cProfile.Profile() if args.profile else None
         t0 = time.perf_counter()
+        if profiler:
+            profiler.enable()
         written = certificates.render_pending(class_id)
+        if profiler:
+            profiler.disable()
         render_s = time.perf_counter() - t0
         data = [certificates.data_for(c) for c in db.session.query(Certificate).order_by(Certificate.id)]
         floor_dir = Path(tmp) / "floor"
         floor_dir.mkdir()
         t0 = time.perf_counter()
         for i, item in enumerate(data):
-            (floor_dir / f"{i}.pdf").write_bytes(certificate_pdf.render_plain(item, font_path=font))
+            (floor_dir / f"{i}.pdf").write_bytes(certificate_pdf.render(item))
         floor_s = time.perf_counter() - t0
         db.session.remove()
         db.engine.dispose()
 
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(15)
     total = approve_s + render_s
     print(f"class of {args.people} ({engine.dialect.name}): {written} certificates written")
     print(f"approval (activities, ledgers, numbered certificates, one transaction): {approve_s:.2f} s")
-    print(f"certificates (QR + PDF + file + row, chunks of 100): {render_s:.2f} s = "
+    print(f"certificates (QR, PDF, file, row; chunks of 100): {render_s:.2f} s = "
           f"{written / render_s:,.0f} certificates/s")
-    print(f"floor (PDF code alone, same font and text, no QR, no database): {floor_s:.2f} s = "
+    print(f"floor (reportlab + segno alone, same pages, no database): {floor_s:.2f} s = "
           f"{len(data) / floor_s:,.0f} PDFs/s")
     print(f"whole class certified in {total:.1f} s (goal: under 60 s)")
     print(f"ratio={render_s / floor_s:.2f}")

@@ -1,4 +1,4 @@
-"""The training certificate PDF (app/services/certificate_pdf.py), read back as a reader would.
+"""The training certificate PDF (app/pdf/certificate.py), read back as a reader would.
 
 No database and no app: render(..., font_path=...) is called directly. The QR
 code is checked by rasterising the page (pdftoppm, poppler-utils) and decoding
@@ -6,7 +6,6 @@ it with zbarimg (Debian package zbar-tools); a missing tool fails the test.
 """
 from __future__ import annotations
 
-import random
 import re
 import secrets
 import subprocess
@@ -14,22 +13,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import pytest
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont, TTFontFile
-
-from app.services import certificate_pdf as cp
+from app.pdf import certificate as cp
+from app.pdf import fonts
 from tests import pdfcheck
 from tests.pdfcheck import decode_qr, tool
 
-FONT = cp.DEBIAN_FONT
+FONT = fonts.DEBIAN_FONT
 
 
 def make(**changes) -> cp.CertificateData:
     data = cp.CertificateData(
-        number="QDJX2026-000123",
+        number="JXPX-51370200MJ0000000N-20260000123-01-1",
         verify_url="http://127.0.0.1:8080/verify/" + secrets.token_urlsafe(48),
         person_name="欧阳娜娜",
         id_number_masked="370203********1234",
@@ -112,32 +106,6 @@ def test_longer_verify_url_decodes(tmp_path):
     assert decode_qr(path) == [data.verify_url]
 
 
-def test_qr_matrix_is_qrcode_librarys():
-    """The fast encoder gives the very modules of qrcode.QRCode (level M, its mask choice)."""
-    rnd = random.Random(2026)
-    urls = ["http://127.0.0.1:8080/verify/" + secrets.token_urlsafe(n)[:n]
-            for n in [1, 10, 40, 48, 64, 80, 100, 150, 250, 400, 700] + rnd.sample(range(1, 300), 60)]
-    urls += ["HTTP://X/" + "1234567890" * 3 + "ABCDEFGHIJKLMNOPQRSTUV",  # mixed modes: qrcode's path
-             "https://xueshi.example/验证/" + "张" * 20]
-    for url in urls:
-        q = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-        q.add_data(url)
-        q.make(fit=True)
-        n, modules = cp._qr_modules(url)
-        assert n == len(q.modules)
-        mine = [[modules[r * (n + 1) + c] == "1" for c in range(n)] for r in range(n)]
-        assert mine == q.modules, (url, q.version, q.mask_pattern)
-
-
-def test_plain_page_has_no_qr_code(tmp_path):
-    data = make()
-    path = write(tmp_path, cp.render_plain(data, font_path=FONT))
-    assert decode_qr(path) == []
-    body = flat(pdfcheck.text(path))
-    assert data.person_name in body and data.number in body and "扫码验证" not in body
-    assert all(f["emb"] == "yes" for f in pdfcheck.fonts(path))
-
-
 def _assert_on_page(path: Path) -> None:
     width, height, found = words(path)
     assert found
@@ -191,7 +159,7 @@ def test_wrap_keeps_words_and_punctuation_rules():
 
 
 def test_render_many_gives_one_pdf_per_item(tmp_path):
-    items = [make(number=f"QDJX2026-{i:06d}", person_name=name,
+    items = [make(number=f"JXPX-51370200MJ0000000N-2026000012{i}-01-X", person_name=name,
                   verify_url=f"http://127.0.0.1:8080/verify/{secrets.token_urlsafe(40)}")
              for i, name in enumerate(["张三", "李四", "王五"], 1)]
     pdfs = list(cp.render_many(iter(items), font_path=FONT))
@@ -206,36 +174,21 @@ def test_render_many_gives_one_pdf_per_item(tmp_path):
         assert decode_qr(path) == [data.verify_url]
 
 
-def test_subset_is_byte_for_byte_reportlabs():
-    font = cp._font(FONT)
-    text = "欧阳娜娜2026年信息技术应用能力提升专题培训班（第三期）青岛理工大学ABCxyz…"
-    subset = [0] + sorted({ord(ch) for ch in text})
-    assert font.make_subset(subset) == TTFontFile.makeSubset(font.face, subset)
-
-
-def test_font_is_registered_once_and_apart():
-    font = cp._font(FONT)
-    assert cp._font(FONT) is font
-    assert pdfmetrics.getFont(font.fontName) is font
-    # a stock TTFont of the same face (as app.services.pdf registers) stays its own
-    other = TTFont("XueshiTestOther", FONT, subfontIndex=0)
-    pdfmetrics.registerFont(other)
-    assert pdfmetrics.getFont("XueshiTestOther") is not font
-    assert pdfmetrics.getFont(font.fontName) is font
-
-
 def test_font_path_defaults_to_the_app_config(tmp_path):
     from flask import Flask
 
     app = Flask(__name__)
     app.config["XUESHI_CJK_FONT"] = FONT
-    assert cp._default_font_path() == cp.DEBIAN_FONT  # no app context
+    assert fonts.default_path() == fonts.DEBIAN_FONT  # no app context
     with app.app_context():
-        assert cp._default_font_path() == FONT
+        assert fonts.default_path() == FONT
         path = write(tmp_path, cp.render(make()))
     assert all(f["emb"] == "yes" for f in pdfcheck.fonts(path))
 
 
-@pytest.mark.parametrize("renderer", [cp.render, cp.render_plain])
-def test_files_stay_small(renderer):
-    assert len(renderer(make(), font_path=FONT)) < 100 * 1024
+def test_font_is_registered_once():
+    assert fonts.font(FONT) == fonts.font(FONT)
+
+
+def test_files_stay_small():
+    assert len(cp.render(make(), font_path=FONT)) < 100 * 1024

@@ -291,7 +291,13 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
         from app.services import certificates
         assert certificates.render_pending(class_id) == 0  # a re-run issues nothing new
         token, cert_id, person_name = certs[0].token, certs[0].id, certs[0].person.name
+        number = certs[0].number
         verify_url = certificates.verify_url(token)
+        from app.services import identifiers
+        parsed = [identifiers.parse(c.number) for c in certs]  # GB/T 36904 style, check char valid
+        assert all(p and p.type_code == identifiers.CLASS_CERTIFICATE and p.year == 2026
+                   and p.issuer == app.config["XUESHI_ISSUER_CREDIT_CODE"] for p in parsed)
+        assert len({p.number for p in parsed}) == 4 and token not in number
         db.session.remove()
     pdf = api("base_staff", "GET", f"/api/v1/certificate/{cert_id}/pdf")
     assert pdf.status_code == 200
@@ -300,6 +306,7 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
     assert all(f["emb"] == "yes" for f in pdfcheck.fonts(path))
     text = pdfcheck.text(path)
     assert person_name in text and "21.5" in text and "新技术推广培训班" in text
+    assert number in text  # the identifier is printed; the QR holds the token's URL
     assert pdfcheck.decode_qr(path) == [verify_url]
     page = app.test_client().get(f"/verify/{token}")
     text = page.get_data(as_text=True)

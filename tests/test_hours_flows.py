@@ -334,3 +334,48 @@ def test_year_certificate_pdf_embeds_its_font_and_reads_back(api, app, crowd, tm
     text = pdfcheck.text(path)
     assert "2026年度专业技术人员继续教育学时证明" in text
     assert "新质生产力专题" in text and "数字技术应用" in text
+
+
+def test_year_certificate_is_numbered_verifiable_and_reissued_when_the_year_changes(
+        api, api_module, app, world, tmp_path):
+    from app.models import YearCertificate
+    from app.services import certificates, identifiers
+
+    mine = make_crowd(app, world, "年度证明", size=1)
+    assert api_module("association_admin", "/api/v1/platform_import/",
+                      xlsx(course_rows(mine))).status_code == 200
+    (pid, _number, name), = mine["people"]
+    with app.app_context():
+        ledger_id = db.session.execute(select(Ledger.id).where(Ledger.person_id == pid)).scalar()
+        db.session.remove()
+    first = api("unit_reviewer", "GET", f"/api/v1/ledger/{ledger_id}/certificate")
+    assert first.status_code == 200
+    assert api("unit_reviewer", "GET", f"/api/v1/ledger/{ledger_id}/certificate").data == first.data
+    with app.app_context():
+        cert = db.session.execute(select(YearCertificate).where(
+            YearCertificate.person_id == pid)).scalar_one()  # one, however often downloaded
+        number, token, url = cert.number, cert.token, certificates.verify_url(cert.token)
+        db.session.remove()
+    parsed = identifiers.parse(number)
+    assert parsed.type_code == identifiers.YEAR_CERTIFICATE and parsed.year == 2026
+    assert parsed.version == 1
+    path = tmp_path / "year.pdf"
+    path.write_bytes(first.data)
+    assert number in pdfcheck.text(path).replace("\n", "")
+    assert pdfcheck.decode_qr(path) == [url]
+    page = app.test_client().get(f"/verify/{token}").get_data(as_text=True)
+    assert "有效" in page and number in page and "2026" in page and "30" in page
+    assert name not in page and name[0] + "*" in page
+
+    # the year changes: the next download is version 2 of the same serial; the first says so
+    more = [[_number, name, "新增课程", "公需", "2026-06-01", 4]]
+    assert api_module("association_admin", "/api/v1/platform_import/", xlsx(more)).status_code == 200
+    second = api("unit_reviewer", "GET", f"/api/v1/ledger/{ledger_id}/certificate")
+    assert second.status_code == 200 and second.data != first.data
+    with app.app_context():
+        newer = db.session.execute(select(YearCertificate).where(
+            YearCertificate.person_id == pid, YearCertificate.version == 2)).scalar_one()
+        assert identifiers.parse(newer.number).number == parsed.number
+        assert newer.total == Decimal("34") and newer.token != token
+        db.session.remove()
+    assert "已被新版本替代" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)

@@ -116,7 +116,9 @@ def test_unit_reviewer_dropdowns_and_search_offer_only_their_unit(clients, api, 
         names = {side: db.session.get(Unit, world.unit[side]).name for side in "AB"}
         db.session.remove()
     form = client.get("/personview/add").get_data(as_text=True)
-    assert names["A"] in form and names["B"] not in form
+    assert "xueshi-lookup" in form and names["B"] not in form  # units searched as you type
+    found = client.get("/lookup/unit/", query_string={"q": "测试用人单位"}).json["results"]
+    assert [r["id"] for r in found] == [world.unit["A"]]
     search = client.get("/personview/list/").get_data(as_text=True)
     assert names["B"] not in search
     info = api("unit_reviewer", "GET", "/api/v1/person/_info").json

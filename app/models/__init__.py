@@ -9,7 +9,7 @@ from .evidence import Evidence
 from .export import ExportBatch
 from .job import Job
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
-from .ledger import Ledger
+from .ledger import Ledger, YearCertificate
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -34,6 +34,7 @@ __all__ = [
     "ExportBatch",
     "Job",
     "Ledger",
+    "YearCertificate",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .activity import RecordFields
@@ -31,6 +31,8 @@ DRAFT, SUBMITTED, APPROVED, REJECTED, REVOKED, WITHDRAWN = (
 
 class Claim(HasEvidence, RecordFields, TimestampMixin, Model):
     __tablename__ = "claim"
+    # a reviewer's queue: state filter, newest first
+    __table_args__ = (Index("ix_claim_state_id", "state", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

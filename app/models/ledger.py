@@ -24,6 +24,7 @@ class Ledger(Model):
     __table_args__ = (
         UniqueConstraint("person_id", "year", name="uq_ledger_person_year"),
         Index("ix_ledger_year_compliant", "year", "compliant"),
+        Index("ix_ledger_compliant_id", "compliant", "id"),  # 是否达标 filter, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,3 +51,37 @@ class Ledger(Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.person}"
+
+
+class YearCertificate(Model):
+    """年度学时证明: a numbered, stored document of one person's year as it stood.
+
+    A download issues one when the ledger has none yet or changed since (same
+    serial, next version); the stored file is what every later download and
+    verification sees. The figures are kept as printed."""
+
+    __tablename__ = "year_certificate"
+    __table_args__ = (
+        UniqueConstraint("person_id", "year", "version", name="uq_year_certificate_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    ledger_digest: Mapped[str] = mapped_column(String(40))
+    public: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    professional: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    total: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    compliant: Mapped[bool] = mapped_column(Boolean)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stored_name: Mapped[str | None] = mapped_column(String(80))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+
+    person: Mapped[Person] = relationship()
+
+    def __str__(self) -> str:
+        return self.number

@@ -23,10 +23,10 @@ class Person(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
-    name: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(50), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    series: Mapped[str] = mapped_column(String(40))
-    title_level: Mapped[str] = mapped_column(String(20))
+    series: Mapped[str] = mapped_column(String(40), index=True)
+    title_level: Mapped[str] = mapped_column(String(20), index=True)
     is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(30))
 

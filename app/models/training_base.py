@@ -20,7 +20,7 @@ class TrainingBase(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     address: Mapped[str | None] = mapped_column(String(200))

@@ -33,7 +33,7 @@ class TrainingClass(HasEvidence, TimestampMixin, Model):
     __tablename__ = "training_class"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), index=True)
     # the organiser: exactly one of base, department, unit
     base_id: Mapped[int | None] = mapped_column(ForeignKey("training_base.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
@@ -41,7 +41,7 @@ class TrainingClass(HasEvidence, TimestampMixin, Model):
     mode: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str | None] = mapped_column(String(30))
     category: Mapped[str] = mapped_column(String(20))
-    start_date: Mapped[date] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date, index=True)
     end_date: Mapped[date] = mapped_column(Date)
     hours_per_day: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     venue: Mapped[str] = mapped_column(String(200))
@@ -105,7 +105,8 @@ class Certificate(Model):
     """电子证书: one per participant and class; a public token behind a QR code."""
 
     __tablename__ = "certificate"
-    __table_args__ = (Index("ix_certificate_class", "class_id"),)
+    __table_args__ = (Index("ix_certificate_class", "class_id"),
+                      Index("ix_certificate_revoked_id", "revoked", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)

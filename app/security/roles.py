@@ -70,6 +70,7 @@ SELF_SERVICE: list[Pair] = [
     ("can_get", "MenuApi"),
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
+    ("can_search", "LookupView"),  # search-as-you-type relations; rows by scope
 ]
 
 # Every business login: the jobs it started (a job's page, its result, the API).

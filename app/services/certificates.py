@@ -1,5 +1,10 @@
-"""电子证书: issued when a class's completion is approved, revoked with a
-reason; PDFs written afterwards, and the public verify page.
+"""电子证书 and 年度学时证明: numbered (`identifiers`), stored, verifiable.
+
+A class's certificates are issued when its completion is approved, revoked
+with a reason; their PDFs are written afterwards. A person's year certificate
+is issued when it is first downloaded, and again (next version) once the
+year changed. Both carry a random token behind their QR code for the public
+verify page.
 
 Approval numbers the certificates in its transaction (`issue`); the PDFs are
 written afterwards in chunks (the `certificates` job, or `flask xueshi
@@ -14,17 +19,19 @@ from decimal import Decimal
 from typing import Callable
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..formatting import hours
-from ..models import Certificate, Enrolment, TrainingClass
+from ..formatting import hours, local_day
+from ..models import Certificate, Enrolment, Ledger, TrainingClass, YearCertificate
 from ..models.base import utcnow
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
-from . import certificate_pdf, files, inputs, locks
+from ..pdf import certificate as certificate_pdf
+from ..pdf import report
+from . import files, identifiers, inputs, locks
 from .locks import for_update
 from .records import CATEGORIES
 from .workflow import REASON, StateField, Transition, Workflow
@@ -49,10 +56,12 @@ def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: dat
     year = cls.start_date.year
     locks.serialise_writers()  # two approvals at once must not take the same numbers
     issued = db.session.execute(select(func.count()).select_from(Certificate).where(
-        Certificate.number.like(f"QDJX{year}-%"))).scalar()
+        Certificate.number.like(identifiers.prefix(identifiers.CLASS_CERTIFICATE, year) + "%"))
+    ).scalar()
     for n, (enrolment, earned_hours) in enumerate(earned, start=1):
         db.session.add(Certificate(
-            number=f"QDJX{year}-{issued + n:06d}", token=secrets.token_urlsafe(32), class_id=cls.id,
+            number=identifiers.make(identifiers.CLASS_CERTIFICATE, year, issued + n),
+            token=secrets.token_urlsafe(32), class_id=cls.id,
             enrolment_id=enrolment.id, person_id=enrolment.person_id, hours=earned_hours,
             issued_at=when))
 
@@ -89,11 +98,11 @@ def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
         number=cert.number, verify_url=verify_url(cert.token), person_name=person.name,
         id_number_masked=mask_id_number(person.id_number), class_name=cls.name,
         organiser=str(cls.organiser), start=cls.start_date, end=cls.end_date, category=category,
-        hours=hours(cert.hours), issuer=ISSUER, issued_on=cert.issued_at.date(),
+        hours=hours(cert.hours), issuer=ISSUER, issued_on=local_day(cert.issued_at),
     )
 
 
-def _store(cert: Certificate, body: bytes) -> None:
+def _store(cert: Certificate | YearCertificate, body: bytes) -> None:
     stored = files.write("certificates", body)
     cert.stored_name, cert.sha256 = stored.name, stored.sha256
 
@@ -102,7 +111,7 @@ def pdf_bytes(cert: Certificate) -> bytes:
     """The stored PDF; written now (and kept) if its turn has not come yet."""
     if cert.stored_name:
         return files.read("certificates", cert.stored_name)
-    body = certificate_pdf.render(data_for(cert), font_path=current_app.config["XUESHI_CJK_FONT"])
+    body = certificate_pdf.render(data_for(cert))
     locked = db.session.execute(for_update(
         select(Certificate).where(Certificate.id == cert.id, Certificate.stored_name.is_(None))
     )).scalar_one_or_none()
@@ -123,7 +132,6 @@ def _count_rendered(class_id: int) -> None:
 def render_pending(class_id: int, *, chunk: int = 100,
                    progress: Callable[[int], None] | None = None) -> int:
     """Write the PDFs of a class's certificates that have none yet."""
-    font = current_app.config["XUESHI_CJK_FONT"]
     written = 0
     while True:
         batch = db.session.execute(for_update(
@@ -135,7 +143,7 @@ def render_pending(class_id: int, *, chunk: int = 100,
         if not batch:
             break
         for cert, body in zip(batch, certificate_pdf.render_many(
-                (data_for(c) for c in batch), font_path=font)):
+                (data_for(c) for c in batch))):
             _store(cert, body)
         _count_rendered(class_id)
         db.session.commit()
@@ -145,13 +153,74 @@ def render_pending(class_id: int, *, chunk: int = 100,
     return written
 
 
+def year_certificate(ledger: Ledger) -> YearCertificate:
+    """The year certificate of `ledger` as it stands, written and committed: the
+    latest one while the year is unchanged, else the next version (a person's
+    first year certificate of a year takes the year's next serial)."""
+    def latest():
+        return db.session.execute(
+            select(YearCertificate).where(YearCertificate.person_id == ledger.person_id,
+                                          YearCertificate.year == ledger.year)
+            .order_by(YearCertificate.version.desc()).limit(1)).scalar_one_or_none()
+
+    current = latest()
+    if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
+        return current
+    locks.serialise_writers()  # two downloads at once must not take the same number
+    current = latest()
+    if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
+        return current
+    if current is not None:
+        serial, version = current.serial, current.version + 1
+    else:
+        serial = (db.session.execute(select(func.max(YearCertificate.serial)).where(
+            YearCertificate.year == ledger.year)).scalar() or 0) + 1
+        version = 1
+    cert = YearCertificate(
+        number=identifiers.make(identifiers.YEAR_CERTIFICATE, ledger.year, serial, version),
+        token=secrets.token_urlsafe(32), person_id=ledger.person_id, year=ledger.year,
+        serial=serial, version=version, ledger_digest=ledger.digest, public=ledger.public,
+        professional=ledger.professional, total=ledger.total, compliant=ledger.compliant,
+        issued_at=utcnow())
+    db.session.add(cert)
+    _store(cert, _year_pdf(ledger, cert))
+    db.session.commit()
+    return cert
+
+
+def _year_pdf(ledger: Ledger, cert: YearCertificate) -> bytes:
+    from . import ledgers
+    from .records import when
+
+    with force_locale("zh"):  # a stored document reads the same for every viewer
+        items = [
+            [it["activity"].title if it["activity"] else "", f"{it['kind']}({it['clause']})",
+             when(it["activity"]), it["public"], it["professional"],
+             ";".join(text for _, text in it["notes"])]
+            for it in ledgers.explained_items(ledger, "zh")
+        ]
+        person = ledger.person
+        return report.year_certificate(
+            year=ledger.year, number=cert.number, verify_url=verify_url(cert.token),
+            name=person.name, id_number=mask_id_number(person.id_number), unit=person.unit.name,
+            items=items, issued_at=cert.issued_at,
+            totals={k: getattr(ledger, k) for k in (
+                "public", "professional", "total", "compliant", "shortfall_public",
+                "shortfall_professional")})
+
+
+def year_pdf_bytes(ledger: Ledger) -> tuple[YearCertificate, bytes]:
+    cert = year_certificate(ledger)
+    return cert, files.read("certificates", cert.stored_name)
+
+
 def public_view(token: str) -> dict | None:
-    """What the public verify page may show: masked person, the class, status."""
+    """What the public verify page may show: masked person, the class or year, status."""
     if not token or len(token) > 64:
         return None
     cert = db.session.execute(select(Certificate).where(Certificate.token == token)).scalar_one_or_none()
     if cert is None:
-        return None
+        return _year_view(token)
     cls = cert.training_class
     return {
         "valid": not cert.revoked,
@@ -165,6 +234,29 @@ def public_view(token: str) -> dict | None:
         "hours": hours(cert.hours),
         "organiser": str(cls.organiser),
         "issuer": ISSUER,
-        "issued_on": cert.issued_at.date(),
-        "revoked_on": cert.revoked_at.date() if cert.revoked_at else None,
+        "issued_on": local_day(cert.issued_at),
+        "revoked_on": local_day(cert.revoked_at) if cert.revoked_at else None,
+    }
+
+
+def _year_view(token: str) -> dict | None:
+    cert = db.session.execute(
+        select(YearCertificate).where(YearCertificate.token == token)).scalar_one_or_none()
+    if cert is None:
+        return None
+    newer = db.session.execute(select(func.max(YearCertificate.version)).where(
+        YearCertificate.person_id == cert.person_id, YearCertificate.year == cert.year)).scalar()
+    return {
+        "valid": True,
+        "year": cert.year,
+        "number": cert.number,
+        "name": mask_name(cert.person.name),
+        "id_number": mask_id_number(cert.person.id_number),
+        "public": hours(cert.public),
+        "professional": hours(cert.professional),
+        "total": hours(cert.total),
+        "compliant": cert.compliant,
+        "superseded": newer > cert.version,
+        "issuer": ISSUER,
+        "issued_on": local_day(cert.issued_at),
     }

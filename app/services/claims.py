@@ -7,11 +7,16 @@ claim they filed or submitted (four eyes). Approval and revocation move the
 hours and recompute the person's ledger in the same transaction."""
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import rules
 from ..extensions import db
-from ..models import CLAIM_KINDS, Activity, Claim, Person
+from ..formatting import hours
+from ..models import CLAIM_KINDS, Activity, Claim, Ledger, Person
 from ..models.base import utcnow
 from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
@@ -67,7 +72,8 @@ WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
     Transition("withdraw", _l("Withdraw the claim"), YOURS, WITHDRAWN, "withdraw", guards=(FILER,),
                style="default", done=_l("The claim was withdrawn.")),
     Transition("approve", _l("Approve"), {SUBMITTED}, APPROVED, "review", guards=(FOUR_EYES,),
-               style="success", done=_l("Approved: the hours are in the ledger.")),
+               style="success", done=_l("Approved: the hours are in the ledger."),
+               report=lambda claim: approved_message(claim)),
     Transition("reject", _l("Reject"), {SUBMITTED}, REJECTED, "review", guards=(FOUR_EYES,),
                inputs=(REASON,), style="warning",
                done=_l("The claim went back to its filer with the reason.")),
@@ -174,6 +180,64 @@ def revoke(scope: Scope, claim: Claim, data: dict) -> None:
     ).scalars():
         db.session.delete(activity)
     ledgers.recompute_person(claim.person_id, _years(claim))
+
+
+@dataclass(frozen=True)
+class Credit:
+    """What a claim earns: on its own (the kind's rule) and in the person's years
+    (after daily pools, annual caps…), with why it is less."""
+
+    alone: Decimal
+    credited: Decimal
+    notes: tuple[str, ...]
+
+
+def _credit(person: Person, activity: Activity, years: range, locale: str) -> Credit:
+    alone = credited = Decimal(0)
+    notes: list[str] = []
+    item = ledgers.engine_item(activity)
+    for year in years:
+        if not ledgers.has_rules(year):
+            continue
+        single = rules.evaluate(ledgers.person_year(person.id, person.series, year, [item]))
+        alone += sum((i["public"] + i["professional"] for i in single["items"]), Decimal(0))
+        ledger = db.session.execute(select(Ledger).where(
+            Ledger.person_id == person.id, Ledger.year == year)).scalar_one_or_none()
+        for stored in ledgers.stored_items(ledger) if ledger is not None else ():
+            if stored.activity_id == activity.id:
+                credited += Decimal(stored.public) + Decimal(stored.professional)
+                for code in stored.notes:
+                    text = rules.explain(code, locale, year)
+                    if text not in notes:
+                        notes.append(text)
+    return Credit(alone, credited, tuple(notes))
+
+
+def credit(claim: Claim) -> Credit | None:
+    """An approved claim's hours as credited in its person's ledgers."""
+    activity = db.session.execute(select(Activity).where(
+        Activity.source == "claim", Activity.source_id == claim.id)).scalar_one_or_none()
+    if activity is None:
+        return None
+    return _credit(claim.person, activity, range(activity.first_year, activity.last_year + 1),
+                   _locale())
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh")
+
+
+def approved_message(claim: Claim) -> str:
+    """"已批准:认定 10 学时", and when fewer than the claim alone earns, how many and why."""
+    got = credit(claim)
+    if got is None:
+        return gettext("Approved: the hours are in the ledger.")
+    if got.credited < got.alone:
+        return gettext(
+            "Approved: %(credited)s hours credited, fewer than the %(alone)s this claim earns on "
+            "its own, because: %(why)s",
+            credited=hours(got.credited), alone=hours(got.alone), why=" ".join(got.notes))
+    return gettext("Approved: %(credited)s hours credited.", credited=hours(got.credited))
 
 
 def _years(claim: Claim) -> range:

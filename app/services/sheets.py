@@ -22,6 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..formatting import for_cell
 from . import files
 from .errors import BusinessError
 
@@ -190,7 +191,8 @@ def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
         cell.font = Font(bold=True)
     widths = [len(str(h)) * 2 + 2 for h in headers]
     for row in rows:
-        sheet.append(list(row))
+        row = [for_cell(value) for value in row]
+        sheet.append(row)
         for i, value in enumerate(row):
             widths[i] = min(max(widths[i], len(str(value)) + 2), 60)
     for i, width in enumerate(widths, start=1):
@@ -206,7 +208,7 @@ def csv_bytes(headers: list[str], rows) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([for_cell(value) for value in row] for row in rows)
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -139,6 +139,13 @@ class Transition:
     done: Any = ""                   # told to the user when it worked
     custom: bool = False             # run by a hand-written endpoint (uploads, edit forms)
     waits: bool = True               # False: always open (violation, revoke), no to-do
+    report: Callable[[Any], Any] | None = None  # the outcome with its figures, from the row
+
+    def told(self, row) -> str:
+        """What the user is told after the step: its figures when it reports them."""
+        if self.report is not None and row is not None:
+            return str(self.report(row))
+        return str(self.done or gettext("Done."))
 
     def __post_init__(self):
         if self.sources is not None:

@@ -36,6 +36,7 @@ from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .jobs import JobApi, JobView
 from .ledgers import LedgerApi, LedgerView
+from .lookup import LookupView
 from .people import PersonApi, PersonView
 from .verify import VerifyView
 
@@ -115,5 +116,6 @@ def register_views(appbuilder) -> None:
     for view in appbuilder.baseviews:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
             view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
+    appbuilder.add_view_no_menu(LookupView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

@@ -15,7 +15,6 @@ from flask_appbuilder.api import expose as expose_api
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import FilterEqual, SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
@@ -28,8 +27,8 @@ from ..formatting import hours, local_time
 from ..security import scope
 from ..services.errors import BusinessError
 from ..validators import mask_id_number
-
-MASKED_COLUMNS = ("id_number",)
+from . import lists
+from .lists import MASKED_COLUMNS
 
 # Written against Flask-AppBuilder 5.3.0: the FAB methods re-implemented below
 # (and BaseApi.operation_helper in workflow.py). tests/test_fab_version.py pins
@@ -41,22 +40,6 @@ REIMPLEMENTED = {
     "ModelRestApi": ("post_headless", "put_headless", "delete_headless"),
     "BaseApi": ("operation_helper",),
 }
-
-
-class _MaskedColumnFilters(SQLAFilterConverter):
-    """Masked columns are searched by exact value only: a "starts with" search
-    would let a masked viewer rebuild a full ID number digit by digit."""
-
-    def convert(self, col_name):
-        if col_name in MASKED_COLUMNS:
-            return [FilterEqual(col_name, self.datamodel)]
-        return super().convert(col_name)
-
-
-class MaskedInterface(SQLAInterface):
-    """SQLAInterface for models with masked columns (people)."""
-
-    filter_converter_class = _MaskedColumnFilters
 
 
 class ScopeFilter(BaseFilter):
@@ -182,6 +165,8 @@ class ScopedModelView(ModelView):
     page_size = 25
 
     def __init__(self, **kwargs):
+        # capped counts, yes/no filters, exact ID-number search (lists.py)
+        self.datamodel = lists.city_interface(self.datamodel)
         rel = scoped_relations(self.datamodel)
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
@@ -194,6 +179,7 @@ class ScopedModelView(ModelView):
             **fields_descriptions(self.fields),
             **(self.description_columns or {}),
         }
+        self._lookup_fields()
         formatters = dict(self.formatters_columns or {})
         for col in MASKED_COLUMNS:
             formatters.setdefault(col, mask_for_viewer)
@@ -201,6 +187,41 @@ class ScopedModelView(ModelView):
         super().__init__(**kwargs)
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, plain_value)
+        # sorting is offered on indexed columns only: an unindexed sort of a
+        # city-wide table reads every row
+        self.order_columns = [c for c in self.order_columns if lists.indexed(self.datamodel.obj, c)]
+
+    def _lookup_fields(self) -> None:
+        """Relations to big tables are searched as you type, in search, add and
+        edit forms alike; yes/no columns are searched by 是/否."""
+        labels = self.label_columns
+        search = self.search_columns or []
+        self.search_form_extra_fields = {
+            **lists.lookup_fields(self, search, labels),
+            **lists.yes_no_search_fields(self.datamodel, search, labels),
+            **(self.search_form_extra_fields or {}),
+        }
+        for form in ("add", "edit"):
+            columns = getattr(self, f"{form}_columns") or []
+            extra = getattr(self, f"{form}_form_extra_fields") or {}
+            setattr(self, f"{form}_form_extra_fields",
+                    {**lists.lookup_fields(self, columns, labels), **extra})
+
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
+                         page=None, page_size=None, widgets=None, **kwargs):
+        """Page size capped, sorting on offered columns only, no page past MAX_ROWS."""
+        if order_column and order_column not in self.order_columns:
+            abort(400, description=gettext("This list cannot be sorted by that column."))
+        page_size = min(page_size or self.page_size, lists.MAX_PAGE_SIZE)
+        if page_size < 1 or (page or 0) < 0:
+            abort(400, description=gettext("Invalid page."))
+        if (page or 0) * page_size >= lists.MAX_ROWS:
+            abort(400, description=gettext(
+                "Only the first %(n)s rows can be paged through; narrow the search with a filter.",
+                n=lists.MAX_ROWS))
+        return super()._get_list_widget(
+            filters, actions=actions, order_column=order_column, order_direction=order_direction,
+            page=page, page_size=page_size, widgets=widgets, **kwargs)
 
     # Writes: the result must stay in scope; nothing referenced is deleted.
     def pre_add(self, item):
@@ -273,6 +294,7 @@ class ScopedModelRestApi(ModelRestApi):
     allow_browser_login = False  # JWT only: a cookie-authenticated API write would skip CSRF
 
     def __init__(self):
+        self.datamodel = lists.city_interface(self.datamodel)
         rel = scoped_relations(self.datamodel)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
@@ -282,6 +304,7 @@ class ScopedModelRestApi(ModelRestApi):
             self.label_columns,
         )
         super().__init__()
+        self.order_columns = [c for c in self.order_columns if lists.indexed(self.datamodel.obj, c)]
 
     # Masking -------------------------------------------------------------
     def pre_get(self, data):

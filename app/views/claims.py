@@ -3,7 +3,9 @@ app/services/claims.py; the views add the claim form, evidence uploads and
 downloads."""
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,7 +15,6 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 
 from .. import rules
-from ..extensions import db
 from ..models import CLAIM_KINDS, Claim, Person
 from ..security import scope as scopes
 from ..services import claims
@@ -21,6 +22,8 @@ from ..services import evidence as evidence_files
 from ..services import records
 from ..services.errors import BusinessError
 from .base import ScopedModelRestApi, ScopedModelView, expose
+from . import lists
+from .lists import LookupField
 from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, on_screen, show_error
 
 CLAIM_FIELDS = {
@@ -58,22 +61,19 @@ def _locale() -> str:
     return str(get_locale() or "zh")
 
 
-def _people(scope) -> list[tuple[int, str]] | None:
-    """Whom the user files for: themself (None: no choice), or the people in scope."""
-    if scope.person_id:
-        return None
-    rows = db.session.execute(scopes.scoped(Person, scope).order_by(Person.name)).scalars()
-    return [(p.id, str(p)) for p in rows]
+def _files_for_others(scope) -> bool:
+    """Whether the user chooses whom a claim is for (a professional files their own)."""
+    return not scope.person_id
 
 
-def _claim_form(kind: str, people: list[tuple[int, str]] | None):
+def _claim_form(kind: str, for_others: bool):
     """A form with the fields `kind` needs (from the year's rule set)."""
 
     class ClaimForm(FlaskForm):
         pass
 
-    if people is not None:
-        ClaimForm.person = SelectField(_l("Professional"), choices=people, coerce=int)
+    if for_others:  # searched as you type among the people in scope
+        ClaimForm.person = LookupField(_l("Professional"), model=Person)
     ClaimForm.title = StringField(records.FIELD_LABELS["title"])
     for field in records.fields_for(kind):
         label = records.FIELD_LABELS[field]
@@ -121,6 +121,19 @@ class ClaimView(WorkflowView, ScopedModelView):
         "days": lambda d: ";".join(f"{x['date']} {x['hours']}" for x in d) if d else "",
     }
 
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """A reviewer arriving at the list sees the claims waiting for review
+        (待审核); removing the filter on the page shows every claim."""
+        scope = scopes.current_scope()
+        arriving = not request.referrer or urlsplit(request.referrer).path != request.path
+        if (arriving and scope.may("review", "ClaimView")
+                and not any(k.startswith("_flt_") for k in request.args)):
+            waiting = {lists.equal_filter_arg(self, "state"): claims.SUBMITTED}
+            return redirect(url_for(".list", **waiting, **request.args))
+        return super().list()
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
@@ -147,12 +160,12 @@ class ClaimView(WorkflowView, ScopedModelView):
         if kind not in CLAIM_KINDS:
             abort(404)
         scope = scopes.current_scope()
-        people = _people(scope)
-        form = _claim_form(kind, people)
+        for_others = _files_for_others(scope)
+        form = _claim_form(kind, for_others)
         if request.method == "POST" and form.validate_on_submit():
             try:
                 files = evidence_files.read_uploads(request.files.getlist("files"))
-                claim = claims.create(scope, form.person.data if people is not None else None,
+                claim = claims.create(scope, form.person.data if for_others else None,
                                       kind, _fields(form), files)
             except BusinessError as exc:
                 show_error(form, exc)
@@ -170,7 +183,7 @@ class ClaimView(WorkflowView, ScopedModelView):
         refused = self.refuse_unless("change", claim)
         if refused is not None:
             return refused
-        form = _claim_form(claim.kind, None)
+        form = _claim_form(claim.kind, False)
         if request.method == "GET":
             for name, field in form._fields.items():
                 value = getattr(claim, name, None)

@@ -46,7 +46,7 @@ CLASS_FIELDS = {
     "reason": (_l("Reason given"), _l("Reason of the last rejection or violation")),
     "filed_at": (_l("Filed at"), _l("When the class was filed")),
     "reviewed_at": (_l("Reviewed at"), _l("When the completion was approved")),
-    "certificates_total": (_l("Certificates"), _l("Certificates issued")),
+    "certificates_total": (_l("Certificates issued"), _l("Certificates issued for the class")),
     "certificates_rendered": (_l("Certificates written"), _l("Certificate PDFs written so far")),
 }
 LIST_COLUMNS = ["name", "base", "department", "unit", "mode", "category", "start_date", "end_date",

@@ -14,12 +14,11 @@ from ..extensions import db
 from ..services import inputs
 from ..services.errors import BusinessError
 from ..models import Ledger
-from ..models.base import utcnow
 from ..security import scope as scopes
+from ..services import certificates
 from ..services import ledgers as ledger_service
-from ..services import pdf
 from ..services.records import CATEGORIES, when
-from .base import ScopedModelRestApi, ScopedModelView, error_response, expose, mask_for_viewer
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .jobs import accepted, redirect_to as job_page
 
 LEDGER_FIELDS = {
@@ -100,22 +99,10 @@ class LedgerView(ScopedModelView):
 
 
 def certificate_response(ledger: Ledger) -> Response:
-    items = [
-        [it["activity"].title if it["activity"] else "", f"{it['kind']}({it['clause']})",
-         when(it["activity"]), it["public"], it["professional"],
-         ";".join(text for _, text in it["notes"])]
-        for it in ledger_service.explained_items(ledger, _locale())
-    ]
-    person = ledger.person
-    body = pdf.year_certificate(
-        year=ledger.year, name=person.name, id_number=mask_for_viewer(person.id_number),
-        unit=person.unit.name, items=items, issued_at=utcnow(),
-        totals={k: getattr(ledger, k) for k in ("public", "professional", "total", "compliant",
-                                                  "shortfall_public", "shortfall_professional")},
-    )
-    filename = f"xueshi-{ledger.year}-{ledger.person_id}.pdf"
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    """The year certificate: numbered and stored on first download, reissued once the year changed."""
+    cert, body = certificates.year_pdf_bytes(ledger)
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{cert.number}.pdf"'})
 
 
 class LedgerApi(ScopedModelRestApi):

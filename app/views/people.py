@@ -1,12 +1,13 @@
 """专业技术人员: screens and REST API."""
 from __future__ import annotations
 
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from ..models import Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..validators import FormCheck, api_check, normalize_id_number
-from .base import MaskedInterface, ScopedModelRestApi, ScopedModelView
+from .base import ScopedModelRestApi, ScopedModelView
 from .fields import code_formatter, code_select, code_validator
 
 PERSON_FIELDS = {
@@ -32,7 +33,7 @@ _COLUMNS = ["id_number", "name", "unit", "series", "title_level", "is_enterprise
 
 
 class PersonView(ScopedModelView):
-    datamodel = MaskedInterface(Person)
+    datamodel = SQLAInterface(Person)
     fields = PERSON_FIELDS
     list_title = _l("Professionals")
     show_title = _l("Professional")
@@ -59,7 +60,7 @@ class PersonView(ScopedModelView):
 
 class PersonApi(ScopedModelRestApi):
     resource_name = "person"
-    datamodel = MaskedInterface(Person)
+    datamodel = SQLAInterface(Person)
     fields = PERSON_FIELDS
     list_columns = ["id", "id_number", "name", "unit.id", "unit.name", "series", "title_level"]
     show_columns = list_columns + ["is_enterprise_manager", "phone"]

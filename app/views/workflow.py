@@ -165,7 +165,7 @@ class WorkflowView:
             hook = self.after_steps.get(name)
             if hook is not None:
                 hook(row)
-            flash(str(transition.done or gettext("Done.")), "success")
+            flash(transition.told(row), "success")
         return redirect(url_for(".show", pk=pk))
 
 
@@ -306,7 +306,7 @@ class WorkflowApi:
         if hook is not None:
             hook(result)
         answer = {"id": getattr(result, "id", None),
-                  "message": str(self.workflow.transitions[name].done or gettext("Done."))}
+                  "message": self.workflow.transitions[name].told(result)}
         if isinstance(result, self.workflow.model) and self.workflow.state is not None:
             answer["state"] = self.workflow.state_of(result)
         return self.response(200, **answer)

@@ -1,32 +1,27 @@
-"""PDF documents with an embedded CJK font (reportlab, WenQuanYi Micro Hei).
-
-The font is registered once per process; reportlab embeds the subset of
-glyphs each document uses, so any viewer shows the Chinese."""
+"""Documents of flowing text and tables (platypus): the year certificate
+(年度学时证明) and reports, in the CJK font of `fonts.py`."""
 from __future__ import annotations
 
 import io
 from datetime import datetime
 from functools import lru_cache
 
-from flask import current_app
 from flask_babel import gettext
+
+from ..formatting import hours, local_time
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "XueshiCJK"
+from . import fonts
+from .qr import QrFlowable
 
 
-@lru_cache(maxsize=1)
 def font_name() -> str:
-    path = current_app.config["XUESHI_CJK_FONT"]
-    pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-    return FONT
+    return fonts.font()
 
 
 @lru_cache(maxsize=1)
@@ -62,13 +57,15 @@ def build(title: str, flowables: list, *, author: str = "青岛市继续教育�
                             initialFontName=font_name(),
                             leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm)
-    doc.build(flowables)
+    with fonts.RENDER_LOCK:
+        doc.build(flowables)
     return buf.getvalue()
 
 
-def year_certificate(*, year: int, name: str, id_number: str, unit: str, items: list[list],
-                     totals: dict, issued_at: datetime) -> bytes:
-    """年度学时证明: the items of a person's year and the totals."""
+def year_certificate(*, year: int, number: str, verify_url: str, name: str, id_number: str,
+                     unit: str, items: list[list], totals: dict, issued_at: datetime) -> bytes:
+    """年度学时证明: its identifier, the items of a person's year, the totals and a
+    QR code holding `verify_url`."""
     st = styles()
     title = gettext("Certificate of continuing-education hours, %(year)d", year=year)
     if totals["compliant"]:
@@ -77,24 +74,33 @@ def year_certificate(*, year: int, name: str, id_number: str, unit: str, items: 
         verdict = gettext(
             "The year's requirement (30 public and 60 professional hours) is not met: "
             "%(public)s public and %(professional)s professional hours are missing.",
-            public=totals["shortfall_public"], professional=totals["shortfall_professional"])
+            public=hours(totals["shortfall_public"]),
+            professional=hours(totals["shortfall_professional"]))
     story = [
         Paragraph(title, st["title"]),
-        Spacer(1, 6 * mm),
+        Spacer(1, 2 * mm),
+        Paragraph(gettext("Certificate number: %(number)s", number=number), st["small"]),
+        Spacer(1, 4 * mm),
         Paragraph(gettext("Name: %(name)s    ID number: %(id)s", name=name, id=id_number), st["body"]),
         Paragraph(gettext("Unit: %(unit)s", unit=unit), st["body"]),
         Spacer(1, 4 * mm),
-        table([[gettext("Title"), gettext("Kind (clause)"), gettext("Date"), gettext("Public"),
-                gettext("Professional"), gettext("Notes")], *items],
-              [48 * mm, 34 * mm, 30 * mm, 16 * mm, 16 * mm, 30 * mm]),
+        table([[gettext("Title"), gettext("Kind (clause)"), gettext("Date"), gettext("Public hours"),
+                gettext("Professional hours"), gettext("Notes")],
+               *[[hours(cell) if i in (3, 4) else cell for i, cell in enumerate(row)] for row in items]],
+              [44 * mm, 32 * mm, 26 * mm, 20 * mm, 20 * mm, 32 * mm]),
         Spacer(1, 4 * mm),
         Paragraph(gettext(
             "Total: %(public)s public and %(professional)s professional hours, %(total)s in all.",
-            public=totals["public"], professional=totals["professional"], total=totals["total"]),
+            public=hours(totals["public"]), professional=hours(totals["professional"]),
+            total=hours(totals["total"])),
             st["body"]),
         Paragraph(verdict, st["body"]),
         Spacer(1, 8 * mm),
         Paragraph(gettext("Issued %(at)s by the Qingdao continuing-education platform.",
-                          at=f"{issued_at:%Y-%m-%d %H:%M}"), st["small"]),
+                          at=local_time(issued_at)), st["small"]),
+        Spacer(1, 4 * mm),
+        QrFlowable(verify_url, 28 * mm),
+        Spacer(1, 1 * mm),
+        Paragraph(gettext("Scan to verify"), st["small"]),
     ]
     return build(title, story)

@@ -1,0 +1,242 @@
+"""Lists that cost the same for a city of a million as for a demo.
+
+Every scoped screen and API lists through `CityInterface`:
+- counts are exact up to `COUNT_CAP` rows (a count over a LIMIT-ed subquery)
+  and otherwise an estimate from the planner (PostgreSQL) shown as
+  "约 2,400,000 条", or "more than 10,000" where there is no planner estimate;
+- pages go no deeper than `MAX_ROWS` rows and no larger than `MAX_PAGE_SIZE`;
+- yes/no columns are filtered by a real boolean (`?_flt_0_compliant=n`);
+- ID numbers are searched by exact value only (a prefix search would let a
+  masked viewer rebuild a number digit by digit).
+
+Relations to tables that grow with the city (people, units, classes, bases)
+are chosen by search-as-you-type (`LookupField`, answered by `lookup.py`),
+never by a dropdown of every row.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import request, url_for
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual, FilterNotEqual, SQLAFilterConverter,
+)
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import Field, SelectField
+
+from ..extensions import db
+from ..formatting import count as format_count
+from ..security import scope
+
+COUNT_CAP = 10_000  # rows counted exactly; past this the count is an estimate
+MAX_ROWS = 10_000  # the deepest row a list pages to: narrow the search for more
+MAX_PAGE_SIZE = 100
+MASKED_COLUMNS = ("id_number",)
+
+
+class Count(int):
+    """A list's row count: its int value is what pagination may reach; it
+    renders as the exact figure, "约 N 条" (estimated) or "more than N"."""
+
+    def __new__(cls, value: int, *, estimate: int | None = None, more: bool = False):
+        obj = super().__new__(cls, value)
+        obj.estimate = estimate
+        obj.more = more
+        return obj
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+    def __str__(self) -> str:
+        if self.estimate is not None:
+            return gettext("about %(n)s (estimated)", n=format_count(self.estimate))
+        if self.more:
+            return gettext("more than %(n)s", n=format_count(int(self)))
+        return format_count(int(self))
+
+
+def planner_estimate(query) -> int | None:
+    """PostgreSQL's estimate of the rows a query returns (EXPLAIN, no execution)."""
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return None
+    compiled = query.statement.compile(dialect=bind.dialect)
+    plan = db.session.connection().exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def capped_count(query) -> Count:
+    """The rows of `query`: exact up to COUNT_CAP, else estimated; never a full count."""
+    exact = query.limit(COUNT_CAP + 1).count()
+    if exact <= COUNT_CAP:
+        return Count(exact)
+    estimate = planner_estimate(query)
+    if estimate is not None:
+        return Count(MAX_ROWS, estimate=max(estimate, COUNT_CAP + 1))
+    return Count(MAX_ROWS, more=True)
+
+
+_TRUE = {"y", "1", "true", "t", "yes", "on", "是"}
+_FALSE = {"n", "0", "false", "f", "no", "off", "否"}
+
+
+def yes_no(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+class _YesNo:
+    """Filters on a boolean column take y/n (screens) or true/false (API)."""
+
+    def apply(self, query, value):
+        wanted = yes_no(value)
+        if wanted is None:
+            return query.filter(False)  # neither yes nor no: no row matches
+        return super().apply(query, wanted)
+
+
+class YesNoEqual(_YesNo, FilterEqual):
+    pass
+
+
+class YesNoNotEqual(_YesNo, FilterNotEqual):
+    pass
+
+
+class CityFilters(SQLAFilterConverter):
+    def convert(self, col_name):
+        if col_name in MASKED_COLUMNS:
+            return [FilterEqual(col_name, self.datamodel)]
+        if self.datamodel.is_boolean(col_name):
+            return [YesNoEqual(col_name, self.datamodel), YesNoNotEqual(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+class CityInterface(SQLAInterface):
+    filter_converter_class = CityFilters
+
+    def query_count(self, query, filters=None, select_columns=None) -> Count:
+        return capped_count(self._apply_inner_all(
+            query, filters, select_columns=select_columns, aliases_mapping={}))
+
+
+def indexed(model: type, column: str) -> bool:
+    """Whether an index (or the primary key, or a unique key) starts with the column."""
+    table = model.__table__
+    if column not in table.columns:
+        return False
+    col = table.columns[column]
+    if col.primary_key or col.unique:
+        return True
+    leading = [list(ix.columns)[0] for ix in table.indexes]
+    leading += [list(c.columns)[0] for c in table.constraints
+                if c.__class__.__name__ == "UniqueConstraint" and c.columns]
+    return any(c is col for c in leading)
+
+
+def city_interface(datamodel: SQLAInterface) -> CityInterface:
+    if isinstance(datamodel, CityInterface):
+        return datamodel
+    return CityInterface(datamodel.obj, session=datamodel.session)
+
+
+# -- search-as-you-type relations -------------------------------------------
+
+def big_relations(datamodel: SQLAInterface) -> dict[str, type]:
+    """Relations of the model to tables that grow with the city, by column name."""
+    from .lookup import LOOKUPS
+
+    found = {}
+    for name in datamodel.get_columns_list():
+        if datamodel.is_relation_many_to_one(name):
+            model = datamodel.get_related_model(name)
+            if model in LOOKUPS:
+                found[name] = model
+    return found
+
+
+class LookupWidget:
+    """A Select2 box that asks the lookup endpoint as the user types; it holds
+    only the chosen row (and, in a search form, the rows already filtered on)."""
+
+    def __init__(self, model: type):
+        self.model = model
+
+    def __call__(self, field, **kwargs):
+        from .lookup import label_of, lookup_name
+
+        chosen = []
+        if field.data:
+            chosen.append(field.data)
+        else:  # a search form: the active filters' ids on this column
+            pattern = re.compile(rf"_flt_\d+_{re.escape(field.name)}$")
+            chosen = [v for k, v in request.args.items(multi=True) if pattern.match(k)]
+        options = [Markup('<option value=""></option>')]
+        for row in label_of(self.model, chosen[:5]):
+            options.append(Markup('<option value="{}" selected>{}</option>').format(row[0], row[1]))
+        attrs = {
+            "id": kwargs.pop("id", field.id), "name": field.name,
+            "class": "form-control xueshi-lookup",
+            "data-endpoint": url_for("LookupView.search", kind=lookup_name(self.model)),
+            "data-placeholder": str(_l("Type to search")),
+        }
+        html = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+        return Markup(f"<select {html}>") + Markup("").join(options) + Markup("</select>")
+
+
+class LookupField(Field):
+    """A related row chosen by id; the row is loaded through the user's scope
+    (an id outside it is refused like an unknown one)."""
+
+    def __init__(self, label=None, validators=None, model=None, **kwargs):
+        super().__init__(label, validators, widget=LookupWidget(model), **kwargs)
+        self.model = model
+        self.chosen = None
+
+    def process_data(self, value):
+        self.chosen = value
+        self.data = getattr(value, "id", value)
+
+    def process_formdata(self, valuelist):
+        self.chosen = None
+        self.data = None
+        if valuelist and valuelist[0]:
+            self.chosen = scope.get_in_scope(self.model, valuelist[0])
+            if self.chosen is None:
+                raise ValueError(gettext("Choose a record from the list."))
+            self.data = self.chosen.id
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, self.chosen)
+
+
+def lookup_fields(view, columns, labels) -> dict:
+    """A LookupField for each big relation among `columns`."""
+    return {name: LookupField(labels.get(name, name), model=model)
+            for name, model in big_relations(view.datamodel).items() if name in columns}
+
+
+def yes_no_search_fields(datamodel: CityInterface, columns, labels) -> dict:
+    """A 是/否 choice for each yes/no column of a search form (a checkbox cannot say no)."""
+    return {name: SelectField(labels.get(name, name), choices=[("y", _l("Yes")), ("n", _l("No"))],
+                              widget=Select2Widget())
+            for name in columns if datamodel.is_boolean(name)}
+
+
+
+def equal_filter_arg(view, column: str) -> str:
+    """The request argument of the view's "equal to" filter on `column`."""
+    for index, flt in enumerate(view._filters.get_search_filters()[column]):
+        if isinstance(flt, FilterEqual):
+            return f"_flt_{index}_{column}"
+    raise LookupError(column)
