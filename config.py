@@ -15,6 +15,7 @@ XUESHI_REDIS_URL      Redis for the job queue (and, unless set apart, the rate l
 XUESHI_HOST / XUESHI_PORT, XUESHI_WORKERS / XUESHI_THREADS, XUESHI_TIMEOUT,
 XUESHI_FORWARDED_ALLOW_IPS  the web server (gunicorn.conf.py)
 XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
+XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
 
@@ -143,9 +144,10 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
-        # a running job silent for this long (seconds) was interrupted: run it again
+        "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # uploads with more rows than this are worked through by a job, not the request
         "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),
+        # a running job silent for this long (seconds) was interrupted: run it again
         "XUESHI_JOB_STALE_SECONDS": int(_env("XUESHI_JOB_STALE_SECONDS", "300")),
         "XUESHI_ENV": _env("XUESHI_ENV", "development"),
         # production mode checks that these came from the environment

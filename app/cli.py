@@ -33,10 +33,16 @@ def init_command():
     """Migrate to head, sync roles and permissions, load districts. Idempotent."""
     from flask_migrate import upgrade
 
+    from .services import ledgers
+
     upgrade()
     with as_cli("init"):
         accounts.initialise(current_app.appbuilder)
+        stale = sum(ledgers.count_stale().values())
     click.echo(gettext("Database migrated, roles synced, districts loaded."))
+    if stale:
+        click.echo(gettext("%(count)d ledgers were computed under an older revision of the rules: "
+                           "run `flask --app app xueshi recompute --stale`.", count=stale))
 
 
 @xueshi.command("create-user")
@@ -92,19 +98,22 @@ def demo_command(people, seed):
 
 
 @xueshi.command("recompute")
-@click.option("--year", required=True, type=int)
+@click.option("--year", type=int, help="Every ledger of this year")
+@click.option("--stale", is_flag=True, help="Only ledgers computed under an older rules revision")
 @click.option("--unit", "unit", help="Only this unit (credit code)")
 @click.option("--district", "district", help="Only this district (code)")
 @click.option("--chunk", default=2000, show_default=True, help="People per transaction")
-def recompute_command(year, unit, district, chunk):
-    """Recompute the year's ledgers in chunks, with a progress bar.
+def recompute_command(year, stale, unit, district, chunk):
+    """Recompute the year's ledgers (or the stale ones) in chunks, with a progress bar.
 
     Each chunk commits on its own: interrupt at any time and run again."""
     from tqdm import tqdm
 
     from .services import ledgers
 
-    if not ledgers.has_rules(year):
+    if (year is None) == (not stale):
+        fail(gettext("Give either --year or --stale."))
+    if year is not None and not ledgers.has_rules(year):
         fail(gettext("No rules for the year %(year)d.", year=year))
     scope = {}
     try:
@@ -116,10 +125,16 @@ def recompute_command(year, unit, district, chunk):
     except accounts.AccountError as exc:
         fail(str(exc))
     with as_cli("recompute"):
-        total = ledgers.count_people_of_year(year, **scope)
-        with tqdm(total=total, unit=gettext("people"),
-                  desc=gettext("Recompute %(year)d", year=year)) as bar:
-            result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
+        if stale:
+            total = sum(ledgers.count_stale(**scope).values())
+            with tqdm(total=total, unit=gettext("people"),
+                      desc=gettext("Recompute stale ledgers")) as bar:
+                result = ledgers.recompute_stale(chunk=chunk, progress=bar.update, **scope)
+        else:
+            total = ledgers.count_people_of_year(year, **scope)
+            with tqdm(total=total, unit=gettext("people"),
+                      desc=gettext("Recompute %(year)d", year=year)) as bar:
+                result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
     click.echo(gettext("%(people)d people: %(written)d ledgers written, %(unchanged)d unchanged.",
                        people=result.people, written=result.written, unchanged=result.unchanged))
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Activity, ExportBatch, Ledger, Person, Unit
@@ -173,6 +173,32 @@ def test_recompute_cli_rebuilds_ledgers_and_is_idempotent(app, api, crowd):
     assert again.exit_code == 0 and " 0 条年度学时" in again.output
     bad = runner.invoke(args=["xueshi", "recompute", "--year", "2031"])
     assert bad.exit_code == 2
+
+
+def test_recompute_stale_recomputes_exactly_the_ledgers_of_an_older_revision(app, crowd):
+    with app.app_context():
+        stale = list(db.session.execute(select(Ledger.id).where(Ledger.year == 2026)
+                                        .order_by(Ledger.id).limit(3)).scalars())
+        db.session.execute(update(Ledger).where(Ledger.id.in_(stale)).values(rule_revision=1))
+        before = dict(db.session.execute(select(Ledger.id, Ledger.computed_at)
+                                         .where(Ledger.id.not_in(stale))).all())
+        db.session.commit()
+        assert ledgers.count_stale() == {2026: 3}
+        db.session.remove()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["xueshi", "recompute"]).exit_code == 2  # --year or --stale
+    result = runner.invoke(args=["xueshi", "recompute", "--stale", "--chunk", "2"])
+    assert result.exit_code == 0, result.output
+    assert "共 3 人:写入 3 条年度学时" in result.output
+    with app.app_context():
+        assert ledgers.count_stale() == {}
+        assert set(db.session.execute(select(Ledger.rule_revision)).scalars()) == {2}
+        after = dict(db.session.execute(select(Ledger.id, Ledger.computed_at)
+                                        .where(Ledger.id.not_in(stale))).all())
+        assert after == before  # the others were not touched
+        db.session.remove()
+    again = runner.invoke(args=["xueshi", "recompute", "--stale"])
+    assert again.exit_code == 0 and "共 0 人" in again.output
 
 
 def test_bulk_recompute_equals_per_person_recompute(app, crowd):

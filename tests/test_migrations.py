@@ -90,3 +90,46 @@ def test_0006_keeps_every_evidence_owner_and_each_sent_back_completion(instance_
         assert [tuple(r) for r in stages] == [("rejected", "completion"), ("rejected", "filing")]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0009_marks_revision_1_ledgers_stale_and_allows_no_verdict(instance_dir):
+    """Ledgers computed before 0009 carry rule revision 1 (stale); after it an
+    out-of-scope ledger may have no compliance or shortfall; down again, such a
+    ledger reads as revision 1 did."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+
+    url = fresh_database_url(instance_dir, "migration_0009")
+    app = create_app(app_overrides(url, instance_dir))
+    now = "'2026-12-01 00:00:00'"
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            for sql in (
+                "INSERT INTO district (id, code, name) VALUES (1, '370202', '市南区')",
+                f"INSERT INTO unit (id, name, credit_code, district_id, created_at, updated_at) "
+                f"VALUES (1, 'u', '91370200163562681G', 1, {now}, {now})",
+                f"INSERT INTO person (id, id_number, name, unit_id, series, title_level, "
+                f"is_enterprise_manager, created_at, updated_at) VALUES "
+                f"(1, '370202198001011234', 'p', 1, 'health', 'junior', false, {now}, {now})",
+                f"INSERT INTO ledger (id, person_id, year, unit_id, district_id, in_scope, public, "
+                f"professional, total, compliant, shortfall_public, shortfall_professional, items, "
+                f"digest, computed_at) VALUES (1, 1, 2026, 1, 1, false, 0, 0, 0, false, 30, 60, "
+                f"'[]', 'x', {now})",
+            ):
+                conn.execute(text(sql))
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT rule_revision FROM ledger")).scalar() == 1
+            conn.execute(text("UPDATE ledger SET compliant = NULL, shortfall_public = NULL, "
+                              "shortfall_professional = NULL, rule_revision = 2"))
+        downgrade(revision="0008")
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT compliant, shortfall_public, shortfall_professional "
+                                    "FROM ledger")).one()
+        assert (bool(row[0]), float(row[1]), float(row[2])) == (False, 30, 60)
+        db.session.remove()
+        db.engine.dispose()

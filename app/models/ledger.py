@@ -37,12 +37,15 @@ class Ledger(Model):
     public: Mapped[Decimal] = mapped_column(Numeric(6, 1))
     professional: Mapped[Decimal] = mapped_column(Numeric(6, 1))
     total: Mapped[Decimal] = mapped_column(Numeric(6, 1))
-    compliant: Mapped[bool] = mapped_column(Boolean)
-    shortfall_public: Mapped[Decimal] = mapped_column(Numeric(6, 1))
-    shortfall_professional: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    # None for an out-of-scope person: the platform makes no finding (不适用)
+    compliant: Mapped[bool | None] = mapped_column(Boolean)
+    shortfall_public: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    shortfall_professional: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
     # [{"activity_id": 1, "public": "6", "professional": "0", "notes": ["daily_cap"]}, ...]
     items: Mapped[list] = mapped_column(JSONType)
     digest: Mapped[str] = mapped_column(String(40))
+    # the revision of the year's rule set that computed it; older ones are stale
+    rule_revision: Mapped[int] = mapped_column(Integer, server_default="1", index=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     person: Mapped[Person] = relationship()

@@ -11,10 +11,10 @@ The steps, always in this order (they mirror rules-2026.md):
 3. Scope: for a person of an out-of-scope series every item gets
    `out_of_scope` (beside `invalid`), nothing is credited; stop.
 4. Place each valid item on its own (`_place_*`), in input order:
-   `wechat_not_recognized` (a wechat item stops here, whatever its dates);
+   `wechat_not_recognized` (a refused channel stops here, whatever its dates);
    `out_of_year` for a single-date item dated outside the year, or a months
    item with nothing in the year (stop); the credit before caps;
-   `exam_not_passed` / `threshold_not_met` (credit 0, stop).
+   `exam_not_passed` (credit 0, stop); `counted_per_item`.
 5. Daily pool (`_serve_daily_pool`): a day entry outside the year gives
    `out_of_year` and takes nothing. Per calendar day, the in-year entries of
    all pooled kinds share `daily_pool_hours` actual hours: `served_first`
@@ -24,7 +24,11 @@ The steps, always in this order (they mirror rules-2026.md):
    members in order of date (`start` for months kinds), then input position;
    `duplicate_project` first where the group deduplicates (credit 0), then
    the limits; an item cut short gives `annual_cap`.
-7. Totals, compliance and shortfall (`_result`).
+   Months (`_count_months`): `threshold_not_met` per reason on the days of
+   the year it covers; the remaining periods merged into runs; each run's
+   months on its first item (`merged_period` on the others), at most
+   `max_months` in all (`annual_cap` on the first item of a run cut).
+7. Totals, compliance and shortfall (`_result`); none for an out-of-scope person.
 
 All arithmetic is in integer tenths of an hour; `Decimal` appears only in the
 returned numbers (and when reading a `Decimal` input).
@@ -38,7 +42,7 @@ from operator import attrgetter
 
 from . import model as m
 from . import registry
-from .model import CHANNEL, COURSES, PASSED, POOL, REASON
+from .model import CHANNEL, COURSES, MONTHS, PASSED, POOL, project_key
 
 __all__ = ["RejectedPersonYear", "evaluate", "to_tenths"]
 
@@ -60,7 +64,9 @@ class _Invalid(Exception):
 
 _BIT = {code: 1 << i for i, code in enumerate(m.NOTE_CODES)}
 INVALID, OUT_OF_SCOPE, WECHAT, OUT_OF_YEAR, NOT_PASSED, THRESHOLD, DUPLICATE, \
-    DAILY_CAP, ANNUAL_CAP = (_BIT[c] for c in m.NOTE_CODES)
+    MERGED, DAILY_CAP, ANNUAL_CAP, PER_ITEM = (_BIT[c] for c in m.NOTE_CODES)
+# notes set while placing an item that end its part (step 4)
+_STOPPED = WECHAT | OUT_OF_YEAR | NOT_PASSED
 # note bits -> the codes, in the contract's order
 _NOTES = tuple(tuple(c for c in m.NOTE_CODES if mask & _BIT[c])
                for mask in range(1 << len(m.NOTE_CODES)))
@@ -246,6 +252,7 @@ class _Plan:
         self.required_professional = _tenths_of(rs.required_professional)
         self.pool = _tenths_of(rs.daily_pool_hours)
         self.day_max = _tenths_of(rs.day_max_hours)
+        self.channels = rs.channels
         self.unrecognized_channels = rs.unrecognized_channels
         months = rs.months
         self.per_month = (_tenths_of(months.public_per_month),
@@ -254,7 +261,7 @@ class _Plan:
         self.round_up_days = months.round_up_days
         self.reasons = months.reasons
         self.threshold_reasons = months.threshold_reasons
-        self.threshold_months = months.threshold_months
+        self.threshold_days = months.threshold_days
         self.caps = [_CapPlan(group) for group in rs.caps]
         index = {group.name: i for i, group in enumerate(rs.caps)}
         self.kinds = {rule.kind: _KindPlan(rule, index) for rule in rs.kinds}
@@ -273,7 +280,8 @@ def _plan_for(rs: m.RuleSet) -> _Plan:
 # -- step 1: the person-year -------------------------------------------------
 
 def _check_person_year(person_year):
-    """(rule set, person id, year, activities, in scope) or RejectedPersonYear."""
+    """(rule set, person id, year, activities, in scope, prior project keys)
+    or RejectedPersonYear."""
     if not isinstance(person_year, dict):
         raise RejectedPersonYear("学时记录必须是 JSON 对象(含 person、year、activities)", "not_object")
     person = person_year.get("person")
@@ -289,9 +297,19 @@ def _check_person_year(person_year):
     activities = person_year.get("activities")
     if not isinstance(activities, (list, tuple)):
         raise RejectedPersonYear("活动列表 activities 必须是数组", "bad_activities")
+    prior_keys = _NO_PRIOR
+    if "prior_projects" in person_year:
+        prior = person_year["prior_projects"]
+        if not isinstance(prior, (list, tuple)) or not all(isinstance(p, str) for p in prior):
+            raise RejectedPersonYear("往年成果 prior_projects 必须是字符串数组", "bad_prior_projects")
+        # an entry whose key is empty matches nothing (no valid project has that key)
+        prior_keys = frozenset(project_key(p) for p in prior)
     series = person.get("series")
     in_scope = not (isinstance(series, str) and series in rule_set.out_of_scope_series)
-    return rule_set, person_id, year, activities, in_scope
+    return rule_set, person_id, year, activities, in_scope, prior_keys
+
+
+_NO_PRIOR: frozenset = frozenset()
 
 
 # -- step 2: reading items ---------------------------------------------------
@@ -306,7 +324,7 @@ class _Item:
 def _read_item(activity, seen_ids: set, plan: _Plan) -> _Item:
     """Read one activity: invalid (notes == INVALID) unless everything checks."""
     item = _Item()  # (no __init__: it would double the cost of this hot line)
-    item.id = item.plan = None
+    item.id = item.plan = item.extra = None
     item.public = item.professional = 0
     item.notes = INVALID
     if type(activity) is not dict and not isinstance(activity, dict):
@@ -398,26 +416,32 @@ def _read_passed(activity, plan: _Plan) -> bool:
 
 def _read_channel(activity, plan: _Plan) -> str:
     channel = activity.get("channel")
-    if type(channel) is not str or not channel:
+    if type(channel) is not str or channel not in plan.channels:
         raise _Invalid
     return channel
 
 
 def _read_project(activity, plan: _Plan) -> str:
+    """The project's key (what duplicates are judged by)."""
     project = activity.get("project")
     if not isinstance(project, str):
         raise _Invalid
-    project = project.strip()
-    if not project:
+    key = project_key(project)
+    if not key:
         raise _Invalid
-    return project
+    return key
 
 
 def _read_courses(activity, plan: _Plan) -> int:
+    """The number of units earned: courses for a registration exam, else
+    -courses (one unit, counted_per_item when courses > 1)."""
     courses = activity.get("courses", 1)
     if type(courses) is not int or courses < 1:
         raise _Invalid
-    return courses
+    registration = activity.get("registration", False)
+    if type(registration) is not bool:
+        raise _Invalid
+    return courses if registration else -courses
 
 
 def _read_reason(activity, plan: _Plan) -> str:
@@ -451,8 +475,12 @@ def _place_dated(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
     else:
         if kp.own_hours:
             tenths = item.hours
+        elif kp.extra == COURSES and item.extra > 0:  # a registration exam
+            tenths = kp.unit * item.extra
         else:
-            tenths = kp.unit * (item.extra if kp.extra == COURSES else 1)
+            tenths = kp.unit
+            if kp.extra == COURSES and item.extra < -1:
+                item.notes = PER_ITEM
         if item.category:
             item.professional = tenths
         else:
@@ -460,25 +488,19 @@ def _place_dated(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
 
 
 def _place_days(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
-    """Pooled kinds: wechat_not_recognized. (The pool step judges the days.)"""
+    """Pooled kinds: wechat_not_recognized for a refused channel. (The pool
+    step judges the days.)"""
     if kp.extra == CHANNEL and item.extra in plan.unrecognized_channels:
         item.notes = WECHAT
 
 
 def _place_period(item: _Item, kp: _KindPlan, plan: _Plan) -> None:
-    """Months kinds: clip to the year, threshold, then months x hours per month."""
-    start = max(item.when, plan.first_day)
-    stop = min(item.end, plan.last_day) + _ONE_DAY
-    if start >= stop:
+    """Months kinds: clip to the year; from here on `when` is the first day
+    in the year and `end` the day after the last (`_count_months` goes on)."""
+    item.when = max(item.when, plan.first_day)
+    item.end = min(item.end, plan.last_day) + _ONE_DAY
+    if item.when >= item.end:
         item.notes = OUT_OF_YEAR
-        return
-    if (kp.extra == REASON and item.extra in plan.threshold_reasons
-            and stop <= _add_months(start, plan.threshold_months)):
-        item.notes = THRESHOLD
-        return
-    months = min(_whole_months(start, stop, plan.round_up_days), plan.max_months)
-    item.public = plan.per_month[0] * months
-    item.professional = plan.per_month[1] * months
 
 
 _SHAPES = {
@@ -530,14 +552,62 @@ def _serve_daily_pool(pooled: list[_Item], plan: _Plan) -> None:
 def _rank(entry) -> int:
     return entry[0]
 
+# -- step 6: months ----------------------------------------------------------
+
+
+def _count_months(items: list[_Item], plan: _Plan) -> None:
+    """Threshold per reason, then months on the merged runs of the rest.
+
+    `items` are the clipped months items in input order."""
+    items.sort(key=_WHEN)  # stable: earliest start, then input position
+    for reason in plan.threshold_reasons:
+        of_reason = [item for item in items if item.extra == reason]
+        if of_reason and _covered_days(of_reason) < plan.threshold_days:
+            for item in of_reason:
+                item.notes = THRESHOLD
+    runs: list[list] = []  # [first item, stop (exclusive), other items]
+    for item in items:
+        if item.notes:
+            continue
+        if runs and item.when <= runs[-1][1]:  # starts on or before the day after
+            run = runs[-1]
+            run[1] = max(run[1], item.end)
+            run[2].append(item)
+        else:
+            runs.append([item, item.end, []])
+    left = plan.max_months
+    for first, stop, others in runs:
+        months = _whole_months(first.when, stop, plan.round_up_days)
+        if months > left:
+            months = left
+            first.notes = ANNUAL_CAP
+        left -= months
+        first.public = plan.per_month[0] * months
+        first.professional = plan.per_month[1] * months
+        for item in others:
+            item.notes = MERGED
+
+
+def _covered_days(items: list[_Item]) -> int:
+    """Days covered by the periods of `items` (sorted by start), each day once."""
+    days, start, stop = 0, None, None
+    for item in items:
+        if stop is not None and item.when <= stop:
+            stop = max(stop, item.end)
+            continue
+        if stop is not None:
+            days += (stop - start).days
+        start, stop = item.when, item.end
+    return days + (stop - start).days
+
 # -- step 6: annual caps -----------------------------------------------------
 
 
-def _apply_caps(members: list[_Item], cap: _CapPlan) -> None:
-    """Serve one cap group: by date (or start), then input position."""
+def _apply_caps(members: list[_Item], cap: _CapPlan, prior_keys: set) -> None:
+    """Serve one cap group: by date, then input position."""
     members.sort(key=_WHEN)  # stable: ties keep input order
     if cap.dedupe_project:
-        members = _drop_duplicate_projects(members)
+        members = _drop_duplicate_projects(members, prior_keys)
     left, left_public, left_professional = cap.limit, cap.public, cap.professional
     for item in members:
         public = min(item.public, left, left_public)
@@ -554,9 +624,10 @@ def _apply_caps(members: list[_Item], cap: _CapPlan) -> None:
 _WHEN = attrgetter("when")
 
 
-def _drop_duplicate_projects(members: list[_Item]) -> list[_Item]:
-    """Keep the first item of each project; the others earn 0."""
-    seen, kept = set(), []
+def _drop_duplicate_projects(members: list[_Item], prior_keys: set) -> list[_Item]:
+    """Keep the first item of each project not counted in an earlier year;
+    the others earn 0."""
+    seen, kept = set(prior_keys), []
     for item in members:
         if item.extra in seen:
             item.notes |= DUPLICATE
@@ -580,8 +651,12 @@ def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
         rows.append({"id": item.id, "public": dec[item.public],
                      "professional": dec[item.professional],
                      "notes": list(_NOTES[item.notes]) if item.notes else []})
-    short_public = max(0, plan.required_public - public)
-    short_professional = max(0, plan.required_professional - professional)
+    compliant = shortfall = None  # no finding about an out-of-scope person
+    if in_scope:
+        short_public = max(0, plan.required_public - public)
+        short_professional = max(0, plan.required_professional - professional)
+        compliant = not short_public and not short_professional
+        shortfall = {"public": dec[short_public], "professional": dec[short_professional]}
     return {
         "person_id": person_id,
         "year": year,
@@ -590,8 +665,8 @@ def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
         "public": dec[public],
         "professional": dec[professional],
         "total": dec[public + professional],
-        "compliant": in_scope and not short_public and not short_professional,
-        "shortfall": {"public": dec[short_public], "professional": dec[short_professional]},
+        "compliant": compliant,
+        "shortfall": shortfall,
     }
 
 # -- the whole -------------------------------------------------------------
@@ -599,7 +674,8 @@ def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
 
 def evaluate(person_year) -> dict:
     """Evaluate one person-year (see the module docstring for the steps)."""
-    rule_set, person_id, year, activities, in_scope = _check_person_year(person_year)
+    rule_set, person_id, year, activities, in_scope, prior_keys = \
+        _check_person_year(person_year)
     plan = _plan_for(rule_set)
     seen_ids: set = set()
     items = [_read_item(activity, seen_ids, plan) for activity in activities]
@@ -608,20 +684,25 @@ def evaluate(person_year) -> dict:
             item.notes |= OUT_OF_SCOPE
         return _result(person_id, year, False, items, plan)
     pooled: list[_Item] = []
+    months: list[_Item] = []
     capped: dict[int, list[_Item]] = {}  # cap group index -> its members
     for item in items:
         if item.notes:
             continue
         kp = item.plan
         kp.place(item, kp, plan)
-        if item.notes:  # wechat, out_of_year, exam_not_passed, threshold_not_met
+        if item.notes & _STOPPED:
             continue
         if kp.credit == POOL:
             pooled.append(item)
+        elif kp.credit == MONTHS:
+            months.append(item)
         elif kp.cap is not None:
             capped.setdefault(kp.cap, []).append(item)
     if pooled:
         _serve_daily_pool(pooled, plan)
     for index, members in capped.items():
-        _apply_caps(members, plan.caps[index])
+        _apply_caps(members, plan.caps[index], prior_keys)
+    if months:
+        _count_months(months, plan)
     return _result(person_id, year, True, items, plan)

@@ -8,6 +8,7 @@ engine converts them to integer tenths once, when it first uses the set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import unicodedata
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping, Union
@@ -27,9 +28,12 @@ SPLIT = "split"    # months kinds: a public and a professional share
 
 # Extra fields a kind may require; the engine knows how to judge each one.
 PASSED = "passed"      # boolean; false gives exam_not_passed
-CHANNEL = "channel"    # non-empty string; unrecognized channels credit 0
-PROJECT = "project"    # non-empty after strip(); deduplicated in its cap group
-COURSES = "courses"    # whole number >= 1, default 1; unit x courses
+CHANNEL = "channel"    # one of RuleSet.channels; the refused ones credit 0
+PROJECT = "project"    # a string with a non-empty key (`project_key`); deduplicated
+#                        in its cap group and against the person's `prior_projects`
+COURSES = "courses"    # `registration` (boolean, default false) and `courses` (whole
+#                        number >= 1, default 1): unit x courses for a registration
+#                        exam, else unit for the item (counted_per_item if courses > 1)
 REASON = "reason"      # one of MonthsRule.reasons; some need a threshold
 EXTRA_FIELDS = (PASSED, CHANNEL, PROJECT, COURSES, REASON)
 
@@ -41,12 +45,21 @@ OUT_OF_YEAR = "out_of_year"
 EXAM_NOT_PASSED = "exam_not_passed"
 THRESHOLD_NOT_MET = "threshold_not_met"
 DUPLICATE_PROJECT = "duplicate_project"
+MERGED_PERIOD = "merged_period"
 DAILY_CAP = "daily_cap"
 ANNUAL_CAP = "annual_cap"
+COUNTED_PER_ITEM = "counted_per_item"
 NOTE_CODES = (
     INVALID, OUT_OF_SCOPE, WECHAT_NOT_RECOGNIZED, OUT_OF_YEAR, EXAM_NOT_PASSED,
-    THRESHOLD_NOT_MET, DUPLICATE_PROJECT, DAILY_CAP, ANNUAL_CAP,
+    THRESHOLD_NOT_MET, DUPLICATE_PROJECT, MERGED_PERIOD, DAILY_CAP, ANNUAL_CAP,
+    COUNTED_PER_ITEM,
 )
+
+
+def project_key(project: str) -> str:
+    """The key two projects are compared by: NFKC, then casefold, no white space."""
+    folded = unicodedata.normalize("NFKC", project).casefold()
+    return "".join(ch for ch in folded if not ch.isspace())
 
 
 @dataclass(frozen=True)
@@ -92,12 +105,16 @@ class CapGroup:
     limit: Hours | None = None
     public: Hours | None = None
     professional: Hours | None = None
-    dedupe_project: bool = False     # same trimmed `project` counts once
+    dedupe_project: bool = False     # the same project key counts once
 
 
 @dataclass(frozen=True)
 class MonthsRule:
-    """Pro-rating by months (不足一年的,按月份比例计算) for MONTHS kinds."""
+    """Pro-rating by months (不足一年的,按月份比例计算) for MONTHS kinds.
+
+    The months are counted on the year's merged runs of periods, at most
+    `max_months` in all (the engine's `_count_months`).
+    """
 
     public_per_month: Hours
     professional_per_month: Hours
@@ -105,7 +122,7 @@ class MonthsRule:
     round_up_days: int               # a remainder of this many days is a month
     reasons: frozenset[str]          # allowed `reason` values
     threshold_reasons: frozenset[str]  # reasons that need the threshold
-    threshold_months: int            # in-year period must exceed this
+    threshold_days: int              # days of the year a threshold reason must cover
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,11 +135,13 @@ class RuleSet:
     out_of_scope_series: frozenset[str]
     daily_pool_hours: Hours          # actual hours per person per day
     day_max_hours: Hours             # a day entry's hours are in (0, this]
-    unrecognized_channels: frozenset[str]
+    channels: frozenset[str]         # every `channel` an online_training may have
+    unrecognized_channels: frozenset[str]  # of those, the ones that earn nothing
     months: MonthsRule
     caps: tuple[CapGroup, ...]
     kinds: tuple[KindRule, ...]
     notes: Mapping[str, Text]        # explanation of each note code
+    revision: int = 1                # of the year's contract; ledgers of older ones are stale
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
@@ -151,6 +170,8 @@ def _check(rs: RuleSet) -> None:
     bad = [h for h in quantities if not _tenths_ok(h)]
     if bad:
         raise ValueError(f"{rs.year}: quantities must be int or Decimal multiples of 0.1: {bad}")
+    if not rs.unrecognized_channels <= rs.channels:
+        raise ValueError(f"{rs.year}: refused channels must be among the channels")
     caps = {cap.name: cap for cap in rs.caps}
     for rule in rs.kinds:
         if rule.credit not in (HOURS, UNIT, POOL, MONTHS) or rule.category not in (
@@ -160,6 +181,8 @@ def _check(rs: RuleSet) -> None:
             raise ValueError(f"{rule.kind}: unsupported extra fields {rule.extra_fields}")
         if (rule.credit == UNIT) != (rule.unit is not None):
             raise ValueError(f"{rule.kind}: a unit is needed exactly for UNIT kinds")
+        if rule.credit == MONTHS and rule.cap_group is not None:
+            raise ValueError(f"{rule.kind}: months kinds are bounded by MonthsRule.max_months")
         cap = caps.get(rule.cap_group) if rule.cap_group is not None else None
         if rule.cap_group is not None and cap is None:
             raise ValueError(f"{rule.kind}: unknown cap group {rule.cap_group!r}")

@@ -6,20 +6,22 @@ district (its officers). Compliance counts the people whose hours are
 recognised here (notice 二); people without a ledger have not complied."""
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from flask import current_app
+from sqlalchemy import and_, case, event, func, select, text
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
-    Activity, BaseEvaluation, Department, District, Enrolment, Ledger, Person, TrainingBase,
+    BaseEvaluation, Department, District, Enrolment, Ledger, Person, TrainingBase,
     TrainingClass, Unit,
 )
 from ..models.choices import OUT_OF_SCOPE_SERIES
-from .ledgers import stored_items
 
 SOURCES = ("platform", "class", "claim")
 
@@ -70,42 +72,62 @@ def _rates(year: int, group_column, label_column, district_id: int | None) -> li
     return [Rate(str(label), people, int(done or 0)) for label, people, done in db.session.execute(stmt)]
 
 
-def _month_in_year(activity: Activity, year: int) -> int | None:
-    """The month of the activity's first day within the year."""
-    if activity.date is not None:
-        return activity.date.month
-    if activity.days:
-        days = sorted(d["date"] for d in activity.days if d["date"].startswith(f"{year}-"))
-        return int(days[0][5:7]) if days else None
-    if activity.start is not None:
-        return max(activity.start, date(year, 1, 1)).month
-    return None
+# Credited hours by the activity's source and the month of its first day in
+# the year (its date; its first day in the year; or its start, from January),
+# summed in integer tenths by one GROUP BY over the ledgers' items.
+_HOURS_SQL = {
+    "postgresql": """
+SELECT a.source,
+       CASE WHEN a.date IS NOT NULL THEN CAST(EXTRACT(MONTH FROM a.date) AS INTEGER)
+            WHEN jsonb_typeof(a.days) = 'array' AND jsonb_array_length(a.days) > 0 THEN
+                 (SELECT CAST(min(substr(d->>'date', 6, 2)) AS INTEGER)
+                    FROM jsonb_array_elements(a.days) AS d WHERE d->>'date' LIKE :prefix)
+            WHEN a.start IS NOT NULL THEN
+                 CASE WHEN a.start < :jan1 THEN 1 ELSE CAST(EXTRACT(MONTH FROM a.start) AS INTEGER) END
+       END AS month,
+       sum(round(CAST(it->>1 AS NUMERIC) * 10) + round(CAST(it->>2 AS NUMERIC) * 10)) AS tenths
+FROM ledger AS l
+CROSS JOIN LATERAL jsonb_array_elements(l.items) AS it
+JOIN activity AS a ON a.id = CAST(it->>0 AS INTEGER)
+WHERE l.year = :year {district}
+GROUP BY 1, 2""",
+    "sqlite": """
+SELECT a.source,
+       CASE WHEN a.date IS NOT NULL THEN CAST(strftime('%m', a.date) AS INTEGER)
+            WHEN json_type(a.days) = 'array' AND json_array_length(a.days) > 0 THEN
+                 (SELECT CAST(min(substr(json_extract(d.value, '$.date'), 6, 2)) AS INTEGER)
+                    FROM json_each(a.days) AS d WHERE json_extract(d.value, '$.date') LIKE :prefix)
+            WHEN a.start IS NOT NULL THEN
+                 CASE WHEN a.start < :jan1 THEN 1 ELSE CAST(strftime('%m', a.start) AS INTEGER) END
+       END AS month,
+       sum(CAST(round(json_extract(it.value, '$[1]') * 10) AS INTEGER)
+           + CAST(round(json_extract(it.value, '$[2]') * 10) AS INTEGER)) AS tenths
+FROM ledger AS l, json_each(l.items) AS it
+JOIN activity AS a ON a.id = json_extract(it.value, '$[0]')
+WHERE l.year = :year {district}
+GROUP BY 1, 2""",
+}
+_IN_DISTRICT = ("AND l.person_id IN (SELECT person.id FROM person JOIN unit ON unit.id = person.unit_id "
+                "WHERE unit.district_id = :district)")
 
 
 def _hours(year: int, district_id: int | None, figures: Figures) -> None:
-    """Credited hours (from ledgers) by the activity's source and month."""
-    by_source = defaultdict(Decimal)
-    by_month = defaultdict(Decimal)
-    stmt = select(Ledger).where(Ledger.year == year).order_by(Ledger.id)
-    if district_id is not None:
-        stmt = stmt.where(Ledger.person_id.in_(
-            select(Person.id).join(Unit, Unit.id == Person.unit_id).where(Unit.district_id == district_id)))
-    for ledger in db.session.execute(stmt).scalars().yield_per(1000):
-        credited = [(it.activity_id, Decimal(it.public) + Decimal(it.professional))
-                    for it in stored_items(ledger)]
-        credited = [(aid, hours) for aid, hours in credited if hours]
-        if not credited:
-            continue
-        activities = {a.id: a for a in db.session.execute(
-            select(Activity).where(Activity.id.in_([aid for aid, _ in credited]))).scalars()}
-        for aid, hours in credited:
-            activity = activities[aid]
-            by_source[activity.source] += hours
-            month = _month_in_year(activity, year)
-            if month is not None:
-                by_month[month] += hours
-    figures.hours_by_source = {s: by_source.get(s, Decimal(0)) for s in SOURCES}
-    figures.hours_by_month = {m: by_month.get(m, Decimal(0)) for m in range(1, 13)}
+    """Credited hours (from ledgers) by the activity's source and month: one query."""
+    sql = _HOURS_SQL[db.session.get_bind().dialect.name].format(
+        district=_IN_DISTRICT if district_id is not None else "")
+    by_source = defaultdict(int)
+    by_month = defaultdict(int)
+    jan1 = date(year, 1, 1)
+    rows = db.session.execute(text(sql), {
+        "year": year, "prefix": f"{year}-%", "district": district_id,
+        "jan1": jan1 if db.session.get_bind().dialect.name == "postgresql" else jan1.isoformat()})
+    for source, month, tenths in rows:
+        tenths = int(tenths or 0)
+        by_source[source] += tenths
+        if month is not None:
+            by_month[int(month)] += tenths
+    figures.hours_by_source = {s: Decimal(by_source.get(s, 0)) / 10 for s in SOURCES}
+    figures.hours_by_month = {m: Decimal(by_month.get(m, 0)) / 10 for m in range(1, 13)}
 
 
 def _classes(year: int, district_id: int | None) -> dict[str, int]:
@@ -132,7 +154,9 @@ def _bases(year: int) -> dict[str, int]:
     return results
 
 
-def figures(year: int, district_id: int | None = None) -> Figures:
+def compute(year: int, district_id: int | None = None) -> Figures:
+    """The figures from the database: a fixed number of aggregate queries,
+    whatever the size of the city."""
     district = db.session.get(District, district_id) if district_id else None
     out = Figures(year=year, district=district.name if district else None)
     if district_id is None:
@@ -144,3 +168,35 @@ def figures(year: int, district_id: int | None = None) -> Figures:
     _hours(year, district_id, out)
     out.classes_by_state = _classes(year, district_id)
     return out
+
+
+# Figures per (year, district), kept for a short time (XUESHI_DASHBOARD_TTL
+# seconds) and dropped when this process commits a ledger change.
+_CACHE: dict[tuple[int, int | None], tuple[float, Figures]] = {}
+
+
+def figures(year: int, district_id: int | None = None) -> Figures:
+    key = (year, district_id)
+    now = time.monotonic()
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    out = compute(year, district_id)
+    _CACHE[key] = (now + current_app.config["XUESHI_DASHBOARD_TTL"], out)
+    return out
+
+
+def forget() -> None:
+    _CACHE.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _ledgers_changed(session, _context) -> None:
+    if any(isinstance(obj, Ledger) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["xueshi_ledgers_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_on_commit(session) -> None:
+    if session.info.pop("xueshi_ledgers_changed", False):
+        forget()

@@ -81,6 +81,8 @@ _TEXT = _Text()
 
 
 def _ledger_values(result: dict) -> dict:
+    """What a ledger stores of the engine's result (compliance and shortfall
+    are None for an out-of-scope person)."""
     text = _TEXT
     items = [
         # [activity id, public, professional, notes]: compact, since every ledger
@@ -88,15 +90,17 @@ def _ledger_values(result: dict) -> dict:
         [int(it["id"]), text[it["public"]], text[it["professional"]], it["notes"]]
         for it in result["items"]
     ]
+    shortfall = result["shortfall"] or {}
     return {
         "in_scope": result["in_scope"],
         "public": result["public"],
         "professional": result["professional"],
         "total": result["total"],
         "compliant": result["compliant"],
-        "shortfall_public": result["shortfall"]["public"],
-        "shortfall_professional": result["shortfall"]["professional"],
+        "shortfall_public": shortfall.get("public"),
+        "shortfall_professional": shortfall.get("professional"),
         "items": items,
+        "rule_revision": registry.get(result["year"]).revision,
     }
 
 
@@ -173,7 +177,7 @@ def ledger_or_compute(person: Person, year: int) -> dict:
 
 
 _LEDGER_FIELDS = ("in_scope", "public", "professional", "total", "compliant",
-                  "shortfall_public", "shortfall_professional", "items")
+                  "shortfall_public", "shortfall_professional", "items", "rule_revision")
 _DIGESTED = _LEDGER_FIELDS + ("unit_id", "district_id")
 
 
@@ -232,10 +236,11 @@ def recompute_chunk(person_ids: list[int], year: int) -> tuple[int, int]:
         select(Person.id, Person.series, Person.unit_id, Unit.district_id)
         .join(Unit, Unit.id == Person.unit_id).where(Person.id.between(low, high)), of=Person,
     ))}
-    existing = dict(db.session.execute(
-        select(Ledger.person_id, Ledger.digest)
+    # a ledger is unchanged when its content and the revision it was computed under are
+    existing = {pid: (fingerprint, revision) for pid, fingerprint, revision in db.session.execute(
+        select(Ledger.person_id, Ledger.digest, Ledger.rule_revision)
         .where(Ledger.year == year, Ledger.person_id.between(low, high))
-    ).all())
+    )}
     grouped: dict[int, list] = {pid: [] for pid in person_ids}
     rows = db.session.connection().execute(  # Core rows: no ORM bookkeeping on the hot path
         select(*_ACTIVITY_COLUMNS)
@@ -254,7 +259,7 @@ def recompute_chunk(person_ids: list[int], year: int) -> tuple[int, int]:
         values = _ledger_values(rules.evaluate(person_year(pid, person.series, year, acts)))
         values["unit_id"], values["district_id"] = person.unit_id, person.district_id
         fingerprint = digest(values)
-        if existing.get(pid) == fingerprint:
+        if existing.get(pid) == (fingerprint, values["rule_revision"]):
             continue
         changed.append({**values, "person_id": pid, "year": year, "digest": fingerprint,
                         "computed_at": now})
@@ -308,6 +313,50 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
         last = ids[-1]
         if progress:
             progress(len(ids))
+    return result
+
+
+def _stale_of_year(year: int):
+    """The condition of a ledger of `year` computed under an older rule-set revision."""
+    return (Ledger.year == year) & (Ledger.rule_revision < registry.get(year).revision)
+
+
+def count_stale(unit_id: int | None = None, district_id: int | None = None) -> dict[int, int]:
+    """{year: number of stale ledgers} for every year with a rule set (only years
+    that have some), optionally of one unit or district."""
+    counts = {}
+    for year in registry.years():
+        n = db.session.execute(_in_scope_of(
+            select(func.count()).select_from(Ledger).where(_stale_of_year(year)),
+            Ledger.person_id, unit_id, district_id)).scalar()
+        if n:
+            counts[year] = n
+    return counts
+
+
+def recompute_stale(*, chunk: int = 2000, progress: Callable[[int], None] | None = None,
+                    unit_id: int | None = None, district_id: int | None = None) -> BulkResult:
+    """Recompute exactly the stale ledgers (optionally of one unit or district),
+    year by year, in chunks of people with one commit each: safe to interrupt and
+    run again (a recomputed ledger is no longer stale)."""
+    result = BulkResult()
+    for year in registry.years():
+        last = 0
+        while True:
+            ids = list(db.session.execute(_in_scope_of(
+                select(Ledger.person_id).where(_stale_of_year(year), Ledger.person_id > last)
+                .order_by(Ledger.person_id).limit(chunk),
+                Ledger.person_id, unit_id, district_id)).scalars())
+            if not ids:
+                break
+            written, unchanged = recompute_chunk(ids, year)
+            db.session.commit()
+            result.people += len(ids)
+            result.written += written
+            result.unchanged += unchanged
+            last = ids[-1]
+            if progress:
+                progress(len(ids))
     return result
 
 

@@ -22,6 +22,7 @@ from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, report_response, uploaded
 from .base import ScopedModelRestApi, ScopedModelView, expose
+from .lists import capped_count
 from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, show_error
 
 CLASS_FIELDS = {
@@ -123,11 +124,12 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     def show(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
         # a district officer or a participant sees the class, but only the people in scope
-        people = db.session.execute(scopes.scoped(Enrolment).where(Enrolment.class_id == cls.id)
-                                    .order_by(Enrolment.id)).scalars().all()
+        in_class = scopes.scoped(Enrolment).where(Enrolment.class_id == cls.id)
+        people = db.session.execute(in_class.order_by(Enrolment.id).limit(200)).scalars().all()
         return self.render_template(
             self.show_template, pk=cls.id, title=self.show_title, widgets=self._show(cls.id),
-            related_views=[], cls=cls, people=people[:200], people_count=len(people),
+            related_views=[], cls=cls, people=people,
+            people_count=capped_count(db.session.query(in_class.subquery())),
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
             priority=classes.is_priority(cls), **self.step_context(cls))

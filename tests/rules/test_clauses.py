@@ -1,6 +1,7 @@
 """One test per clause of the 2026 notice (一, 二, 四), as rules-2026.md reads it."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -53,10 +54,11 @@ def test_yi_shortfall_keeps_one_decimal(run):
 def test_er_out_of_scope_series_credit_nothing(run, series):
     result = run(dated("c1", "platform_course", hours=90),
                  dated("bad", "platform_course", hours=-1), series=series)
-    assert result["in_scope"] is False and result["compliant"] is False
+    assert result["in_scope"] is False
     assert by_id(result) == {"c1": (0, 0, {"out_of_scope"}),
                              "bad": (0, 0, {"out_of_scope", "invalid"})}
-    assert result["shortfall"] == {"public": D(30), "professional": D(60)}
+    # rev. 2: the platform makes no finding about them
+    assert result["compliant"] is None and result["shortfall"] is None
 
 
 @pytest.mark.parametrize("series", [None, "Health", "health ", "engineering", 7])
@@ -155,10 +157,24 @@ def test_si_er_4_wechat_gets_no_other_note_whatever_its_dates(run):
     assert by_id(result)["w1"] == (0, 0, {"wechat_not_recognized"})
 
 
-@pytest.mark.parametrize("channel", ["WeChat", "wechat ", "微信", "weixin"])
-def test_si_er_4_only_exactly_wechat_is_unrecognized(run, channel):
+@pytest.mark.parametrize("channel", ["wechat", "wechat_group"])
+def test_si_er_4_wechat_and_wechat_groups_are_refused_and_take_nothing(run, channel):
+    result = run(daily("w1", "online_training", ("2026-08-01", 8), channel=channel),
+                 daily("o1", "online_training", ("2026-08-01", 8), channel="live"))
+    assert by_id(result) == {"w1": (0, 0, {"wechat_not_recognized"}), "o1": (0, 8, set())}
+
+
+@pytest.mark.parametrize("channel", ["platform", "live", "video_meeting", "other"])
+def test_si_er_4_the_other_channels_of_the_closed_list_count(run, channel):
     result = run(daily("o1", "online_training", ("2026-08-01", 3), channel=channel))
     assert by_id(result)["o1"] == (0, 3, set())
+
+
+@pytest.mark.parametrize("channel", ["WeChat", "wechat ", "微信", "weixin", "dingtalk", "", None,
+                                     1])
+def test_si_er_4_a_channel_outside_the_closed_list_is_invalid(run, channel):
+    result = run(daily("o1", "online_training", ("2026-08-01", 3), channel=channel))
+    assert by_id(result)["o1"] == (0, 0, {"invalid"})
 
 
 # 四(三)1 / 5 ---------------------------------------------------------------
@@ -203,9 +219,45 @@ def test_si_san_3_achievement_duplicates_removed_before_the_cap(run):
 def test_si_san_3_same_date_duplicate_keeps_the_earlier_input(run):
     result = run(dated("x1", "achievement", project="p"),
                  dated("x2", "achievement", project="p", category="public"),
-                 dated("x3", "achievement", project="P"))
+                 dated("x3", "achievement", project="Q"))
     assert by_id(result) == {"x1": (0, 10, set()), "x2": (0, 0, {"duplicate_project"}),
-                             "x3": (0, 10, set())}  # case-sensitive
+                             "x3": (0, 10, set())}
+
+
+@pytest.mark.parametrize("other", ["zl2026001", "ZL 2026 001", "ＺＬ２０２６００１", "Zl\u30002026\t001",
+                                   "ℤL2026001".replace("ℤ", "Z")])
+def test_si_san_3_projects_compare_by_nfkc_casefold_key_without_white_space(run, other):
+    result = run(dated("x1", "achievement", "2026-01-01", project="ZL 2026 001"),
+                 dated("x2", "achievement", "2026-02-01", project=other))
+    assert by_id(result)["x2"] == (0, 0, {"duplicate_project"})
+
+
+def test_si_san_3_casefold_not_lower_makes_sharp_s_and_ss_one_project(run):
+    result = run(dated("x1", "achievement", "2026-01-01", project="Straße 1"),
+                 dated("x2", "achievement", "2026-02-01", project="STRASSE1"))
+    assert by_id(result)["x2"] == (0, 0, {"duplicate_project"})
+
+
+def test_si_san_3_a_project_counted_in_an_earlier_year_counts_no_more(run, py):
+    from app.rules import evaluate
+
+    given = py(dated("x1", "achievement", "2026-01-01", project="ZL 1"),
+               dated("x2", "achievement", "2026-02-01", project="ZL 2"))
+    given["prior_projects"] = ["zl1", "  ", ""]  # an empty key matches nothing
+    assert by_id(evaluate(given)) == {"x1": (0, 0, {"duplicate_project"}),
+                                      "x2": (0, 10, set())}
+
+
+@pytest.mark.parametrize("prior", [None, "ZL 1", [1], ["ok", None], {"ZL 1": 1}])
+def test_si_san_3_prior_projects_that_are_not_a_list_of_strings_reject_the_person_year(
+        py, prior):
+    from app.rules import RejectedPersonYear, evaluate
+
+    given = py(dated("x1", "achievement", project="ZL 1"))
+    given["prior_projects"] = prior
+    with pytest.raises(RejectedPersonYear) as caught:
+        evaluate(given)
+    assert caught.value.code == "bad_prior_projects"
 
 
 def test_si_san_3_only_items_in_the_year_take_part_in_dedupe(run):
@@ -218,12 +270,34 @@ def test_si_san_3_only_items_in_the_year_take_part_in_dedupe(run):
 
 # 四(三)4 -------------------------------------------------------------------
 
-def test_si_san_4_qualification_exam_16_per_course_default_one(run):
-    result = run(dated("q1", "qualification_exam", courses=3),
+def test_si_san_4_only_registration_exams_count_per_course(run):
+    result = run(dated("q1", "qualification_exam", courses=3, registration=True),
                  dated("q2", "qualification_exam", category="public"),
-                 dated("q3", "qualification_exam", courses=10))
+                 dated("q3", "qualification_exam", courses=10, registration=True),
+                 dated("q4", "qualification_exam", courses=1, registration=True))
     assert by_id(result) == {"q1": (0, 48, set()), "q2": (16, 0, set()),
-                             "q3": (0, 160, set())}  # no annual cap
+                             "q3": (0, 160, set()), "q4": (0, 16, set())}  # no annual cap
+
+
+@pytest.mark.parametrize("registration", [False, None])
+def test_si_san_4_other_exams_count_16_per_item_and_say_so(run, registration):
+    fields = {} if registration is None else {"registration": registration}
+    result = run(dated("q1", "qualification_exam", courses=3, **fields),
+                 dated("q2", "qualification_exam", courses=1, **fields))
+    assert by_id(result) == {"q1": (0, 16, {"counted_per_item"}), "q2": (0, 16, set())}
+
+
+@pytest.mark.parametrize("bad", [{"registration": None}, {"registration": 1},
+                                 {"registration": "true"}, {"courses": 0},
+                                 {"courses": 2.0, "registration": False}])
+def test_si_san_4_registration_must_be_a_boolean_and_courses_whole(run, bad):
+    result = run(dated("q1", "qualification_exam", **bad))
+    assert by_id(result)["q1"] == (0, 0, {"invalid"})
+
+
+def test_si_san_4_an_exam_outside_the_year_gets_only_out_of_year(run):
+    result = run(dated("q1", "qualification_exam", "2025-12-31", courses=3))
+    assert by_id(result)["q1"] == (0, 0, {"out_of_year"})
 
 
 # 四(三)6 / 7 ---------------------------------------------------------------
@@ -239,15 +313,42 @@ def test_si_san_6_full_year_gives_30_and_60(run):
     assert result["compliant"] is True
 
 
-def test_si_san_6_and_7_share_one_cap_served_by_start_then_position(run):
+def test_si_san_6_and_7_the_same_months_are_never_granted_twice(run):
     result = run(period("late", "assignment", "2026-07-01", "2026-12-31"),
                  period("b", "leave_exemption", "2026-01-01", "2026-03-31", reason="maternity"),
                  period("a", "assignment", "2026-01-01", "2026-03-31"),
                  period("c", "leave_exemption", "2025-03-01", "2026-03-31", reason="maternity"))
-    # by start as given: c (2025-03-01), then b, a (same start, input order), then late
-    assert by_id(result) == {"c": (D("7.5"), 15, set()), "b": (D("7.5"), 15, set()),
-                             "a": (D("7.5"), 15, set()), "late": (D("7.5"), 15, {"annual_cap"})}
-    assert (result["public"], result["professional"]) == (30, 60)
+    # clipped, b, a and c all start on Jan 1: one run, credited on b (first in input)
+    assert by_id(result) == {"b": (D("7.5"), 15, set()), "a": (0, 0, {"merged_period"}),
+                             "c": (0, 0, {"merged_period"}), "late": (15, 30, set())}
+    assert (result["public"], result["professional"]) == (D("22.5"), 45)
+
+
+def test_si_san_6_and_7_periods_that_touch_merge_into_one_run(run):
+    result = run(period("g1", "assignment", "2026-03-01", "2026-03-10"),
+                 period("g2", "assignment", "2026-03-11", "2026-03-20"),  # the next day
+                 period("g3", "assignment", "2026-03-22", "2026-04-05"))  # a day's gap
+    # g1+g2: 20 days -> 1 month; g3: 15 days -> 1 month
+    assert by_id(result) == {"g1": (D("2.5"), 5, set()), "g2": (0, 0, {"merged_period"}),
+                             "g3": (D("2.5"), 5, set())}
+
+
+def test_si_san_6_and_7_a_run_of_under_15_days_credits_0_with_no_note(run):
+    result = run(period("g2", "assignment", "2026-03-05", "2026-03-10"),
+                 period("g1", "assignment", "2026-03-01", "2026-03-06"))
+    assert by_id(result) == {"g1": (0, 0, set()), "g2": (0, 0, {"merged_period"})}
+
+
+def test_si_san_6_and_7_at_most_12_months_in_all_then_annual_cap(run):
+    # 13 runs of 15 days, a day apart: each rounds up to a month
+    items = [period(f"g{k:02}", "assignment",
+                    (date(2026, 1, 1) + timedelta(days=17 * k)).isoformat(),
+                    (date(2026, 1, 1) + timedelta(days=17 * k + 14)).isoformat())
+             for k in range(14)]
+    got = by_id(run(*items))
+    assert [got[f"g{k:02}"] for k in range(14)] == [(D("2.5"), 5, set())] * 12 + [
+        (0, 0, {"annual_cap"})] * 2
+    assert sum(v[0] for v in got.values()) == 30
 
 
 def test_si_san_6_items_that_earn_nothing_take_nothing_from_the_cap(run):
@@ -258,13 +359,35 @@ def test_si_san_6_items_that_earn_nothing_take_nothing_from_the_cap(run):
                              "g1": (30, 60, set())}
 
 
-def test_si_san_7_overseas_and_illness_need_more_than_six_months_in_the_year(run):
-    result = run(period("l1", "leave_exemption", "2026-01-01", "2026-06-30", reason="overseas"),
+def test_si_san_7_overseas_and_illness_need_more_than_half_the_year_per_reason(run):
+    result = run(period("l1", "leave_exemption", "2026-01-01", "2026-07-01", reason="overseas"),
                  period("l2", "leave_exemption", "2025-07-01", "2026-03-31", reason="illness"),
                  period("l3", "leave_exemption", "2026-05-01", "2026-11-01", reason="illness"))
+    # overseas: 182 days of 365, not more than half; illness: 90 + 185 days together
     assert by_id(result) == {"l1": (0, 0, {"threshold_not_met"}),
-                             "l2": (0, 0, {"threshold_not_met"}),
-                             "l3": (15, 30, set())}  # 05-01..11-02 exceeds 6 months by a day
+                             "l2": (D("7.5"), 15, set()),
+                             "l3": (15, 30, set())}
+
+
+def test_si_san_7_illness_split_over_two_certificates_counts_as_one_leave(run):
+    result = run(period("l1", "leave_exemption", "2026-03-10", "2026-05-20", reason="illness"),
+                 period("l2", "leave_exemption", "2026-05-21", "2026-10-30", reason="illness"))
+    assert by_id(result) == {"l1": (20, 40, set()), "l2": (0, 0, {"merged_period"})}
+
+
+def test_si_san_7_a_day_covered_twice_counts_once_for_the_threshold(run):
+    result = run(period("l1", "leave_exemption", "2026-01-01", "2026-04-30", reason="overseas"),
+                 period("l2", "leave_exemption", "2026-02-01", "2026-07-01", reason="overseas"))
+    # Jan 1..Jul 1 is 182 days, however the two overlap
+    assert by_id(result) == {"l1": (0, 0, {"threshold_not_met"}),
+                             "l2": (0, 0, {"threshold_not_met"})}
+
+
+def test_si_san_7_reasons_are_judged_separately_for_the_threshold(run):
+    result = run(period("l1", "leave_exemption", "2026-01-01", "2026-04-30", reason="overseas"),
+                 period("l2", "leave_exemption", "2026-05-01", "2026-08-31", reason="illness"))
+    assert by_id(result) == {"l1": (0, 0, {"threshold_not_met"}),
+                             "l2": (0, 0, {"threshold_not_met"})}
 
 
 def test_si_san_7_maternity_has_no_threshold(run):

@@ -15,7 +15,10 @@ def _assert_decimals(result: dict) -> None:
         assert type(item["public"]) is Decimal and type(item["professional"]) is Decimal
     for field in NUMBER_FIELDS:
         assert type(result[field]) is Decimal
-    assert all(type(v) is Decimal for v in result["shortfall"].values())
+    if result["in_scope"]:
+        assert all(type(v) is Decimal for v in result["shortfall"].values())
+    else:  # rev. 2: no finding about an out-of-scope person
+        assert result["compliant"] is None and result["shortfall"] is None
 
 
 def test_examples_through_evaluate(examples, as_data):

@@ -80,16 +80,14 @@ def test_nothing_in_the_year_is_out_of_year(run):
 
 @pytest.mark.parametrize("reason", ["overseas", "illness"])
 @pytest.mark.parametrize("start, end, met, months", [
-    ("2026-01-01", "2026-06-30", False, 6),  # e' = Jul 1 = start + 6 months: not exceeding
-    ("2026-01-01", "2026-07-01", True, 6),   # one day more
-    ("2026-02-28", "2026-08-27", False, 6),  # e' = Aug 28 = Feb 28 + 6
-    ("2026-02-28", "2026-08-28", True, 6),
-    ("2026-01-31", "2026-07-30", False, 6),  # e' = Jul 31 = Jan 31 + 6
-    ("2026-01-31", "2026-07-31", True, 6),
-    ("2026-03-31", "2026-09-29", False, 6),  # Mar 31 + 6 = Sep 30 (clamped); e' = Sep 30
-    ("2026-03-31", "2026-09-30", True, 6),
-    ("2025-07-01", "2026-06-30", False, 6),  # only the in-year part counts
-    ("2025-07-01", "2026-07-15", True, 7),   # Jan 1..Jul 15: 6 months + 15 days
+    ("2026-01-01", "2026-07-01", False, 6),  # 182 days of 365: not more than half
+    ("2026-01-01", "2026-07-02", True, 6),   # 183 days
+    ("2026-02-28", "2026-08-28", False, 6),  # 182 days
+    ("2026-02-28", "2026-08-29", True, 6),   # 183 days
+    ("2026-07-02", "2026-12-31", True, 6),   # 183 days, to the last day of the year
+    ("2026-07-03", "2026-12-31", False, 6),  # 182 days
+    ("2025-07-01", "2026-07-01", False, 6),  # only the in-year part counts: 182 days
+    ("2025-07-01", "2026-07-15", True, 7),   # Jan 1..Jul 15: 196 days; 6 months + 15 days
 ])
 def test_exceeds_six_months_on_exact_dates(run, reason, start, end, met, months):
     expected = (D(25) * months / 10, D(5) * months, set()) if met else (0, 0, {"threshold_not_met"})
@@ -100,8 +98,8 @@ def test_maternity_counts_any_length(run):
     assert item(run(leave("2026-04-01", "2026-05-15", "maternity"))) == (D("5"), 10, set())
 
 
-def test_full_year_leave_and_assignment_together_hit_the_cap(run):
+def test_full_year_leave_and_an_assignment_inside_it_are_one_run(run):
     result = run(leave("2026-01-01", "2026-12-31", "maternity", id="m1"),
                  assignment("2026-03-01", "2026-05-31", id="g1"))
     assert [(i["public"], i["professional"], i["notes"]) for i in result["items"]] == [
-        (30, 60, []), (0, 0, ["annual_cap"])]
+        (30, 60, []), (0, 0, ["merged_period"])]

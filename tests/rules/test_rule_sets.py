@@ -36,7 +36,11 @@ def test_the_2026_table_matches_the_notice():
     assert (caps["public_subject_exam"].limit, caps["education_or_tour"].limit,
             caps["achievement"].limit) == (30, 40, 30)
     assert caps["achievement"].dedupe_project
-    assert (caps["months"].public, caps["months"].professional) == (30, 60)
+    assert "months" not in caps  # rev. 2: at most 12 months, on merged runs
+    assert (Y2026.months.max_months, Y2026.months.threshold_days) == (12, 183)
+    assert Y2026.channels == {"platform", "live", "video_meeting", "other", "wechat",
+                              "wechat_group"}
+    assert Y2026.unrecognized_channels == {"wechat", "wechat_group"}
     assert (Y2026.required_public, Y2026.required_professional, Y2026.daily_pool_hours) == (
         30, 60, 8)
     assert Y2026.months.public_per_month * 12 == 30
@@ -46,12 +50,12 @@ def test_the_2026_table_matches_the_notice():
 @pytest.fixture
 def year_2099():
     """A fictional 2099: priority x3, education capped at 20, 6-hour days,
-    a 40.5 public requirement and a threshold of three months."""
+    a 40.5 public requirement and a threshold of 91 days."""
     caps = tuple(dataclasses.replace(c, limit=20) if c.name == "education_or_tour" else c
                  for c in Y2026.caps)
     kinds_ = tuple(dataclasses.replace(k, multiplier=3) if k.kind == "priority_training" else k
                    for k in Y2026.kinds if k.kind != "platform_course")
-    months = dataclasses.replace(Y2026.months, threshold_months=3)
+    months = dataclasses.replace(Y2026.months, threshold_days=91)
     rule_set = dataclasses.replace(Y2026, year=2099, caps=caps, kinds=kinds_, months=months,
                                    daily_pool_hours=6, required_public=D("40.5"))
     registry.register(rule_set)
@@ -109,7 +113,7 @@ def test_a_rule_set_the_engine_cannot_apply_exactly_is_refused(change):
 # -- texts -------------------------------------------------------------------
 
 def test_every_note_code_is_explained_in_chinese_and_english():
-    assert len(NOTE_CODES) == 9
+    assert len(NOTE_CODES) == 11
     for code in NOTE_CODES:
         zh, en = explain(code), explain(code, "en")
         assert zh and en and zh != en

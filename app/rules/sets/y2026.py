@@ -57,7 +57,7 @@ KINDS = (
     KindRule("qualification_exam", "四(三)4",
              Text("职业资格考试", "Professional qualification exam"),
              Text("每项按16学时折算,注册考试类按每门课程折算",
-                  "16 hours each; a registration exam counts 16 per course."),
+                  "16 hours each; a registration exam counts 16 per course passed."),
              credit=UNIT, unit=16, extra_fields=(COURSES,)),
     KindRule("expert_service", "四(三)5",
              Text("专家服务", "Expert service"),
@@ -65,20 +65,19 @@ KINDS = (
     KindRule("assignment", "四(三)6",
              Text("援派及支教支农支医扶贫", "Assignment or rural support work"),
              Text(_MONTHS_TEXT, _MONTHS_EN.capitalize() + "."),
-             credit=MONTHS, category=SPLIT, cap_group="months"),
+             credit=MONTHS, category=SPLIT),
     KindRule("leave_exemption", "四(三)7",
              Text("境外工作/病假/产假", "Work abroad / sick leave / maternity leave"),
              Text(_MONTHS_TEXT + ";境外工作、病假须年度内超过6个月",
                   _MONTHS_EN.capitalize() + "; work abroad and sick leave must exceed "
                   "six months in the year."),
-             credit=MONTHS, category=SPLIT, extra_fields=(REASON,), cap_group="months"),
+             credit=MONTHS, category=SPLIT, extra_fields=(REASON,)),
 )
 
 CAPS = (
     CapGroup("public_subject_exam", "四(二)1", limit=30),
     CapGroup("education_or_tour", "四(三)2", limit=40),
     CapGroup("achievement", "四(三)3", limit=30, dedupe_project=True),
-    CapGroup("months", "四(三)6、7", public=30, professional=60),
 )
 
 MONTHS_RULE = MonthsRule(
@@ -88,7 +87,7 @@ MONTHS_RULE = MonthsRule(
     round_up_days=15,
     reasons=frozenset({"overseas", "illness", "maternity"}),
     threshold_reasons=frozenset({"overseas", "illness"}),
-    threshold_months=6,
+    threshold_days=183,                   # more than half of 2026's 365 days
 )
 
 NOTES = {
@@ -110,12 +109,20 @@ NOTES = {
         "四(二)1:公需科目学习考试合格的,方可登记学时",
         "四(二)1: public-subject study earns hours only when the exam is passed."),
     "threshold_not_met": Text(
-        "四(三)7:因公派年度在境外工作超过6个月,或因受伤、患重病年度内请假超过6个月的,方可认定学时",
+        "四(三)7:因公派年度在境外工作超过6个月,或因受伤、患重病年度内请假超过6个月的,方可认定学时"
+        "(本平台认定口径:同一事由在本年度内覆盖的天数合计须超过全年天数的一半,2026年为至少183天)",
         "四(三)7: work abroad or sick leave earns hours only when it exceeds six months "
-        "in the year."),
+        "in the year (this platform's rule: the days of the year covered by that reason, all "
+        "its records together, must be more than half the year: at least 183 days in 2026)."),
     "duplicate_project": Text(
         "四(三)3:同一项目成果,不重复计算",
         "四(三)3: the same project counts only once."),
+    "merged_period": Text(
+        "四(三)6、7:同一时段不重复认定(本平台认定口径:援派、境外工作、病假、产假的期间相连或重叠的,合并为一段按月计算,"
+        "学时记在该段最早开始的记录上,本记录的天数已计入该段)",
+        "四(三)6, 7: the same period is not credited twice (this platform's rule: periods of "
+        "assignments and leave that touch or overlap are merged into one run counted in months, "
+        "credited on the run's earliest record; this record's days are counted in that run)."),
     "daily_cap": Text(
         "四(二)2–4、四(三)1、5:每人每天合计不超过8学时(四(二)3 按2倍认定,每天不超过16学时),超出部分不予认定",
         "四(二)2–4, 四(三)1, 5: at most 8 hours a day per person, all daily activities "
@@ -126,6 +133,10 @@ NOTES = {
         "四(二)1, 四(三)2, 3, 6, 7: public-subject exams at most 30 a year, education or "
         "tours at most 40, achievements at most 30, assignments and leave together at most "
         "30 public and 60 professional; the excess does not count."),
+    "counted_per_item": Text(
+        "四(三)4:职业资格考试每项按16学时折算,只有注册考试类按每门课程折算;本项不是注册类考试,按一项计16学时",
+        "四(三)4: a qualification exam counts 16 hours per item; only registration exams count "
+        "16 per course, and this one is not a registration exam."),
 }
 
 RULE_SET = RuleSet(
@@ -135,9 +146,12 @@ RULE_SET = RuleSet(
     out_of_scope_series=frozenset({"health", "k12_teacher", "accounting"}),
     daily_pool_hours=8,
     day_max_hours=24,
-    unrecognized_channels=frozenset({"wechat"}),
+    channels=frozenset({"platform", "live", "video_meeting", "other", "wechat",
+                        "wechat_group"}),
+    unrecognized_channels=frozenset({"wechat", "wechat_group"}),
     months=MONTHS_RULE,
     caps=CAPS,
     kinds=KINDS,
     notes=NOTES,
+    revision=2,  # rules-2026.md revision 2 (2026-12)
 )

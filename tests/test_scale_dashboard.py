@@ -1,0 +1,118 @@
+"""Dashboards by aggregate SQL: the same number of queries for a city of any
+size, the same hours as adding up every ledger item by hand, and a short-lived
+cache per year and district that a ledger change drops."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, event, select
+
+from app.extensions import db
+from app.models import Activity, Ledger, Person, Unit
+from tests import factories
+
+YEAR = 2018  # a year no other test writes
+
+
+def _grow(world, side: str, people: int) -> None:
+    """People of side's unit with one ledger each: activities dated by a date,
+    by days (one in the year before) and by a period starting the year before."""
+    from app.services import audit
+
+    with audit.acting_as("tests:dashboard"):
+        unit = db.session.get(Unit, world.unit[side])
+        for n in range(people):
+            person = Person(id_number=factories.id_number(unit.district.code), name=f"看板{n}",
+                            unit=unit, series="engineering", title_level="junior")
+            db.session.add(person)
+            db.session.flush()
+            made = [
+                Activity(person_id=person.id, kind="x", title="d", first_year=YEAR, last_year=YEAR,
+                         source="platform", date=date(YEAR, 3, 5)),
+                Activity(person_id=person.id, kind="x", title="days", first_year=YEAR - 1,
+                         last_year=YEAR, source="class",
+                         days=[{"date": f"{YEAR - 1}-12-30", "hours": 8},
+                               {"date": f"{YEAR}-02-01", "hours": 8}]),
+                Activity(person_id=person.id, kind="x", title="period", first_year=YEAR - 1,
+                         last_year=YEAR, source="claim", start=date(YEAR - 1, 7, 1),
+                         end=date(YEAR, 6, 30)),
+            ]
+            db.session.add_all(made)
+            db.session.flush()
+            items = [[made[0].id, "1.5", "0", []], [made[1].id, "0", "8", []],
+                     [made[2].id, "2", "0.5", ["x"]]]
+            db.session.add(Ledger(person_id=person.id, year=YEAR, unit_id=unit.id,
+                                  district_id=unit.district_id, in_scope=True, public=Decimal("3.5"),
+                                  professional=Decimal("8.5"), total=12, compliant=False,
+                                  shortfall_public=0, shortfall_professional=0, items=items,
+                                  digest="x"))
+        db.session.commit()
+
+
+def _queries(fn) -> int:
+    seen = []
+
+    def record(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+@pytest.fixture()
+def grown(app, world):
+    with app.app_context():
+        yield
+        people = select(Person.id).where(Person.name.like("看板%"))
+        db.session.execute(delete(Ledger).where(Ledger.year == YEAR))
+        db.session.execute(delete(Activity).where(Activity.person_id.in_(people)))
+        db.session.execute(delete(Person).where(Person.name.like("看板%")))
+        db.session.commit()
+
+
+def test_dashboard_queries_do_not_grow_with_the_city(grown, world):
+    from app.services import dashboard
+
+    _grow(world, "A", 2)
+    small = (_queries(lambda: dashboard.compute(YEAR)),
+             _queries(lambda: dashboard.compute(YEAR, world.district["A"])))
+    _grow(world, "A", 20)
+    _grow(world, "B", 10)
+    large = (_queries(lambda: dashboard.compute(YEAR)),
+             _queries(lambda: dashboard.compute(YEAR, world.district["A"])))
+    assert small == large and max(large) <= 8
+
+
+def test_dashboard_hours_equal_every_item_added_up(grown, world):
+    from app.services import dashboard
+
+    _grow(world, "A", 3)
+    _grow(world, "B", 2)
+    city = dashboard.compute(YEAR)
+    assert city.hours_by_source == {"platform": Decimal("7.5"), "class": Decimal("40"),
+                                    "claim": Decimal("12.5")}
+    # by date (March), first day in the year (February), period from January
+    assert city.hours_by_month[3] == Decimal("7.5") and city.hours_by_month[2] == Decimal("40")
+    assert city.hours_by_month[1] == Decimal("12.5")
+    assert sum(city.hours_by_month.values()) == Decimal("60")
+    district = dashboard.compute(YEAR, world.district["A"])
+    assert sum(district.hours_by_source.values()) == Decimal("36")
+
+
+def test_dashboard_cache_is_dropped_when_a_ledger_changes(grown, world):
+    from app.services import dashboard
+
+    dashboard.forget()
+    _grow(world, "A", 1)
+    first = dashboard.figures(YEAR)
+    assert dashboard.figures(YEAR) is first  # cached
+    ledger = db.session.execute(select(Ledger).where(Ledger.year == YEAR)).scalars().first()
+    ledger.compliant = True
+    db.session.commit()
+    assert dashboard.figures(YEAR) is not first
