@@ -3,6 +3,8 @@
 XUESHI_DATABASE_URL   SQLAlchemy URL (default: SQLite file instance/xueshi.db)
 XUESHI_SECRET_KEY     session/JWT key; if unset, one is generated on first run
                       and kept in instance/secret_key (never committed)
+XUESHI_DIGEST_KEY     key of the HMACs of personal data (dedupe keys); if unset,
+                      generated once into instance/digest_key
 XUESHI_INSTANCE_DIR   where the SQLite file, the key and uploads live
 XUESHI_UPLOAD_DIR     evidence storage, outside the web root (default instance/uploads)
 XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute")
@@ -14,7 +16,17 @@ XUESHI_REDIS_URL      Redis for the job queue (and, unless set apart, the rate l
                       unset: the queue lives in instance/jobs.db (SQLite)
 XUESHI_HOST / XUESHI_PORT, XUESHI_WORKERS / XUESHI_THREADS, XUESHI_TIMEOUT,
 XUESHI_FORWARDED_ALLOW_IPS  the web server (gunicorn.conf.py)
+XUESHI_LOOKUP_ROWS_PER_DAY       ID numbers one login may look up per day (checks, rosters)
+XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per day
+XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
+                                 for the day and alert the association
 XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of every certificate identifier
+XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
+                      (smtp+starttls:// for STARTTLS); unset: no e-mail
+XUESHI_MAIL_FROM      sender address of that e-mail
+XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
+XUESHI_SIGNER_PASSPHRASE  its passphrase
+XUESHI_ENV            "production" never falls back to the demo signer
 XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
@@ -53,6 +65,20 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def digest_key() -> str:
+    """XUESHI_DIGEST_KEY keys the HMACs of personal data (dedupe keys); if
+    unset, one is generated once per install into instance/digest_key."""
+    key = _env("XUESHI_DIGEST_KEY")
+    if key:
+        return key
+    path = instance_dir() / "digest_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def database_url() -> str:
     return _env("XUESHI_DATABASE_URL", f"sqlite:///{instance_dir() / 'xueshi.db'}")
 
@@ -84,6 +110,7 @@ def build() -> dict:
     inst = instance_dir()
     return {
         "SECRET_KEY": secret_key(),
+        "XUESHI_DIGEST_KEY": digest_key(),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         # Alembic owns the schema; permissions are synced by `xueshi init`.
@@ -138,12 +165,22 @@ def build() -> dict:
         "XUESHI_PUBLIC_BASE_URL": _env("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080"),
         # a placeholder with a valid check character until the association's own is set
         "XUESHI_ISSUER_CREDIT_CODE": _env("XUESHI_ISSUER_CREDIT_CODE", "51370200MJ0000000N"),
+        "XUESHI_ENV": _env("XUESHI_ENV", "development"),
+        "XUESHI_SIGNER_P12": _env("XUESHI_SIGNER_P12"),
+        "XUESHI_SIGNER_PASSPHRASE": _env("XUESHI_SIGNER_PASSPHRASE"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # messages by e-mail, sent after the step by a background job
+        "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
+        "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
+        # ID-number lookups per login and day (checks, bulk checks, roster imports)
+        "XUESHI_LOOKUP_ROWS_PER_DAY": int(_env("XUESHI_LOOKUP_ROWS_PER_DAY", "50000")),
+        "XUESHI_LOOKUP_FILES_PER_DAY": int(_env("XUESHI_LOOKUP_FILES_PER_DAY", "50")),
+        "XUESHI_LOOKUP_NOT_FOUND_PER_DAY": int(_env("XUESHI_LOOKUP_NOT_FOUND_PER_DAY", "200")),
         "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # uploads with more rows than this are worked through by a job, not the request
         "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),

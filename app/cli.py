@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -33,6 +34,7 @@ def init_command():
     """Migrate to head, sync roles and permissions, load districts. Idempotent."""
     from flask_migrate import upgrade
 
+    from .pdf import sign
     from .services import ledgers
 
     upgrade()
@@ -43,6 +45,15 @@ def init_command():
     if stale:
         click.echo(gettext("%(count)d ledgers were computed under an older revision of the rules: "
                            "run `flask --app app xueshi recompute --stale`.", count=stale))
+    if current_app.config.get("XUESHI_SIGNER_P12"):
+        return
+    if current_app.config.get("XUESHI_ENV") == "production":
+        click.echo(gettext("No signing certificate is configured (XUESHI_SIGNER_P12 and "
+                           "XUESHI_SIGNER_PASSPHRASE): certificates cannot be issued."), err=True)
+    elif sign.create_demo_signer(Path(current_app.instance_path)):
+        click.echo(gettext("Demo mode: a self-signed demo signing certificate was created in "
+                           "the instance folder. Its signatures prove nothing to others; set "
+                           "XUESHI_SIGNER_P12 and XUESHI_SIGNER_PASSPHRASE in production."))
 
 
 @xueshi.command("create-user")

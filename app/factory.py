@@ -34,10 +34,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from . import runtime
     from .jobs import queue
-    from .services import audit
+    from .services import audit, messages
     from .views import register_views
 
     audit.install()
+    messages.install()
     runtime.install(app)
     if "XUESHI_JOBS_IMMEDIATE" in app.config:  # tests: jobs run inline, the queue in memory
         queue.huey.immediate = bool(app.config["XUESHI_JOBS_IMMEDIATE"])
@@ -51,6 +52,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
+
+    from .views import errors
+
+    errors.install(app)
 
     from .cli import xueshi
 

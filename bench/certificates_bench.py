@@ -8,7 +8,8 @@ participants, then times, in one run:
 
   (a) issuing: `approve_completion` (attendance → activities, ledgers,
       numbered certificates, one transaction) and `render_pending` (each
-      certificate's QR code and PDF written to disk, rows updated, in chunks);
+      certificate's QR code and PDF, its PAdES signature, written to disk,
+      rows updated, in chunks);
   (b) the floor: the same N pages drawn by the stock libraries alone
       (reportlab + segno through `app/pdf/certificate.py`, which is layout
       only) and written to disk: no database, no numbers, no signing.
@@ -104,12 +105,14 @@ def main() -> None:
     from app.models import Certificate
     from app.security.scope import SYSTEM
     from app.pdf import certificate as certificate_pdf
+    from app.pdf import sign
     from app.services import accounts, certificates, classes
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_JOBS_IMMEDIATE": True})
     with app.app_context():
         upgrade()
         accounts.initialise(app.appbuilder)  # the approval checks the association's permission
+        sign.create_demo_signer(Path(app.instance_path))  # as `xueshi init` does
         db.session.remove()
     class_id = seed(app, args.people)
 
@@ -142,7 +145,7 @@ def main() -> None:
     total = approve_s + render_s
     print(f"class of {args.people} ({engine.dialect.name}): {written} certificates written")
     print(f"approval (activities, ledgers, numbered certificates, one transaction): {approve_s:.2f} s")
-    print(f"certificates (QR, PDF, file, row; chunks of 100): {render_s:.2f} s = "
+    print(f"certificates (QR, PDF, signature, file, row; chunks of 100): {render_s:.2f} s = "
           f"{written / render_s:,.0f} certificates/s")
     print(f"floor (reportlab + segno alone, same pages, no database): {floor_s:.2f} s = "
           f"{len(data) / floor_s:,.0f} PDFs/s")

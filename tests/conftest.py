@@ -54,6 +54,10 @@ def app_overrides(url: str, instance: Path) -> dict:
         # their results at once (tests/test_jobs.py starts a real consumer)
         "XUESHI_JOBS_IMMEDIATE": True,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
+        # the shared logins check many numbers; tests/test_hardening.py sets its own limits
+        "XUESHI_LOOKUP_ROWS_PER_DAY": 10_000_000,
+        "XUESHI_LOOKUP_FILES_PER_DAY": 100_000,
+        "XUESHI_LOOKUP_NOT_FOUND_PER_DAY": 10_000_000,
     }
 
 
@@ -142,6 +146,7 @@ def app(instance_dir):
 
     from app import create_app
     from app.extensions import db
+    from app.pdf import sign
     from app.services import accounts
 
     url = test_database_url(instance_dir)
@@ -150,6 +155,7 @@ def app(instance_dir):
     with application.app_context():
         upgrade()
         accounts.initialise(application.appbuilder)
+        sign.create_demo_signer(instance_dir)  # as `xueshi init` does outside production
         application.config["TEST_WORLD"] = seed_world(application)
     yield application
     with application.app_context():

@@ -131,10 +131,10 @@ def test_bad_id_number_on_the_form_is_a_chinese_field_error(clients, world, app)
 def test_duplicate_on_the_form_is_refused(clients, world):
     resp = clients("association_admin").post("/personview/add", data={
         "id_number": world.id_number["A"], "name": "重复表单", "unit": str(world.unit["A"]),
-        "series": "engineering", "title_level": "junior",
-    })
+        "series": "engineering", "title_level": "junior", "is_enterprise_manager": "y",
+    }, follow_redirects=True)
     assert resp.status_code == 200
-    assert "已经存在" in resp.get_data(as_text=True)
+    assert "该值已登记" in resp.get_data(as_text=True)  # after the scope check (pre_add)
 
 
 def test_every_field_of_every_api_is_described(app):

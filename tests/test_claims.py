@@ -375,3 +375,40 @@ def test_several_files_on_the_screen_are_stored_all_or_none(app, api, clients):
                                    .order_by(Evidence.id)).scalars().all()
         assert names == ["通知.pdf", "照片.png"]
         db.session.remove()
+
+
+@pytest.fixture
+def rules_2025():
+    """A rule set for 2025 (the 2026 one moved a year), so that 2025 claims exist."""
+    import dataclasses
+
+    from app.rules import registry
+    from app.rules.sets.y2026 import RULE_SET
+
+    registry.register(dataclasses.replace(RULE_SET, year=2025))
+    yield
+    registry.unregister(2025)
+
+
+def _item_of(app, person_id, claim_id, year=2026):
+    activity_id = _activity_id(app, claim_id)
+    items = ledger_of(app, person_id, year)["items"]
+    return next((Decimal(it[1]) + Decimal(it[2]), it[3]) for it in items if it[0] == activity_id)
+
+
+def test_si_san_3_an_achievement_approved_for_an_earlier_year_makes_the_same_project_count_no_more(
+        app, api, world, rules_2025):
+    person = world.person["A"]
+    later = submitted_claim(api, {"kind": "achievement", "title": "实用新型专利", "category": "professional",
+                                  "date": "2026-08-01", "project": "ZL 2025 777"})
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{later}/step/approve").status_code == 200
+    assert _item_of(app, person, later)[1] == []
+    earlier = submitted_claim(api, {"kind": "achievement", "title": "实用新型专利", "category": "professional",
+                                    "date": "2025-08-01", "project": "ｚｌ2025777"})
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{earlier}/step/approve").status_code == 200
+    # the 2026 ledger was recomputed in the same step: the project counted in 2025
+    assert _item_of(app, person, later) == (Decimal(0), ["duplicate_project"])
+    assert _item_of(app, person, earlier, 2025)[1] == []
+    resp = api("association_admin", "POST", f"/api/v1/claim/{earlier}/step/revoke", json={"reason": "重复申报"})
+    assert resp.status_code == 200
+    assert _item_of(app, person, later)[1] == []

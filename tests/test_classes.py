@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -307,6 +308,8 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
     text = pdfcheck.text(path)
     assert person_name in text and "21.5" in text and "新技术推广培训班" in text
     assert number in text  # the identifier is printed; the QR holds the token's URL
+    sig = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in sig and "Total document signed" in sig  # PAdES, whole file
     assert pdfcheck.decode_qr(path) == [verify_url]
     page = app.test_client().get(f"/verify/{token}")
     text = page.get_data(as_text=True)
@@ -558,3 +561,32 @@ def test_several_materials_on_the_screen_are_stored_all_or_none(app, api, client
         content_type="multipart/form-data")
     assert resp.status_code == 302
     assert stored() == ["审批表.pdf", "附件.pdf"]
+
+
+@pytest.mark.parametrize("source, mode, kind, earned", [
+    # 四(二)3 (rules revision 2): only offline training of a published project counts double
+    ("project", "offline", "priority_training", 16),
+    ("project", "online", "online_training", 8),
+    ("seminar", "offline", "priority_training", 16),
+    ("seminar", "online", "priority_training", 16),
+    (None, "offline", "offline_training", 8),
+    (None, "online", "online_training", 8),
+])
+def test_the_year_rule_set_decides_what_a_class_counts_as(app, monkeypatch, source, mode, kind,
+                                                          earned):
+    from types import SimpleNamespace
+
+    from app.services import classes
+
+    monkeypatch.setattr(classes.plans, "published", lambda year: True)
+    with app.test_request_context():
+        cls = TrainingClass(name="班", mode=mode, channel="live" if mode == "online" else None,
+                            category="professional", start_date=date(2026, 10, 12))
+        cls.plan_project = PlanProject(year=2026, state="accepted") if source == "project" else None
+        cls.seminar = Seminar(year=2026, state="approved") if source == "seminar" else None
+        assert classes.activity_kind(cls) == kind
+        assert classes.is_priority(cls) is (earned == 16)
+        enrolment = SimpleNamespace(person_id=1, id=1, attendance={"2026-10-12": 8})
+        activity = classes._class_activity(cls, enrolment, kind)
+        assert classes.earned_hours(activity) == earned
+        db.session.rollback()

@@ -32,8 +32,11 @@ def flask(env, *args):
 def demo(fresh):
     first = flask(fresh, "init")
     assert first.returncode == 0, first.stderr
+    assert "演示签章证书" in first.stdout  # demo mode: a self-signed signer, and it says so
+    assert (Path(fresh["XUESHI_INSTANCE_DIR"]) / "demo-signer.p12").exists()
     second = flask(fresh, "init")
     assert second.returncode == 0, second.stderr
+    assert "演示签章证书" not in second.stdout  # made once
     result = flask(fresh, "demo")
     assert result.returncode == 0, result.stderr
     return result.stdout

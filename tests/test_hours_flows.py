@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -223,7 +224,12 @@ def test_single_check_for_each_scope(api, crowd, world):
     outsider = crowd["outsider"][1]
     verdict = api("district_officer", "POST", "/api/v1/eligibility/check",
                   json={"id_number": outsider, "year": 2026}).json["result"]
-    assert verdict["found"] and not verdict["in_scope"] and verdict["public"] is None
+    nobody = api("district_officer", "POST", "/api/v1/eligibility/check",
+                 json={"id_number": factories.id_number("370211"), "year": 2026}).json["result"]
+    # outside the scope answers exactly as a number nobody has (no existence oracle)
+    assert {k: v for k, v in verdict.items() if k != "id_number"} == {
+        k: v for k, v in nobody.items() if k != "id_number"}
+    assert not verdict["found"] and not verdict["in_scope"] and verdict["public"] is None
     assert api("unit_reviewer_b", "POST", "/api/v1/eligibility/check",
                json={"id_number": outsider, "year": 2026}).json["result"]["in_scope"]
     bad = api("unit_reviewer", "POST", "/api/v1/eligibility/check",
@@ -267,8 +273,8 @@ def test_bulk_check_of_1000_rows_answers_every_row(api, crowd):
             assert "身份证号有误" in problems
         elif i % 5 == 3:
             assert "姓名与身份证号不符" in problems
-        else:
-            assert "不在您的数据范围" in problems and row[4] in (None, "")
+        else:  # outside the scope: the same answer as a number nobody has
+            assert row[3:] == out[1][3:] and "没有该身份证号" in problems
 
 
 def _export(api, role, coverage, fmt="xlsx"):
@@ -389,6 +395,8 @@ def test_year_certificate_is_numbered_verifiable_and_reissued_when_the_year_chan
     path.write_bytes(first.data)
     assert number in pdfcheck.text(path).replace("\n", "")
     assert pdfcheck.decode_qr(path) == [url]
+    sig = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in sig  # signed like the class certificates
     page = app.test_client().get(f"/verify/{token}").get_data(as_text=True)
     assert "有效" in page and number in page and "2026" in page and "30" in page
     assert name not in page and name[0] + "*" in page
@@ -405,3 +413,33 @@ def test_year_certificate_is_numbered_verifiable_and_reissued_when_the_year_chan
         assert newer.total == Decimal("34") and newer.token != token
         db.session.remove()
     assert "已被新版本替代" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)
+
+
+def test_er_an_out_of_scope_person_reads_not_applicable_with_who_recognises_their_hours(
+        app, api, clients, world):
+    from datetime import date as day_
+
+    from tests import factories
+
+    with app.app_context():
+        person = Person(id_number=factories.id_number("370202"), name="王老师",
+                        unit_id=world.unit["A"], series="k12_teacher", title_level="intermediate")
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(Activity(person_id=person.id, kind="platform_course", title="课程",
+                                category="public", date=day_(2026, 3, 1), hours=Decimal(40),
+                                first_year=2026, last_year=2026, source="platform"))
+        (ledger,) = ledgers.recompute_person(person.id, [2026])
+        db.session.commit()
+        ledger_id, number = ledger.id, person.id_number
+        assert (ledger.in_scope, ledger.compliant, ledger.shortfall_public) == (False, None, None)
+        db.session.remove()
+    shown = api("unit_reviewer", "GET", f"/api/v1/ledger/{ledger_id}").json["result"]
+    assert shown["compliant"] is None and shown["shortfall_public"] is None
+    page = clients("unit_reviewer").get(f"/ledgerview/show/{ledger_id}").get_data(as_text=True)
+    assert "不适用(学时由市教育局认定)" in page and "未达标" not in page
+    listed = clients("unit_reviewer").get("/ledgerview/list/").get_data(as_text=True)
+    assert "不适用" in listed
+    verdict = api("unit_reviewer", "POST", "/api/v1/eligibility/check",
+                  json={"id_number": number, "year": 2026}).json["result"]
+    assert verdict["compliant"] is None and any("市教育局" in p for p in verdict["problems"])

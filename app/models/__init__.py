@@ -10,6 +10,8 @@ from .export import ExportBatch
 from .job import Job
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
+from .message import Message
+from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
 from .training_base import TrainingBase
@@ -34,7 +36,10 @@ __all__ = [
     "ExportBatch",
     "Job",
     "Ledger",
+    "Message",
     "YearCertificate",
+    "IdLookup",
+    "LookupAlert",
     "AuditEntry",
     "AuditHead",
     "DISTRICTS",

@@ -24,9 +24,7 @@ DRAFT, FILED, ACCEPTED, COMPLETION_REQUESTED, REVIEWED = (
 REJECTED, COMPLETION_REJECTED, VIOLATION, WITHDRAWN = (
     "rejected", "completion_rejected", "violation", "withdrawn")
 MODES = ("offline", "online")
-# Online channels; WeChat and WeChat groups earn nothing (notice 四(二)4).
-CHANNELS = ("platform", "live", "video_meeting", "wechat", "wechat_group", "other")
-UNRECOGNISED_CHANNELS = ("wechat", "wechat_group")
+# the online channels of a year, and those refused (四(二)4), are in its rule set
 
 
 class TrainingClass(HasEvidence, TimestampMixin, Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from functools import lru_cache
+from xml.sax.saxutils import escape
 
 from flask_babel import gettext
 
@@ -36,9 +37,16 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def text(value) -> str:
+    """Any value as Paragraph input that reads as itself: Paragraph parses
+    its input as markup, so "<img src=…/>" in a claim title would embed a
+    server file or break the document."""
+    return escape("" if value is None else str(value))
+
+
 def table(rows: list[list], widths: list[float], header: bool = True) -> Table:
     st = styles()
-    data = [[Paragraph(str(c), st["cell"]) for c in row] for row in rows]
+    data = [[Paragraph(text(c), st["cell"]) for c in row] for row in rows]
     tbl = Table(data, colWidths=widths, repeatRows=1 if header else 0)
     commands = [
         ("FONT", (0, 0), (-1, -1), font_name(), 9),
@@ -68,7 +76,9 @@ def year_certificate(*, year: int, number: str, verify_url: str, name: str, id_n
     QR code holding `verify_url`."""
     st = styles()
     title = gettext("Certificate of continuing-education hours, %(year)d", year=year)
-    if totals["compliant"]:
+    if totals["compliant"] is None:  # out of scope: no verdict here (不适用)
+        verdict = totals["not_applicable"]
+    elif totals["compliant"]:
         verdict = gettext("The year's requirement (30 public and 60 professional hours) is met.")
     else:
         verdict = gettext(
@@ -77,12 +87,13 @@ def year_certificate(*, year: int, number: str, verify_url: str, name: str, id_n
             public=hours(totals["shortfall_public"]),
             professional=hours(totals["shortfall_professional"]))
     story = [
-        Paragraph(title, st["title"]),
+        Paragraph(text(title), st["title"]),
         Spacer(1, 2 * mm),
-        Paragraph(gettext("Certificate number: %(number)s", number=number), st["small"]),
+        Paragraph(gettext("Certificate number: %(number)s", number=text(number)), st["small"]),
         Spacer(1, 4 * mm),
-        Paragraph(gettext("Name: %(name)s    ID number: %(id)s", name=name, id=id_number), st["body"]),
-        Paragraph(gettext("Unit: %(unit)s", unit=unit), st["body"]),
+        Paragraph(gettext("Name: %(name)s    ID number: %(id)s", name=text(name), id=text(id_number)),
+                  st["body"]),
+        Paragraph(gettext("Unit: %(unit)s", unit=text(unit)), st["body"]),
         Spacer(1, 4 * mm),
         table([[gettext("Title"), gettext("Kind (clause)"), gettext("Date"), gettext("Public hours"),
                 gettext("Professional hours"), gettext("Notes")],

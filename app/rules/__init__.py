@@ -13,9 +13,9 @@ from types import MappingProxyType
 
 from .engine import RejectedPersonYear, evaluate
 from .model import NOTE_CODES
-from .texts import explain, kinds, rule_text
+from .texts import explain, handler, kinds, rule_text
 
 KINDS = MappingProxyType(kinds())
 
 __all__ = ["KINDS", "NOTE_CODES", "RejectedPersonYear", "evaluate", "explain",
-           "kinds", "rule_text"]
+           "handler", "kinds", "rule_text"]

@@ -7,7 +7,7 @@ engine converts them to integer tenths once, when it first uses the set.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import unicodedata
 from decimal import Decimal
 from types import MappingProxyType
@@ -36,6 +36,12 @@ COURSES = "courses"    # `registration` (boolean, default false) and `courses` (
 #                        exam, else unit for the item (counted_per_item if courses > 1)
 REASON = "reason"      # one of MonthsRule.reasons; some need a threshold
 EXTRA_FIELDS = (PASSED, CHANNEL, PROJECT, COURSES, REASON)
+
+# What a training class is, for `RuleSet.class_kinds`: a class of a project in the
+# published list of the year, of an approved advanced seminar, or neither.
+PUBLISHED_PROJECT, SEMINAR, OTHER_CLASS = "published_project", "seminar", "other"
+CLASS_SOURCES = (PUBLISHED_PROJECT, SEMINAR, OTHER_CLASS)
+CLASS_MODES = ("offline", "online")
 
 # Note codes, in the order the contract judges them.
 INVALID = "invalid"
@@ -142,9 +148,18 @@ class RuleSet:
     kinds: tuple[KindRule, ...]
     notes: Mapping[str, Text]        # explanation of each note code
     revision: int = 1                # of the year's contract; ledgers of older ones are stale
+    # how a training class becomes an activity: {source: {mode: kind}}; the sources
+    # are CLASS_SOURCES (the application says which one a class is)
+    class_kinds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # who recognises the hours of each out-of-scope series (二), for 不适用 on screens
+    out_of_scope_handlers: Mapping[str, Text] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+        object.__setattr__(self, "out_of_scope_handlers",
+                           MappingProxyType(dict(self.out_of_scope_handlers)))
+        object.__setattr__(self, "class_kinds", MappingProxyType(
+            {source: MappingProxyType(dict(modes)) for source, modes in self.class_kinds.items()}))
         _check(self)
 
     def kind(self, name: str) -> KindRule | None:
@@ -172,7 +187,15 @@ def _check(rs: RuleSet) -> None:
         raise ValueError(f"{rs.year}: quantities must be int or Decimal multiples of 0.1: {bad}")
     if not rs.unrecognized_channels <= rs.channels:
         raise ValueError(f"{rs.year}: refused channels must be among the channels")
+    if rs.out_of_scope_handlers and set(rs.out_of_scope_handlers) != rs.out_of_scope_series:
+        raise ValueError(f"{rs.year}: every out-of-scope series needs its handler, and only those")
     caps = {cap.name: cap for cap in rs.caps}
+    for source, modes in rs.class_kinds.items():
+        kinds = [rs.kind(kind) for kind in modes.values()]
+        if (source not in CLASS_SOURCES or set(modes) != set(CLASS_MODES)
+                or any(rule is None or rule.credit != POOL for rule in kinds)):
+            raise ValueError(f"{rs.year}: class_kinds[{source!r}] must map both modes "
+                             "to pooled kinds of the year")
     for rule in rs.kinds:
         if rule.credit not in (HOURS, UNIT, POOL, MONTHS) or rule.category not in (
                 GIVEN, PUBLIC, SPLIT):

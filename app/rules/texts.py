@@ -35,6 +35,12 @@ def explain(code: str, locale: str = "zh", year: int = DEFAULT_YEAR) -> str:
     return _pick(_rule_set(year).notes[code], locale)
 
 
+def handler(series: str | None, locale: str = "zh", year: int = DEFAULT_YEAR) -> str | None:
+    """Who recognises the hours of an out-of-scope `series` (二), or None when in scope."""
+    text = _rule_set(year).out_of_scope_handlers.get(series) if series else None
+    return None if text is None else _pick(text, locale)
+
+
 def rule_text(kind: str, locale: str = "zh", year: int = DEFAULT_YEAR) -> str:
     """The one-line rule of `kind`, for forms."""
     rule = _rule_set(year).kind(kind)

@@ -21,6 +21,30 @@ ROLE_LABELS = {
     ADMIN_ROLE: _l("System administrator"),
 }
 
+# Which home page each role lands on at `/` (app/services/home.py builds each one).
+HOME_PAGES = {
+    "association_admin": "association",
+    "authority_staff": "organiser",
+    "base_staff": "organiser",
+    "unit_reviewer": "unit",
+    "professional": "person",
+    "district_officer": "district",
+    "auditor": "audit",
+    ADMIN_ROLE: "admin",
+}
+
+
+def home_page(roles) -> str | None:
+    """The home page of a login's roles (one role per login), or None."""
+    return next((HOME_PAGES[r] for r in sorted(roles) if r in HOME_PAGES), None)
+
+
+def holders(permission: str, view: str) -> list[str]:
+    """The roles granted `permission` on `view`, as declared below."""
+    pair = (permission if permission.startswith("can_") else f"can_{permission}", view)
+    return [role for role, pairs in ROLE_PERMISSIONS.items() if pair in pairs]
+
+
 Pair = tuple[str, str]
 
 
@@ -58,6 +82,13 @@ def menus(*names: str) -> list[Pair]:
     return [("menu_access", n) for n in names]
 
 
+# Data permissions: not a screen or an API, but what a role may see of a record.
+# FULL_ID_NUMBERS: resident ID numbers in full, of the people in the role's own
+# scope (everybody else, and every number outside the scope, is masked), on
+# screens, in the API and in every file (app/security/masking.py decides).
+FULL_ID_NUMBERS: Pair = ("can_see_full", "IdNumbers")
+DATA_PERMISSIONS: list[Pair] = [FULL_ID_NUMBERS]
+
 # Every login: its own profile and password, the menu, the API description.
 SELF_SERVICE: list[Pair] = [
     ("can_userinfo", "UserDBModelView"),
@@ -70,6 +101,7 @@ SELF_SERVICE: list[Pair] = [
     ("can_get", "MenuApi"),
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
+    ("can_read", "MessageView"),
     ("can_search", "LookupView"),  # search-as-you-type relations; rows by scope
 ]
 
@@ -111,13 +143,14 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + LEDGERS + steps("Ledger", "recompute") + HOURS_CHECK + EXPORTS
     + steps("PlatformImport", "import") + menus("Platform import")
     + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke")
-    + PUBLISHED_LIST + NOTICE
+    + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS]
     + read("PlanProject") + steps("PlanProject", "review", "publish")
     + read("Seminar") + steps("Seminar", "review")
     + read("BaseEvaluation") + steps("BaseEvaluation", "evaluate", "return")
     + read("Inspection") + steps("Inspection", "create", "hand_over")
     + read("Case") + read("DishonestyRecord") + steps("DishonestyRecord", "create")
     + [("can_view", "DashboardView")]
+    + screen_read("LookupAlertView") + menus("Lookup alerts")
     + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
             "Base evaluations", "Inspections", "Cases", "Dishonesty records"),
     "authority_staff": SELF_SERVICE + JOBS
@@ -142,12 +175,12 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + read("Unit")
     + menus("People", "Professionals", "Units")
     + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS
-    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE,
+    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS],
     "professional": SELF_SERVICE + JOBS
     + read("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST,
+    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST + [FULL_ID_NUMBERS],
     "district_officer": SELF_SERVICE + JOBS
     + REFERENCE
     + read("Person")
@@ -186,6 +219,8 @@ def sync_roles(appbuilder) -> None:
     declared[sm.auth_role_public] = []
     roles = {name: sm.find_role(name) or sm.add_role(name) for name in declared}
     appbuilder.add_permissions(update_perms=True)
+    for permission, view in DATA_PERMISSIONS:
+        sm.add_permission_view_menu(permission, view)
     for role_name, pairs in declared.items():
         role = roles[role_name]
         wanted = []

@@ -42,10 +42,6 @@ ROLE_TARGET = {
     "district_officer": "district_id",
 }
 
-# Roles that see resident ID numbers in full; everybody else sees them masked.
-FULL_ID_ROLES = frozenset({"association_admin", "unit_reviewer", "professional"})
-
-
 @dataclass(frozen=True)
 class Scope:
     user_id: int | None
@@ -66,7 +62,11 @@ class Scope:
 
     @property
     def sees_full_id_numbers(self) -> bool:
-        return bool(self.roles & FULL_ID_ROLES)
+        """Whether the roles may see full ID numbers (of people in the scope:
+        see masking.py, which decides per number)."""
+        from .roles import FULL_ID_NUMBERS
+
+        return self.may(*FULL_ID_NUMBERS)
 
 
 NOBODY = Scope(user_id=None, username="anonymous", roles=frozenset())
@@ -177,6 +177,11 @@ def rule(model: type, *roles: str):
 
 def everything(scope: Scope) -> ColumnElement:
     return true()
+
+
+def has_rules(model: type) -> bool:
+    """Whether visibility rules are declared for `model` at all."""
+    return model in _RULES
 
 
 def sees_everything(model: type, scope: Scope | None = None) -> bool:

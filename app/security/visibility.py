@@ -7,8 +7,8 @@ from sqlalchemy import false, or_, select
 
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
-    District, Enrolment, ExportBatch, Inspection, Job, Ledger, Person, PlanProject, PlanPublication,
-    Seminar, TrainingBase, TrainingClass, Unit, UserScope,
+    District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
+    PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
 )
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
@@ -45,6 +45,8 @@ rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)
 rule(AuditEntry, "auditor")(everything)
+# Messages: each login its own, whatever its role.
+rule(Message, *BUSINESS_ROLES, ADMIN_ROLE)(lambda s: Message.user_id == s.user_id)
 
 
 def _people_visible(person_id_column, scope):
@@ -115,3 +117,5 @@ rule(Inspection, "association_admin")(everything)
 rule(Case, "association_admin")(everything)
 rule(Case, "district_officer")(lambda s: Case.district_id == s.district_id)
 rule(DishonestyRecord, "association_admin")(everything)
+rule(IdLookup, "association_admin")(everything)
+rule(LookupAlert, "association_admin")(everything)

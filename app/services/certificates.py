@@ -30,7 +30,7 @@ from ..models.base import utcnow
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
 from ..pdf import certificate as certificate_pdf
-from ..pdf import report
+from ..pdf import report, sign
 from . import files, identifiers, inputs, locks
 from .locks import for_update
 from .records import CATEGORIES
@@ -53,6 +53,7 @@ WORKFLOW = Workflow(Certificate, "Certificate", _l("certificate"), {
 def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: datetime) -> None:
     """Number a reviewed class's certificates, one per participant with hours,
     in the approval's transaction (the PDFs come afterwards)."""
+    sign.require()  # nothing is issued that cannot be signed
     year = cls.start_date.year
     locks.serialise_writers()  # two approvals at once must not take the same numbers
     issued = db.session.execute(select(func.count()).select_from(Certificate).where(
@@ -102,9 +103,12 @@ def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
     )
 
 
-def _store(cert: Certificate | YearCertificate, body: bytes) -> None:
-    stored = files.write("certificates", body)
+def _store(cert: Certificate | YearCertificate, body: bytes) -> bytes:
+    """Sign `body` and keep it: the stored file (and its digest) is the issued document."""
+    signed = sign.sign(body)
+    stored = files.write("certificates", signed)
     cert.stored_name, cert.sha256 = stored.name, stored.sha256
+    return signed
 
 
 def pdf_bytes(cert: Certificate) -> bytes:
@@ -115,11 +119,14 @@ def pdf_bytes(cert: Certificate) -> bytes:
     locked = db.session.execute(for_update(
         select(Certificate).where(Certificate.id == cert.id, Certificate.stored_name.is_(None))
     )).scalar_one_or_none()
-    if locked is not None:
-        _store(locked, body)
-        _count_rendered(cert.class_id)
-        db.session.commit()
-    return body
+    if locked is None:  # written meanwhile by the batch
+        db.session.rollback()
+        db.session.refresh(cert)
+        return files.read("certificates", cert.stored_name)
+    signed = _store(locked, body)
+    _count_rendered(cert.class_id)
+    db.session.commit()
+    return signed
 
 
 def _count_rendered(class_id: int) -> None:
@@ -166,6 +173,7 @@ def year_certificate(ledger: Ledger) -> YearCertificate:
     current = latest()
     if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
         return current
+    sign.require()
     locks.serialise_writers()  # two downloads at once must not take the same number
     current = latest()
     if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
@@ -204,9 +212,10 @@ def _year_pdf(ledger: Ledger, cert: YearCertificate) -> bytes:
             year=ledger.year, number=cert.number, verify_url=verify_url(cert.token),
             name=person.name, id_number=mask_id_number(person.id_number), unit=person.unit.name,
             items=items, issued_at=cert.issued_at,
-            totals={k: getattr(ledger, k) for k in (
+            totals={**{k: getattr(ledger, k) for k in (
                 "public", "professional", "total", "compliant", "shortfall_public",
-                "shortfall_professional")})
+                "shortfall_professional")},
+                "not_applicable": ledgers.compliance_text(None, person.series, ledger.year)})
 
 
 def year_pdf_bytes(ledger: Ledger) -> tuple[YearCertificate, bytes]:

@@ -160,7 +160,7 @@ def approve(scope: Scope, claim: Claim, data: dict) -> None:
     claim.reject_reason = None
     ledgers.lock_person(claim.person_id)
     db.session.add(activity_from(claim))
-    ledgers.recompute_person(claim.person_id, _years(claim))
+    ledgers.recompute_person(claim.person_id, _years_changed(claim))
 
 
 @WORKFLOW.step("reject")
@@ -179,7 +179,7 @@ def revoke(scope: Scope, claim: Claim, data: dict) -> None:
         select(Activity).where(Activity.source == "claim", Activity.source_id == claim.id)
     ).scalars():
         db.session.delete(activity)
-    ledgers.recompute_person(claim.person_id, _years(claim))
+    ledgers.recompute_person(claim.person_id, _years_changed(claim))
 
 
 @dataclass(frozen=True)
@@ -244,6 +244,12 @@ def _years(claim: Claim) -> range:
     first, last = ledgers.years_of(claim.kind, date_=claim.date, days=claim.days,
                                    start=claim.start, end=claim.end)
     return range(first, last + 1)
+
+
+def _years_changed(claim: Claim) -> list[int]:
+    """The claim's own years, and the later years its project is a prior project of."""
+    years = _years(claim)
+    return [*years, *ledgers.later_years(claim.person_id, claim.kind, years.stop - 1)]
 
 
 def activity_from(claim: Claim) -> Activity:

@@ -23,9 +23,12 @@ from ..models.choices import OUT_OF_SCOPE_SERIES, TITLE_LEVELS, TITLE_SERIES
 from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
 from ..models.plan import APPROVED as SEMINAR_APPROVED
 from ..models.training_class import (
-    ACCEPTED, CHANNELS, COMPLETION_REJECTED, COMPLETION_REQUESTED, DRAFT, FILED, MODES, REJECTED,
-    REVIEWED, UNRECOGNISED_CHANNELS, VIOLATION, WITHDRAWN,
+    ACCEPTED, COMPLETION_REJECTED, COMPLETION_REQUESTED, DRAFT, FILED, MODES, REJECTED,
+    REVIEWED, VIOLATION, WITHDRAWN,
 )
+from ..rules import model as rules_model
+from ..rules import registry
+from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import certificates, inputs, ledgers, people, plans, records
@@ -144,23 +147,40 @@ WORKFLOW = Workflow(TrainingClass, "TrainingClass", _l("class"), {
 ])
 
 
-def is_priority(cls: TrainingClass) -> bool:
-    """四(二)3: a published project of the year, or an approved advanced seminar."""
-    if cls.seminar is not None:
-        return cls.seminar.state == SEMINAR_APPROVED
-    if cls.plan_project is not None:
-        return is_published(cls.plan_project)
-    return False
+def class_source(cls: TrainingClass) -> str:
+    """What the class is for the year's `class_kinds`: of an approved advanced
+    seminar, of a project in the published list, or neither."""
+    if cls.seminar is not None and cls.seminar.state == SEMINAR_APPROVED:
+        return rules_model.SEMINAR
+    if cls.plan_project is not None and is_published(cls.plan_project):
+        return rules_model.PUBLISHED_PROJECT
+    return rules_model.OTHER_CLASS
 
 
 def is_published(project) -> bool:
     return project.state == PROJECT_ACCEPTED and plans.published(project.year)
 
 
+def _rule_set(cls: TrainingClass):
+    return registry.get(cls.start_date.year) if cls.start_date is not None else None
+
+
 def activity_kind(cls: TrainingClass) -> str:
-    if is_priority(cls):
-        return "priority_training"
-    return "offline_training" if cls.mode == "offline" else "online_training"
+    """The kind of activity the class gives, as the rule set of its year maps it
+    (2026: an online class of a published project is online training, 四(二)3)."""
+    rule_set = _rule_set(cls)
+    if rule_set is None:
+        raise BusinessError(gettext("No rules for the year %(year)d.", year=cls.start_date.year),
+                            field="start_date")
+    return rule_set.class_kinds[class_source(cls)][cls.mode]
+
+
+def is_priority(cls: TrainingClass) -> bool:
+    """四(二)3: the class counts more than its hours (its kind has a multiplier)."""
+    rule_set = _rule_set(cls)
+    if rule_set is None or cls.mode not in MODES:
+        return False
+    return rule_set.kind(rule_set.class_kinds[class_source(cls)][cls.mode]).multiplier > 1
 
 
 # -- filing ----------------------------------------------------------------
@@ -171,14 +191,7 @@ def check_fields(cls: TrainingClass) -> None:
         raise BusinessError(gettext("%(field)s is required.", field=gettext("Class name")), field="name")
     if cls.mode not in MODES:
         raise BusinessError(gettext("The mode must be offline or online."), field="mode")
-    if cls.mode == "online":
-        if cls.channel not in CHANNELS:
-            raise BusinessError(gettext("Choose the online channel."), field="channel")
-        if cls.channel in UNRECOGNISED_CHANNELS:
-            raise BusinessError(gettext(
-                "Online training run through WeChat or WeChat groups earns no hours "
-                "(notice 四(二)4); such a class cannot be filed."), field="channel")
-    else:
+    if cls.mode != "online":
         cls.channel = None
     if cls.category not in records.CATEGORIES:
         raise BusinessError(gettext("The category must be public or professional."), field="category")
@@ -188,9 +201,17 @@ def check_fields(cls: TrainingClass) -> None:
         raise BusinessError(gettext("The end date is before the start date."), field="end_date")
     if (cls.end_date - cls.start_date).days > 365:
         raise BusinessError(gettext("A class lasts at most a year."), field="end_date")
-    if not ledgers.has_rules(cls.start_date.year):
+    rule_set = _rule_set(cls)
+    if rule_set is None:
         raise BusinessError(gettext("No rules for the year %(year)d.", year=cls.start_date.year),
                             field="start_date")
+    if cls.mode == "online":  # the channels of the class's year
+        if cls.channel not in rule_set.channels:
+            raise BusinessError(gettext("Choose the online channel."), field="channel")
+        if cls.channel in rule_set.unrecognized_channels:
+            raise BusinessError(gettext(
+                "Online training run through WeChat or WeChat groups earns no hours "
+                "(notice 四(二)4); such a class cannot be filed."), field="channel")
     hours = cls.hours_per_day
     if hours is None or hours <= 0 or hours > 24 or (Decimal(hours) * 10) % 1:
         raise BusinessError(gettext("Planned hours per day must be above 0 and at most 24, "
@@ -491,10 +512,16 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     return SheetResult(added=len(joining), unchanged=len(checked.plans) - len(joining))
 
 
-def attendance_template(cls: TrainingClass) -> bytes:
+def attendance_template(scope: Scope, cls: TrainingClass) -> bytes:
+    """The participants to fill in, for the class's own organiser only, each ID
+    number as the organiser may see it (masked outside their scope); the
+    import matches a masked number together with the name."""
+    if not ORGANISER.test(scope, cls):
+        raise BusinessError(str(ORGANISER.message), status=404)
     days = [d.isoformat() for d in cls.days]
-    rows = [[e.person.id_number, e.person.name] + ["" for _ in days]
-            for e in participants(cls)]
+    enrolments = participants(cls)
+    shown = masking.shown_all((e.person.id_number for e in enrolments), scope)
+    rows = [[shown[e.person.id_number], e.person.name] + ["" for _ in days] for e in enrolments]
     return workbook_bytes(gettext("Attendance"), ["身份证号", "姓名"] + days, rows)
 
 
@@ -533,10 +560,17 @@ def import_attendance(scope: Scope, cls: TrainingClass, data: dict) -> SheetResu
     days = [d.isoformat() for d in cls.days]
     headers, rows = read_sheet(*data["file"], ["身份证号", "姓名"])
     day_columns = [h for h in headers if h not in ("身份证号", "姓名")]
-    enrolments = {e.person.id_number: e for e in participants(cls)}
+    everyone = participants(cls)
+    enrolments = {e.person.id_number: e for e in everyone}
+    shown = masking.shown_all(enrolments, scope)
+    as_shown = {(shown[e.person.id_number], e.person.name): e for e in everyone
+                if shown[e.person.id_number] != e.person.id_number}
 
     def check(row, report: RowReport) -> AttendanceLine | None:
-        number = _id_number(row.values["身份证号"], report)
+        raw, name = row.values["身份证号"].strip(), row.values["姓名"].strip()
+        if (raw, name) in as_shown:  # a masked number from the template, with its name
+            return _attendance_line(row, as_shown[raw, name], report)
+        number = _id_number(raw, report)
         if number is None:
             return None
         enrolment = enrolments.get(number)
@@ -546,6 +580,9 @@ def import_attendance(scope: Scope, cls: TrainingClass, data: dict) -> SheetResu
             report.add("姓名", gettext("The name does not match the ID number."))
         if report:
             return None
+        return _attendance_line(row, enrolment, report)
+
+    def _attendance_line(row, enrolment: Enrolment, report: RowReport) -> AttendanceLine | None:
         hours = {}
         for day in day_columns:
             raw = row.values[day]

@@ -15,10 +15,10 @@ from ..extensions import db
 from ..formatting import hours_value
 from ..models import Ledger, Person
 from ..models.choices import OUT_OF_SCOPE_SERIES
-from ..security import scope as scopes
+from ..security import masking
 from ..security.scope import Scope
-from ..validators import InvalidValue, mask_id_number, normalize_id_number
-from . import inputs, ledgers, people
+from ..validators import InvalidValue, normalize_id_number
+from . import inputs, ledgers, lookups
 from .errors import BusinessError
 from .dishonesty import dishonesty_reason
 from .sheets import RowReport, check_rows, read_table, workbook_bytes
@@ -34,13 +34,15 @@ class Verdict:
     in_scope: bool = False
     public: Decimal | None = None
     professional: Decimal | None = None
-    compliant: bool = False
+    compliant: bool | None = False  # None: out of scope, no verdict (不适用)
     shortfall_public: Decimal | None = None
     shortfall_professional: Decimal | None = None
     problems: list[str] = field(default_factory=list)
+    name_mismatch: bool = field(default=False, repr=False)
 
     def as_json(self) -> dict:
         data = asdict(self)
+        data.pop("name_mismatch")
         for key in ("public", "professional", "shortfall_public", "shortfall_professional"):
             if data[key] is not None:
                 data[key] = hours_value(data[key])
@@ -54,20 +56,19 @@ def _hours(person: Person, year: int, stored: Ledger | None) -> dict:
     return ledgers.ledger_or_compute(person, year)
 
 
-def _judge(verdict: Verdict, person: Person | None, visible: bool, year: int,
+def _judge(verdict: Verdict, person: Person | None, year: int,
            stored: Ledger | None, scope: Scope, expected_name: str | None) -> Verdict:
+    """`person` is None both when nobody has the number and when its holder is
+    outside the scope: the answer must not tell the two apart."""
     if person is None:
-        verdict.problems.append(gettext("No professional has this ID number."))
+        verdict.problems.append(gettext("No professional in your scope has this ID number."))
         return verdict
     verdict.found = True
-    if not visible:
-        verdict.problems.append(gettext("The person is outside your scope."))
-        return verdict
     verdict.in_scope = True
     verdict.name = person.name
-    if not scope.sees_full_id_numbers:
-        verdict.id_number = mask_id_number(verdict.id_number)
+    verdict.id_number = masking.shown(verdict.id_number, scope)
     if expected_name is not None and expected_name != person.name:
+        verdict.name_mismatch = True
         verdict.problems.append(gettext("The name does not match the ID number (the register says %(name)s).",
                                         name=person.name))
     handler = OUT_OF_SCOPE_SERIES.get(person.series)
@@ -77,7 +78,7 @@ def _judge(verdict: Verdict, person: Person | None, visible: bool, year: int,
     values = _hours(person, year, stored)
     verdict.public = values["public"]
     verdict.professional = values["professional"]
-    verdict.compliant = bool(values["compliant"])
+    verdict.compliant = values["compliant"] if values["compliant"] is None else bool(values["compliant"])
     verdict.shortfall_public = values["shortfall_public"]
     verdict.shortfall_professional = values["shortfall_professional"]
     barred = dishonesty_reason(person)
@@ -92,30 +93,37 @@ def _require_year(year) -> int:
 
 
 def check_one(scope: Scope, id_number: str, year) -> Verdict:
+    """One applicant, recorded and limited as a lookup (see lookups)."""
     year = _require_year(year)
     try:
         number = normalize_id_number(id_number)
     except InvalidValue as exc:
         raise BusinessError(str(exc), field="id_number")
-    return _check_many(scope, [(number, None)], year)[0]
+    lookups.allow(scope, "check", 1)
+    verdict = _check_many(scope, [(number, None)], year)[0]
+    lookups.record(scope, "check", 1, _misses([verdict]))
+    db.session.commit()
+    return verdict
+
+
+def _misses(verdicts: list[Verdict]) -> int:
+    """Rows whose number was not found in the scope or whose name did not match."""
+    return sum(1 for v in verdicts if not v.found or v.name_mismatch)
 
 
 def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -> list[Verdict]:
-    found = people.by_id_number(n for n, _ in wanted)
+    found = lookups.visible_by_id_number(scope, (n for n, _ in wanted))
     ids = sorted(p.id for p in found.values())
-    visible, stored = set(), {}
-    for start in range(0, len(ids), people.CHUNK):
-        chunk = ids[start:start + people.CHUNK]
-        visible.update(db.session.execute(
-            select(Person.id).where(Person.id.in_(chunk), scopes.clause(Person, scope))).scalars())
+    stored = {}
+    for start in range(0, len(ids), lookups.CHUNK):
+        chunk = ids[start:start + lookups.CHUNK]
         for ledger in db.session.execute(
                 select(Ledger).where(Ledger.year == year, Ledger.person_id.in_(chunk))).scalars():
             stored[ledger.person_id] = ledger
     verdicts = []
     for number, name in wanted:
         person = found.get(number)
-        verdicts.append(_judge(Verdict(id_number=number), person,
-                               person is not None and person.id in visible, year,
+        verdicts.append(_judge(Verdict(id_number=number), person, year,
                                stored.get(person.id) if person else None, scope, name))
     return verdicts
 
@@ -145,7 +153,10 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
     checked = check_rows(rows, _applicant)
+    lookups.allow(scope, "bulk_check", len(checked.plans))
     answers = _check_many(scope, [(a.id_number, a.name) for a in checked.plans], year)
+    lookups.record(scope, "bulk_check", len(checked.plans), _misses(answers))
+    db.session.commit()
     verdicts = {a.row: v for a, v in zip(checked.plans, answers)}
     bad = {p.row: p.message for p in checked.problems}
     out = []
@@ -160,7 +171,7 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
             row.number, v.id_number, name,
             gettext("Yes") if v.found else gettext("No"),
             _num(v.public), _num(v.professional),
-            (gettext("Yes") if v.compliant else gettext("No")) if v.in_scope else "",
+            _compliance(v.compliant) if v.in_scope else "",
             _num(v.shortfall_public), _num(v.shortfall_professional),
             ";".join(v.problems),
         ])
@@ -168,6 +179,13 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
                gettext("Professional hours"), gettext("Met the requirement"),
                gettext("Public shortfall"), gettext("Professional shortfall"), gettext("Problems")]
     return workbook_bytes(gettext("Check %(year)d", year=year), headers, out), len(out)
+
+
+def _compliance(compliant: bool | None) -> str:
+    """是 / 否 / 不适用 (out of scope; the problems column names who recognises them)."""
+    if compliant is None:
+        return gettext("Not applicable")
+    return gettext("Yes") if compliant else gettext("No")
 
 
 def _num(value):

@@ -2,6 +2,9 @@
 random names with their SHA-256, on the row that owns them."""
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
+
 import filetype
 from flask import abort, current_app
 from flask_babel import gettext
@@ -19,6 +22,18 @@ ALLOWED = {
     "image/jpeg": b"\xff\xd8\xff",
     "image/png": b"\x89PNG\r\n\x1a\n",
 }
+
+
+# content type -> the extensions a file of that type may carry; the first names it when served
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+# Markup or script inside a PDF or an image (a polyglot a browser could run).
+# Long words only, so random compressed bytes never match by chance.
+ACTIVE_CONTENT = re.compile(
+    rb"<\s*(?:script|html|iframe|!doctype)|javascript:|/JavaScript|/Launch", re.IGNORECASE)
 
 
 def check_name(name: str | None) -> str:
@@ -44,7 +59,26 @@ def sniff(data: bytes) -> str:
     guess = filetype.guess_mime(data)
     if guess not in ALLOWED or not data.startswith(ALLOWED[guess]):
         raise BusinessError(gettext("Only PDF, JPEG and PNG files are accepted."), field="file")
+    if ACTIVE_CONTENT.search(data):
+        raise BusinessError(gettext(
+            "The file also contains web page or script code; upload a plain PDF, JPEG or PNG."),
+            field="file")
     return guess
+
+
+def check_extension(name: str, content_type: str) -> None:
+    """The name's extension, if it has one, must be that of the detected type."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix and suffix not in EXTENSIONS[content_type]:
+        raise BusinessError(gettext(
+            "The file name ends in %(ext)s but the file is a %(kind)s; rename it and upload again.",
+            ext=suffix, kind=EXTENSIONS[content_type][0][1:].upper()), field="file")
+
+
+def served_name(name: str, content_type: str) -> str:
+    """The download name: the uploaded name's stem with the detected type's extension."""
+    stem = PurePosixPath(name).stem or "file"
+    return stem + EXTENSIONS.get(content_type, ("",))[0]
 
 
 def read_upload(file_storage) -> tuple[str, bytes]:
@@ -65,7 +99,10 @@ def check_all(files: list[tuple[str, bytes]]) -> list[str]:
     """Check every file's name and content before any is stored; their content types."""
     for name, _data in files:
         check_name(name)
-    return [sniff(data) for _name, data in files]
+    kinds = [sniff(data) for _name, data in files]
+    for (name, _data), kind in zip(files, kinds):
+        check_extension(name, kind)
+    return kinds
 
 
 def attach(uploads: list[tuple[str, bytes]], user_id: int | None, owner,
@@ -85,7 +122,8 @@ def store_all(uploads: list[tuple[str, bytes]], user_id: int | None, owner,
         stored = files.write_pending("evidence", data)
         rows.append(Evidence(
             owner_type=owner.__tablename__, owner_id=owner.id, purpose=purpose,
-            stored_name=stored.name, original_name=name, content_type=content_type,
+            stored_name=stored.name, original_name=served_name(name, content_type),
+            content_type=content_type,
             size=stored.size, sha256=stored.sha256, uploaded_by=user_id,
         ))
     db.session.add_all(rows)
@@ -107,7 +145,7 @@ def file_response(evidence_id: int, owner):
     if row is None or not row.belongs_to(owner):
         abort(404)
     return files.send("evidence", row.stored_name, mimetype=row.content_type,
-                      download_name=row.original_name)
+                      download_name=served_name(row.original_name, row.content_type))
 
 
 def used_by_others(evidence: Evidence, claim: Claim, scope) -> list[Claim]:

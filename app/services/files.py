@@ -131,5 +131,8 @@ def send(area: str, name: str | None, *, mimetype: str, download_name: str,
         abort(404)
     if not target.exists():
         abort(404)
-    return send_file(target, mimetype=mimetype, download_name=download_name,
-                     as_attachment=not inline)
+    response = send_file(target, mimetype=mimetype, download_name=download_name,
+                         as_attachment=not inline)
+    # the declared type is the detected one: no browser may sniff it into a page
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

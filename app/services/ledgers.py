@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, NamedTuple
 
+from flask_babel import get_locale, gettext
 from sqlalchemy import event, func, inspect, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -21,6 +22,7 @@ from .. import rules
 from ..extensions import db
 from ..models import Activity, Ledger, Person, Unit
 from ..models.base import utcnow
+from ..rules import model as rules_model
 from ..rules import registry
 from .locks import for_update
 
@@ -29,6 +31,17 @@ ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "courses", "proj
 _ACTIVITY_COLUMNS = [Activity.person_id, Activity.id, Activity.kind] + [
     getattr(Activity, f) for f in ENGINE_FIELDS
 ]
+
+
+def compliance_text(compliant: bool | None, series: str | None, year: int) -> str:
+    """是 / 否; for an out-of-scope person (no verdict) 不适用 and who recognises
+    their hours (the year's rule set, 二)."""
+    if compliant is not None:
+        return gettext("Yes") if compliant else gettext("No")
+    who = rules.handler(series, str(get_locale() or "zh"), year) if has_rules(year) else None
+    if who:
+        return gettext("Not applicable (hours recognised by %(handler)s)", handler=who)
+    return gettext("Not applicable")
 
 
 def has_rules(year: int) -> bool:
@@ -65,8 +78,34 @@ def _row_item(row) -> dict:
     return item
 
 
-def person_year(person_id: int, series: str | None, year: int, items: list[dict]) -> dict:
-    return {"person": {"id": str(person_id), "series": series}, "year": year, "activities": items}
+def person_year(person_id: int, series: str | None, year: int, items: list[dict],
+                prior_projects: list[str] = ()) -> dict:
+    """An engine input; `prior_projects`: the projects of the person's approved
+    records of earlier years (四(三)3 同一项目成果,不重复计算)."""
+    py = {"person": {"id": str(person_id), "series": series}, "year": year, "activities": items}
+    if prior_projects:
+        py["prior_projects"] = list(prior_projects)
+    return py
+
+
+def prior_projects(person_id: int, year: int) -> list[str]:
+    """The project of every approved record of the person of a year before `year`."""
+    return list(db.session.execute(
+        select(Activity.project).where(Activity.person_id == person_id, Activity.first_year < year,
+                                       Activity.project.is_not(None))
+        .order_by(Activity.id)).scalars())
+
+
+def later_years(person_id: int, kind: str, last: int) -> list[int]:
+    """Years after `last` whose stored ledgers of the person a record of `kind`
+    also changes: its project is a prior project there (kinds with a project)."""
+    def has_project(year: int) -> bool:
+        rule = registry.get(year).kind(kind) if has_rules(year) else None
+        return rule is not None and rules_model.PROJECT in rule.extra_fields
+
+    return [year for year in db.session.execute(
+        select(Ledger.year).where(Ledger.person_id == person_id, Ledger.year > last)
+        .order_by(Ledger.year)).scalars() if has_project(year)]
 
 
 class _Text(dict):
@@ -138,7 +177,8 @@ def _activities_for(person_id: int, year: int):
 def compute(person: Person, year: int) -> dict:
     """The engine's verdict on a person's year, from the activities now stored."""
     items = [engine_item(a) for a in _activities_for(person.id, year)]
-    return rules.evaluate(person_year(person.id, person.series, year, items))
+    return rules.evaluate(person_year(person.id, person.series, year, items,
+                                      prior_projects(person.id, year)))
 
 
 def recompute_person(person_id: int, years: Iterable[int]) -> list[Ledger]:
@@ -252,11 +292,20 @@ def recompute_chunk(person_ids: list[int], year: int) -> tuple[int, int]:
         acts = grouped.get(row[0])
         if acts is not None:
             acts.append(_row_item(row))
+    prior: dict[int, list[str]] = {}
+    for pid, project in db.session.execute(
+        select(Activity.person_id, Activity.project)
+        .where(Activity.person_id.between(low, high), Activity.first_year < year,
+               Activity.project.is_not(None))
+        .order_by(Activity.person_id, Activity.id)
+    ):
+        prior.setdefault(pid, []).append(project)
     now = utcnow()
     changed = []
     for pid, acts in grouped.items():
         person = people[pid]
-        values = _ledger_values(rules.evaluate(person_year(pid, person.series, year, acts)))
+        values = _ledger_values(rules.evaluate(person_year(pid, person.series, year, acts,
+                                                           prior.get(pid, ()))))
         values["unit_id"], values["district_id"] = person.unit_id, person.district_id
         fingerprint = digest(values)
         if existing.get(pid) == (fingerprint, values["rule_revision"]):
@@ -319,6 +368,11 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
 def _stale_of_year(year: int):
     """The condition of a ledger of `year` computed under an older rule-set revision."""
     return (Ledger.year == year) & (Ledger.rule_revision < registry.get(year).revision)
+
+
+def is_stale(ledger: Ledger) -> bool:
+    """Computed under an older revision of its year's rule set."""
+    return has_rules(ledger.year) and ledger.rule_revision < registry.get(ledger.year).revision
 
 
 def count_stale(unit_id: int | None = None, district_id: int | None = None) -> dict[int, int]:

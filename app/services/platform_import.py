@@ -7,7 +7,6 @@ digest, so importing the same file again, or resuming an interrupted import,
 adds nothing twice."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,7 +16,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import hours as hours_text
 from ..models import Activity
+from ..security import keyed
 from ..validators import InvalidValue, normalize_id_number
 from . import ledgers, people, records
 from .errors import BusinessError
@@ -41,9 +42,6 @@ class ImportResult:
         return not self.problems
 
 
-def _digest(number: str, course: str, category: str, day, hours) -> str:
-    text = "|".join(["platform", number, course, category, day.isoformat(), str(hours)])
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,7 @@ def check(filename: str, data: bytes) -> Checked[CourseLine]:
             report.add("学时", str(exc))
         if report:
             return None
-        key = _digest(number, course, category, day, hours)
+        key = keyed.platform_course_key(person.id, course, category, day, hours_text(hours))
         if key in seen:
             report.add("身份证号", gettext("The same row appears twice (row %(row)d).", row=seen[key]))
             return None

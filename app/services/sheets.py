@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable, Generic, Iterable, TypeVar
 
+from flask import current_app
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -27,6 +30,14 @@ from . import files
 from .errors import BusinessError
 
 MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+# An .xlsx is a zip: its bounds are checked before openpyxl reads a byte of it.
+MAX_ZIP_ENTRIES = 1_000
+MAX_UNCOMPRESSED = 256 * 1024 * 1024     # all entries, declared and actually inflated
+MAX_SHARED_STRINGS = 64 * 1024 * 1024    # xl/sharedStrings.xml
+MAX_RATIO = 200                          # inflated / compressed, for entries over 1 MB
+MAX_CELLS = MAX_ROWS * 20
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 
 
 @dataclass
@@ -108,15 +119,97 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _too_big() -> BusinessError:
+    return BusinessError(gettext(
+        "The workbook is too large to check: at most %(rows)d rows and %(mb)d MB unpacked.",
+        rows=MAX_ROWS, mb=MAX_UNCOMPRESSED // (1024 * 1024)), field="file")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + (c - 64)
+    return n
+
+
+def _inflated_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> int:
+    """Inflate one entry, counting, and stop past `limit` (the declared size may lie)."""
+    size = 0
+    with archive.open(info) as fh:
+        while chunk := fh.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise _too_big()
+    return size
+
+
+def check_xlsx_bounds(data: bytes) -> None:
+    """Refuse a zip bomb before openpyxl: entry count, declared and inflated
+    sizes, compression ratio, shared strings, and each sheet's declared
+    dimension (rows, columns, cells)."""
+    unreadable = BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."),
+                               field="file")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise unreadable
+    with archive:
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise _too_big()
+        if sum(i.file_size for i in entries) > MAX_UNCOMPRESSED:
+            raise _too_big()
+        for info in entries:
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise _too_big()
+            name = info.filename.lower()
+            if name == "xl/sharedstrings.xml" and info.file_size > MAX_SHARED_STRINGS:
+                raise _too_big()
+        total = 0
+        try:
+            for info in entries:
+                name = info.filename.lower()
+                if name == "xl/sharedstrings.xml" or name.startswith("xl/worksheets/"):
+                    limit = MAX_SHARED_STRINGS if name == "xl/sharedstrings.xml" else MAX_UNCOMPRESSED
+                    total += _inflated_size(archive, info, min(limit, info.file_size))
+                    if total > MAX_UNCOMPRESSED:
+                        raise _too_big()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(info) as fh:
+                        head = fh.read(4096)
+                    found = _DIMENSION.search(head)
+                    if found and found.group(4):
+                        rows = int(found.group(4))
+                        columns = _column_number(found.group(3))
+                        if rows > MAX_ROWS + 1 or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+                            raise _too_big()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
+                NotImplementedError):
+            raise unreadable
+
+
 def _rows_from_xlsx(data: bytes):
+    check_xlsx_bounds(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
     except Exception:
         raise BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."), field="file")
-    sheet = book.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield [_cell_text(v) for v in row]
-    book.close()
+    try:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except Exception:  # a malformed cell or sheet part
+                raise BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."),
+                                    field="file")
+            if len(row) > MAX_COLUMNS:
+                raise _too_big()
+            yield [_cell_text(v) for v in row]
+    finally:
+        book.close()
 
 
 def _rows_from_csv(data: bytes):
@@ -133,10 +226,16 @@ def _rows_from_csv(data: bytes):
 
 
 def uploaded(file_storage) -> tuple[str, bytes]:
-    """The name and bytes of an uploaded spreadsheet, or a refusal naming `file`."""
-    if file_storage is None or not file_storage.filename:
+    """The name and bytes of an uploaded spreadsheet (at most
+    XUESHI_MAX_UPLOAD_BYTES), or a refusal naming `file`."""
+    if file_storage is None or not getattr(file_storage, "filename", None):
         raise BusinessError(gettext("Choose a file to upload."), field="file")
-    return file_storage.filename, file_storage.read()
+    limit = current_app.config["XUESHI_MAX_UPLOAD_BYTES"]
+    data = file_storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise BusinessError(gettext("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)),
+                            field="file")
+    return file_storage.filename, data
 
 
 def read_sheet(filename: str, data: bytes, required: list[str]) -> tuple[list[str], list[SheetRow]]:
@@ -168,12 +267,12 @@ def read_sheet(filename: str, data: bytes, required: list[str]) -> tuple[list[st
                             field="file")
     out = []
     for number, row in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:  # empty rows count too: a sheet of blanks is no cheaper
+            raise BusinessError(gettext("At most %(n)d rows per file.", n=MAX_ROWS), field="file")
         if not any(row):
             continue
         values = {h: (row[i] if i < len(row) else "") for h, i in position.items()}
         out.append(SheetRow(number, values))
-        if len(out) > MAX_ROWS:
-            raise BusinessError(gettext("At most %(n)d rows per file.", n=MAX_ROWS), field="file")
     return list(position), out
 
 
@@ -181,8 +280,18 @@ def read_table(filename: str, data: bytes, required: list[str]) -> list[SheetRow
     return read_sheet(filename, data, required)[1]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    """Text a spreadsheet program would run as a formula (CSV/formula injection)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
-    """An .xlsx with a bold header row and sensible column widths."""
+    """An .xlsx with a bold header row and sensible column widths. Every
+    text is a text cell: one that begins like a formula is written as
+    quoted text (quotePrefix), never as a formula."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -194,6 +303,10 @@ def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
         row = [for_cell(value) for value in row]
         sheet.append(row)
         for i, value in enumerate(row):
+            if is_formula_like(value):
+                cell = sheet.cell(row=sheet.max_row, column=i + 1)
+                cell.data_type = "s"
+                cell.quotePrefix = True
             widths[i] = min(max(widths[i], len(str(value)) + 2), 60)
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
@@ -203,12 +316,18 @@ def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
     return buf.getvalue()
 
 
+def csv_text(value):
+    """A CSV cell: text that begins like a formula gets a leading apostrophe."""
+    return "'" + value if is_formula_like(value) else value
+
+
 def csv_bytes(headers: list[str], rows) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese correctly."""
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese correctly; no
+    cell runs as a formula."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows([for_cell(value) for value in row] for row in rows)
+    writer.writerow([csv_text(h) for h in headers])
+    writer.writerows([csv_text(for_cell(v)) for v in row] for row in rows)
     return buf.getvalue().encode("utf-8-sig")
 
 

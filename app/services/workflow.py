@@ -82,6 +82,33 @@ def require(scope: Scope, permission: str, resource: str) -> None:
         raise BusinessError(gettext("Your role may not do this."), status=403)
 
 
+# -- after a step ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepTaken:
+    """What an after-step hook is told: inside the step's transaction, after its
+    body ran and the state moved."""
+
+    workflow: "Workflow"
+    transition: "Transition"
+    scope: Scope
+    row: Any
+    result: Any
+    data: dict
+    before: str | None  # the state the row was in
+
+
+_AFTER_STEP: list[Callable[[StepTaken], None]] = []
+
+
+def after_step(hook: Callable[[StepTaken], None]) -> Callable[[StepTaken], None]:
+    """Register `hook(taken)`, run after every step in the step's transaction
+    (messages to whoever the step concerns)."""
+    if hook not in _AFTER_STEP:
+        _AFTER_STEP.append(hook)
+    return hook
+
+
 # -- declarations ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -252,9 +279,13 @@ class Workflow:
                 raise refused
             for check in t.checks:
                 check(row)
+            before = self.state_of(row)
             result = body(scope, row, data or {})
             if t.target is not None:
                 self.state.set(row, t.target)
+            taken = StepTaken(self, t, scope, row, result, data or {}, before)
+            for hook in _AFTER_STEP:
+                hook(taken)
         return row if result is None else result
 
 

@@ -36,7 +36,9 @@ from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .jobs import JobApi, JobView
 from .ledgers import LedgerApi, LedgerView
+from .messages import MessageView, unread_messages
 from .lookup import LookupView
+from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
 from .verify import VerifyView
 
@@ -97,6 +99,8 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, CaseView, "Cases", _l("Cases handed to districts"), "fa-folder-open", GOVERNANCE)
     _add(appbuilder, DishonestyRecordView, "Dishonesty records", _l("Dishonesty records"), "fa-ban",
          GOVERNANCE)
+    _add(appbuilder, LookupAlertView, "Lookup alerts", _l("ID-number lookup alerts"),
+         "fa-bell", GOVERNANCE)
     _link(appbuilder, "City-wide notice", _l("City-wide notice"), "DishonestyRecordView.notice",
           "fa-exclamation-triangle", GOVERNANCE)
     appbuilder.add_view(
@@ -116,6 +120,8 @@ def register_views(appbuilder) -> None:
     for view in appbuilder.baseviews:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
             view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
+    appbuilder.add_view_no_menu(MessageView)
+    current_app.context_processor(lambda: {"unread_messages": unread_messages})
     appbuilder.add_view_no_menu(LookupView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

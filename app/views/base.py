@@ -19,14 +19,14 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 from marshmallow import ValidationError
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..formatting import hours, local_time
-from ..security import scope
+from ..security import masking, scope
 from ..services.errors import BusinessError
-from ..validators import mask_id_number
 from . import lists
 from .lists import MASKED_COLUMNS
 
@@ -69,9 +69,7 @@ def plain_value(value):
 
 
 def mask_for_viewer(value):
-    if value and not scope.current_scope().sees_full_id_numbers:
-        return mask_id_number(value)
-    return value
+    return masking.shown(value) if value else value
 
 
 def scoped_relations(datamodel: SQLAInterface) -> dict:
@@ -130,8 +128,31 @@ def refuse_if_referenced(item) -> None:
                         "logins); it cannot be deleted."), status=409)
 
 
+def _refuse_out_of_scope_relations(item) -> None:
+    """Before a duplicate is reported, every record the row points to must lie
+    in the writer's scope: a unit reviewer naming another unit learns "outside
+    your scope", never whether the ID number is registered there."""
+    outside = False
+    with db.session.no_autoflush:
+        for rel in sa_inspect(type(item)).relationships:
+            if rel.direction.name != "MANYTOONE":
+                continue
+            target = getattr(item, rel.key, None)
+            if target is None or getattr(target, "id", None) is None:
+                continue
+            if scope.has_rules(type(target)) and not scope.contains(target):
+                outside = True
+                break
+    if outside:
+        db.session.rollback()
+        raise BusinessError(
+            gettext("You may not create or change records outside your scope."), status=403
+        )
+
+
 def check_unique(item) -> None:
-    """Report a duplicate on the field that must be unique, before the database does."""
+    """Report a duplicate on the field that must be unique, before the database
+    does, and only to a writer whose row lies in its scope."""
     model = type(item)
     for column in model.__table__.columns:
         if not column.unique or column.primary_key:
@@ -144,6 +165,7 @@ def check_unique(item) -> None:
                 select(model.id).where(getattr(model, column.key) == value, model.id != item.id)
             ).first()
         if clash:
+            _refuse_out_of_scope_relations(item)
             raise BusinessError(gettext("This value is already registered."), field=column.key)
 
 
@@ -225,9 +247,11 @@ class ScopedModelView(ModelView):
 
     # Writes: the result must stay in scope; nothing referenced is deleted.
     def pre_add(self, item):
+        check_unique(item)
         ensure_in_scope(item)
 
     def pre_update(self, item):
+        check_unique(item)
         ensure_in_scope(item)
 
     def pre_delete(self, item):

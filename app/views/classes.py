@@ -2,7 +2,7 @@
 Views translate requests into calls of app/services/classes.py."""
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, abort, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -222,7 +222,11 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     @permission_name("organise")
     def attendance_template(self, pk):
         cls = scopes.get_or_404(TrainingClass, pk)
-        return _xlsx(classes.attendance_template(cls), f"attendance-{cls.id}.xlsx")
+        try:
+            body = classes.attendance_template(scopes.current_scope(), cls)
+        except BusinessError:
+            abort(404)  # only the organiser downloads it
+        return _xlsx(body, f"attendance-{cls.id}.xlsx")
 
     @expose("/problems/<token>", methods=["GET"])
     @has_access

@@ -50,6 +50,15 @@ def _yes_no(value) -> str:
     return gettext("Yes") if value else gettext("No")
 
 
+def _compliance(value) -> str:
+    """是 / 否 / 不适用 (an out-of-scope person has no verdict)."""
+    return gettext("Not applicable") if value is None else _yes_no(value)
+
+
+def _hours_or_dash(value) -> str:
+    return "—" if value is None else str(value)
+
+
 class LedgerView(ScopedModelView):
     datamodel = SQLAInterface(Ledger)
     fields = LEDGER_FIELDS
@@ -59,12 +68,14 @@ class LedgerView(ScopedModelView):
                     "compliant", "shortfall_public", "shortfall_professional"]
     show_columns = ["person", "unit", "year", "public", "professional", "total", "compliant",
                     "shortfall_public", "shortfall_professional", "computed_at"]
-    search_columns = ["person", "unit", "district", "year", "compliant"]
+    search_columns = ["person", "unit", "district", "year", "compliant", "in_scope"]
     order_columns = ["year", "public", "professional", "total"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_certificate", "can_recompute"]
     show_template = "xueshi/ledger_show.html"
-    formatters_columns = {"compliant": _yes_no, "in_scope": _yes_no}
+    formatters_columns = {"compliant": _compliance, "in_scope": _yes_no,
+                          "shortfall_public": _hours_or_dash,
+                          "shortfall_professional": _hours_or_dash}
 
     @expose("/recompute", methods=["POST"])
     @has_access
@@ -88,6 +99,9 @@ class LedgerView(ScopedModelView):
             self.show_template, pk=ledger.id, title=self.show_title, widgets=widgets,
             related_views=[], ledger=ledger, when=when, categories=CATEGORIES,
             items=ledger_service.explained_items(ledger, _locale()),
+            compliance=ledger_service.compliance_text(ledger.compliant, ledger.person.series,
+                                                      ledger.year),
+            stale=ledger_service.is_stale(ledger),
         )
 
     @expose("/certificate/<pk>", methods=["GET"])

@@ -125,6 +125,11 @@ class CityFilters(SQLAFilterConverter):
 class CityInterface(SQLAInterface):
     filter_converter_class = CityFilters
 
+    def is_unique(self, col_name: str) -> bool:
+        """FAB's form validator would report a duplicate ID number before the
+        scope is checked; base.check_unique() reports it after."""
+        return col_name not in MASKED_COLUMNS and super().is_unique(col_name)
+
     def query_count(self, query, filters=None, select_columns=None) -> Count:
         return capped_count(self._apply_inner_all(
             query, filters, select_columns=select_columns, aliases_mapping={}))

@@ -14,8 +14,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import Person, TrainingBase, TrainingClass, Unit
-from ..security import scope
-from ..validators import mask_id_number
+from ..security import masking, scope
 from .base import expose
 
 LIMIT = 20
@@ -23,7 +22,7 @@ MAX_QUERY = 50
 
 
 def _person_label(p: Person) -> str:
-    number = p.id_number if scope.current_scope().sees_full_id_numbers else mask_id_number(p.id_number)
+    number = masking.shown(p.id_number)
     return f"{p.name} {number}"
 
 

@@ -20,7 +20,9 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
+from ..formatting import local_time
 from ..security import scope as scopes
+from ..services import progress
 from ..services.errors import BusinessError
 from ..services.sheets import SheetProblems, keep_report
 from ..services.workflow import Input, Transition, Workflow
@@ -128,8 +130,11 @@ class WorkflowView:
     def step_context(self, row) -> dict:
         """For the show template: `steps` (each with its form), the names of every
         step open to the user (`may_step`, custom ones included), the state label."""
-        available = self.workflow.available(scopes.current_scope(), row)
+        scope = scopes.current_scope()
+        available = self.workflow.available(scope, row)
         return {
+            "progress": progress.step_bar(self.workflow, row, scope),
+            "local_date": lambda at: local_time(at, "%Y-%m-%d"),
             "steps": [(t, build_form(t.inputs)) for t in available if not t.custom],
             "may_step": {t.name for t in available},
             "state_label": self.workflow.label(self.workflow.state_of(row)),

@@ -6,8 +6,9 @@ Read it beside the notice: one row per kind, then the caps and constants.
 from decimal import Decimal
 
 from ..model import (
-    CHANNEL, COURSES, HOURS, MONTHS, PASSED, POOL, PROJECT, PUBLIC, REASON,
-    SPLIT, UNIT, CapGroup, KindRule, MonthsRule, RuleSet, Text,
+    CHANNEL, COURSES, HOURS, MONTHS, OTHER_CLASS, PASSED, POOL, PROJECT, PUBLIC,
+    PUBLISHED_PROJECT, REASON, SEMINAR, SPLIT, UNIT, CapGroup, KindRule, MonthsRule,
+    RuleSet, Text,
 )
 
 _DAILY_8 = Text("按实际学时认定,每人每天合计不超过8学时",
@@ -139,6 +140,22 @@ NOTES = {
         "16 per course, and this one is not a registration exam."),
 }
 
+# 四(二)3: only *offline* training in a project of the published 2026 list counts
+# double; an advanced seminar (national, provincial, city) counts double in any mode.
+CLASS_KINDS = {
+    PUBLISHED_PROJECT: {"offline": "priority_training", "online": "online_training"},
+    SEMINAR: {"offline": "priority_training", "online": "priority_training"},
+    OTHER_CLASS: {"offline": "offline_training", "online": "online_training"},
+}
+
+# 二: who recognises the hours of the series this platform does not
+OUT_OF_SCOPE_HANDLERS = {
+    "health": Text("市卫生健康委(市卫生健康人才发展中心)",
+                   "the Qingdao Health Commission (Qingdao Health Talent Development Center)"),
+    "k12_teacher": Text("市教育局", "the Qingdao Education Bureau"),
+    "accounting": Text("市财政局", "the Qingdao Finance Bureau"),
+}
+
 RULE_SET = RuleSet(
     year=2026,
     required_public=30,
@@ -154,4 +171,6 @@ RULE_SET = RuleSet(
     kinds=KINDS,
     notes=NOTES,
     revision=2,  # rules-2026.md revision 2 (2026-12)
+    class_kinds=CLASS_KINDS,
+    out_of_scope_handlers=OUT_OF_SCOPE_HANDLERS,
 )

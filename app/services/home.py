@@ -1,0 +1,309 @@
+"""Each role's home page: its to-do queues, its figures, its next steps.
+
+Every figure is one aggregate query over the rows in the viewer's scope;
+lists are capped (`TOP`), so a page costs the same for a unit of ten and a
+city of a million. To-do queues come from the workflow declarations
+(`Workflow.actionable`: rows in my scope on which I can take a step), so a
+new transition shows up here without touching this module. Every count comes
+with the link to the filtered list behind it (`Link`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext
+from flask_appbuilder.models.sqla import filters as sqla_filters
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    AuditEntry, Claim, District, Inspection, Ledger, Person, Unit,
+)
+from ..models.choices import OUT_OF_SCOPE_SERIES
+from ..rules import registry
+from ..security import roles as role_table
+from ..security import scope as scopes
+from ..security.scope import Scope
+from . import ledgers, workflow
+from .progress import next_steps
+from .workflow import Workflow
+
+TOP = 10  # rows listed under a count; the count itself links to all of them
+SECURITY_TABLES = ("ab_user", "ab_role", "ab_user_role", "user_scope", "export_batch")
+
+@dataclass
+class Link:
+    """A count and the list that shows exactly those rows."""
+
+    label: Any
+    count: int
+    url: str | None = None
+    oldest: datetime | None = None  # when the longest-waiting row last moved
+    next_step: str = ""
+
+    @property
+    def days_waiting(self) -> int | None:
+        return days_since(self.oldest)
+
+@dataclass
+class Queue:
+    title: Any
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(link.count for link in self.links)
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+def days_since(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max((now() - moment).days, 0)
+
+# -- links to filtered lists -------------------------------------------------
+
+def _view(name: str):
+    return next((v for v in current_app.appbuilder.baseviews if type(v).__name__ == name), None)
+
+def list_url(view_name: str, *filters: tuple[str, str, Any]) -> str | None:
+    """The list screen of `view_name` filtered by (column, FAB filter class name, value),
+    or None when the view is not registered."""
+    view = _view(view_name)
+    if view is None:
+        return None
+    args = {}
+    for column, filter_name, value in filters:
+        options = view._filters._all_filters.get(column, [])
+        wanted = getattr(sqla_filters, filter_name)
+        index = next(i for i, f in enumerate(options) if isinstance(f, wanted))
+        args[f"_flt_{index}_{column}"] = value
+    return url_for(f"{view_name}.list", **args)
+
+def state_url(wf: Workflow, state: str) -> str | None:
+    return list_url(f"{wf.resource}View", (wf.state.column.key, "FilterEqual", state))
+
+def show_url(resource: str, pk) -> str:
+    return url_for(f"{resource}View.show", pk=pk)
+
+
+def queue(wf: Workflow, scope: Scope) -> Queue:
+    """Rows of one workflow waiting for the viewer, by state: count, age, link."""
+    out = Queue(title=wf.record)
+    if wf.state is None:
+        return out
+    rows = wf.actionable(scope).subquery()
+    state = rows.c[wf.state.column.key]
+    moved = rows.c["updated_at"] if "updated_at" in rows.c else None
+    stmt = select(state, func.count(), func.min(moved) if moved is not None else func.count()
+                  ).group_by(state)
+    for value, count, oldest in db.session.execute(stmt):
+        out.links.append(Link(wf.label(value), count, state_url(wf, value),
+                              oldest if moved is not None else None, next_steps(wf, value, scope)))
+    out.links.sort(key=lambda link: list(wf.states).index(next(
+        s for s in wf.states if wf.label(s) == str(link.label))))
+    return out
+
+def queues(scope: Scope) -> list[Queue]:
+    """Every workflow's to-do queue for the viewer that has something in it."""
+    found = []
+    for wf in workflow.workflows():
+        if not any(t.waits and wf.may(scope, t.permission) for t in wf.transitions.values()):
+            continue
+        q = queue(wf, scope)
+        if q.links:
+            found.append(q)
+    return found
+
+def by_state(wf: Workflow, scope: Scope, extra=()) -> list[Link]:
+    """Every row of the workflow in the viewer's scope, by state (not only the to-dos)."""
+    model = wf.model
+    rows = scopes.scoped(model, scope).where(*extra).subquery()
+    state = rows.c[wf.state.column.key]
+    stmt = select(state, func.count(), func.min(rows.c["updated_at"])).group_by(state)
+    found = {value: (count, oldest) for value, count, oldest in db.session.execute(stmt)}
+    return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
+            for s in wf.states if s in found]
+
+# -- figures -------------------------------------------------------------------
+
+@dataclass
+class Compliance:
+    """People in scope whose hours count here, and their ledgers of the year: the
+    lists behind `met` and `short` are the ledger list with the same filters."""
+
+    people: int
+    met: int
+    short: int
+    met_url: str | None = None
+    short_url: str | None = None
+
+    @property
+    def without_ledger(self) -> int:
+        return max(self.people - self.met - self.short, 0)
+
+
+def requirement(year: int):
+    rule_set = registry.get(year)
+    if rule_set is None:
+        return None, None
+    return rule_set.required_public, rule_set.required_professional
+
+
+def ledger_url(year: int, compliant: bool, *filters) -> str | None:
+    return list_url("LedgerView", ("year", "FilterEqual", year), ("in_scope", "FilterEqual", "y"),
+                    ("compliant", "FilterEqual", "y" if compliant else "n"), *filters)
+
+
+def _ledgers(scope: Scope, year: int):
+    return (Ledger.year == year, Ledger.in_scope.is_(True), scopes.clause(Ledger, scope))
+
+
+def compliance(scope: Scope, year: int) -> Compliance:
+    people = db.session.execute(select(func.count()).select_from(Person).where(
+        scopes.clause(Person, scope), Person.series.not_in(list(OUT_OF_SCOPE_SERIES)))).scalar()
+    met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
+    total, done = db.session.execute(select(func.count(), met).where(*_ledgers(scope, year))).one()
+    done = int(done or 0)
+    return Compliance(people, done, total - done, ledger_url(year, True), ledger_url(year, False))
+
+
+def compliance_by_district(scope: Scope, year: int) -> list[tuple[str, Compliance]]:
+    """Ledgers of the year in scope by the district the person works in."""
+    met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
+    stmt = (select(District.id, District.name, func.count(Ledger.id), met)
+            .join(Ledger, Ledger.district_id == District.id).where(*_ledgers(scope, year))
+            .group_by(District.id, District.name, District.code).order_by(District.code))
+    found = []
+    for pk, name, total, done in db.session.execute(stmt):
+        done = int(done or 0)
+        where = ("district", "FilterRelationOneToManyEqual", pk)
+        found.append((name, Compliance(total, done, total - done, ledger_url(year, True, where),
+                                       ledger_url(year, False, where))))
+    return found
+
+
+def short_people(scope: Scope, year: int, limit: int = TOP) -> list[Ledger]:
+    """The first `limit` ledgers in scope short of the year's hours."""
+    stmt = (select(Ledger).where(*_ledgers(scope, year), Ledger.compliant.is_(False))
+            .options(joinedload(Ledger.person), joinedload(Ledger.unit))
+            .order_by(Ledger.id).limit(limit))
+    return db.session.execute(stmt).scalars().all()
+
+
+# -- the pages -----------------------------------------------------------------
+
+def years_for(scope: Scope) -> list[int]:
+    return sorted(registry.years(), reverse=True)
+
+def person_home(scope: Scope, year: int) -> dict:
+    person = db.session.get(Person, scope.person_id) if scope.person_id else None
+    if person is None:
+        return {"person": None}
+    ledger = db.session.execute(select(Ledger).where(
+        Ledger.person_id == person.id, Ledger.year == year)).scalar_one_or_none()
+    values = ledgers.ledger_or_compute(person, year) if person.in_scope else None
+    public_need, professional_need = requirement(year)
+    claims = dict(db.session.execute(
+        select(Claim.state, func.count()).where(scopes.clause(Claim, scope), Claim.year == year)
+        .group_by(Claim.state)).all())
+    wf = workflow.for_model(Claim)
+    return {
+        "person": person, "ledger": ledger, "values": values,
+        "need": {"public": public_need, "professional": professional_need},
+        "recent": (ledgers.explained_items(ledger)[::-1][:TOP] if ledger is not None else []),
+        "claims": [Link(wf.label(s), claims[s], list_url(
+            "ClaimView", ("state", "FilterEqual", s), ("year", "FilterEqual", year)),
+            next_step=next_steps(wf, s, scope)) for s in wf.states if s in claims],
+        "plan": None,
+    }
+
+def unit_home(scope: Scope, year: int) -> dict:
+    wf = workflow.for_model(Claim)
+    pending_stmt = wf.actionable(scope).where(Claim.state == "submitted")
+    pending_count = db.session.execute(
+        select(func.count()).select_from(pending_stmt.subquery())).scalar()
+    oldest = db.session.execute(pending_stmt.options(joinedload(Claim.person))
+                                .order_by(Claim.submitted_at, Claim.id).limit(TOP)).scalars().all()
+    returned = db.session.execute(select(func.count()).select_from(
+        scopes.scoped(Claim, scope).where(Claim.state == "rejected").subquery())).scalar()
+    return {
+        "pending": Link(wf.label("submitted"), pending_count, state_url(wf, "submitted")),
+        "oldest": [{"claim": c, "days": days_since(c.submitted_at)} for c in oldest],
+        "returned": Link(wf.label("rejected"), returned, state_url(wf, "rejected")),
+        "compliance": compliance(scope, year),
+        "short": short_people(scope, year),
+        "export_url": url_for("HomeView.short_sheet", year=year),
+    }
+
+def organiser_home(scope: Scope, year: int) -> dict:
+    from .classes import WORKFLOW as CLASSES
+    from .evaluations import WORKFLOW as EVALUATIONS
+
+    return {
+        "classes": by_state(CLASSES, scope),
+        "evaluations": by_state(EVALUATIONS, scope),
+        "queues": queues(scope),
+    }
+
+def association_home(scope: Scope, year: int) -> dict:
+    open_inspections = db.session.execute(select(func.count()).select_from(
+        scopes.scoped(Inspection, scope).where(Inspection.violation.is_(True)).subquery())).scalar()
+    return {
+        "queues": queues(scope),
+        "inspections": Link(gettext("Inspections that found a violation"), open_inspections,
+                            list_url("InspectionView", ("violation", "FilterEqual", "y"))),
+        "city": compliance(scope, year),
+        "districts": compliance_by_district(scope, year),
+    }
+
+def district_home(scope: Scope, year: int) -> dict:
+    return {
+        "compliance": compliance(scope, year),
+        "short": short_people(scope, year),
+        "export_url": url_for("HomeView.short_sheet", year=year),
+        "queues": queues(scope),
+    }
+
+def audit_home(scope: Scope, year: int) -> dict:
+    stmt = (scopes.scoped(AuditEntry, scope).where(AuditEntry.table_name.in_(SECURITY_TABLES))
+            .order_by(AuditEntry.seq.desc()).limit(2 * TOP))
+    return {
+        "events": db.session.execute(stmt).scalars().all(),
+        "tables": [(t, list_url("AuditEntryView", ("table_name", "FilterEqual", t)))
+                   for t in SECURITY_TABLES],
+    }
+
+PAGES = {
+    "person": person_home,
+    "unit": unit_home,
+    "organiser": organiser_home,
+    "association": association_home,
+    "district": district_home,
+    "audit": audit_home,
+    "admin": lambda scope, year: {},
+}
+
+def page(scope: Scope, year: int) -> tuple[str | None, dict]:
+    kind = role_table.home_page(scope.roles)
+    if kind is None:
+        return None, {}
+    return kind, PAGES[kind](scope, year)
+
+def short_rows(scope: Scope, year: int, limit: int = 50_000) -> list[list]:
+    """The people in scope short of the year's hours, for the Excel download."""
+    from ..formatting import hours
+
+    rows = []
+    for ledger in short_people(scope, year, limit=limit):
+        person = ledger.person
+        rows.append([person.name, person.id_number if scope.sees_full_id_numbers
+                     else person.id_number_masked, str(ledger.unit or ""),
+                     hours(ledger.shortfall_public), hours(ledger.shortfall_professional)])
+    return rows
