@@ -71,7 +71,7 @@ def test_a_long_list_is_a_job_with_its_result_later(api, bulk_job, world):
     out = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(out) == 5
     # the job ran in the reviewer's scope: the other unit's person is out of reach
-    assert "不在您的数据范围" in out[4][-1] and not (out[0][-1] or "")
+    assert "您的数据范围内没有" in out[4][-1] and not (out[0][-1] or "")
 
 
 def test_the_job_page_shows_progress_and_the_download(clients, bulk_job):
