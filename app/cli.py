@@ -35,7 +35,7 @@ def init_command():
     from flask_migrate import upgrade
 
     from .pdf import sign
-    from .services import ledgers
+    from .services import credentials, ledgers
 
     upgrade()
     with as_cli("init"):
@@ -50,7 +50,8 @@ def init_command():
     if current_app.config.get("XUESHI_ENV") == "production":
         click.echo(gettext("No signing certificate is configured (XUESHI_SIGNER_P12 and "
                            "XUESHI_SIGNER_PASSPHRASE): certificates cannot be issued."), err=True)
-    elif sign.create_demo_signer(Path(current_app.instance_path)):
+    elif sign.create_demo_signer(Path(current_app.instance_path)) | credentials.create_demo_key(
+            Path(current_app.instance_path)):
         click.echo(gettext("Demo mode: a self-signed demo signing certificate was created in "
                            "the instance folder. Its signatures prove nothing to others; set "
                            "XUESHI_SIGNER_P12 and XUESHI_SIGNER_PASSPHRASE in production."))
@@ -227,3 +228,22 @@ def audit_verify_command():
     if not result.ok:
         fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
     click.echo(gettext("Audit chain intact: %(n)d entries checked.", n=result.checked))
+
+
+@xueshi.command("remind")
+@click.option("--year", type=int, required=True)
+@click.option("--dry-run", is_flag=True, help="Only count who would be reminded.")
+def remind_command(year, dry_run):
+    """Remind everybody still short of the year's hours, and their unit reviewers (once each)."""
+    from .rules import registry
+    from .services import reminders
+
+    if registry.get(year) is None:
+        fail(gettext("No rules for %(year)d.", year=year))
+    with as_cli("remind"):
+        counts = reminders.run(year, dry_run=dry_run)
+    message = (gettext("Dry run: %(people)d people and %(reviewers)d unit reviewers would be reminded.",
+                       people=counts.people, reviewers=counts.reviewers) if dry_run else
+               gettext("%(people)d people and %(reviewers)d unit reviewers reminded.",
+                       people=counts.people, reviewers=counts.reviewers))
+    click.echo(message)

@@ -27,12 +27,13 @@ from ..rules import registry
 from ..security import roles as role_table
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import ledgers, workflow
+from . import ledgers, messages, workflow
 from .progress import next_steps
 from .workflow import Workflow
 
 TOP = 10  # rows listed under a count; the count itself links to all of them
 SECURITY_TABLES = ("ab_user", "ab_role", "ab_user_role", "user_scope", "export_batch")
+
 
 @dataclass
 class Link:
@@ -48,6 +49,7 @@ class Link:
     def days_waiting(self) -> int | None:
         return days_since(self.oldest)
 
+
 @dataclass
 class Queue:
     title: Any
@@ -57,8 +59,10 @@ class Queue:
     def total(self) -> int:
         return sum(link.count for link in self.links)
 
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
 
 def days_since(moment: datetime | None) -> int | None:
     if moment is None:
@@ -67,10 +71,12 @@ def days_since(moment: datetime | None) -> int | None:
         moment = moment.replace(tzinfo=timezone.utc)
     return max((now() - moment).days, 0)
 
+
 # -- links to filtered lists -------------------------------------------------
 
 def _view(name: str):
     return next((v for v in current_app.appbuilder.baseviews if type(v).__name__ == name), None)
+
 
 def list_url(view_name: str, *filters: tuple[str, str, Any]) -> str | None:
     """The list screen of `view_name` filtered by (column, FAB filter class name, value),
@@ -84,10 +90,12 @@ def list_url(view_name: str, *filters: tuple[str, str, Any]) -> str | None:
         wanted = getattr(sqla_filters, filter_name)
         index = next(i for i, f in enumerate(options) if isinstance(f, wanted))
         args[f"_flt_{index}_{column}"] = value
-    return url_for(f"{view_name}.list", **args)
+    return messages.path(f"{view_name}.list", **args)
+
 
 def state_url(wf: Workflow, state: str) -> str | None:
     return list_url(f"{wf.resource}View", (wf.state.column.key, "FilterEqual", state))
+
 
 def show_url(resource: str, pk) -> str:
     return url_for(f"{resource}View.show", pk=pk)
@@ -110,6 +118,7 @@ def queue(wf: Workflow, scope: Scope) -> Queue:
         s for s in wf.states if wf.label(s) == str(link.label))))
     return out
 
+
 def queues(scope: Scope) -> list[Queue]:
     """Every workflow's to-do queue for the viewer that has something in it."""
     found = []
@@ -121,6 +130,7 @@ def queues(scope: Scope) -> list[Queue]:
             found.append(q)
     return found
 
+
 def by_state(wf: Workflow, scope: Scope, extra=()) -> list[Link]:
     """Every row of the workflow in the viewer's scope, by state (not only the to-dos)."""
     model = wf.model
@@ -130,6 +140,7 @@ def by_state(wf: Workflow, scope: Scope, extra=()) -> list[Link]:
     found = {value: (count, oldest) for value, count, oldest in db.session.execute(stmt)}
     return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
             for s in wf.states if s in found]
+
 
 # -- figures -------------------------------------------------------------------
 
@@ -199,10 +210,10 @@ def short_people(scope: Scope, year: int, limit: int = TOP) -> list[Ledger]:
 
 # -- the pages -----------------------------------------------------------------
 
-def years_for(scope: Scope) -> list[int]:
-    return sorted(registry.years(), reverse=True)
 
 def person_home(scope: Scope, year: int) -> dict:
+    from . import planner
+
     person = db.session.get(Person, scope.person_id) if scope.person_id else None
     if person is None:
         return {"person": None}
@@ -221,8 +232,9 @@ def person_home(scope: Scope, year: int) -> dict:
         "claims": [Link(wf.label(s), claims[s], list_url(
             "ClaimView", ("state", "FilterEqual", s), ("year", "FilterEqual", year)),
             next_step=next_steps(wf, s, scope)) for s in wf.states if s in claims],
-        "plan": None,
+        "plan": planner.plan(person, year, values) if values and not values["compliant"] else None,
     }
+
 
 def unit_home(scope: Scope, year: int) -> dict:
     wf = workflow.for_model(Claim)
@@ -242,6 +254,7 @@ def unit_home(scope: Scope, year: int) -> dict:
         "export_url": url_for("HomeView.short_sheet", year=year),
     }
 
+
 def organiser_home(scope: Scope, year: int) -> dict:
     from .classes import WORKFLOW as CLASSES
     from .evaluations import WORKFLOW as EVALUATIONS
@@ -251,6 +264,7 @@ def organiser_home(scope: Scope, year: int) -> dict:
         "evaluations": by_state(EVALUATIONS, scope),
         "queues": queues(scope),
     }
+
 
 def association_home(scope: Scope, year: int) -> dict:
     open_inspections = db.session.execute(select(func.count()).select_from(
@@ -263,6 +277,7 @@ def association_home(scope: Scope, year: int) -> dict:
         "districts": compliance_by_district(scope, year),
     }
 
+
 def district_home(scope: Scope, year: int) -> dict:
     return {
         "compliance": compliance(scope, year),
@@ -270,6 +285,7 @@ def district_home(scope: Scope, year: int) -> dict:
         "export_url": url_for("HomeView.short_sheet", year=year),
         "queues": queues(scope),
     }
+
 
 def audit_home(scope: Scope, year: int) -> dict:
     stmt = (scopes.scoped(AuditEntry, scope).where(AuditEntry.table_name.in_(SECURITY_TABLES))
@@ -290,11 +306,13 @@ PAGES = {
     "admin": lambda scope, year: {},
 }
 
+
 def page(scope: Scope, year: int) -> tuple[str | None, dict]:
     kind = role_table.home_page(scope.roles)
     if kind is None:
         return None, {}
     return kind, PAGES[kind](scope, year)
+
 
 def short_rows(scope: Scope, year: int, limit: int = 50_000) -> list[list]:
     """The people in scope short of the year's hours, for the Excel download."""

@@ -1,0 +1,63 @@
+"""Reminders before title season: each login short of hours once per year and stage; a dry run sends nothing."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Ledger, Message, UserScope
+from app.services import audit, ledgers, reminders
+
+
+def reminder_count(app):
+    with app.app_context():
+        n = db.session.execute(select(func.count()).select_from(Message).where(
+            Message.resource == "Reminder")).scalar()
+        db.session.remove()
+        return n
+
+
+def test_the_reminder_runs_once_and_the_dry_run_only_counts(app, world):
+    with app.app_context():
+        with audit.acting_as("tests:reminders"):
+            ledgers.recompute_person(world.person["A"], [2026])
+            db.session.commit()
+        short_logins = db.session.execute(select(func.count(func.distinct(UserScope.user_id))).join(
+            Ledger, Ledger.person_id == UserScope.person_id).where(
+            Ledger.year == 2026, Ledger.in_scope.is_(True), Ledger.compliant.is_(False))).scalar()
+        db.session.remove()
+    assert short_logins >= 1
+    before = reminder_count(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["xueshi", "remind", "--year", "2026", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"{short_logins} " in result.output
+    assert reminder_count(app) == before
+
+    result = runner.invoke(args=["xueshi", "remind", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    sent = reminder_count(app) - before
+    assert sent >= short_logins
+    with app.app_context():
+        professional = app.appbuilder.sm.find_user(username="professional").id
+        reviewer = app.appbuilder.sm.find_user(username="unit_reviewer").id
+        mine = db.session.execute(select(Message).where(
+            Message.resource == "Reminder", Message.user_id == professional)).scalars().all()
+        assert len(mine) == 1 and "公需" in mine[0].body
+        assert db.session.execute(select(func.count()).select_from(Message).where(
+            Message.resource == "Reminder", Message.user_id == reviewer)).scalar() == 1
+        db.session.remove()
+    again = runner.invoke(args=["xueshi", "remind", "--year", "2026"])
+    assert again.exit_code == 0 and reminder_count(app) == before + sent
+
+
+def test_the_reminder_date_is_configurable_and_defaults_to_september(app):
+    with app.app_context():
+        assert reminders.reminder_date(2026) == date(2026, 9, 1)
+        app.config["XUESHI_REMINDER_DATES"] = {"2026": "10-15"}
+        try:
+            assert reminders.reminder_date(2026) == date(2026, 10, 15)
+            assert reminders.run_due(date(2026, 10, 1)) == {}
+        finally:
+            app.config["XUESHI_REMINDER_DATES"] = {}
