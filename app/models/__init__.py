@@ -8,6 +8,7 @@ from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
 from .identity import ClientFailure, LoginState, PasswordHistory, RecoveryCode, RefreshToken, RoleGrant
+from .job import Job
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
 from .message import Message
@@ -40,6 +41,7 @@ __all__ = [
     "Claim",
     "Evidence",
     "ExportBatch",
+    "Job",
     "Ledger",
     "Message",
     "YearCertificate",

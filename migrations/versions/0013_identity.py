@@ -1,8 +1,8 @@
 """Identity: lockout and token version per login, password history, failed logins
 per client, refresh tokens, second factor, role grants by two administrators
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 14:00:00
 
 Every existing login gets a state row (version 1, password dated now).
@@ -10,8 +10,8 @@ Every existing login gets a state row (version 1, password dated now).
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
