@@ -87,7 +87,7 @@ def production(tmp_path_factory):
                             extra_env=extra)
     try:
         _flask(running.env, "init")
-        _flask(running.env, "create-user", "--username", "assoc", "--password", PASSWORD,
+        _flask(running.env, "create-user", "--permanent", "--username", "assoc", "--password", PASSWORD,
                "--role", "association_admin")
         running.start_consumer()
         running.wait_ready(timeout=120)
