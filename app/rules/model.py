@@ -64,8 +64,8 @@ NOTE_CODES = (
 
 def project_key(project: str) -> str:
     """The key two projects are compared by: NFKC, then casefold, no white space."""
-    folded = unicodedata.normalize("NFKC", project).casefold()
-    return "".join(ch for ch in folded if not ch.isspace())
+    # str.split() with no separator splits on exactly the str.isspace() characters
+    return "".join(unicodedata.normalize("NFKC", project).casefold().split())
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,21 @@ def test_pooled_and_months_kinds_have_the_right_credit_shapes():
     assert all((r.credit == POOL) == r.pooled for r in Y2026.kinds)
     assert {r.kind for r in Y2026.kinds if r.credit == MONTHS} == {"assignment",
                                                                    "leave_exemption"}
+
+
+def test_out_of_scope_series_and_who_recognises_their_hours_come_from_the_rule_set():
+    from app.rules import handler
+
+    assert set(Y2026.out_of_scope_handlers) == Y2026.out_of_scope_series
+    assert handler("health") == "市卫生健康委(市卫生健康人才发展中心)"
+    assert handler("k12_teacher") == "市教育局" and handler("accounting", "en").endswith("Bureau")
+    assert handler("engineering") is None and handler(None) is None
+
+
+def test_a_class_kind_mapping_to_an_unknown_or_unpooled_kind_is_refused():
+    with pytest.raises(ValueError):
+        dataclasses.replace(Y2026, year=2097, class_kinds={
+            "seminar": {"offline": "platform_course", "online": "priority_training"}})
+    with pytest.raises(ValueError):
+        dataclasses.replace(Y2026, year=2097, class_kinds={
+            "seminar": {"offline": "priority_training"}})
