@@ -22,7 +22,8 @@ XUESHI_MAIL_FROM      sender address of that e-mail
 XUESHI_REMINDER_DATES title-season reminder date per year, e.g. "2026=09-01,2027=08-15" (default 09-01)
 XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
 XUESHI_SIGNER_PASSPHRASE  its passphrase
-XUESHI_ENV            "production" never falls back to the demo signer
+XUESHI_CREDENTIAL_KEY the Ed25519 private JWK (file) that signs Open Badges credentials
+XUESHI_ENV            "production" never falls back to the demo signer and key
 XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
@@ -149,6 +150,7 @@ def build() -> dict:
         "XUESHI_ENV": _env("XUESHI_ENV", "development"),
         "XUESHI_SIGNER_P12": _env("XUESHI_SIGNER_P12"),
         "XUESHI_SIGNER_PASSPHRASE": _env("XUESHI_SIGNER_PASSPHRASE"),
+        "XUESHI_CREDENTIAL_KEY": _env("XUESHI_CREDENTIAL_KEY"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),

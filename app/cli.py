@@ -35,7 +35,7 @@ def init_command():
     from flask_migrate import upgrade
 
     from .pdf import sign
-    from .services import ledgers
+    from .services import credentials, ledgers
 
     upgrade()
     with as_cli("init"):
@@ -50,7 +50,8 @@ def init_command():
     if current_app.config.get("XUESHI_ENV") == "production":
         click.echo(gettext("No signing certificate is configured (XUESHI_SIGNER_P12 and "
                            "XUESHI_SIGNER_PASSPHRASE): certificates cannot be issued."), err=True)
-    elif sign.create_demo_signer(Path(current_app.instance_path)):
+    elif sign.create_demo_signer(Path(current_app.instance_path)) | credentials.create_demo_key(
+            Path(current_app.instance_path)):
         click.echo(gettext("Demo mode: a self-signed demo signing certificate was created in "
                            "the instance folder. Its signatures prove nothing to others; set "
                            "XUESHI_SIGNER_P12 and XUESHI_SIGNER_PASSPHRASE in production."))

@@ -145,7 +145,7 @@ def app(instance_dir):
     from app import create_app
     from app.extensions import db
     from app.pdf import sign
-    from app.services import accounts
+    from app.services import accounts, credentials
 
     url = test_database_url(instance_dir)
     reset_database(url)
@@ -154,6 +154,7 @@ def app(instance_dir):
         upgrade()
         accounts.initialise(application.appbuilder)
         sign.create_demo_signer(instance_dir)  # as `xueshi init` does outside production
+        credentials.create_demo_key(instance_dir)
         application.config["TEST_WORLD"] = seed_world(application)
     yield application
     with application.app_context():

@@ -39,7 +39,7 @@ from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
-from .verify import VerifyView
+from .verify import VerifyView, WellKnownView
 
 # Menu categories: (name, label, icon)
 PEOPLE = ("People", _l("People and units"), "fa-users")
@@ -121,5 +121,6 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(MessageView)
     current_app.context_processor(lambda: {"unread_messages": unread_messages})
     appbuilder.add_view_no_menu(LookupView)
+    appbuilder.add_view_no_menu(WellKnownView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

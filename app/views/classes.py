@@ -309,6 +309,22 @@ class CertificateView(WorkflowView, ScopedModelView):
     def pdf(self, pk):
         return _pdf_response(scopes.get_or_404(Certificate, pk))
 
+    @expose("/credential/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("pdf")
+    def credential(self, pk):
+        return credential_response(scopes.get_or_404(Certificate, pk))
+
+
+def credential_response(cert) -> Response:
+    """The signed Open Badges credential of a class or year certificate, as a download."""
+    from ..models import YearCertificate
+
+    token = (certificates.year_credential(cert) if isinstance(cert, YearCertificate)
+             else certificates.credential(cert))
+    return Response(token, mimetype="application/vc+jwt", headers={
+        "Content-Disposition": f'attachment; filename="{cert.number}.jwt"'})
+
 
 def _pdf_response(cert: Certificate) -> Response:
     body = certificates.pdf_bytes(cert)

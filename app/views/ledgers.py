@@ -95,6 +95,16 @@ class LedgerView(ScopedModelView):
         return certificate_response(ledger)
 
 
+    @expose("/credential/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("certificate")
+    def credential(self, pk):
+        from .classes import credential_response
+
+        ledger = scopes.get_or_404(Ledger, pk)
+        return credential_response(certificates.year_certificate(ledger))
+
+
 def certificate_response(ledger: Ledger) -> Response:
     """The year certificate: numbered and stored on first download, reissued once the year changed."""
     cert, body = certificates.year_pdf_bytes(ledger)
