@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from ..formatting import local_time
 
@@ -62,10 +62,19 @@ def message(exc: HTTPException) -> tuple[str, str]:
         text = gettext("Too many attempts from this address in a short time. Try again in "
                        "%(seconds)d seconds (after %(time)s).",
                        seconds=seconds, time=local_time(when, "%H:%M:%S"))
+    elif getattr(exc, "explained", None):  # a refusal that says why (see refuse())
+        text = str(exc.explained)
     else:
         text = str(TEXTS.get(code) or TEXTS[500 if code >= 500 else 400])
     title = str(TITLES.get(code) or TITLES[500 if code >= 500 else 400])
     return title, text
+
+
+def refuse(code: int, text: str):
+    """Abort with an error page (or JSON) that gives `text` as the reason."""
+    error = default_exceptions[code]()
+    error.explained = text
+    raise error
 
 
 def wants_json() -> bool:
