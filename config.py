@@ -11,6 +11,11 @@ XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+XUESHI_ENV            "production" turns on the production checks (app/runtime.py)
+XUESHI_REDIS_URL      Redis for the job queue (and, unless set apart, the rate limits);
+                      unset: the queue lives in instance/jobs.db (SQLite)
+XUESHI_HOST / XUESHI_PORT, XUESHI_WORKERS / XUESHI_THREADS, XUESHI_TIMEOUT,
+XUESHI_FORWARDED_ALLOW_IPS  the web server (gunicorn.conf.py)
 XUESHI_LOOKUP_ROWS_PER_DAY       ID numbers one login may look up per day (checks, rosters)
 XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per day
 XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
@@ -80,6 +85,21 @@ def database_url() -> str:
     return _env("XUESHI_DATABASE_URL", f"sqlite:///{instance_dir() / 'xueshi.db'}")
 
 
+def redis_url() -> str | None:
+    return _env("XUESHI_REDIS_URL")
+
+
+def ratelimit_storage_uri() -> str:
+    """Limits are counted where every worker sees them: Redis when there is one."""
+    return _env("XUESHI_RATELIMIT_STORAGE_URI", redis_url() or "memory://")
+
+
+def forwarded_allow_ips() -> list[str]:
+    """The reverse proxy (one) whose X-Forwarded-* headers are believed."""
+    return [ip.strip() for ip in _env("XUESHI_FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",")
+            if ip.strip()]
+
+
 def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # wait for the write lock instead of failing at once
@@ -116,7 +136,7 @@ def build() -> dict:
         "AUTH_RATE_LIMITED": True,
         "AUTH_RATE_LIMIT": _env("XUESHI_AUTH_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": _env("XUESHI_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage_uri(),
         "RATELIMIT_HEADERS_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": _password_validator,
@@ -169,8 +189,18 @@ def build() -> dict:
         "XUESHI_LOOKUP_FILES_PER_DAY": int(_env("XUESHI_LOOKUP_FILES_PER_DAY", "50")),
         "XUESHI_LOOKUP_NOT_FOUND_PER_DAY": int(_env("XUESHI_LOOKUP_NOT_FOUND_PER_DAY", "200")),
         "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
-        # write certificate PDFs in a background thread after approval
-        "XUESHI_RENDER_IN_BACKGROUND": True,
+        # uploads with more rows than this are worked through by a job, not the request
+        "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),
+        # a running job silent for this long (seconds) was interrupted: run it again
+        "XUESHI_JOB_STALE_SECONDS": int(_env("XUESHI_JOB_STALE_SECONDS", "300")),
+        "XUESHI_ENV": _env("XUESHI_ENV", "development"),
+        # production mode checks that these came from the environment
+        "XUESHI_SECRET_FROM_ENV": _env("XUESHI_SECRET_KEY") is not None,
+        "XUESHI_PUBLIC_BASE_URL_FROM_ENV": _env("XUESHI_PUBLIC_BASE_URL") is not None,
+        "XUESHI_REDIS_URL": redis_url(),
+        "XUESHI_FORWARDED_ALLOW_IPS": forwarded_allow_ips(),
+        # /readyz: a consumer heartbeat older than this (seconds) is not ready
+        "XUESHI_HEARTBEAT_MAX_AGE": int(_env("XUESHI_HEARTBEAT_MAX_AGE", "60")),
     }
 
 

@@ -173,6 +173,54 @@ def certificates_command(class_id):
     click.echo(gettext("%(n)d certificate PDFs written.", n=total))
 
 
+@xueshi.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time")
+def worker_command(workers):
+    """Run a job consumer (huey) until Ctrl-C or SIGTERM."""
+    from . import jobs, logs
+    from .jobs import queue
+
+    logs.configure()
+    queue.bind_app(current_app._get_current_object())
+    stop = queue.start_heartbeat()
+    jobs.requeue_stale()  # what a consumer killed earlier left behind
+    try:
+        queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    finally:
+        stop.set()
+
+
+@xueshi.command("backup")
+@click.option("--to", "target", default=None, help="Folder for backups (default instance/backups)")
+def backup_command(target):
+    """Back up the database and the files area, with a manifest of SHA-256s."""
+    from pathlib import Path
+
+    from .services import backup
+    from .services.errors import BusinessError
+
+    try:
+        out = backup.backup(Path(target) if target else backup.default_folder())
+    except BusinessError as exc:
+        fail(str(exc))
+    click.echo(gettext("Backup written to %(folder)s.", folder=str(out)))
+
+
+@xueshi.command("restore")
+@click.argument("source")
+def restore_command(source):
+    """Restore a backup folder into this empty instance (database and files)."""
+    from .services import backup
+    from .services.errors import BusinessError
+
+    try:
+        manifest = backup.restore(source)
+    except BusinessError as exc:
+        fail(str(exc))
+    click.echo(gettext("Restored the backup of %(when)s (%(n)d files).",
+                       when=manifest["created_at"], n=len(manifest.get("files", {}))))
+
+
 @xueshi.command("audit-verify")
 def audit_verify_command():
     """Recompute the audit hash chain; exit 1 if any entry was edited or removed."""

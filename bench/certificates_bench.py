@@ -108,7 +108,7 @@ def main() -> None:
     from app.pdf import sign
     from app.services import accounts, certificates, classes, credentials
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_RENDER_IN_BACKGROUND": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_JOBS_IMMEDIATE": True})
     with app.app_context():
         upgrade()
         accounts.initialise(app.appbuilder)  # the approval checks the association's permission

@@ -48,9 +48,11 @@ def app_overrides(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "AUTH_RATE_LIMIT": "10000 per minute",
         "XUESHI_VERIFY_RATE_LIMIT": "10000 per minute",
-        # certificate PDFs are written inline, so tests read them right after approval
-        # (the background thread has its own test in test_classes.py)
-        "XUESHI_RENDER_IN_BACKGROUND": False,
+        # uploads are handled in the request unless a test lowers this (tests/test_jobs.py)
+        "XUESHI_JOB_ROWS": 100_000,
+        # jobs (certificate PDFs…) run inline on an in-memory queue, so tests read
+        # their results at once (tests/test_jobs.py starts a real consumer)
+        "XUESHI_JOBS_IMMEDIATE": True,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
         # the shared logins check many numbers; tests/test_hardening.py sets its own limits
         "XUESHI_LOOKUP_ROWS_PER_DAY": 10_000_000,

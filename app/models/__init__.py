@@ -7,6 +7,7 @@ from .department import Department
 from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
+from .job import Job
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
 from .message import Message
@@ -33,6 +34,7 @@ __all__ = [
     "Claim",
     "Evidence",
     "ExportBatch",
+    "Job",
     "Ledger",
     "Message",
     "YearCertificate",

@@ -7,14 +7,13 @@ year changed. Both carry a random token behind their QR code for the public
 verify page.
 
 Approval numbers the certificates in its transaction (`issue`); the PDFs are
-written afterwards in chunks (a background thread, or `flask xueshi
+written afterwards in chunks (the `certificates` job, or `flask xueshi
 certificates`), each chunk one commit, so a class of a thousand never holds a
 request. A certificate downloaded before its turn is written on the spot.
 The certificate's steps are declared in WORKFLOW below."""
 from __future__ import annotations
 
 import secrets
-import threading
 from datetime import datetime
 from decimal import Decimal
 from typing import Callable
@@ -160,25 +159,6 @@ def render_pending(class_id: int, *, chunk: int = 100,
         if progress:
             progress(len(batch))
     return written
-
-
-def render_in_background(class_id: int) -> threading.Thread | None:
-    """Start writing a class's PDFs after the request (or inline, when configured)."""
-    app = current_app._get_current_object()
-    if not app.config.get("XUESHI_RENDER_IN_BACKGROUND", True):
-        render_pending(class_id)
-        return None
-
-    def work():
-        with app.app_context():
-            try:
-                render_pending(class_id)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name=f"certificates-{class_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 def year_certificate(ledger: Ledger) -> YearCertificate:

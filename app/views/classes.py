@@ -11,6 +11,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField
 
+from .. import jobs
 from ..extensions import db
 from ..models import Certificate, Enrolment, PlanProject, Seminar, TrainingClass
 from ..models.plan import APPROVED as SEMINAR_APPROVED
@@ -93,7 +94,8 @@ def _xlsx(body: bytes, name: str) -> Response:
 
 
 def _write_certificates(cls: TrainingClass) -> None:
-    certificates.render_in_background(cls.id)
+    """The approval numbered the certificates; a job writes their PDFs."""
+    jobs.start("certificates", scopes.current_scope(), class_id=cls.id)
 
 
 def _sheet_done(message):
