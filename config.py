@@ -33,6 +33,7 @@ XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of e
 XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
                       (smtp+starttls:// for STARTTLS); unset: no e-mail
 XUESHI_MAIL_FROM      sender address of that e-mail
+XUESHI_REMINDER_DATES title-season reminder date per year, e.g. "2026=09-01,2027=08-15" (default 09-01)
 XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
 XUESHI_SIGNER_PASSPHRASE  its passphrase
 XUESHI_CREDENTIAL_KEY the Ed25519 private JWK (file) that signs Open Badges credentials
@@ -218,6 +219,10 @@ def build() -> dict:
         # messages by e-mail, sent after the step by a background job
         "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
         "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
+        "XUESHI_REMINDER_DATES": {
+            year.strip(): day.strip() for year, day in (
+                item.split("=", 1) for item in (_env("XUESHI_REMINDER_DATES", "") or "").split(",")
+                if "=" in item)},
         # ID-number lookups per login and day (checks, bulk checks, roster imports)
         "XUESHI_LOOKUP_ROWS_PER_DAY": int(_env("XUESHI_LOOKUP_ROWS_PER_DAY", "50000")),
         "XUESHI_LOOKUP_FILES_PER_DAY": int(_env("XUESHI_LOOKUP_FILES_PER_DAY", "50")),
