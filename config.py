@@ -11,6 +11,20 @@ XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
 XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
+XUESHI_LOCKOUT_THRESHOLD / XUESHI_LOCKOUT_MINUTES  failed passwords that lock a login, and for how long
+XUESHI_CAPTCHA_AFTER  failed logins from one client before the login form asks for a CAPTCHA
+XUESHI_PASSWORD_MAX_AGE_DAYS / XUESHI_PASSWORD_HISTORY  password expiry, passwords not reused
+XUESHI_ACCOUNT_RATE_LIMIT  login attempts per account name, from any client
+XUESHI_JWT_ACCESS_MINUTES / XUESHI_JWT_REFRESH_HOURS  token lifetimes
+XUESHI_AUDIT_KEY / XUESHI_AUDIT_KEY_FILE  the audit chain's HMAC key (never in the database)
+XUESHI_AUDIT_HASH     hmac-sha256 (default) or hmac-sm3
+XUESHI_AUDIT_ANCHOR_DIR / XUESHI_AUDIT_ARCHIVE_DIR  signed chain heads and archives (WORM storage)
+XUESHI_AUDIT_RETENTION_DAYS  days entries stay in the database before audit-archive (>= 180)
+XUESHI_ENV            "production" turns on the production checks (app/runtime.py)
+XUESHI_REDIS_URL      Redis for the job queue (and, unless set apart, the rate limits);
+                      unset: the queue lives in instance/jobs.db (SQLite)
+XUESHI_HOST / XUESHI_PORT, XUESHI_WORKERS / XUESHI_THREADS, XUESHI_TIMEOUT,
+XUESHI_FORWARDED_ALLOW_IPS  the web server (gunicorn.conf.py)
 XUESHI_LOOKUP_ROWS_PER_DAY       ID numbers one login may look up per day (checks, rosters)
 XUESHI_LOOKUP_FILES_PER_DAY      bulk checks and roster imports per login per day
 XUESHI_LOOKUP_NOT_FOUND_PER_DAY  not-found/mismatched numbers that stop a login's checks
@@ -19,9 +33,11 @@ XUESHI_ISSUER_CREDIT_CODE  the association's 统一社会信用代码, part of e
 XUESHI_SMTP_URL       e-mail for messages, e.g. smtp://user:password@mail.example:587
                       (smtp+starttls:// for STARTTLS); unset: no e-mail
 XUESHI_MAIL_FROM      sender address of that e-mail
+XUESHI_REMINDER_DATES title-season reminder date per year, e.g. "2026=09-01,2027=08-15" (default 09-01)
 XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 file)
 XUESHI_SIGNER_PASSPHRASE  its passphrase
-XUESHI_ENV            "production" never falls back to the demo signer
+XUESHI_CREDENTIAL_KEY the Ed25519 private JWK (file) that signs Open Badges credentials
+XUESHI_ENV            "production" never falls back to the demo signer and key
 XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
@@ -39,6 +55,10 @@ BASE_DIR = Path(__file__).resolve().parent
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
 
 
 def instance_dir() -> Path:
@@ -78,6 +98,21 @@ def database_url() -> str:
     return _env("XUESHI_DATABASE_URL", f"sqlite:///{instance_dir() / 'xueshi.db'}")
 
 
+def redis_url() -> str | None:
+    return _env("XUESHI_REDIS_URL")
+
+
+def ratelimit_storage_uri() -> str:
+    """Limits are counted where every worker sees them: Redis when there is one."""
+    return _env("XUESHI_RATELIMIT_STORAGE_URI", redis_url() or "memory://")
+
+
+def forwarded_allow_ips() -> list[str]:
+    """The reverse proxy (one) whose X-Forwarded-* headers are believed."""
+    return [ip.strip() for ip in _env("XUESHI_FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",")
+            if ip.strip()]
+
+
 def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # wait for the write lock instead of failing at once
@@ -114,7 +149,7 @@ def build() -> dict:
         "AUTH_RATE_LIMITED": True,
         "AUTH_RATE_LIMIT": _env("XUESHI_AUTH_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": _env("XUESHI_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage_uri(),
         "RATELIMIT_HEADERS_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": _password_validator,
@@ -124,9 +159,35 @@ def build() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_DURATION": timedelta(minutes=30),
-        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=30),
+        "REMEMBER_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # JWTs carry the login's token version (ended by logout, password change…);
+        # refresh tokens are single-use, a reused one ends the whole family.
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("XUESHI_JWT_ACCESS_MINUTES", 15)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(hours=_int("XUESHI_JWT_REFRESH_HOURS", 8)),
+        # Identity controls (app/security/identity.py)
+        "XUESHI_LOCKOUT_THRESHOLD": _int("XUESHI_LOCKOUT_THRESHOLD", 5),
+        "XUESHI_LOCKOUT_MINUTES": _int("XUESHI_LOCKOUT_MINUTES", 30),
+        "XUESHI_CAPTCHA_AFTER": _int("XUESHI_CAPTCHA_AFTER", 3),
+        "XUESHI_PASSWORD_MAX_AGE_DAYS": _int("XUESHI_PASSWORD_MAX_AGE_DAYS", 90),
+        "XUESHI_PASSWORD_HISTORY": _int("XUESHI_PASSWORD_HISTORY", 5),
+        "XUESHI_ACCOUNT_RATE_LIMIT": _env("XUESHI_ACCOUNT_RATE_LIMIT", "20 per hour"),
+        # FAB's templates carry a nonce on every script; inline style attributes remain.
+        "XUESHI_CSP": (
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'"
+        ),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Audit chain: key outside the database, anchors and archives outside it too
+        "XUESHI_AUDIT_KEY": _env("XUESHI_AUDIT_KEY"),
+        "XUESHI_AUDIT_KEY_FILE": _env("XUESHI_AUDIT_KEY_FILE", str(inst / "audit_key")),
+        "XUESHI_AUDIT_HASH": _env("XUESHI_AUDIT_HASH", "hmac-sha256"),
+        "XUESHI_AUDIT_ANCHOR_DIR": _env("XUESHI_AUDIT_ANCHOR_DIR", str(inst / "audit-anchors")),
+        "XUESHI_AUDIT_ARCHIVE_DIR": _env("XUESHI_AUDIT_ARCHIVE_DIR", str(inst / "audit-archive")),
+        "XUESHI_AUDIT_RETENTION_DAYS": _int("XUESHI_AUDIT_RETENTION_DAYS", 180),
         # Language: Chinese first, English available
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
@@ -148,6 +209,7 @@ def build() -> dict:
         "XUESHI_ENV": _env("XUESHI_ENV", "development"),
         "XUESHI_SIGNER_P12": _env("XUESHI_SIGNER_P12"),
         "XUESHI_SIGNER_PASSPHRASE": _env("XUESHI_SIGNER_PASSPHRASE"),
+        "XUESHI_CREDENTIAL_KEY": _env("XUESHI_CREDENTIAL_KEY"),
         "XUESHI_CJK_FONT": _env(
             "XUESHI_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
         ),
@@ -157,13 +219,27 @@ def build() -> dict:
         # messages by e-mail, sent after the step by a background job
         "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
         "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
+        "XUESHI_REMINDER_DATES": {
+            year.strip(): day.strip() for year, day in (
+                item.split("=", 1) for item in (_env("XUESHI_REMINDER_DATES", "") or "").split(",")
+                if "=" in item)},
         # ID-number lookups per login and day (checks, bulk checks, roster imports)
         "XUESHI_LOOKUP_ROWS_PER_DAY": int(_env("XUESHI_LOOKUP_ROWS_PER_DAY", "50000")),
         "XUESHI_LOOKUP_FILES_PER_DAY": int(_env("XUESHI_LOOKUP_FILES_PER_DAY", "50")),
         "XUESHI_LOOKUP_NOT_FOUND_PER_DAY": int(_env("XUESHI_LOOKUP_NOT_FOUND_PER_DAY", "200")),
         "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
-        # write certificate PDFs in a background thread after approval
-        "XUESHI_RENDER_IN_BACKGROUND": True,
+        # uploads with more rows than this are worked through by a job, not the request
+        "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),
+        # a running job silent for this long (seconds) was interrupted: run it again
+        "XUESHI_JOB_STALE_SECONDS": int(_env("XUESHI_JOB_STALE_SECONDS", "300")),
+        "XUESHI_ENV": _env("XUESHI_ENV", "development"),
+        # production mode checks that these came from the environment
+        "XUESHI_SECRET_FROM_ENV": _env("XUESHI_SECRET_KEY") is not None,
+        "XUESHI_PUBLIC_BASE_URL_FROM_ENV": _env("XUESHI_PUBLIC_BASE_URL") is not None,
+        "XUESHI_REDIS_URL": redis_url(),
+        "XUESHI_FORWARDED_ALLOW_IPS": forwarded_allow_ips(),
+        # /readyz: a consumer heartbeat older than this (seconds) is not ready
+        "XUESHI_HEARTBEAT_MAX_AGE": int(_env("XUESHI_HEARTBEAT_MAX_AGE", "60")),
     }
 
 

@@ -35,7 +35,7 @@ def init_command():
     from flask_migrate import upgrade
 
     from .pdf import sign
-    from .services import ledgers
+    from .services import credentials, ledgers
 
     upgrade()
     with as_cli("init"):
@@ -50,7 +50,8 @@ def init_command():
     if current_app.config.get("XUESHI_ENV") == "production":
         click.echo(gettext("No signing certificate is configured (XUESHI_SIGNER_P12 and "
                            "XUESHI_SIGNER_PASSPHRASE): certificates cannot be issued."), err=True)
-    elif sign.create_demo_signer(Path(current_app.instance_path)):
+    elif sign.create_demo_signer(Path(current_app.instance_path)) | credentials.create_demo_key(
+            Path(current_app.instance_path)):
         click.echo(gettext("Demo mode: a self-signed demo signing certificate was created in "
                            "the instance folder. Its signatures prove nothing to others; set "
                            "XUESHI_SIGNER_P12 and XUESHI_SIGNER_PASSPHRASE in production."))
@@ -67,8 +68,10 @@ def init_command():
 @click.option("--person", "person", help="ID number (professional)")
 @click.option("--name", "full_name", default=None, help="Display name")
 @click.option("--email", default=None)
+@click.option("--temporary/--permanent", default=True, show_default=True,
+              help="Whether the login must choose a new password at its first sign-in")
 def create_user_command(username, password, role, district, department, unit, base, person,
-                        full_name, email):
+                        full_name, email, temporary):
     """Create a login with one role and, where the role needs it, its scope."""
     targets = {
         "district": district,
@@ -87,6 +90,7 @@ def create_user_command(username, password, role, district, department, unit, ba
                 targets={k: v for k, v in targets.items() if v is not None},
                 full_name=full_name,
                 email=email,
+                must_change=temporary,
             )
         except accounts.AccountError as exc:
             db.session.rollback()
@@ -172,13 +176,95 @@ def certificates_command(class_id):
     click.echo(gettext("%(n)d certificate PDFs written.", n=total))
 
 
+@xueshi.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time")
+def worker_command(workers):
+    """Run a job consumer (huey) until Ctrl-C or SIGTERM."""
+    from . import jobs, logs
+    from .jobs import queue
+
+    logs.configure()
+    queue.bind_app(current_app._get_current_object())
+    stop = queue.start_heartbeat()
+    jobs.requeue_stale()  # what a consumer killed earlier left behind
+    try:
+        queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    finally:
+        stop.set()
+
+
+@xueshi.command("backup")
+@click.option("--to", "target", default=None, help="Folder for backups (default instance/backups)")
+def backup_command(target):
+    """Back up the database and the files area, with a manifest of SHA-256s."""
+    from pathlib import Path
+
+    from .services import backup
+    from .services.errors import BusinessError
+
+    try:
+        out = backup.backup(Path(target) if target else backup.default_folder())
+    except BusinessError as exc:
+        fail(str(exc))
+    click.echo(gettext("Backup written to %(folder)s.", folder=str(out)))
+
+
+@xueshi.command("restore")
+@click.argument("source")
+def restore_command(source):
+    """Restore a backup folder into this empty instance (database and files)."""
+    from .services import backup
+    from .services.errors import BusinessError
+
+    try:
+        manifest = backup.restore(source)
+    except BusinessError as exc:
+        fail(str(exc))
+    click.echo(gettext("Restored the backup of %(when)s (%(n)d files).",
+                       when=manifest["created_at"], n=len(manifest.get("files", {}))))
+
+
 @xueshi.command("audit-verify")
-def audit_verify_command():
-    """Recompute the audit hash chain; exit 1 if any entry was edited or removed."""
-    result = audit.verify(db.session)
+@click.option("--archive", "archives", is_flag=True, help="Also check every archive file")
+def audit_verify_command(archives):
+    """Recompute the audit chain against the latest anchor; exit 1 if any entry
+    was edited or removed, or the log was cut, rehashed or emptied."""
+    result = audit.verify(db.session, archives=archives)
     if not result.ok:
         fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
     click.echo(gettext("Audit chain intact: %(n)d entries checked.", n=result.checked))
+
+
+@xueshi.command("audit-anchor")
+def audit_anchor_command():
+    """Write the signed chain head with a timestamp outside the database (run on a schedule)."""
+    from .services import audit_store
+
+    result = audit.verify(db.session)
+    if not result.ok:
+        fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
+    with as_cli("audit-anchor"):
+        anchor = audit_store.write_anchor(db.session)
+        audit.security_event("audit.anchor", username="audit", seq=anchor["seq"], commit=True)
+    click.echo(gettext("Anchor written: entry #%(seq)d at %(at)s.", seq=anchor["seq"], at=anchor["at"]))
+
+
+@xueshi.command("audit-archive")
+@click.option("--days", type=int, default=None, help="Keep this many days in the database (at least 180)")
+def audit_archive_command(days):
+    """Move entries older than the retention period to signed, compressed files."""
+    from .services import audit_store
+
+    with as_cli("audit-archive"):
+        try:
+            moved = audit_store.archive(db.session, days=days)
+        except audit_store.StoreError as exc:
+            db.session.rollback()
+            fail(str(exc), code=1)
+        if moved:
+            audit.security_event("audit.archive", username="audit", entries=moved)
+        db.session.commit()
+    click.echo(gettext("%(n)d audit entries archived.", n=moved))
 
 
 @xueshi.command("remind")

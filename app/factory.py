@@ -32,11 +32,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
 
     from . import models  # noqa: F401  (register tables with the metadata)
+    from . import runtime
+    from .jobs import queue
     from .services import audit, messages
     from .views import register_views
 
     audit.install()
     messages.install()
+    runtime.install(app)
+    if "XUESHI_JOBS_IMMEDIATE" in app.config:  # tests: jobs run inline, the queue in memory
+        queue.huey.immediate = bool(app.config["XUESHI_JOBS_IMMEDIATE"])
 
     @app.before_request
     def _idle_timeout():
@@ -48,6 +53,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
 
+    from .security import guard
+
+    guard.install(app)  # after FAB's before_request, which sets g.user
+
     from .views import errors
 
     errors.install(app)
@@ -55,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import xueshi
 
     app.cli.add_command(xueshi)
+    runtime.check_production(app)
 
     @app.teardown_appcontext
     def _release(exc):

@@ -106,13 +106,14 @@ def main() -> None:
     from app.security.scope import SYSTEM
     from app.pdf import certificate as certificate_pdf
     from app.pdf import sign
-    from app.services import accounts, certificates, classes
+    from app.services import accounts, certificates, classes, credentials
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_RENDER_IN_BACKGROUND": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "XUESHI_JOBS_IMMEDIATE": True})
     with app.app_context():
         upgrade()
         accounts.initialise(app.appbuilder)  # the approval checks the association's permission
         sign.create_demo_signer(Path(app.instance_path))  # as `xueshi init` does
+        credentials.create_demo_key(Path(app.instance_path))
         db.session.remove()
     class_id = seed(app, args.people)
 

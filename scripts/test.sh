@@ -20,7 +20,22 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 
+# Redis for the production-mode tests (tests/test_production.py): installed and started if needed.
+if ! command -v redis-server >/dev/null; then
+  echo "==> installing Redis"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q redis-server
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "==> starting Redis"
+  $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
+export XUESHI_TEST_REDIS_URL=${XUESHI_TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+
 PG_URL=${XUESHI_PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/xueshi_test}
+export XUESHI_PG_TEST_URL="$PG_URL"
 .venv/bin/python - "$PG_URL" <<'PY'
 import sys
 from sqlalchemy import create_engine, text

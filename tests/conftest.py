@@ -47,10 +47,16 @@ def app_overrides(url: str, instance: Path) -> dict:
         # test_security.py (a CSRF-on app) and the browser tests.
         "WTF_CSRF_ENABLED": False,
         "AUTH_RATE_LIMIT": "10000 per minute",
+        # Many tests sign in from the test client's one address; the CAPTCHA and the
+        # per-account limit are tested on apps with the real settings (test_identity.py).
+        "XUESHI_ACCOUNT_RATE_LIMIT": "10000 per minute",
+        "XUESHI_CAPTCHA_AFTER": 1000,
         "XUESHI_VERIFY_RATE_LIMIT": "10000 per minute",
-        # certificate PDFs are written inline, so tests read them right after approval
-        # (the background thread has its own test in test_classes.py)
-        "XUESHI_RENDER_IN_BACKGROUND": False,
+        # uploads are handled in the request unless a test lowers this (tests/test_jobs.py)
+        "XUESHI_JOB_ROWS": 100_000,
+        # jobs (certificate PDFs…) run inline on an in-memory queue, so tests read
+        # their results at once (tests/test_jobs.py starts a real consumer)
+        "XUESHI_JOBS_IMMEDIATE": True,
         "XUESHI_UPLOAD_DIR": str(instance / "uploads"),
         # the shared logins check many numbers; tests/test_hardening.py sets its own limits
         "XUESHI_LOOKUP_ROWS_PER_DAY": 10_000_000,
@@ -145,7 +151,7 @@ def app(instance_dir):
     from app import create_app
     from app.extensions import db
     from app.pdf import sign
-    from app.services import accounts
+    from app.services import accounts, credentials
 
     url = test_database_url(instance_dir)
     reset_database(url)
@@ -154,6 +160,7 @@ def app(instance_dir):
         upgrade()
         accounts.initialise(application.appbuilder)
         sign.create_demo_signer(instance_dir)  # as `xueshi init` does outside production
+        credentials.create_demo_key(instance_dir)
         application.config["TEST_WORLD"] = seed_world(application)
     yield application
     with application.app_context():

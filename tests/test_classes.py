@@ -430,24 +430,33 @@ def test_base_a_staff_get_404_on_base_b_class_on_every_path(app, api, clients):
         db.session.remove()
 
 
-def test_background_writing_shows_progress_and_finishes(app, api, people, make_app):
-    from app.services import certificates
+def test_approval_starts_a_certificates_job_that_writes_each_pdf_once(app, api, people):
+    from sqlalchemy import select
+
+    from app import jobs
+    from app.models import Job
 
     class_id = _flow_to_completion(api, app, people, start_date="2026-11-20", end_date="2026-11-20")
     api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/full_attendance")
     material(api, "base_staff", class_id, "sign_in")
     material(api, "base_staff", class_id, "photo")
     api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/request_completion")
-    background = make_app(XUESHI_RENDER_IN_BACKGROUND=True)
-    with background.test_request_context():
-        from app.services import classes
-        from app.security.scope import SYSTEM
-        classes.approve_completion(SYSTEM, class_id)
-        thread = certificates.render_in_background(class_id)
-        thread.join(timeout=60)
+    resp = api("association_admin", "POST", f"/api/v1/training_class/{class_id}/step/approve")
+    assert resp.status_code == 200, resp.json
+    with app.app_context():
+        job = db.session.execute(select(Job).where(Job.kind == "certificates")
+                                 .order_by(Job.id.desc())).scalars().first()
+        assert job.params == {"class_id": class_id}
+        assert (job.state, job.username, job.done, job.total) == ("done", "association_admin", 5, 5)
         cls = db.session.get(TrainingClass, class_id)
-        db.session.refresh(cls)
+        stored = select(Certificate.stored_name).where(Certificate.class_id == class_id)
+        names = set(db.session.execute(stored).scalars())
         assert (cls.certificates_total, cls.certificates_rendered) == (5, 5)
+        assert len(names) == 5 and None not in names
+        # delivered twice (a consumer restart): the second run finds it finished
+        assert jobs.execute(job.id) is None
+        db.session.expire_all()
+        assert set(db.session.execute(stored).scalars()) == names
         db.session.remove()
 
 

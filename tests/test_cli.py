@@ -104,7 +104,7 @@ def test_demo_again_issues_new_passwords(fresh, demo):
     (["--role", "professional", "--person", "110105194912310021"], "校验码"),
 ])
 def test_create_user_refuses_bad_roles_and_scopes(fresh, demo, args, message):
-    result = flask(fresh, "create-user", "--username", "probe", "--password", "Probe-Pass-2026", *args)
+    result = flask(fresh, "create-user", "--username", "probe", "--password", "Check-Pass-2026", *args)
     assert result.returncode == 2
     assert message in result.stderr
 

@@ -78,7 +78,7 @@ def test_rate_limited_login_says_when_to_retry(app, make_app):
     resp = client.post("/login/", data={"username": "nobody", "password": "wrong-password"})
     html = _check_page(resp, 429)
     seconds = int(re.search(r"(\d+) 秒", html).group(1))
-    assert 0 < seconds <= 60 and resp.headers["Retry-After"] == str(seconds)
+    assert 0 < seconds <= 60 and abs(int(resp.headers["Retry-After"]) - seconds) <= 1
     for _ in range(3):
         resp = client.post("/api/v1/security/login", json={"username": "nobody", "password": "x",
                                                              "provider": "db"})

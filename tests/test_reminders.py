@@ -59,5 +59,7 @@ def test_the_reminder_date_is_configurable_and_defaults_to_september(app):
         try:
             assert reminders.reminder_date(2026) == date(2026, 10, 15)
             assert reminders.run_due(date(2026, 10, 1)) == {}
+            app.config["XUESHI_REMINDER_DATES"] = {"2026": "13-45"}
+            assert reminders.reminder_date(2026) == date(2026, 9, 1)
         finally:
             app.config["XUESHI_REMINDER_DATES"] = {}

@@ -16,7 +16,9 @@ from app.models import Claim, Ledger, Person
 BIG_TABLES = ("person", "unit", "activity", "claim", "ledger", "enrolment", "certificate",
               "audit_entry")
 _FROM = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.I)
-_KEY_LOOKUP = re.compile(r"WHERE\s+\(?\s*(\w+)\.(?:id|user_id)\s*(?:=|IN\s*\()", re.I)
+# by primary or unique key: one row per value asked for
+_KEY_LOOKUP = re.compile(
+    r"WHERE\s+\(?\s*(\w+)\.(?:id|user_id|id_number|credit_code)\s*(?:=|IN\s*\()", re.I)
 
 
 @contextmanager

@@ -7,6 +7,8 @@ from .department import Department
 from .district import DISTRICTS, District
 from .evidence import Evidence
 from .export import ExportBatch
+from .identity import ClientFailure, LoginState, PasswordHistory, RecoveryCode, RefreshToken, RoleGrant
+from .job import Job
 from .governance import BaseEvaluation, Case, DishonestyRecord, Inspection
 from .ledger import Ledger, YearCertificate
 from .message import Message
@@ -18,6 +20,12 @@ from .training_class import Certificate, Enrolment, TrainingClass
 from .unit import Unit
 
 __all__ = [
+    "ClientFailure",
+    "LoginState",
+    "PasswordHistory",
+    "RecoveryCode",
+    "RefreshToken",
+    "RoleGrant",
     "BaseEvaluation",
     "Case",
     "DishonestyRecord",
@@ -33,6 +41,7 @@ __all__ = [
     "Claim",
     "Evidence",
     "ExportBatch",
+    "Job",
     "Ledger",
     "Message",
     "YearCertificate",

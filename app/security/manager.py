@@ -1,16 +1,47 @@
-"""Xueshi's FAB security manager: rate-limits the API login too, and describes
-every field of FAB's user and role APIs (an undescribed field's `_info`
-would otherwise show the catalog header under zh)."""
+"""Xueshi's FAB security manager.
+
+On top of FAB: lockout and per-client CAPTCHA (`identity.py`, `captcha.py`),
+a per-login token version checked on every session cookie and JWT, a new
+session at login (the pre-login CSRF secret does not carry over), logout that
+ends every session and token, single-use refresh tokens with reuse detection,
+password history/expiry/forced change, login limits per client and per
+account, and every field of FAB's user and role APIs described (an
+undescribed field's `_info` would otherwise show the catalog header under zh).
+"""
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timezone
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_appbuilder.api import safe
+from flask_appbuilder.security import api as fab_api, views as fab_views
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
 from flask_appbuilder.security.sqla.apis.role.api import RoleApi
 from flask_appbuilder.security.sqla.apis.user.api import UserApi
-from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_appbuilder.views import expose
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import inspect
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+    get_jwt,
+    jwt_required,
+)
+from flask_login import login_user, logout_user
+from sqlalchemy import inspect, select, update
+from werkzeug.security import check_password_hash
 from wtforms import ValidationError
+
+from ..extensions import db
+from ..models.identity import RefreshToken
+from ..services import audit
+from . import captcha, identity
 
 USER_FIELDS = {
     "roles": (_l("Roles"), _l("Roles of the login (one business role per login)")),
@@ -23,6 +54,8 @@ USER_FIELDS = {
     "groups": (_l("Groups"), _l("Groups the login belongs to")),
 }
 ROLE_FIELDS = {"name": (_l("Name"), _l("Role name; roles are defined in code and synced by xueshi init"))}
+SESSION_VERSION = "_xv"
+INVALID_LOGIN = _l("Wrong username or password, or the login is locked for a while.")
 
 
 class XueshiUserApi(UserApi):
@@ -43,7 +76,9 @@ def _one_role(form, field):
 
 class XueshiUserDBModelView(UserDBModelView):
     """FAB's user screen without groups (a group would carry roles around the
-    one-role rule), one role per login, and nobody changes their own roles."""
+    one-role rule), one role per login, and nobody changes their own roles.
+    A login created here must change its password at first login; a role
+    change or deactivation ends the login's sessions and tokens."""
 
     class_permission_name = "UserDBModelView"  # keep FAB's permission names
     list_columns = [c for c in UserDBModelView.list_columns if c != "groups"]
@@ -52,20 +87,333 @@ class XueshiUserDBModelView(UserDBModelView):
     validators_columns = {"roles": [_one_role]}
 
     def pre_update(self, item):
-        if item.id == g.user.id and inspect(item).attrs.roles.history.has_changes():
+        attrs = inspect(item).attrs
+        if item.id == g.user.id and attrs.roles.history.has_changes():
             raise ValueError(gettext("Nobody changes their own roles."))
         super().pre_update(item)
+        if attrs.roles.history.has_changes() or attrs.active.history.has_changes():
+            identity.end_sessions(item, "roles" if attrs.roles.history.has_changes() else "active")
+
+    def post_add(self, item):
+        identity.record_password(item, by_administrator=True)
+        db.session.commit()
+        super().post_add(item)
+
+
+class _NewPasswordForm(ResetPasswordForm):
+    """FAB's form, plus the history check for the login whose password changes."""
+
+    def subject(self):
+        return g.user
+
+    def validate_password(self, field):
+        problem = identity.new_password_problem(self.subject(), field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class _AdminResetForm(_NewPasswordForm):
+    def subject(self):
+        return current_app.appbuilder.sm.get_user_by_id(_pk_arg())
+
+
+def _pk_arg() -> int | None:
+    value = request.args.get("pk", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+# Same class names as FAB's: endpoints and permission names stay FAB's.
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    form = _NewPasswordForm
+    message = _l("Password changed. Your other sessions and tokens have ended.")
+
+    def form_post(self, form) -> None:
+        identity.set_password(g.user, form.password.data, by_administrator=False)
+        db.session.commit()
+        # this session goes on under the new version; every other one has ended
+        session[SESSION_VERSION] = identity.current_version(g.user.id)
+        flash(str(self.message), "info")
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    form = _AdminResetForm
+    message = _l("Password reset. The login must choose a new one at its next sign-in.")
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    def this_form_post(self):
+        if self.appbuilder.sm.get_user_by_id(_pk_arg()) is None:
+            from flask import abort
+
+            abort(404)
+        return super().this_form_post()
+
+    def form_post(self, form) -> None:
+        user = self.appbuilder.sm.get_user_by_id(_pk_arg())
+        identity.set_password(user, form.password.data, by_administrator=True)
+        db.session.commit()
+        flash(str(self.message), "info")
+
+
+class LoginForm(LoginForm_db):
+    pass
+
+
+class AuthDBView(fab_views.AuthDBView):
+    login_template = "xueshi/login.html"
+    invalid_login_message = INVALID_LOGIN
+
+    @expose("/login/", methods=["GET", "POST"])
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        sm = self.appbuilder.sm
+        address = audit.client_address()
+        form = LoginForm()
+        need_captcha = identity.captcha_needed(address)
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next", ""))
+            if need_captcha and not captcha.check(request.form.get("captcha")):
+                identity.client_failed(address)
+                audit.security_event("login.failure", username=form.username.data,
+                                     reason="captcha", channel="form", commit=True)
+                flash(gettext("The characters in the picture were not typed correctly."), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            user = sm.authenticate(form.username.data, form.password.data, channel="form")
+            if user is None:
+                flash(str(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            sm.start_session(user, channel="form")
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form,
+                                    appbuilder=self.appbuilder, need_captcha=need_captcha)
+
+    @expose("/login/captcha.png")
+    def captcha_image(self):
+        from flask import make_response
+
+        resp = make_response(captcha.new_image())
+        resp.headers["Content-Type"] = "image/png"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @expose("/logout/")
+    def logout(self):
+        user = g.user if g.user is not None and g.user.is_authenticated else None
+        if user is not None:
+            identity.end_sessions(user, "logout")
+            audit.security_event("logout", user=user, channel="form")
+            db.session.commit()
+        logout_user()
+        session.clear()
+        return redirect(self.appbuilder.get_url_for_index)
+
+
+class SecurityApi(fab_api.SecurityApi):
+    """JWT login with lockout, single-use refresh tokens, and a logout."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message=gettext("The request body must be JSON."))
+        username, password = body.get("username"), body.get("password")
+        if not isinstance(username, str) or not isinstance(password, str) or body.get("provider", "db") != "db":
+            return self.response_400(message=gettext("username, password and provider db are required."))
+        sm = self.appbuilder.sm
+        user = sm.authenticate(username, password, channel="api")
+        if user is None:
+            return self.response_401()
+        reason = sm.blocked_reason(user)
+        if reason:
+            db.session.rollback()
+            return self.response(403, message=reason)
+        audit.security_event("login.success", user=user, channel="api")
+        db.session.commit()
+        resp = {"access_token": create_access_token(identity=str(user.id), fresh=True)}
+        if body.get("refresh"):
+            resp["refresh_token"] = issue_refresh_token(user, secrets.token_hex(16))
+            db.session.commit()
+        return self.response(200, **resp)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self):
+        claims = get_jwt()
+        row = db.session.get(RefreshToken, claims.get("jti", ""), with_for_update=True)
+        user = g.user
+        if row is None or row.revoked or row.user_id != user.id:
+            return self.response_401()
+        if row.used_at is not None:
+            # a used token again: somebody holds a copy; end the whole family and every session
+            db.session.execute(update(RefreshToken).where(RefreshToken.family == row.family)
+                               .values(revoked=True))
+            audit.security_event("token.reuse", user=user, family=row.family[:8])
+            identity.end_sessions(user, "refresh token reuse")
+            db.session.commit()
+            return self.response_401()
+        row.used_at = identity.now()
+        new_refresh = issue_refresh_token(user, row.family)
+        audit.security_event("token.refresh", user=user, family=row.family[:8])
+        db.session.commit()
+        return self.response(200, access_token=create_access_token(identity=str(user.id), fresh=False),
+                             refresh_token=new_refresh)
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self):
+        """End every session and token of the caller's login.
+        ---
+        post:
+          description: End every session, access token and refresh token of this login
+          responses:
+            200:
+              description: Logged out
+            401:
+              $ref: '#/components/responses/401'
+        """
+        user = g.user
+        identity.end_sessions(user, "logout")
+        audit.security_event("logout", user=user, channel="api")
+        db.session.commit()
+        return self.response(200, message=gettext("Logged out."))
+
+
+def issue_refresh_token(user, family: str) -> str:
+    token = create_refresh_token(identity=str(user.id))
+    claims = decode_token(token)
+    db.session.add(RefreshToken(
+        jti=claims["jti"], user_id=user.id, family=family,
+        expires_at=datetime.fromtimestamp(claims["exp"], tz=timezone.utc),
+    ))
+    return token
+
+
+def _typed_username() -> str:
+    data = request.get_json(silent=True) if request.is_json else request.form
+    name = data.get("username") if hasattr(data, "get") else None
+    return str(name or "").strip().lower()[:100]
+
+
+def _username_key() -> str:
+    return f"account:{_typed_username()}"
 
 
 class XueshiSecurityManager(SecurityManager):
     user_api = XueshiUserApi
     role_api = XueshiRoleApi
     userdbmodelview = XueshiUserDBModelView
+    authdbview = AuthDBView
+    security_api = SecurityApi
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
 
     def register_views(self) -> None:
         super().register_views()
         if self.is_auth_limited:
-            # FAB limits only the form login; the JWT login gets the same limit.
+            account_limit = current_app.config["XUESHI_ACCOUNT_RATE_LIMIT"]
             for view in self.appbuilder.baseviews:
                 if isinstance(view, self.security_api):
+                    # FAB limits only the form login; the JWT login gets the same limit.
                     self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+                if isinstance(view, (self.security_api, self.authdbview)):
+                    # and both are limited per account name, whichever client asks
+                    self.limiter.shared_limit(
+                        account_limit, scope="login-account", key_func=_username_key,
+                        methods=["POST"], exempt_when=lambda: not _typed_username(),
+                    )(view.blueprint)
+
+    # ---- authentication --------------------------------------------------------
+
+    def authenticate(self, username: str, password: str, *, channel: str):
+        """The login for these credentials, or None; failures counted and audited.
+        The answer never tells whether the login exists or is locked."""
+        address = audit.client_address()
+        username = (username or "").strip()
+        user = self.find_user(username=username) if username else None
+        fake = current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"]
+        reason = None
+        if user is None or not user.is_active:
+            check_password_hash(fake, "password")
+            reason = "unknown" if user is None else "inactive"
+        elif identity.locked(identity.state_of(user.id)):
+            check_password_hash(fake, "password")
+            reason = "locked"
+        elif not password or not check_password_hash(user.password, password):
+            reason = "password"
+        if reason is None:
+            identity.login_succeeded(user)
+            identity.client_succeeded(address)
+            self.update_user_auth_stat(user, True)  # commits
+            return user
+        identity.client_failed(address)
+        if reason == "password":
+            identity.login_failed(user)
+            user.fail_login_count = (user.fail_login_count or 0) + 1
+        audit.security_event("login.locked" if reason == "locked" else "login.failure",
+                             user=user if reason != "unknown" else None,
+                             username=username[:64], reason=reason, channel=channel)
+        db.session.commit()
+        return None
+
+    def blocked_reason(self, user) -> str | None:
+        """Why an authenticated login may not use the API yet (it must act on screen)."""
+        state = identity.state_of(user.id)
+        reason = identity.password_change_reason(state)
+        if reason:
+            return gettext("Change your password on screen first: %(reason)s", reason=reason)
+        return None
+
+    def start_session(self, user, *, channel: str) -> None:
+        """A new session: nothing from before login carries over (CSRF secret included)."""
+        locale = session.get("locale")
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        login_user(user, remember=False)
+        session[SESSION_VERSION] = identity.current_version(user.id)
+        audit.security_event("login.success", user=user, channel=channel)
+        db.session.commit()
+
+    # ---- every request ---------------------------------------------------------
+
+    def load_user(self, pk):
+        user = super().load_user(pk)
+        if user is None:
+            return None
+        if session.get(SESSION_VERSION) != identity.current_version(user.id):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        try:
+            user = self.get_user_by_id(int(jwt_data["sub"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if user is None or not user.is_active:
+            return None
+        if jwt_data.get("ver") != identity.current_version(user.id):
+            return None
+        if self.blocked_reason(user):
+            return None
+        g.user = user
+        return user
+
+    def create_jwt_manager(self, app) -> JWTManager:
+        manager = super().create_jwt_manager(app)
+
+        @manager.additional_claims_loader
+        def _version(identity_value):
+            return {"ver": identity.current_version(int(identity_value))}
+
+        return manager
+
+    def reset_password(self, userid, password):
+        """Every password change goes through the history and the token version."""
+        user = self.get_user_by_id(userid)
+        by_admin = not (g.get("user") is not None and getattr(g.user, "id", None) == user.id)
+        identity.set_password(user, password, by_administrator=by_admin)
+        db.session.commit()

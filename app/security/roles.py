@@ -105,6 +105,9 @@ SELF_SERVICE: list[Pair] = [
     ("can_search", "LookupView"),  # search-as-you-type relations; rows by scope
 ]
 
+# Every business login: the jobs it started (a job's page, its result, the API).
+JOBS = [("can_list", "JobView"), ("can_show", "JobView"), ("can_get", "JobApi")] + menus("Hours", "My jobs")
+
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")
 HOURS_CHECK = steps("Eligibility", "check") + menus("Hours", "Hours check")
 LEDGERS = read("Ledger") + steps("Ledger", "certificate") + menus("Hours", "Ledgers")
@@ -128,7 +131,7 @@ PROPOSER = (read("PlanProject") + steps("PlanProject", "create") + read("Seminar
             + steps("Seminar", "create") + menus("Plan projects", "Advanced seminars"))
 
 ROLE_PERMISSIONS: dict[str, list[Pair]] = {
-    "association_admin": SELF_SERVICE
+    "association_admin": SELF_SERVICE + JOBS
     + REFERENCE
     + manage("Person")
     + manage("Unit")
@@ -137,7 +140,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + api_write("DepartmentApi")
     + menus("People", "Professionals", "Units", "Training", "Training bases")
     + read("Claim") + steps("Claim", "revoke", "download") + menus("Hours", "Claims")
-    + LEDGERS + HOURS_CHECK + EXPORTS
+    + LEDGERS + steps("Ledger", "recompute") + HOURS_CHECK + EXPORTS
     + steps("PlatformImport", "import") + menus("Platform import")
     + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke")
     + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS]
@@ -150,7 +153,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + screen_read("LookupAlertView") + menus("Lookup alerts")
     + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
             "Base evaluations", "Inspections", "Cases", "Dishonesty records"),
-    "authority_staff": SELF_SERVICE
+    "authority_staff": SELF_SERVICE + JOBS
     + REFERENCE
     + read("Person")
     + read("Unit")
@@ -159,26 +162,26 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + PROPOSER
     + read("BaseEvaluation") + steps("BaseEvaluation", "first_review", "return")
     + menus("Base evaluations"),
-    "base_staff": SELF_SERVICE
+    "base_staff": SELF_SERVICE + JOBS
     + REFERENCE
     + read("TrainingBase")
     + menus("Training", "Training bases")
     + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + PROPOSER
     + read("BaseEvaluation") + steps("BaseEvaluation", "create", "submit", "upload")
     + menus("Base evaluations"),
-    "unit_reviewer": SELF_SERVICE
+    "unit_reviewer": SELF_SERVICE + JOBS
     + REFERENCE
     + manage("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
     + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS
     + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS],
-    "professional": SELF_SERVICE
+    "professional": SELF_SERVICE + JOBS
     + read("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
     + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST + [FULL_ID_NUMBERS],
-    "district_officer": SELF_SERVICE
+    "district_officer": SELF_SERVICE + JOBS
     + REFERENCE
     + read("Person")
     + read("Unit")
@@ -192,7 +195,8 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     ADMIN_ROLE: SELF_SERVICE
     + screen_read("UserDBModelView")
     + screen_write("UserDBModelView")
-    + [("resetpasswords", "UserDBModelView")]
+    + [("resetpasswords", "UserDBModelView"), ("can_this_form_get", "ResetPasswordView"),
+       ("can_this_form_post", "ResetPasswordView")]
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
     + [("can_link", "UserScopeView")]

@@ -7,7 +7,7 @@ from sqlalchemy import false, or_, select
 
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
-    District, Enrolment, ExportBatch, IdLookup, Inspection, Ledger, LookupAlert, Message, Person,
+    District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
     PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
 )
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
@@ -59,6 +59,11 @@ for _model in (Claim, Ledger, Activity):
     rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
 
 # Export batches: the association sees all; others the batches they made.
+# Jobs: whoever started one; the association watches the whole queue.
+rule(Job, "association_admin")(everything)
+rule(Job, "authority_staff", "base_staff", "unit_reviewer", "professional", "district_officer",
+     "auditor")(lambda s: Job.user_id == s.user_id)
+
 rule(ExportBatch, "association_admin")(everything)
 rule(ExportBatch, "unit_reviewer", "professional")(lambda s: ExportBatch.user_id == s.user_id)
 

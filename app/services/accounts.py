@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import DISTRICTS, Department, District, Person, TrainingBase, Unit, UserScope
+from ..security import identity
 from ..security.passwords import password_problem
 from ..security.roles import ALL_ROLES, sync_roles
 from ..security.scope import ROLE_TARGET
@@ -94,8 +95,9 @@ def resolve_scope(role: str, targets: dict[str, str]) -> dict[str, int]:
 
 def create_user(appbuilder, *, username: str, password: str, role: str,
                 targets: dict[str, str], full_name: str | None = None,
-                email: str | None = None):
-    """Create a login with one role and its scope, in one transaction."""
+                email: str | None = None, must_change: bool = False):
+    """Create a login with one role and its scope, in one transaction.
+    `must_change`: the password is temporary; the login must choose its own first."""
     sm = appbuilder.sm
     if role not in ALL_ROLES:
         raise AccountError(
@@ -104,7 +106,7 @@ def create_user(appbuilder, *, username: str, password: str, role: str,
     username = (username or "").strip()
     if not username:
         raise AccountError(gettext("The username is required."))
-    problem = password_problem(password)
+    problem = password_problem(password, username)
     if problem:
         raise AccountError(problem)
     scope_columns = resolve_scope(role, targets)
@@ -122,6 +124,8 @@ def create_user(appbuilder, *, username: str, password: str, role: str,
     if not user:
         raise AccountError(gettext("The user could not be created (duplicate e-mail?)."))
     db.session.add(UserScope(user_id=user.id, **scope_columns))
+    db.session.flush()
+    identity.record_password(user, by_administrator=must_change)
     db.session.commit()
     return user
 
@@ -139,11 +143,17 @@ def link_scope(appbuilder, *, username: str, targets: dict[str, str]) -> UserSco
     if link is None:
         link = UserScope(user_id=user.id)
         db.session.add(link)
+    changed = False
     for column in ("district_id", "department_id", "unit_id", "base_id", "person_id"):
-        setattr(link, column, columns.get(column))
+        if getattr(link, column) != columns.get(column):
+            setattr(link, column, columns.get(column))
+            changed = True
+    if changed:
+        identity.end_sessions(user, "scope")  # what it may see changed: sign in again
     db.session.commit()
     return link
 
 
-def set_password(appbuilder, user, password: str) -> None:
-    appbuilder.sm.reset_password(user.id, password)
+def set_password(appbuilder, user, password: str, *, must_change: bool = True) -> None:
+    identity.set_password(user, password, by_administrator=must_change)
+    db.session.commit()

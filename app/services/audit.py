@@ -1,15 +1,19 @@
-"""The audit log: every insert, update and delete, in the same transaction.
+"""The audit log: every insert, update and delete, in the same transaction,
+and every security event (`security_event`).
 
 A SQLAlchemy `after_flush` hook turns the flush's changes into entries.
-Entries form a hash chain: each stores the previous entry's hash, and the
-single `audit_head` row stores the last one. An append first UPDATEs the head
-row, which locks it until commit, so concurrent writers queue instead of
-forking the chain (PostgreSQL row lock; SQLite's database write lock).
-`verify()` walks the chain and reports the first entry that does not match.
+Entries form a chain: each stores the previous entry's MAC, an HMAC
+(SHA-256, or SM3 with `XUESHI_AUDIT_HASH=hmac-sm3`) whose key is not in the
+database (`audit_key.py`), so a database writer cannot rehash a rewritten
+history. The single `audit_head` row stores the last one. An append first
+UPDATEs the head row, which locks it until commit, so concurrent writers queue
+instead of forking the chain (PostgreSQL row lock; SQLite's database write lock).
+`verify()` walks the chain from the last archive (`audit_store.py`) and checks
+it against the latest signed anchor written outside the database, so a
+deleted tail, a rewritten-and-rehashed history and an emptied log all fail.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -157,6 +161,13 @@ def _at_text(at: datetime) -> str:
 
 
 def entry_hash(row: dict) -> str:
+    """The entry's MAC over every field and the previous MAC."""
+    from . import audit_key
+
+    return audit_key.mac(_payload(row))
+
+
+def _payload(row: dict) -> bytes:
     payload = [
         row["seq"],
         _at_text(row["at"]),
@@ -170,8 +181,7 @@ def entry_hash(row: dict) -> str:
         row["after"],
         row["prev_hash"],
     ]
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | None]]:
@@ -190,40 +200,97 @@ def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | No
     return found
 
 
-def _after_flush(session: Session, flush_context) -> None:
-    changes = _collect(session)
-    if not changes:
-        return
-    conn = session.connection()
+def _append(conn, entries: list[dict]) -> None:
+    """Append entries (action, table_name, record_id, before, after) to the chain."""
     head = AuditHead.__table__
     # Lock the chain head first, then read it: appends are serialised.
     locked = conn.execute(
-        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(changes))
+        update(head).where(head.c.id == 1).values(seq=head.c.seq + len(entries))
     )
     if locked.rowcount == 0:
-        conn.execute(insert(head).values(id=1, seq=len(changes), hash=GENESIS_HASH))
+        conn.execute(insert(head).values(id=1, seq=len(entries), hash=GENESIS_HASH))
     last_seq, prev = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
     user_id, username, roles = _who()
     at = datetime.now(timezone.utc)
     rows = []
-    for offset, (action, obj, before, after) in enumerate(changes):
+    for offset, entry in enumerate(entries):
         row = {
-            "seq": last_seq - len(changes) + 1 + offset,
+            "seq": last_seq - len(entries) + 1 + offset,
             "at": at,
-            "user_id": user_id,
-            "username": username,
-            "roles": roles,
-            "action": action,
-            "table_name": obj.__tablename__,
-            "record_id": _record_id(obj),
-            "before": _dump(before),
-            "after": _dump(after),
+            "user_id": entry.get("user_id", user_id),
+            "username": entry.get("username", username),
+            "roles": entry.get("roles", roles),
+            "action": entry["action"],
+            "table_name": entry["table_name"],
+            "record_id": entry["record_id"],
+            "before": _dump(entry.get("before")),
+            "after": _dump(entry.get("after")),
             "prev_hash": prev,
         }
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
     conn.execute(insert(AuditEntry.__table__), rows)
     conn.execute(update(head).where(head.c.id == 1).values(hash=prev))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    changes = _collect(session)
+    if not changes:
+        return
+    _append(session.connection(), [
+        {"action": action, "table_name": obj.__tablename__, "record_id": _record_id(obj),
+         "before": before, "after": after}
+        for action, obj, before, after in changes
+    ])
+
+
+# Security events: action "event", table_name the event type, record_id the login.
+SECURITY_EVENTS = {
+    "login.success", "login.failure", "login.locked", "logout", "lockout",
+    "password.change", "password.reset", "password.expired",
+    "mfa.enrol", "mfa.success", "mfa.failure", "mfa.reset", "mfa.recovery_code",
+    "token.refresh", "token.reuse", "token.revoked",
+    "role.proposed", "role.approved", "role.refused", "role.grant_refused",
+    "session.revoked", "export.personal_data", "download.personal_data",
+    "check.bulk", "verify.lookups", "admin.action", "audit.anchor", "audit.archive",
+}
+
+
+def client_address() -> str | None:
+    from flask import has_request_context, request
+
+    return request.remote_addr if has_request_context() else None
+
+
+def security_event(kind: str, *, session: Session | None = None, user=None,
+                   username: str | None = None, commit: bool = False, **details) -> None:
+    """Write one security event to the chain, in the caller's transaction
+    (`commit=True` commits it at once, e.g. a failed login that changes nothing else).
+
+    `user` is the login the event is about (the actor comes from the request or
+    `acting_as`); `details` are stored as the entry's JSON, with the client address."""
+    if kind not in SECURITY_EVENTS:
+        raise ValueError(f"unknown security event {kind}")
+    if session is None:
+        from ..extensions import db
+
+        session = db.session
+    subject = username or (user.username if user is not None else "")
+    data = {k: _plain(k, v) for k, v in details.items() if v is not None}
+    address = client_address()
+    if address:
+        data.setdefault("client", address)
+    entry = {"action": "event", "table_name": kind, "record_id": str(subject)[:64], "after": data}
+    actor_id, actor, _roles = _who()
+    if actor_id is None and actor == "system" and user is not None:
+        # before login the actor is the login itself (or the name it typed)
+        entry.update(user_id=user.id, username=user.username,
+                     roles=",".join(sorted(r.name for r in user.roles)))
+    elif actor_id is None and actor == "system" and username:
+        entry.update(username="anonymous")
+    _append(session.connection(), [entry])
+    if commit:
+        session.commit()
 
 
 def install() -> None:
@@ -238,11 +305,23 @@ class VerifyResult:
     problem: str = ""
 
 
-def verify(session: Session, chunk: int = 5000) -> VerifyResult:
-    """Recompute the chain; the first mismatch, gap or missing tail fails it."""
+def verify(session: Session, chunk: int = 5000, *, archives: bool = False) -> VerifyResult:
+    """Recompute the chain; the first mismatch, gap or missing tail fails it,
+    and so does a chain shorter than (or different from) the latest anchor.
+    `archives=True` also checks every archive file and its links."""
+    from . import audit_store
+
+    try:
+        start_seq, prev, archived = audit_store.chain_start(check_files=archives)
+    except audit_store.StoreError as exc:
+        return VerifyResult(False, 0, str(exc))
     table = AuditEntry.__table__
-    prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_seq = 0
+    expected_seq, checked = start_seq, 0
+    last_seq = start_seq - 1
+    anchor = audit_store.latest_anchor()
+    if isinstance(anchor, audit_store.StoreError):
+        return VerifyResult(False, 0, str(anchor))
+    anchor_seen = anchor is None or anchor["seq"] <= last_seq
     while True:
         rows = session.execute(
             select(table).where(table.c.seq >= expected_seq).order_by(table.c.seq).limit(chunk)
@@ -256,8 +335,18 @@ def verify(session: Session, chunk: int = 5000) -> VerifyResult:
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d does not follow the one before it.", seq=row["seq"]))
             if entry_hash(dict(row)) != row["hash"]:
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d was altered.", seq=row["seq"]))
+            if anchor is not None and row["seq"] == anchor["seq"]:
+                if row["hash"] != anchor["hash"]:
+                    return VerifyResult(False, checked, gettext(
+                        "Audit entry #%(seq)d differs from the anchor of %(at)s.",
+                        seq=row["seq"], at=anchor["at"]))
+                anchor_seen = True
             prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
             last_seq = row["seq"]
+    if not anchor_seen:
+        return VerifyResult(False, checked, gettext(
+            "The audit log ends at #%(last)d but the anchor of %(at)s names #%(seq)d: entries were removed.",
+            last=last_seq, at=anchor["at"], seq=anchor["seq"]))
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != last_seq or head_hash != prev:
@@ -266,4 +355,4 @@ def verify(session: Session, chunk: int = 5000) -> VerifyResult:
             last=last_seq,
             head=head_seq,
         ))
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked + archived)

@@ -7,14 +7,13 @@ year changed. Both carry a random token behind their QR code for the public
 verify page.
 
 Approval numbers the certificates in its transaction (`issue`); the PDFs are
-written afterwards in chunks (a background thread, or `flask xueshi
+written afterwards in chunks (the `certificates` job, or `flask xueshi
 certificates`), each chunk one commit, so a class of a thousand never holds a
 request. A certificate downloaded before its turn is written on the spot.
 The certificate's steps are declared in WORKFLOW below."""
 from __future__ import annotations
 
 import secrets
-import threading
 from datetime import datetime
 from decimal import Decimal
 from typing import Callable
@@ -32,7 +31,7 @@ from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
 from ..pdf import certificate as certificate_pdf
 from ..pdf import report, sign
-from . import files, identifiers, inputs, locks
+from . import credentials, files, identifiers, inputs, locks
 from .locks import for_update
 from .records import CATEGORIES
 from .workflow import REASON, StateField, Transition, Workflow
@@ -55,6 +54,7 @@ def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: dat
     """Number a reviewed class's certificates, one per participant with hours,
     in the approval's transaction (the PDFs come afterwards)."""
     sign.require()  # nothing is issued that cannot be signed
+    credentials.key()
     year = cls.start_date.year
     locks.serialise_writers()  # two approvals at once must not take the same numbers
     issued = db.session.execute(select(func.count()).select_from(Certificate).where(
@@ -161,25 +161,6 @@ def render_pending(class_id: int, *, chunk: int = 100,
     return written
 
 
-def render_in_background(class_id: int) -> threading.Thread | None:
-    """Start writing a class's PDFs after the request (or inline, when configured)."""
-    app = current_app._get_current_object()
-    if not app.config.get("XUESHI_RENDER_IN_BACKGROUND", True):
-        render_pending(class_id)
-        return None
-
-    def work():
-        with app.app_context():
-            try:
-                render_pending(class_id)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name=f"certificates-{class_id}", daemon=True)
-    thread.start()
-    return thread
-
-
 def year_certificate(ledger: Ledger) -> YearCertificate:
     """The year certificate of `ledger` as it stands, written and committed: the
     latest one while the year is unchanged, else the next version (a person's
@@ -194,6 +175,7 @@ def year_certificate(ledger: Ledger) -> YearCertificate:
     if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
         return current
     sign.require()
+    credentials.key()
     locks.serialise_writers()  # two downloads at once must not take the same number
     current = latest()
     if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
@@ -243,6 +225,36 @@ def year_pdf_bytes(ledger: Ledger) -> tuple[YearCertificate, bytes]:
     return cert, files.read("certificates", cert.stored_name)
 
 
+def credential(cert: Certificate) -> str:
+    """The certificate's Open Badges 3.0 credential, signed (application/vc+jwt)."""
+    cls = cert.training_class
+    category = str(CATEGORIES.get(cls.category, cls.category))
+    return credentials.sign(credentials.credential(
+        url=verify_url(cert.token), number=cert.number, name=cls.name,
+        description=f"{cls.organiser}举办的《{cls.name}》培训，{category}，"
+                    f"{cls.start_date.isoformat()}至{cls.end_date.isoformat()}",
+        holder_name=cert.person.name, id_number=cert.person.id_number,
+        valid_from=cert.issued_at.isoformat(), credits=hours(cert.hours),
+        tags=[category, cls.category], achievement_type="Course"))
+
+
+def year_credential(cert: YearCertificate) -> str:
+    """The year certificate's Open Badges 3.0 credential, signed."""
+    return credentials.sign(credentials.credential(
+        url=verify_url(cert.token), number=cert.number, name=f"{cert.year} 年度学时",
+        description=f"{cert.year}年度继续教育学时：公需科目{hours(cert.public)}学时，"
+                    f"专业科目{hours(cert.professional)}学时，合计{hours(cert.total)}学时",
+        holder_name=cert.person.name, id_number=cert.person.id_number,
+        valid_from=cert.issued_at.isoformat(), credits=hours(cert.total),
+        tags=[f"public:{hours(cert.public)}", f"professional:{hours(cert.professional)}"],
+        achievement_type="Certificate"))
+
+
+def _public_id(number: str) -> str:
+    """The ID number as the public page shows it: at most its first and last character."""
+    return number[:1] + "*" * (len(number) - 2) + number[-1:] if len(number) > 2 else "*" * len(number)
+
+
 def public_view(token: str) -> dict | None:
     """What the public verify page may show: masked person, the class or year, status."""
     if not token or len(token) > 64:
@@ -255,7 +267,7 @@ def public_view(token: str) -> dict | None:
         "valid": not cert.revoked,
         "number": cert.number,
         "name": mask_name(cert.person.name),
-        "id_number": mask_id_number(cert.person.id_number),
+        "id_number": _public_id(cert.person.id_number),
         "class_name": cls.name,
         "start": cls.start_date,
         "end": cls.end_date,
@@ -280,7 +292,7 @@ def _year_view(token: str) -> dict | None:
         "year": cert.year,
         "number": cert.number,
         "name": mask_name(cert.person.name),
-        "id_number": mask_id_number(cert.person.id_number),
+        "id_number": _public_id(cert.person.id_number),
         "public": hours(cert.public),
         "professional": hours(cert.professional),
         "total": hours(cert.total),

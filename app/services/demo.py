@@ -229,7 +229,7 @@ def load(appbuilder, *, people: int = 200, seed: int | None = None) -> list[dict
             accounts.create_user(appbuilder, username=username, password=password, role=role,
                                  targets=targets, full_name=username)
         else:
-            accounts.set_password(appbuilder, user, password)
+            accounts.set_password(appbuilder, user, password, must_change=False)
         logins.append({"role": role, "username": username, "password": password,
                        "label": str(ROLE_LABELS[role])})
     _filed_by(appbuilder.sm.find_user(username="zhuanji01"))

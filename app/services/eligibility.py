@@ -18,9 +18,8 @@ from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_id_number
-from . import inputs, ledgers, lookups
+from . import dishonesty, inputs, ledgers, lookups
 from .errors import BusinessError
-from .dishonesty import dishonesty_reason
 from .sheets import RowReport, check_rows, read_table, workbook_bytes
 
 BULK_HEADERS = ["身份证号", "姓名"]
@@ -49,15 +48,8 @@ class Verdict:
         return data
 
 
-def _hours(person: Person, year: int, stored: Ledger | None) -> dict:
-    if stored is not None:
-        return {k: getattr(stored, k) for k in ("in_scope", "public", "professional", "compliant",
-                                                 "shortfall_public", "shortfall_professional")}
-    return ledgers.ledger_or_compute(person, year)
-
-
-def _judge(verdict: Verdict, person: Person | None, year: int,
-           stored: Ledger | None, scope: Scope, expected_name: str | None) -> Verdict:
+def _judge(verdict: Verdict, person: Person | None, values: dict | None, barred: str | None,
+           scope: Scope, expected_name: str | None) -> Verdict:
     """`person` is None both when nobody has the number and when its holder is
     outside the scope: the answer must not tell the two apart."""
     if person is None:
@@ -75,13 +67,11 @@ def _judge(verdict: Verdict, person: Person | None, year: int,
     if handler is not None:
         verdict.problems.append(gettext("Hours of this title series are recognised by %(handler)s.",
                                         handler=handler))
-    values = _hours(person, year, stored)
     verdict.public = values["public"]
     verdict.professional = values["professional"]
     verdict.compliant = values["compliant"] if values["compliant"] is None else bool(values["compliant"])
     verdict.shortfall_public = values["shortfall_public"]
     verdict.shortfall_professional = values["shortfall_professional"]
-    barred = dishonesty_reason(person)
     if barred:  # fails whatever the hours (七(一))
         verdict.compliant = False
         verdict.problems.append(barred)
@@ -112,20 +102,32 @@ def _misses(verdicts: list[Verdict]) -> int:
 
 
 def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -> list[Verdict]:
+    """Every answer from a few queries per CHUNK people (the register through
+    the scope, stored ledgers, dishonesty records), never one per applicant."""
     found = lookups.visible_by_id_number(scope, (n for n, _ in wanted))
-    ids = sorted(p.id for p in found.values())
-    stored = {}
+    by_id = {p.id: p for p in found.values()}
+    ids = sorted(by_id)
+    values = {}
     for start in range(0, len(ids), lookups.CHUNK):
         chunk = ids[start:start + lookups.CHUNK]
-        for ledger in db.session.execute(
-                select(Ledger).where(Ledger.year == year, Ledger.person_id.in_(chunk))).scalars():
-            stored[ledger.person_id] = ledger
+        for row in db.session.execute(select(Ledger.person_id, *_STORED)
+                                      .where(Ledger.year == year, Ledger.person_id.in_(chunk))):
+            values[row[0]] = dict(zip(_FIELDS, row[1:]))
+        # nothing stored yet: computed now from the activities, read for the chunk at once
+        values.update(ledgers.computed_values([by_id[i] for i in chunk if i not in values], year))
+    barred = dishonesty.barred_people(ids)
     verdicts = []
     for number, name in wanted:
         person = found.get(number)
-        verdicts.append(_judge(Verdict(id_number=number), person, year,
-                               stored.get(person.id) if person else None, scope, name))
+        verdicts.append(_judge(Verdict(id_number=number), person,
+                               values.get(person.id) if person else None,
+                               barred.get(person.id) if person else None, scope, name))
     return verdicts
+
+
+_FIELDS = ("in_scope", "public", "professional", "compliant", "shortfall_public",
+           "shortfall_professional")
+_STORED = [getattr(Ledger, f) for f in _FIELDS]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from flask import abort, current_app, send_file
 
@@ -81,12 +83,20 @@ def write(area: str, data: bytes) -> StoredFile:
     return out.stored
 
 
-def write_pending(area: str, data: bytes) -> StoredFile:
-    """write(), for a file whose row belongs to the step running now: if the
+@contextmanager
+def pending_writer(area: str) -> Iterator[Writer]:
+    """A Writer for a file whose row belongs to the step running now: if the
     step's transaction rolls back, the file goes too (see workflow.transaction)."""
-    stored = write(area, data)
-    _pending().append((area, stored.name))
-    return stored
+    with Writer(area) as out:
+        yield out
+    _pending().append((area, out.stored.name))
+
+
+def write_pending(area: str, data: bytes) -> StoredFile:
+    """write(), for a file whose row belongs to the step running now."""
+    with pending_writer(area) as out:
+        out.write(data)
+    return out.stored
 
 
 def _pending() -> list:

@@ -216,6 +216,23 @@ def ledger_or_compute(person: Person, year: int) -> dict:
     return _ledger_values(compute(person, year))
 
 
+def computed_values(people: list[Person], year: int) -> dict[int, dict]:
+    """Bulk read path: the ledger values of people who have no stored ledger,
+    computed from their activities read in one query (not one per person)."""
+    if not people:
+        return {}
+    grouped: dict[int, list] = {p.id: [] for p in people}
+    rows = db.session.connection().execute(
+        select(*_ACTIVITY_COLUMNS)
+        .where(Activity.person_id.in_(list(grouped)), Activity.first_year <= year,
+               Activity.last_year >= year)
+        .order_by(Activity.person_id, Activity.id))
+    for row in rows:
+        grouped[row[0]].append(_row_item(row))
+    return {p.id: _ledger_values(rules.evaluate(person_year(p.id, p.series, year, grouped[p.id])))
+            for p in people}
+
+
 _LEDGER_FIELDS = ("in_scope", "public", "professional", "total", "compliant",
                   "shortfall_public", "shortfall_professional", "items", "rule_revision")
 _DIGESTED = _LEDGER_FIELDS + ("unit_id", "district_id")

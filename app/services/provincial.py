@@ -21,11 +21,11 @@ from ..formatting import hours_value
 from ..models import Activity, ExportBatch, Ledger, Person, Unit
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import files, inputs
+from . import files, inputs, people
 from .errors import BusinessError
 from .ledgers import stored_items
 from .records import when
-from .sheets import csv_bytes, workbook_bytes
+from .sheets import write_csv, write_workbook
 from .workflow import atomic, may
 
 
@@ -69,6 +69,7 @@ COLUMNS: list[tuple[str, Callable[[Line], object]]] = [
     ("是否达标", lambda l: "是" if l.ledger.compliant else "否"),
 ]
 HEADERS = [name for name, _ in COLUMNS]
+CHUNK = 500  # ledgers read (and their activities looked up) at a time
 
 
 def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None):
@@ -80,16 +81,23 @@ def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None
         stmt = stmt.where(Person.id == person_id)
     if unit_id is not None:
         stmt = stmt.where(Person.unit_id == unit_id)
-    for ledger, person, unit in db.session.execute(stmt).yield_per(500):
-        credited = [it for it in stored_items(ledger)
-                    if Decimal(it.public) or Decimal(it.professional)]
-        if not credited:
-            continue
-        activities = {a.id: a for a in db.session.execute(
-            select(Activity).where(Activity.id.in_([it.activity_id for it in credited]))).scalars()}
-        for it in credited:
-            yield Line(person, unit, ledger, activities[it.activity_id],
-                       Decimal(it.public), Decimal(it.professional))
+    # streamed: CHUNK ledgers at a time, with their activities in one query each
+    for part in db.session.execute(stmt.execution_options(yield_per=CHUNK)).partitions():
+        credited = []
+        for ledger, person, unit in part:
+            items = [it for it in stored_items(ledger)
+                     if Decimal(it.public) or Decimal(it.professional)]
+            if items:
+                credited.append((ledger, person, unit, items))
+        wanted = sorted({it.activity_id for *_, items in credited for it in items})
+        activities = {}
+        for start in range(0, len(wanted), people.CHUNK):
+            activities.update((a.id, a) for a in db.session.execute(
+                select(Activity).where(Activity.id.in_(wanted[start:start + people.CHUNK]))).scalars())
+        for ledger, person, unit, items in credited:
+            for it in items:
+                yield Line(person, unit, ledger, activities[it.activity_id],
+                           Decimal(it.public), Decimal(it.professional))
 
 
 COVERAGE = {"person": _l("My own year"), "unit": _l("My unit"), "all": _l("All professionals")}
@@ -126,17 +134,18 @@ def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch
     if file_format not in ("xlsx", "csv"):
         raise BusinessError(gettext("The format must be xlsx or csv."), field="format")
     target = _target(scope, kind)
-    rows = [[get(line) for _, get in COLUMNS] for line in lines(year, **target)]
-    if file_format == "xlsx":
-        content = workbook_bytes(f"{year}", HEADERS, rows)
-    else:
-        content = csv_bytes(HEADERS, rows)
-    stored = files.write_pending("exports", content)
+    rows = ([get(line) for _, get in COLUMNS] for line in lines(year, **target))
+    with files.pending_writer("exports") as out:  # streamed to disk, constant memory
+        if file_format == "xlsx":
+            written = write_workbook(out, f"{year}", HEADERS, rows)
+        else:
+            written = write_csv(out, HEADERS, rows)
+    stored = out.stored
     batch = ExportBatch(
         batch_no=f"SD{year}-{date.today():%Y%m%d}-{secrets.token_hex(4).upper()}",
         user_id=scope.user_id, username=scope.username, year=year, scope_kind=kind,
         unit_id=target.get("unit_id"), person_id=target.get("person_id"),
-        file_format=file_format, rows=len(rows), sha256=stored.sha256,
+        file_format=file_format, rows=written, sha256=stored.sha256,
         stored_name=stored.name,
     )
     db.session.add(batch)

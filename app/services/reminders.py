@@ -32,8 +32,12 @@ class Counts:
 def reminder_date(year: int) -> date:
     dates = current_app.config.get("XUESHI_REMINDER_DATES") or {}
     month_day = dates.get(str(year)) or dates.get(year) or DEFAULT_DATE
-    month, day = (int(x) for x in month_day.split("-"))
-    return date(year, month, day)
+    try:
+        month, day = (int(x) for x in month_day.split("-"))
+        return date(year, month, day)
+    except ValueError:  # a mistyped setting falls back to the default, not to no reminder
+        month, day = (int(x) for x in DEFAULT_DATE.split("-"))
+        return date(year, month, day)
 
 
 def _not_reminded(stage: str, year: int):

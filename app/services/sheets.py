@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import BinaryIO, Callable, Generic, Iterable, TypeVar
 
 from flask import current_app
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -288,31 +292,73 @@ def is_formula_like(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+SHEET_ROWS = 1_048_575  # data rows per worksheet (Excel's 1,048,576 less the header)
+_WIDTH_SAMPLE = 200  # rows read ahead to size the columns
+
+
+def write_workbook(out: BinaryIO, title: str, headers: list[str], rows: Iterable) -> int:
+    """Stream an .xlsx to `out` in openpyxl's write-only mode (constant memory):
+    a bold header row, columns sized on the first rows, and a further sheet
+    ("title (2)", …) each time one is full. Every text is a text cell: one that
+    begins like a formula is written as quoted text (quotePrefix), never as a
+    formula. Returns the data rows written."""
+    book = Workbook(write_only=True)
+
+    def cells(row):
+        return [_text_cell(sheet, v) if is_formula_like(v) else v
+                for v in (for_cell(value) for value in row)]
+
+    rows = iter(rows)
+    written = 0
+    part = 0
+    while True:
+        ahead = list(itertools.islice(rows, min(_WIDTH_SAMPLE, SHEET_ROWS)))
+        if not ahead and part:
+            break
+        part += 1
+        sheet = book.create_sheet(title[:31] if part == 1 else f"{title[:25]} ({part})")
+        widths = [len(str(h)) * 2 + 2 for h in headers]
+        for row in ahead:
+            for i, value in enumerate(row):
+                widths[i] = min(max(widths[i], len(str(for_cell(value))) + 2), 60)
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.freeze_panes = "A2"
+        header = []
+        for name in headers:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        for row in ahead:
+            sheet.append(cells(row))
+        in_sheet = len(ahead)
+        for row in rows if in_sheet < SHEET_ROWS else ():
+            sheet.append(cells(row))
+            in_sheet += 1
+            if in_sheet == SHEET_ROWS:
+                break
+        written += in_sheet
+        if in_sheet < SHEET_ROWS:
+            break
+    with tempfile.TemporaryFile() as spool:  # zip first, then copy: `out` need not seek
+        book.save(spool)
+        spool.seek(0)
+        shutil.copyfileobj(spool, out, 1 << 20)
+    return written
+
+
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
 def workbook_bytes(title: str, headers: list[str], rows) -> bytes:
-    """An .xlsx with a bold header row and sensible column widths. Every
-    text is a text cell: one that begins like a formula is written as
-    quoted text (quotePrefix), never as a formula."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [len(str(h)) * 2 + 2 for h in headers]
-    for row in rows:
-        row = [for_cell(value) for value in row]
-        sheet.append(row)
-        for i, value in enumerate(row):
-            if is_formula_like(value):
-                cell = sheet.cell(row=sheet.max_row, column=i + 1)
-                cell.data_type = "s"
-                cell.quotePrefix = True
-            widths[i] = min(max(widths[i], len(str(value)) + 2), 60)
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A2"
+    """An .xlsx with a bold header row and sensible column widths (write_workbook)."""
     buf = io.BytesIO()
-    book.save(buf)
+    write_workbook(buf, title, headers, rows)
     return buf.getvalue()
 
 
@@ -321,14 +367,30 @@ def csv_text(value):
     return "'" + value if is_formula_like(value) else value
 
 
-def csv_bytes(headers: list[str], rows) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese correctly; no
-    cell runs as a formula."""
+def write_csv(out: BinaryIO, headers: list[str], rows: Iterable, batch: int = 5000) -> int:
+    """Stream UTF-8 CSV with a byte-order mark (so Excel opens the Chinese
+    correctly) to `out`, a batch of rows at a time; no cell runs as a formula.
+    Returns the data rows written."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
+    out.write("\ufeff".encode("utf-8"))
     writer.writerow([csv_text(h) for h in headers])
-    writer.writerows([csv_text(for_cell(v)) for v in row] for row in rows)
-    return buf.getvalue().encode("utf-8-sig")
+    written = 0
+    for row in rows:
+        writer.writerow([csv_text(for_cell(value)) for value in row])
+        written += 1
+        if written % batch == 0:
+            out.write(buf.getvalue().encode("utf-8"))
+            buf.seek(0)
+            buf.truncate()
+    out.write(buf.getvalue().encode("utf-8"))
+    return written
+
+
+def csv_bytes(headers: list[str], rows) -> bytes:
+    buf = io.BytesIO()
+    write_csv(buf, headers, rows)
+    return buf.getvalue()
 
 
 def problems_workbook(problems: list[Problem]) -> bytes:

@@ -34,12 +34,13 @@ from .plans import PlanProjectApi, PlanProjectView, PublishedPlanView
 from .seminars import SeminarApi, SeminarView
 from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
+from .jobs import JobApi, JobView
 from .ledgers import LedgerApi, LedgerView
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
-from .verify import VerifyView
+from .verify import VerifyView, WellKnownView
 
 # Menu categories: (name, label, icon)
 PEOPLE = ("People", _l("People and units"), "fa-users")
@@ -78,6 +79,7 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, ExportBatchView, "Provincial exports", _l("Provincial exports"), "fa-upload", HOURS)
     _link(appbuilder, "New export", _l("New provincial export"), "ExportBatchView.new", "fa-file-excel-o", HOURS)
     _add(appbuilder, PlatformImportView, "Platform import", _l("Platform course import"), "fa-download", HOURS)
+    _add(appbuilder, JobView, "My jobs", _l("My jobs"), "fa-tasks", HOURS)
     _add(appbuilder, PersonView, "Professionals", _l("Professionals"), "fa-user", PEOPLE)
     _add(appbuilder, UnitView, "Units", _l("Units"), "fa-building", PEOPLE)
     _add(appbuilder, TrainingBaseView, "Training bases", _l("Training bases"), "fa-university", TRAINING)
@@ -112,7 +114,7 @@ def register_views(appbuilder) -> None:
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
                 ClaimApi, LedgerApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
-                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi):
+                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi):
         appbuilder.add_api(api)
     # FAB's own security APIs too: no field's `_info` may fall back to gettext("")
     for view in appbuilder.baseviews:
@@ -121,5 +123,6 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(MessageView)
     current_app.context_processor(lambda: {"unread_messages": unread_messages})
     appbuilder.add_view_no_menu(LookupView)
+    appbuilder.add_view_no_menu(WellKnownView)
     verify = appbuilder.add_view_no_menu(VerifyView)
     appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

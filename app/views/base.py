@@ -28,6 +28,7 @@ from ..formatting import hours, local_time
 from ..security import masking, scope
 from ..services.errors import BusinessError
 from . import lists
+from .errors import refuse
 from .lists import MASKED_COLUMNS
 
 # Written against Flask-AppBuilder 5.3.0: the FAB methods re-implemented below
@@ -233,12 +234,12 @@ class ScopedModelView(ModelView):
                          page=None, page_size=None, widgets=None, **kwargs):
         """Page size capped, sorting on offered columns only, no page past MAX_ROWS."""
         if order_column and order_column not in self.order_columns:
-            abort(400, description=gettext("This list cannot be sorted by that column."))
+            refuse(400, gettext("This list cannot be sorted by that column."))
         page_size = min(page_size or self.page_size, lists.MAX_PAGE_SIZE)
         if page_size < 1 or (page or 0) < 0:
-            abort(400, description=gettext("Invalid page."))
+            refuse(400, gettext("Invalid page."))
         if (page or 0) * page_size >= lists.MAX_ROWS:
-            abort(400, description=gettext(
+            refuse(400, gettext(
                 "Only the first %(n)s rows can be paged through; narrow the search with a filter.",
                 n=lists.MAX_ROWS))
         return super()._get_list_widget(

@@ -11,6 +11,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField
 
+from .. import jobs
 from ..extensions import db
 from ..models import Certificate, Enrolment, PlanProject, Seminar, TrainingClass
 from ..models.plan import APPROVED as SEMINAR_APPROVED
@@ -93,7 +94,8 @@ def _xlsx(body: bytes, name: str) -> Response:
 
 
 def _write_certificates(cls: TrainingClass) -> None:
-    certificates.render_in_background(cls.id)
+    """The approval numbered the certificates; a job writes their PDFs."""
+    jobs.start("certificates", scopes.current_scope(), class_id=cls.id)
 
 
 def _sheet_done(message):
@@ -308,6 +310,22 @@ class CertificateView(WorkflowView, ScopedModelView):
     @permission_name("pdf")
     def pdf(self, pk):
         return _pdf_response(scopes.get_or_404(Certificate, pk))
+
+    @expose("/credential/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("pdf")
+    def credential(self, pk):
+        return credential_response(scopes.get_or_404(Certificate, pk))
+
+
+def credential_response(cert) -> Response:
+    """The signed Open Badges credential of a class or year certificate, as a download."""
+    from ..models import YearCertificate
+
+    token = (certificates.year_credential(cert) if isinstance(cert, YearCertificate)
+             else certificates.credential(cert))
+    return Response(token, mimetype="application/vc+jwt", headers={
+        "Content-Disposition": f'attachment; filename="{cert.number}.jwt"'})
 
 
 def _pdf_response(cert: Certificate) -> Response:

@@ -11,12 +11,21 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 
+from .. import jobs
 from ..extensions import db
+from ..services import inputs
 from ..security.scope import current_scope
 from ..services import eligibility
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, uploaded
 from .base import error_response, expose
+from .jobs import accepted, redirect_to as job_page
+
+
+def _start_bulk(upload: tuple[str, bytes], year):
+    """A long list is checked by a job; the year is checked first, at once."""
+    year = inputs.year(year)
+    return jobs.start("eligibility_bulk", current_scope(), year=year, **jobs.keep_input(*upload))
 
 
 def _xlsx(body: bytes, name: str) -> Response:
@@ -49,7 +58,10 @@ class EligibilityView(BaseView):
     def bulk(self):
         year = request.form.get("year", "")
         try:
-            body, _rows = eligibility.check_bulk(current_scope(), *uploaded(request.files.get("file")), year)
+            upload = uploaded(request.files.get("file"))
+            if jobs.large(*upload):
+                return job_page(_start_bulk(upload, year))
+            body, _rows = eligibility.check_bulk(current_scope(), *upload, year)
         except BusinessError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -96,15 +108,19 @@ class EligibilityApi(BaseApi):
     @permission_name("check")
     def bulk(self):
         """Check an Excel list (columns 身份证号, 姓名); multipart fields `file` and `year`
+        (a list longer than XUESHI_JOB_ROWS rows answers 202 with a job to poll)
         ---
         post:
           responses:
             200: {description: The answered workbook (xlsx)}
+            202: {description: The job checking a long list; its result is the workbook}
             400: {$ref: '#/components/responses/400'}
         """
         try:
-            body, _rows = eligibility.check_bulk(current_scope(), *uploaded(request.files.get("file")),
-                                                 request.form.get("year"))
+            upload = uploaded(request.files.get("file"))
+            if jobs.large(*upload):
+                return accepted(self, _start_bulk(upload, request.form.get("year")))
+            body, _rows = eligibility.check_bulk(current_scope(), *upload, request.form.get("year"))
         except BusinessError as exc:
             return error_response(self, exc)
         return _xlsx(body, "hours-check.xlsx")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_login import current_user
 from flask_babel import gettext, lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from ..formatting import local_time
 
@@ -49,23 +50,33 @@ def _retry_seconds(exc: HTTPException) -> int:
     return int(header) if header.isdigit() else 60
 
 
-def message(exc: HTTPException) -> tuple[str, str]:
-    """(title, text) for an HTTP error, in the user's language."""
+def message(exc: HTTPException, retry: int | None = None) -> tuple[str, str]:
+    """(title, text) for an HTTP error, in the user's language (`retry`: seconds
+    until a rate-limited client may try again)."""
     code = exc.code or 500
     if code == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
         text = gettext("A file or form may be at most %(mb)s MB. Choose a smaller file.",
                        mb=max(1, limit // (1024 * 1024)))
     elif code == 429:
-        seconds = _retry_seconds(exc)
+        seconds = retry if retry is not None else _retry_seconds(exc)
         when = datetime.now(timezone.utc) + timedelta(seconds=seconds)
         text = gettext("Too many attempts from this address in a short time. Try again in "
                        "%(seconds)d seconds (after %(time)s).",
                        seconds=seconds, time=local_time(when, "%H:%M:%S"))
+    elif getattr(exc, "explained", None):  # a refusal that says why (see refuse())
+        text = str(exc.explained)
     else:
         text = str(TEXTS.get(code) or TEXTS[500 if code >= 500 else 400])
     title = str(TITLES.get(code) or TITLES[500 if code >= 500 else 400])
     return title, text
+
+
+def refuse(code: int, text: str):
+    """Abort with an error page (or JSON) that gives `text` as the reason."""
+    error = default_exceptions[code]()
+    error.explained = text
+    raise error
 
 
 def wants_json() -> bool:
@@ -77,10 +88,11 @@ def wants_json() -> bool:
 
 def respond(exc: HTTPException):
     code = exc.code or 500
-    title, text = message(exc)
     headers = {}
-    if code == 429:
-        headers["Retry-After"] = str(_retry_seconds(exc))
+    retry = _retry_seconds(exc) if code == 429 else None
+    if retry is not None:
+        headers["Retry-After"] = str(retry)
+    title, text = message(exc, retry)
     allowed = getattr(exc, "valid_methods", None)
     if code == 405 and allowed:
         headers["Allow"] = ", ".join(allowed)
@@ -89,9 +101,12 @@ def respond(exc: HTTPException):
     else:
         try:
             appbuilder = current_app.appbuilder
+            if not hasattr(g, "user"):  # refused before FAB's before_request set it (429)
+                g.user = current_user
             body = render_template("xueshi/error.html", code=code, title=title, text=text,
                                    appbuilder=appbuilder, base_template=appbuilder.base_template)
         except Exception:  # noqa: BLE001 - a broken frame still gets a plain Chinese page
+            current_app.logger.exception("error page frame failed")
             body = (f'<!doctype html><meta charset="utf-8"><title>{title}</title>'
                     f'<h1>{title}</h1><p>{text}</p><p><a href="/">{gettext("Home page")}</a></p>')
         resp = current_app.response_class(body, mimetype="text/html")

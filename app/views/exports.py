@@ -10,12 +10,14 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
 
+from .. import jobs
 from ..models import ExportBatch
 from ..security import scope as scopes
-from ..services import files, provincial
+from ..services import files, inputs, provincial
 from ..services.errors import BusinessError
 from ..services.sheets import CSV_MIME, XLSX_MIME
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .jobs import accepted, redirect_to as job_page
 
 EXPORT_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -28,6 +30,19 @@ EXPORT_FIELDS = {
     "rows": (_l("Rows"), _l("Number of data rows")),
     "sha256": (_l("SHA-256"), _l("Fingerprint of the file")),
 }
+
+
+CITY_WIDE = "all"  # every professional: made by a job, never inside the request
+
+
+def _start_city_wide(scope, year, file_format: str):
+    if CITY_WIDE not in provincial.coverages(scope):
+        raise BusinessError(gettext("Your role may not make this export."), status=403)
+    year = inputs.year(year, with_rules=True)
+    if file_format not in ("xlsx", "csv"):
+        raise BusinessError(gettext("The format must be xlsx or csv."), field="format")
+    return jobs.start("provincial_export", scope, coverage=CITY_WIDE, year=year,
+                      file_format=file_format)
 
 
 def _file_response(batch: ExportBatch):
@@ -56,6 +71,9 @@ class ExportBatchView(ScopedModelView):
         scope = scopes.current_scope()
         if request.method == "POST":
             try:
+                if request.form.get("coverage") == CITY_WIDE:
+                    return job_page(_start_city_wide(scope, request.form.get("year"),
+                                                     request.form.get("format", "")))
                 batch = provincial.create_batch(scope, request.form.get("coverage", ""),
                                                 request.form.get("year"), request.form.get("format", ""))
             except BusinessError as exc:
@@ -93,11 +111,15 @@ class ExportBatchApi(ScopedModelRestApi):
         post:
           responses:
             201: {description: The batch}
+            202: {description: The city-wide export is made by a job (its result is the file)}
             400: {$ref: '#/components/responses/400'}
             403: {$ref: '#/components/responses/403'}
         """
         body = request.get_json(silent=True) or {}
         try:
+            if body.get("coverage") == CITY_WIDE:
+                return accepted(self, _start_city_wide(scopes.current_scope(), body.get("year"),
+                                                       body.get("format", "xlsx")))
             batch = provincial.create_batch(scopes.current_scope(), body.get("coverage", ""),
                                             body.get("year"), body.get("format", "xlsx"))
         except BusinessError as exc:

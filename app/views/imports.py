@@ -9,15 +9,23 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 
+from .. import jobs
 from ..extensions import db
+from ..models import Job
+from ..security.scope import current_scope
 from ..services import platform_import
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded, workbook_bytes
 from .base import error_response, expose
+from .jobs import accepted, redirect_to as job_page
 
 
 def _run(upload):
-    return platform_import.run(*uploaded(upload))
+    """Import now, or hand a long file to a job (returns the Job)."""
+    upload = uploaded(upload)
+    if jobs.large(*upload):
+        return jobs.start("platform_import", current_scope(), **jobs.keep_input(*upload))
+    return platform_import.run(*upload)
 
 
 class PlatformImportView(BaseView):
@@ -37,6 +45,8 @@ class PlatformImportView(BaseView):
                 db.session.rollback()
                 error = str(exc)
             else:
+                if isinstance(result, Job):
+                    return job_page(result)
                 if result.problems:
                     report = keep_report(result.problems)
         return self.render_template("xueshi/platform_import.html", result=result, error=error,
@@ -74,6 +84,7 @@ class PlatformImportApi(BaseApi):
         post:
           responses:
             200: {description: Imported (added and already present rows)}
+            202: {description: A file longer than XUESHI_JOB_ROWS rows is imported by a job}
             400: {description: Problems by row and column; nothing imported}
         """
         try:
@@ -81,6 +92,8 @@ class PlatformImportApi(BaseApi):
         except BusinessError as exc:
             db.session.rollback()
             return error_response(self, exc)
+        if isinstance(result, Job):
+            return accepted(self, result)
         if result.problems:
             return self.response(400, message=gettext("Nothing was imported."), problems=[
                 {"row": p.row, "column": p.column, "problem": p.message} for p in result.problems])

@@ -2,20 +2,24 @@
 and the year certificate (PDF)."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, flash, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 
+from .. import jobs
 from ..extensions import db
+from ..services import inputs
+from ..services.errors import BusinessError
 from ..models import Ledger
 from ..security import scope as scopes
 from ..services import certificates
 from ..services import ledgers as ledger_service
 from ..services.records import CATEGORIES, when
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .jobs import accepted, redirect_to as job_page
 
 LEDGER_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -67,11 +71,24 @@ class LedgerView(ScopedModelView):
     search_columns = ["person", "unit", "district", "year", "compliant", "in_scope"]
     order_columns = ["year", "public", "professional", "total"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_certificate"]
+    base_permissions = ["can_list", "can_show", "can_certificate", "can_recompute"]
     show_template = "xueshi/ledger_show.html"
     formatters_columns = {"compliant": _compliance, "in_scope": _yes_no,
                           "shortfall_public": _hours_or_dash,
                           "shortfall_professional": _hours_or_dash}
+
+    @expose("/recompute", methods=["POST"])
+    @has_access
+    @permission_name("recompute")
+    def recompute(self):
+        """Recompute a year's ledgers city-wide: a job (its page shows the progress)."""
+        try:
+            job = jobs.start("recompute", scopes.current_scope(),
+                             year=inputs.year(request.form.get("year"), with_rules=True))
+        except BusinessError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".list"))
+        return job_page(job)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -95,6 +112,16 @@ class LedgerView(ScopedModelView):
         return certificate_response(ledger)
 
 
+    @expose("/credential/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("certificate")
+    def credential(self, pk):
+        from .classes import credential_response
+
+        ledger = scopes.get_or_404(Ledger, pk)
+        return credential_response(certificates.year_certificate(ledger))
+
+
 def certificate_response(ledger: Ledger) -> Response:
     """The year certificate: numbered and stored on first download, reissued once the year changed."""
     cert, body = certificates.year_pdf_bytes(ledger)
@@ -106,7 +133,7 @@ class LedgerApi(ScopedModelRestApi):
     resource_name = "ledger"
     datamodel = SQLAInterface(Ledger)
     fields = LEDGER_FIELDS
-    base_permissions = ["can_get", "can_info", "can_certificate"]
+    base_permissions = ["can_get", "can_info", "can_certificate", "can_recompute"]
     list_columns = ["id", "person.id", "person.name", "unit.name", "district.name", "year",
                     "public", "professional", "total", "compliant", "shortfall_public",
                     "shortfall_professional"]
@@ -131,6 +158,26 @@ class LedgerApi(ScopedModelRestApi):
              "notes": [{"code": code, "explanation": text} for code, text in it["notes"]]}
             for it in ledger_service.explained_items(ledger, locale)
         ]
+
+    @api_expose("/recompute", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("recompute")
+    def recompute(self):
+        """Recompute a year's ledgers city-wide as a job: {"year": 2026}
+        ---
+        post:
+          responses:
+            202: {description: The job, to poll at /api/v1/jobs/<id>}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True) or {}
+        try:
+            job = jobs.start("recompute", scopes.current_scope(),
+                             year=inputs.year(body.get("year"), with_rules=True))
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return accepted(self, job)
 
     @api_expose("/<int:pk>/certificate", methods=["GET"])
     @protect()

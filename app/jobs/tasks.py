@@ -1,0 +1,22 @@
+"""The huey tasks: one that runs any job, one that picks up interrupted jobs."""
+from __future__ import annotations
+
+from huey import crontab
+
+from .queue import app_for_task, huey
+
+
+@huey.task(retries=3, retry_delay=10)
+def run_job(job_id: int) -> None:
+    from . import execute
+
+    with app_for_task().app_context():
+        execute(job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def requeue_stale_jobs() -> None:
+    from . import requeue_stale
+
+    with app_for_task().app_context():
+        requeue_stale()

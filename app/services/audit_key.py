@@ -1,0 +1,68 @@
+"""The audit chain's key, kept out of the database: `XUESHI_AUDIT_KEY` from the
+environment, else a key file (`XUESHI_AUDIT_KEY_FILE`, default
+`instance/audit_key`, created once with mode 0600, outside the web root).
+`XUESHI_AUDIT_HASH` chooses the MAC: `hmac-sha256` (default) or `hmac-sm3` (国密)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+
+def _config(name: str, default: str | None = None) -> str | None:
+    if has_app_context() and current_app.config.get(name):
+        return current_app.config[name]
+    return os.environ.get(name) or default
+
+
+@lru_cache(maxsize=8)
+def _key_from(env_key: str | None, path: str) -> bytes:
+    if env_key:
+        return env_key.encode("utf-8")
+    file = Path(path)
+    if not file.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return file.read_text().strip().encode("utf-8")
+
+
+def key() -> bytes:
+    from config import instance_dir
+
+    return _key_from(_config("XUESHI_AUDIT_KEY"),
+                     _config("XUESHI_AUDIT_KEY_FILE") or str(instance_dir() / "audit_key"))
+
+
+def algorithm() -> str:
+    name = (_config("XUESHI_AUDIT_HASH") or "hmac-sha256").lower()
+    if name not in ("hmac-sha256", "hmac-sm3"):
+        raise RuntimeError(f"XUESHI_AUDIT_HASH must be hmac-sha256 or hmac-sm3, not {name}")
+    return name
+
+
+def mac(data: bytes, purpose: str = "entry") -> str:
+    """Hex MAC of `data`; `purpose` separates entry, anchor and archive signatures."""
+    material = purpose.encode() + b"\0" + data
+    if algorithm() == "hmac-sm3":
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives import hmac as chmac
+
+        h = chmac.HMAC(key(), hashes.SM3())
+        h.update(material)
+        return h.finalize().hex()
+    return hmac.new(key(), material, hashlib.sha256).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a or "", b or "")

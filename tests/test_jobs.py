@@ -1,0 +1,181 @@
+"""Jobs: a long list leaves the request as a job, runs in its starter's scope,
+reports progress, keeps its result for the starter alone, fails in Chinese,
+and runs again safely. The queue runs inline here (immediate mode);
+tests/test_runtime.py runs jobs through a real consumer."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from tests import factories
+
+
+def xlsx(headers, rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def small_threshold(app, monkeypatch):
+    monkeypatch.setitem(app.config, "XUESHI_JOB_ROWS", 3)
+
+
+def download(api, role, url) -> bytes:
+    resp = api(role, "GET", url)
+    assert resp.status_code == 200, url
+    data = resp.data
+    resp.close()
+    return data
+
+
+def _bulk(api, role, rows, year="2026"):
+    body = xlsx(["身份证号", "姓名"], rows)
+    return api(role, "POST", "/api/v1/eligibility/bulk", content_type="multipart/form-data",
+               data={"file": (io.BytesIO(body), "applicants.xlsx"), "year": year})
+
+
+@pytest.fixture(scope="module")
+def bulk_job(app, tokens, world):
+    """A unit reviewer's bulk check of 5 rows (above a threshold of 3), one outside the unit."""
+    app.config["XUESHI_JOB_ROWS"] = 3
+    try:
+        client = app.test_client()
+        rows = [[world.id_number["A"], "测试人员A"]] * 4 + [[world.id_number["B"], "测试人员B"]]
+        body = xlsx(["身份证号", "姓名"], rows)
+        resp = client.post("/api/v1/eligibility/bulk", headers=tokens("unit_reviewer"),
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(body), "applicants.xlsx"), "year": "2026"})
+    finally:
+        app.config["XUESHI_JOB_ROWS"] = 100_000
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    return resp.json
+
+
+def test_a_long_list_is_a_job_with_its_result_later(api, bulk_job, world):
+    assert bulk_job["url"] == f"/api/v1/jobs/{bulk_job['job']['id']}"
+    job = api("unit_reviewer", "GET", bulk_job["url"]).json["result"]
+    assert job["state"] == "done" and job["label"] == "名单学时核验", job
+    assert (job["done"], job["total"]) == (5, 5)
+    sheet = load_workbook(io.BytesIO(download(api, "unit_reviewer", bulk_job["url"] + "/file"))).active
+    out = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(out) == 5
+    # the job ran in the reviewer's scope: the other unit's person is out of reach
+    assert "您的数据范围内没有" in out[4][-1] and not (out[0][-1] or "")
+
+
+def test_the_job_page_shows_progress_and_the_download(clients, bulk_job):
+    page = clients("unit_reviewer").get(f"/jobs/{bulk_job['job']['id']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "名单学时核验" in text and "5 / 5" in text and "已完成" in text
+    assert f"/jobs/{bulk_job['job']['id']}/file" in text
+    mine = clients("unit_reviewer").get("/jobs/").get_data(as_text=True)
+    assert f"/jobs/{bulk_job['job']['id']}" in mine
+
+
+def test_a_job_is_out_of_scope_for_other_users(api, clients, bulk_job):
+    pk = bulk_job["job"]["id"]
+    for role in ("unit_reviewer_b", "district_officer", "professional"):
+        assert api(role, "GET", f"/api/v1/jobs/{pk}").status_code == 404, role
+        assert api(role, "GET", f"/api/v1/jobs/{pk}/file").status_code == 404, role
+        assert clients(role).get(f"/jobs/{pk}").status_code == 404, role
+        assert clients(role).get(f"/jobs/{pk}/file").status_code == 404, role
+    page = clients("unit_reviewer").get(f"/jobs/{pk}/file")
+    assert page.status_code == 200
+    page.close()
+    assert api("unit_reviewer", "GET", "/api/v1/jobs/987654321").status_code == 404
+    # the association watches the queue
+    assert api("association_admin", "GET", f"/api/v1/jobs/{pk}").status_code == 200
+    queue = clients("association_admin").get("/jobs/").get_data(as_text=True)
+    assert "等待" in queue
+
+
+def test_the_start_and_the_end_of_a_job_are_audited(app, bulk_job):
+    from app.models import AuditEntry
+
+    with app.app_context():
+        entries = db.session.execute(select(AuditEntry).where(
+            AuditEntry.table_name == "job", AuditEntry.record_id == str(bulk_job["job"]["id"]))
+            .order_by(AuditEntry.id)).scalars().all()
+        assert entries and entries[0].action == "insert"
+        assert {e.username for e in entries} == {"unit_reviewer"}
+        assert any('"done"' in (e.after or "") for e in entries)
+        db.session.remove()
+
+
+def test_the_screen_answers_a_long_list_with_the_job_page(clients, small_threshold, world):
+    body = xlsx(["身份证号", "姓名"], [[world.id_number["A"], "测试人员A"]] * 4)
+    resp = clients("unit_reviewer").post("/eligibility/bulk", content_type="multipart/form-data",
+                                         data={"file": (io.BytesIO(body), "a.xlsx"), "year": "2026"})
+    assert resp.status_code == 302 and "/jobs/" in resp.headers["Location"]
+
+
+def test_a_bad_year_is_refused_before_any_job(api, small_threshold, world, app):
+    from app.models import Job
+
+    with app.app_context():
+        before = db.session.execute(select(Job.id)).scalars().all()
+        db.session.remove()
+    resp = _bulk(api, "unit_reviewer", [[world.id_number["A"], "测试人员A"]] * 4, year="20x6")
+    assert resp.status_code == 400 and "年度" in str(resp.json["message"])
+    with app.app_context():
+        assert db.session.execute(select(Job.id)).scalars().all() == before
+        db.session.remove()
+
+
+def test_a_failed_import_job_says_why_in_chinese_and_keeps_the_report(api, small_threshold):
+    rows = [["12345", "坏号码", "数字技术", "公需", "2026-03-02", 6]] * 4
+    body = xlsx(["身份证号", "姓名", "课程名称", "类别", "日期", "学时"], rows)
+    resp = api("association_admin", "POST", "/api/v1/platform_import/",
+               content_type="multipart/form-data", data={"file": (io.BytesIO(body), "c.xlsx")})
+    assert resp.status_code == 202, resp.json
+    job = api("association_admin", "GET", resp.json["url"]).json["result"]
+    assert job["state"] == "failed" and "未导入" in job["error"], job
+    assert download(api, "association_admin", resp.json["url"] + "/file").startswith(b"PK")
+
+
+def test_a_role_without_the_permission_cannot_start_the_job(app, world):
+    from app import jobs
+    from app.security.scope import scope_for_user
+    from app.services.errors import BusinessError
+
+    with app.test_request_context():
+        user = app.appbuilder.sm.find_user(username="professional")
+        with pytest.raises(BusinessError) as refused:
+            jobs.start("recompute", scope_for_user(user), year=2026)
+        assert refused.value.status == 403
+        db.session.remove()
+
+
+def test_recompute_is_a_job_and_an_interrupted_job_is_run_again(app, api):
+    from app import jobs
+    from app.models import Job
+    from app.models.base import utcnow
+
+    resp = api("association_admin", "POST", "/api/v1/ledger/recompute", json={"year": 2026})
+    assert resp.status_code == 202, resp.json
+    assert api("association_admin", "GET", resp.json["url"]).json["result"]["state"] == "done"
+    assert api("unit_reviewer", "POST", "/api/v1/ledger/recompute",
+               json={"year": 2026}).status_code == 403
+    with app.app_context():
+        # a consumer died while running this one: silent for long, it is run again
+        job = db.session.get(Job, resp.json["job"]["id"])
+        job.state, job.touched_at = "running", utcnow() - timedelta(hours=1)
+        db.session.commit()
+        assert jobs.requeue_stale() >= 1
+        db.session.expire_all()
+        job = db.session.get(Job, resp.json["job"]["id"])
+        assert (job.state, job.attempts) == ("done", 2)
+        assert jobs.execute(job.id) is None  # finished: a late duplicate does nothing
+        db.session.remove()

@@ -1,0 +1,144 @@
+"""Production mode: refuses development settings; on PostgreSQL and Redis with two
+gunicorn workers and a consumer, a rate limit holds across both workers and the
+job queue runs on Redis. PostgreSQL and Redis are what scripts/test.sh starts
+(XUESHI_PG_TEST_URL, XUESHI_TEST_REDIS_URL)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests import serving
+from tests.conftest import PASSWORD, TEST_DB_ENV, app_overrides
+
+REDIS_URL = os.environ.get("XUESHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+PG_URL = os.environ.get("XUESHI_PG_TEST_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/xueshi_test")
+PRODUCTION = {
+    "XUESHI_ENV": "production",
+    "XUESHI_SECRET_KEY": "production-test-key-" + "x" * 40,
+    "XUESHI_PUBLIC_BASE_URL": "https://xueshi.example.cn",
+    "XUESHI_REDIS_URL": REDIS_URL,
+    "XUESHI_SESSION_COOKIE_SECURE": "1",
+}
+
+
+def test_production_mode_refuses_development_settings(instance_dir):
+    from app import create_app
+    from app.runtime import NotReadyForProduction
+
+    settings = app_overrides(f"sqlite:///{instance_dir / 'never.db'}", instance_dir)
+    settings.update(XUESHI_ENV="production", XUESHI_SECRET_FROM_ENV=False,
+                    XUESHI_PUBLIC_BASE_URL_FROM_ENV=False, XUESHI_REDIS_URL=None,
+                    RATELIMIT_STORAGE_URI="memory://")
+    with pytest.raises(NotReadyForProduction) as refused:
+        create_app(settings)
+    message = str(refused.value)
+    for name in ("XUESHI_SECRET_KEY", "XUESHI_PUBLIC_BASE_URL", "XUESHI_DATABASE_URL",
+                 "XUESHI_REDIS_URL", "XUESHI_RATELIMIT_STORAGE_URI"):
+        assert name in message
+    assert "不会启动" in message and "SQLite" in message
+
+
+def test_production_settings_pass_the_check():
+    from app.runtime import production_problems
+
+    assert production_problems({
+        "XUESHI_SECRET_FROM_ENV": True, "SECRET_KEY": "k" * 48,
+        "XUESHI_PUBLIC_BASE_URL_FROM_ENV": True, "XUESHI_PUBLIC_BASE_URL": "https://x.cn",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/xueshi",
+        "XUESHI_REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL}) == []
+
+
+def _fresh_pg(name: str) -> str:
+    base = os.environ.get(TEST_DB_ENV) or PG_URL
+    url = make_url(base)
+    target = f"{url.database}_{name}"
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target}"'))
+    engine.dispose()
+    return url.set(database=target).render_as_string(hide_password=False)
+
+
+def _flask(env: dict, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "xueshi", *args],
+                          cwd=serving.ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    folder = tmp_path_factory.mktemp("production")
+    extra = dict(PRODUCTION, XUESHI_AUTH_RATE_LIMIT="10 per minute")
+    running = serving.serve(_fresh_pg("production"), folder, workers=2, consumer=False,
+                            extra_env=extra)
+    try:
+        _flask(running.env, "init")
+        _flask(running.env, "create-user", "--permanent", "--username", "assoc", "--password", PASSWORD,
+               "--role", "association_admin")
+        running.start_consumer()
+        running.wait_ready(timeout=120)
+        yield running
+    finally:
+        serving.stop_all(running)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def _login(base: str, password: str, client: str = "203.0.113.1"):
+    """A login through the proxy (127.0.0.1) for `client`: limits count per client."""
+    req = urllib.request.Request(base + "/api/v1/security/login", method="POST",
+                                 data=json.dumps({"username": "assoc", "password": password,
+                                                  "provider": "db"}).encode(),
+                                 headers={"Content-Type": "application/json",
+                                          "X-Forwarded-For": client})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        exc.close()
+        return exc.code, body
+
+
+@pytest.mark.slow
+def test_a_job_runs_on_the_redis_queue(production):
+    ready = json.loads(serving.get(production.base + "/readyz")[2])
+    assert ready["checks"]["queue"] == "redis" and ready["status"] == "ok", ready
+    status, login = _login(production.base, PASSWORD)
+    assert status == 200, login
+    auth = {"Authorization": f"Bearer {login['access_token']}", "Content-Type": "application/json"}
+    req = urllib.request.Request(production.base + "/api/v1/ledger/recompute", method="POST",
+                                 data=b'{"year": 2026}', headers=auth)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        started = json.loads(resp.read())
+        assert resp.status == 202
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = json.loads(serving.get(production.base + started["url"], headers=auth)[2])["result"]
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(0.3)
+    assert job["state"] == "done", job
+
+
+@pytest.mark.slow
+def test_a_login_limit_of_ten_a_minute_holds_across_both_workers(production):
+    answers = [_login(production.base, "wrong-password-1A!", client="203.0.113.50")[0]
+               for _ in range(24)]
+    assert answers[:10] == [401] * 10 and answers[10:] == [429] * 14, answers
+    served_by = {line["pid"] for line in map(json.loads, production.log("access").splitlines())
+                 if line.get("path") == "/api/v1/security/login"}
+    assert len(served_by) == 2  # both workers answered, and they counted together
