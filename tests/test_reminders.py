@@ -6,8 +6,10 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Ledger, Message, UserScope
-from app.services import audit, ledgers, reminders
+from app.models import Ledger, Message, Person, UserScope
+from app.services import accounts, audit, ledgers, reminders
+from tests import factories
+from tests.conftest import PASSWORD, USERS
 
 
 def reminder_count(app):
@@ -19,9 +21,17 @@ def reminder_count(app):
 
 
 def test_the_reminder_runs_once_and_the_dry_run_only_counts(app, world):
+    # A professional of their own with no hours: short whatever other tests credit person A.
     with app.app_context():
         with audit.acting_as("tests:reminders"):
-            ledgers.recompute_person(world.person["A"], [2026])
+            person = Person(id_number=factories.id_number("370202"), name="提醒测试人员",
+                            unit_id=world.unit["A"], series="engineering", title_level="intermediate")
+            db.session.add(person)
+            db.session.commit()
+            accounts.create_user(app.appbuilder, username="reminded_professional", password=PASSWORD,
+                                 role=USERS["professional"][0], targets={"person": person.id_number},
+                                 full_name="reminded_professional")
+            ledgers.recompute_person(person.id, [2026])
             db.session.commit()
         short_logins = db.session.execute(select(func.count(func.distinct(UserScope.user_id))).join(
             Ledger, Ledger.person_id == UserScope.person_id).where(
@@ -40,7 +50,7 @@ def test_the_reminder_runs_once_and_the_dry_run_only_counts(app, world):
     sent = reminder_count(app) - before
     assert sent >= short_logins
     with app.app_context():
-        professional = app.appbuilder.sm.find_user(username="professional").id
+        professional = app.appbuilder.sm.find_user(username="reminded_professional").id
         reviewer = app.appbuilder.sm.find_user(username="unit_reviewer").id
         mine = db.session.execute(select(Message).where(
             Message.resource == "Reminder", Message.user_id == professional)).scalars().all()

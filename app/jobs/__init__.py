@@ -107,10 +107,14 @@ def large(filename: str, data: bytes) -> bool:
 
 
 def row_count(filename: str, data: bytes) -> int:
-    """About how many data rows an uploaded sheet has, without reading it all."""
+    """About how many data rows an uploaded sheet has, without reading it all.
+    A workbook is held to the upload bounds first: a bomb is refused, not queued."""
     if (filename or "").lower().endswith(".xlsx") and data.startswith(b"PK"):
         from openpyxl import load_workbook
 
+        from ..services.sheets import check_xlsx_bounds
+
+        check_xlsx_bounds(data)
         try:
             book = load_workbook(io.BytesIO(data), read_only=True)
         except Exception:  # unreadable: the inline path gives the Chinese error
