@@ -366,11 +366,16 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
     if not has_rules(year):
         raise ValueError(f"no rule set for {year}")
     result = BulkResult()
+    _recompute_in_chunks(year, lambda last: _next_people(year, last, chunk, unit_id, district_id),
+                         result, progress)
+    return result
+
+
+def _recompute_in_chunks(year: int, next_ids: Callable[[int], list[int]], result: BulkResult,
+                         progress: Callable[[int], None] | None) -> None:
+    """Recompute the people `next_ids(last id)` yields, one commit per chunk, until it yields none."""
     last = 0
-    while True:
-        ids = _next_people(year, last, chunk, unit_id, district_id)
-        if not ids:
-            break
+    while ids := next_ids(last):
         written, unchanged = recompute_chunk(ids, year)
         db.session.commit()
         result.people += len(ids)
@@ -379,7 +384,6 @@ def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | 
         last = ids[-1]
         if progress:
             progress(len(ids))
-    return result
 
 
 def _stale_of_year(year: int):
@@ -412,22 +416,10 @@ def recompute_stale(*, chunk: int = 2000, progress: Callable[[int], None] | None
     run again (a recomputed ledger is no longer stale)."""
     result = BulkResult()
     for year in registry.years():
-        last = 0
-        while True:
-            ids = list(db.session.execute(_in_scope_of(
-                select(Ledger.person_id).where(_stale_of_year(year), Ledger.person_id > last)
-                .order_by(Ledger.person_id).limit(chunk),
-                Ledger.person_id, unit_id, district_id)).scalars())
-            if not ids:
-                break
-            written, unchanged = recompute_chunk(ids, year)
-            db.session.commit()
-            result.people += len(ids)
-            result.written += written
-            result.unchanged += unchanged
-            last = ids[-1]
-            if progress:
-                progress(len(ids))
+        _recompute_in_chunks(year, lambda last, year=year: list(db.session.execute(_in_scope_of(
+            select(Ledger.person_id).where(_stale_of_year(year), Ledger.person_id > last)
+            .order_by(Ledger.person_id).limit(chunk),
+            Ledger.person_id, unit_id, district_id)).scalars()), result, progress)
     return result
 
 
