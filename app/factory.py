@@ -38,10 +38,27 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .views import register_views
 
     audit.install()
+    from .views import input_errors
+
+    input_errors.install(app)
     messages.install()
     runtime.install(app)
     if "XUESHI_JOBS_IMMEDIATE" in app.config:  # tests: jobs run inline, the queue in memory
         queue.huey.immediate = bool(app.config["XUESHI_JOBS_IMMEDIATE"])
+
+    @app.url_value_preprocessor
+    def _ids_in_range(endpoint, values):
+        # An id in a path that no INTEGER column can hold names no record: 404,
+        # before any query could overflow (SQLite OverflowError, PostgreSQL DataError).
+        from flask import abort
+
+        from .security.scope import as_id
+
+        for name, value in (values or {}).items():
+            if name in ("pk", "id") or name.endswith("_id"):
+                text = str(value).lstrip("-")
+                if text.isdigit() and as_id(value) is None:
+                    abort(404)
 
     @app.before_request
     def _idle_timeout():

@@ -410,3 +410,43 @@ def test_formulas_are_written_as_text_in_every_workbook_and_csv(api, world):
     out = load_workbook(io.BytesIO(resp.data)).active
     name_cell = out.cell(row=2, column=3)
     assert name_cell.value == attack and name_cell.data_type == "s"
+
+
+# 4. No 500 on any input ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "-78329214228721369088", "2147483648", "0"])
+def test_huge_ids_in_paths_are_not_found(api, clients, pk):
+    for method in ("GET", "PUT", "DELETE"):
+        resp = api("association_admin", method, f"/api/v1/person/{pk}", json={"name": "x"})
+        assert resp.status_code in (400, 404, 405), (method, resp.status_code)
+    for url in (f"/personview/show/{pk}", f"/trainingclassview/attendance-template/{pk}"):
+        assert clients("association_admin").get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/person/?q=(filters:!((col:id,opr:eq,value:99999999999999999999)))",
+    "/api/v1/person/?q=(page:abc,page_size:x)",
+    "/api/v1/person/?q=(page:99999999999999999999,page_size:10)",
+    "/api/v1/claim/?q=(filters:!((col:year,opr:eq,value:99999999999999999999)))",
+])
+def test_malformed_or_huge_query_arguments_are_refused_not_500(api, url):
+    assert 400 <= api("association_admin", "GET", url).status_code < 500
+
+
+@pytest.mark.parametrize("body", [[1, 2], "text"])
+def test_a_json_body_of_the_wrong_shape_is_refused(api, body):
+    resp = api("association_admin", "POST", "/api/v1/eligibility/check", json=body)
+    assert resp.status_code == 400
+
+
+@pytest.mark.parametrize("arg", ["page_PersonView=abc", "psize_PersonView=abc",
+                                 "page_PersonView=99999999999999999999"])
+def test_page_arguments_that_are_not_small_numbers_are_refused(clients, arg):
+    assert clients("association_admin").get(f"/personview/list/?{arg}").status_code == 400
+
+
+def test_an_oversized_body_is_413_on_the_api(api):
+    resp = api("association_admin", "POST", "/api/v1/eligibility/bulk",
+               data={"file": (io.BytesIO(b"x" * (33 * 1024 * 1024)), "a.xlsx")},
+               content_type="multipart/form-data")
+    assert resp.status_code == 413 and "过大" in str(resp.json["message"])

@@ -206,11 +206,22 @@ def scoped(model: type, scope: Scope | None = None):
     return select(model).where(clause(model, scope))
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number is no row (and would overflow)
+
+
+def as_id(value) -> int | None:
+    """A record id from a path or a form, or None when it cannot be one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def get_in_scope(model: type, pk, scope: Scope | None = None, *, for_update: bool = False):
     """The row with primary key `pk` if the scope may see it, else None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+    pk = as_id(pk)
+    if pk is None:
         return None
     stmt = select(model).where(model.id == pk, clause(model, scope))
     if for_update:

@@ -96,6 +96,8 @@ class EligibilityApi(BaseApi):
             400: {$ref: '#/components/responses/400'}
         """
         body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return self.response_400(message=gettext("The request body must be a JSON object."))
         try:
             verdict = eligibility.check_one(current_scope(), body.get("id_number", ""), body.get("year"))
         except BusinessError as exc:
