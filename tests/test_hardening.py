@@ -317,6 +317,15 @@ def _refused_fast(api, body: bytes):
     return resp
 
 
+@pytest.mark.parametrize("method,url,body", [
+    ("GET", "/api/v1/person/?q=((((", None),
+    ("POST", "/api/v1/eligibility/check", {"id_number": ["a"], "year": 2026}),
+])
+def test_malformed_query_and_body_types_are_a_400_not_a_500(api, method, url, body):
+    resp = api("district_officer", method, url, json=body)
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+
+
 def test_a_small_workbook_declaring_a_million_rows_is_refused_at_once(api):
     sheet = SHEET_HEAD + b'<dimension ref="A1:B1000000"/><sheetData><row r="1"><c r="A1" t="inlineStr">' \
         b'<is><t>x</t></is></c></row></sheetData></worksheet>'

@@ -99,7 +99,9 @@ class EligibilityApi(BaseApi):
         if not isinstance(body, dict):
             return self.response_400(message=gettext("The request body must be a JSON object."))
         try:
-            verdict = eligibility.check_one(current_scope(), body.get("id_number", ""), body.get("year"))
+            id_number = body.get("id_number", "")
+            verdict = eligibility.check_one(  # a number that is not text is no ID number
+                current_scope(), id_number if isinstance(id_number, str) else "", body.get("year"))
         except BusinessError as exc:
             return error_response(self, exc)
         return self.response(200, result=verdict.as_json())

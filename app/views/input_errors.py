@@ -35,7 +35,8 @@ def input_response_500(self, message: str | None = None):
         if exc.code == 413:
             return self.response(413, message=gettext("The request is too large."))
         return self.response(exc.code, message=exc.description or exc.name)
-    if isinstance(exc, ParserException):  # a malformed rison `q`
+    if isinstance(exc, ParserException) or (isinstance(exc, RecursionError) and "q" in request.args):
+        # a malformed rison `q` (deep nesting such as "((((" exhausts prison's recursion)
         db.session.rollback()
         return self.response(400, message=gettext("The query argument q is not valid."))
     if exc is not None and _out_of_range(exc):
