@@ -12,3 +12,22 @@ def png_bytes() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buf, "PNG")
     return buf.getvalue()
+
+
+def xlsx(headers, rows) -> bytes:
+    """A workbook of one sheet: the header row, then `rows`."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def post_file(api, role, url, data: bytes, name: str, **fields):
+    return api(role, "POST", url, data={"file": (io.BytesIO(data), name), **fields},
+               content_type="multipart/form-data")

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -18,20 +17,9 @@ from app.models import (
     TrainingBase, TrainingClass, Unit,
 )
 from tests import factories, pdfcheck
-from tests.samples import PDF
+from tests.samples import PDF, xlsx
 
 ROSTER = ["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"]
-
-
-def xlsx(headers, rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
 
 
 def upload(api, role, url, data, name="sheet.xlsx", **fields):

@@ -9,30 +9,18 @@ import io
 import itertools
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
-from tests import factories
+from tests import factories, samples
 from tests.conftest import PASSWORD
+from tests.samples import post_file
 
 _serial = itertools.count()
 
 
 def xlsx(rows, headers) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
-def post_file(api, role, url, data: bytes, name: str, **fields):
-    return api(role, "POST", url, data={"file": (io.BytesIO(data), name), **fields},
-               content_type="multipart/form-data")
+    return samples.xlsx(headers, rows)
 
 
 def without_number(result: dict) -> dict:

@@ -8,31 +8,20 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Activity, ExportBatch, Ledger, Person, Unit
 from app.services import ledgers
-from tests import factories, pdfcheck
+from tests import factories, pdfcheck, samples
+from tests.samples import post_file
 
 HEADERS = ["身份证号", "姓名", "课程名称", "类别", "日期", "学时"]
 
 
 def xlsx(rows, headers=HEADERS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
-def post_file(api, role, url, data: bytes, name: str, **fields):
-    return api(role, "POST", url, data={"file": (io.BytesIO(data), name), **fields},
-               content_type="multipart/form-data")
+    return samples.xlsx(headers, rows)
 
 
 def make_crowd(app, world, tag: str, size: int = 12) -> dict:

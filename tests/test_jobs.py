@@ -8,22 +8,12 @@ import io
 from datetime import timedelta
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
 from tests import factories
-
-
-def xlsx(headers, rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+from tests.samples import xlsx
 
 
 @pytest.fixture()

@@ -313,14 +313,12 @@ def verify(session: Session, chunk: int = 5000, *, archives: bool = False) -> Ve
 
     try:
         start_seq, prev, archived = audit_store.chain_start(check_files=archives)
+        anchor = audit_store.latest_anchor()
     except audit_store.StoreError as exc:
         return VerifyResult(False, 0, str(exc))
     table = AuditEntry.__table__
     expected_seq, checked = start_seq, 0
     last_seq = start_seq - 1
-    anchor = audit_store.latest_anchor()
-    if isinstance(anchor, audit_store.StoreError):
-        return VerifyResult(False, 0, str(anchor))
     anchor_seen = anchor is None or anchor["seq"] <= last_seq
     while True:
         rows = session.execute(

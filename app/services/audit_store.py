@@ -75,18 +75,26 @@ def write_anchor(session) -> dict:
     return anchor
 
 
-def latest_anchor():
-    """The signed anchor with the highest sequence number; None before the first;
-    a StoreError when an anchor file is not genuine."""
-    best = None
-    for path in sorted(anchor_dir().glob("anchor-*.json")):
+def _signed_files(folder, purpose: str, not_genuine):
+    """(path, data) of every `<purpose>-*.json` in `folder`, in name order; a
+    StoreError (`not_genuine(file name)`) at the first whose signature fails."""
+    for path in sorted(folder.glob(f"{purpose}-*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            genuine = audit_key.same(data.get("sig"), audit_key.mac(_canonical(data), "anchor"))
+            genuine = audit_key.same(data.get("sig"), audit_key.mac(_canonical(data), purpose))
         except (ValueError, OSError):
             genuine = False
         if not genuine:
-            return StoreError(gettext("The audit anchor %(name)s is not genuine.", name=path.name))
+            raise StoreError(not_genuine(path.name))
+        yield path, data
+
+
+def latest_anchor():
+    """The signed anchor with the highest sequence number; None before the first;
+    raises a StoreError when an anchor file is not genuine."""
+    best = None
+    for path, data in _signed_files(anchor_dir(), "anchor", lambda name: gettext(
+            "The audit anchor %(name)s is not genuine.", name=name)):
         if best is None or (data["seq"], data["at"]) > (best["seq"], best["at"]):
             best = data
     return best
@@ -105,16 +113,8 @@ def _row_text(row) -> dict:
 
 
 def _manifests() -> list[dict]:
-    found = []
-    for path in sorted(archive_dir().glob("archive-*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            genuine = audit_key.same(data.get("sig"), audit_key.mac(_canonical(data), "archive"))
-        except (ValueError, OSError):
-            genuine = False
-        if not genuine:
-            raise StoreError(gettext("The audit archive %(name)s is not genuine.", name=path.name))
-        found.append(data)
+    found = [data for _path, data in _signed_files(archive_dir(), "archive", lambda name: gettext(
+        "The audit archive %(name)s is not genuine.", name=name))]
     return sorted(found, key=lambda m: m["first_seq"])
 
 
