@@ -17,6 +17,13 @@ def test_healthz_answers_without_login(app):
     assert resp.status_code == 200 and resp.json == {"status": "ok"}
 
 
+def test_health_checks_set_no_session_cookie(app):
+    client = app.test_client()
+    for path in ("/healthz", "/readyz"):
+        assert "Set-Cookie" not in client.get(path).headers, path
+    assert "Set-Cookie" in client.get("/login/").headers  # a visitor still gets one
+
+
 def test_readyz_needs_a_consumer_heartbeat(app):
     from app.jobs import queue
 
