@@ -1,10 +1,14 @@
 """The huey tasks: one that runs any job, one that picks up interrupted jobs, one
-that sends the e-mail of messages."""
+that sends the e-mail of messages, and the scheduled upkeep (`SCHEDULE`)."""
 from __future__ import annotations
+
+import logging
 
 from huey import crontab
 
 from .queue import app_for_task, huey
+
+log = logging.getLogger("xueshi.jobs")
 
 
 @huey.task(retries=3, retry_delay=10)
@@ -30,3 +34,66 @@ def send_email(message_ids: list[int]) -> None:
 
     with app_for_task().app_context():
         messages.send(message_ids)
+
+
+# -- scheduled upkeep ---------------------------------------------------------------
+# Every consumer runs the scheduler (huey's clock is UTC; Qingdao is UTC+8). Each body
+# is idempotent (app/services/upkeep.py) and holds a lock while it runs, so several
+# consumers, or a run by hand the same day, act once.
+
+def _reminders():
+    from ..services import reminders
+
+    return {year: vars(counts) for year, counts in reminders.run_due().items()}
+
+
+def _anchor():
+    from ..services import upkeep
+
+    anchor = upkeep.anchor_audit()
+    return anchor and anchor["seq"]
+
+
+def _archive():
+    from ..services import upkeep
+
+    return upkeep.archive_audit()
+
+
+def _backup():
+    from ..services import upkeep
+
+    out = upkeep.nightly_backup()
+    return out and out.name
+
+
+def _clean_up():
+    from ..services import upkeep
+
+    return upkeep.clean_up()
+
+
+# name -> (when, body); the README's schedule table lists the same
+SCHEDULE = {
+    "reminders": (crontab(minute="5", hour="23"), _reminders),      # 07:05 in Qingdao
+    "audit-anchor": (crontab(minute="17", hour="*/6"), _anchor),    # every six hours
+    "backup": (crontab(minute="30", hour="18"), _backup),           # 02:30
+    "audit-archive": (crontab(minute="45", hour="19"), _archive),   # 03:45
+    "clean-up": (crontab(minute="15", hour="20"), _clean_up),       # 04:15
+}
+
+
+def _scheduled(name: str, when, body):
+    def run():
+        from ..security import scope as scopes
+        from ..services import audit
+
+        with huey.lock_task(f"upkeep-{name}"), app_for_task().app_context(), \
+                audit.acting_as(f"schedule:{name}"), scopes.acting_as_system():
+            log.info("scheduled %s: %s", name, body())
+
+    run.__name__ = f"upkeep_{name.replace('-', '_')}"
+    return huey.periodic_task(when, name=f"upkeep.{name}")(run)
+
+
+UPKEEP = {name: _scheduled(name, when, body) for name, (when, body) in SCHEDULE.items()}
