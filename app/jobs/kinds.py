@@ -32,7 +32,8 @@ def certificates(ctx, class_id: int) -> str:
         done += n
         ctx.progress(done)
 
-    service.render_pending(class_id, progress=advance)
+    # ten PDFs a commit: the bar moves, and a killed consumer loses at most ten
+    service.render_pending(class_id, chunk=10, progress=advance)
     return gettext("%(n)d certificate PDFs written.", n=total)
 
 
@@ -95,3 +96,34 @@ def provincial_export(ctx, coverage: str, year, file_format: str) -> str:
     ctx.attach(files.read("exports", batch.stored_name), provincial.download_name(batch),
                XLSX_MIME if batch.file_format == "xlsx" else "text/csv")
     return gettext("Batch %(no)s: %(rows)d rows.", no=batch.batch_no, rows=batch.rows)
+
+
+def _class_sheet(step: str):
+    """A roster or attendance upload of a class, taken as the workflow step in the
+    starter's scope (row lock, organiser check, state, one transaction). Safe to
+    run again: a participant already on the roster is not added twice, and the
+    attendance of a row is set, not added."""
+
+    def run(ctx, class_id: int, input: str, filename: str) -> str:
+        from ..services import classes
+        from ..services.sheets import SheetProblems, problems_workbook
+
+        try:
+            result = classes.WORKFLOW.run(step, ctx.scope, class_id,
+                                          {"file": (filename, _input(input))})
+        except SheetProblems as exc:
+            ctx.attach(problems_workbook(exc.problems), "problems.xlsx", XLSX_MIME)
+            raise BusinessError(gettext(
+                "Nothing was imported: the attached report lists each problem.")) from None
+        rows = result.added + result.unchanged
+        ctx.progress(rows, rows)
+        return gettext("%(added)d added or changed, %(unchanged)d unchanged.",
+                       added=result.added, unchanged=result.unchanged)
+
+    return run
+
+
+kind("roster_import", _l("Roster upload"), "organise", "TrainingClassView")(
+    _class_sheet("import_roster"))
+kind("attendance_import", _l("Attendance upload"), "organise", "TrainingClassView")(
+    _class_sheet("import_attendance"))

@@ -2,7 +2,7 @@
 Views translate requests into calls of app/services/classes.py."""
 from __future__ import annotations
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -21,9 +21,12 @@ from ..services import evidence as evidence_files
 from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, report_response, uploaded
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .jobs import accepted, redirect_to as job_page
 from .lists import capped_count
-from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, show_error
+from .workflow import (
+    WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, show_error,
+)
 
 CLASS_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -91,6 +94,27 @@ def _class_form(data=None):
 def _xlsx(body: bytes, name: str) -> Response:
     return Response(body, mimetype=XLSX_MIME,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+SHEET_JOBS = {"import_roster": "roster_import", "import_attendance": "attendance_import"}
+
+
+def _sheet_or_job(step, pk) -> tuple[tuple[str, bytes], object]:
+    """The uploaded roster or attendance file, and the job that takes it when it
+    is longer than XUESHI_JOB_ROWS (None: the request takes it). A job is started
+    only for a row in scope on which the step may be taken now."""
+    upload = uploaded(request.files.get("file"))
+    if not jobs.large(*upload):
+        return upload, None
+    scope = scopes.current_scope()
+    cls = scopes.get_in_scope(TrainingClass, pk, scope)
+    if cls is None:
+        raise BusinessError(gettext("Record not found."), status=404)
+    refused = classes.WORKFLOW.refusal(step.transition.name, scope, cls)
+    if refused is not None:
+        raise refused
+    return upload, jobs.start(SHEET_JOBS[step.transition.name], scope, class_id=cls.id,
+                              **jobs.keep_input(*upload))
 
 
 def _write_certificates(cls: TrainingClass) -> None:
@@ -191,10 +215,15 @@ class TrainingClassView(WorkflowView, ScopedModelView):
         return evidence_files.file_response(evidence_id, scopes.get_or_404(TrainingClass, pk))
 
     def _sheet(self, pk, step, message):
-        def run(scope, class_id):
-            return step(scope, class_id, {"file": uploaded(request.files.get("file"))})
-
-        return on_screen(run, pk, success=_sheet_done(message))
+        try:
+            upload, job = _sheet_or_job(step, pk)
+        except BusinessError as exc:
+            refuse(exc)
+            return redirect(url_for(".show", pk=pk))
+        if job is not None:
+            return job_page(job)
+        return on_screen(lambda scope, class_id: step(scope, class_id, {"file": upload}), pk,
+                         success=_sheet_done(message))
 
     @expose("/roster/<pk>", methods=["POST"])
     @has_access
@@ -354,10 +383,13 @@ class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
         return body if isinstance(body, dict) else {}
 
     def _sheet(self, step, pk):
-        def run(scope, class_id):
-            return step(scope, class_id, {"file": uploaded(request.files.get("file"))})
-
-        return api_answer(self, run, scopes.current_scope(), pk, answer=vars)
+        try:
+            upload, job = _sheet_or_job(step, pk)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        if job is not None:
+            return accepted(self, job)
+        return api_answer(self, step, scopes.current_scope(), pk, {"file": upload}, answer=vars)
 
     @api_expose("/", methods=["POST"])
     @protect()
