@@ -8,15 +8,19 @@ hours and recompute the person's ledger in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import rules
+from ..rules import model as rules_model
+from ..rules import registry
 from ..extensions import db
 from ..formatting import hours
-from ..models import CLAIM_KINDS, Activity, Claim, Ledger, Person
+from ..models import Activity, Claim, Ledger, Person
+from ..formatting import local_now
 from ..models.base import utcnow
 from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
@@ -82,14 +86,51 @@ WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
 ])
 
 
-def _clean(kind: str, data: dict) -> dict:
-    if kind not in CLAIM_KINDS:
-        raise BusinessError(gettext("This kind of record cannot be claimed."), field="kind")
-    title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
-    values = records.clean(kind, data)
-    if not ledgers.has_rules(values["first_year"]):
+def default_year() -> int:
+    """The year a new claim starts in: this year, or the latest year with rules."""
+    years = registry.years()
+    this = local_now().year
+    earlier = [year for year in years if year <= this]
+    return this if this in years else (earlier[-1] if earlier else years[0])
+
+
+def claimable(year: int) -> list[rules_model.KindRule]:
+    """The kinds a person claims themself in `year` (its rule set says which)."""
+    rule_set = registry.get(year)
+    return list(rule_set.claimable_kinds()) if rule_set else []
+
+
+def year_of(data: dict) -> int | None:
+    """The year a claim's dates put it in (the first day of its days or period), or
+    None when no date can be read yet (cleaning then names the bad field)."""
+    values = [data.get("date"), data.get("start")]
+    days = data.get("days")
+    if isinstance(days, list):
+        values += [d.get("date") for d in days if isinstance(d, dict)]
+    years = []
+    for value in values:
+        if hasattr(value, "year"):
+            years.append(value.year)
+            continue
+        try:
+            years.append(date.fromisoformat(str(value).strip()[:10]).year)
+        except ValueError:
+            continue
+    return min(years) if years else None
+
+
+def _clean(kind: str, data: dict, year: int | None = None) -> dict:
+    """Typed values of a claim, validated against the rule set of the claim's year
+    (the year its dates fall in; `year`, the form's, until they can be read)."""
+    year = year_of(data) or year or default_year()
+    if not ledgers.has_rules(year):
         raise BusinessError(gettext("Hours of %(year)d cannot be claimed: no rules for that year.",
-                                    year=values["first_year"]), field="date")
+                                    year=year), field="date")
+    if kind not in {rule.kind for rule in claimable(year)}:
+        raise BusinessError(gettext("This kind of record cannot be claimed in %(year)d.", year=year),
+                            field="kind")
+    title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
+    values = records.clean(kind, data, year=year)
     values["title"] = title[:300]
     return values
 
@@ -103,9 +144,10 @@ def _apply(claim: Claim, values: dict) -> None:
 
 @atomic
 def create(scope: Scope, person_id, kind: str, data: dict,
-           files: list[tuple[str, bytes]] = ()) -> Claim:
+           files: list[tuple[str, bytes]] = (), year: int | None = None) -> Claim:
     """A draft claim, with its evidence if given, for a person in the actor's
-    scope: the actor themself, or someone of their staff."""
+    scope: the actor themself, or someone of their staff. `year`: the year of
+    the form it was filed on."""
     WORKFLOW.require(scope, "create")
     person_id = scope.person_id or person_id
     if person_id is None:
@@ -115,7 +157,7 @@ def create(scope: Scope, person_id, kind: str, data: dict,
         raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
     refuse_out_of_scope(person)
     claim = Claim(person_id=person.id, kind=kind, state=DRAFT, created_by=scope.user_id)
-    _apply(claim, _clean(kind, data))
+    _apply(claim, _clean(kind, data, year))
     db.session.add(claim)
     db.session.flush()
     evidence_files.store_all(list(files), scope.user_id, claim)
@@ -130,7 +172,7 @@ def _current(claim: Claim) -> dict:
 
 @WORKFLOW.step("change")
 def update(scope: Scope, claim: Claim, data: dict) -> None:
-    _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
+    _apply(claim, _clean(claim.kind, {**_current(claim), **data}, claim.year))
 
 
 @WORKFLOW.step("upload")

@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "hours": _l("Hours"),
     "days": _l("Days and hours"),
     "passed": _l("Exam passed"),
+    "registration": _l("Registration exam"),
     "courses": _l("Courses passed"),
     "project": _l("Project or result"),
     "channel": _l("Channel"),
@@ -40,7 +41,7 @@ REASONS = {
 DAY_MAX = Decimal(24)
 
 
-def rule_for(kind: str, year: int = 2026) -> rm.KindRule:
+def rule_for(kind: str, year: int) -> rm.KindRule:
     rule_set = registry.get(year)
     rule = rule_set.kind(kind) if rule_set else None
     if rule is None:
@@ -48,8 +49,9 @@ def rule_for(kind: str, year: int = 2026) -> rm.KindRule:
     return rule
 
 
-def fields_for(kind: str, year: int = 2026) -> list[str]:
-    """The fields (besides title) a record of `kind` needs, in form order."""
+def fields_for(kind: str, year: int) -> list[str]:
+    """The fields (besides title) a record of `kind` takes in `year`, in form order
+    (`courses` only for a registration exam)."""
     rule = rule_for(kind, year)
     fields = ["category"] if rule.category == rm.GIVEN else []
     fields += {
@@ -58,7 +60,8 @@ def fields_for(kind: str, year: int = 2026) -> list[str]:
         rm.POOL: ["days"],
         rm.MONTHS: ["start", "end"],
     }[rule.credit]
-    fields += list(rule.extra_fields)
+    for extra in rule.extra_fields:
+        fields += ["registration", "courses"] if extra == rm.COURSES else [extra]
     return fields
 
 
@@ -127,18 +130,18 @@ def parse_bool(value, field: str) -> bool:
     _fail(field, gettext("%(field)s must be yes or no.", field=FIELD_LABELS[field]))
 
 
-def clean(kind: str, data: dict, *, year: int = 2026) -> dict:
-    """Typed values of a record of `kind`, plus `first_year`/`last_year`."""
+def clean(kind: str, data: dict, *, year: int) -> dict:
+    """Typed values of a record of `kind` under the rule set of `year`, plus
+    `first_year`/`last_year`. A field the kind does not take is None."""
     rule_set = registry.get(year)
     wanted = fields_for(kind, year)
     out: dict = {}
     for field in wanted:
         value = data.get(field)
+        if field == "courses" and not out.get("registration"):
+            continue  # counted per item: the number of courses does not matter
         if value is None or (isinstance(value, str) and not value.strip()):
-            if field == "courses":
-                value = 1
-            else:
-                _fail(field, gettext("%(field)s is required.", field=FIELD_LABELS[field]))
+            _fail(field, gettext("%(field)s is required.", field=FIELD_LABELS[field]))
         if field == "category":
             if value not in CATEGORIES:
                 _fail(field, gettext("The category must be public or professional."))
@@ -149,7 +152,7 @@ def clean(kind: str, data: dict, *, year: int = 2026) -> dict:
             out[field] = parse_hours(value, field)
         elif field == "days":
             out[field] = parse_days(value)
-        elif field == "passed":
+        elif field in ("passed", "registration"):
             out[field] = parse_bool(value, field)
         elif field == "courses":
             try:
@@ -159,10 +162,14 @@ def clean(kind: str, data: dict, *, year: int = 2026) -> dict:
             if courses < 1:
                 _fail(field, gettext("Courses must be a whole number of at least 1."))
             out[field] = courses
-        elif field in ("project", "channel"):
+        elif field == "project":
             if not str(value).strip():
                 _fail(field, gettext("%(field)s is required.", field=FIELD_LABELS[field]))
             out[field] = str(value).strip()
+        elif field == "channel":
+            if value not in rule_set.channels:
+                _fail(field, gettext("Unknown channel."))
+            out[field] = value
         elif field == "reason":
             if value not in rule_set.months.reasons:
                 _fail(field, gettext("Unknown reason."))
