@@ -18,12 +18,11 @@ from ..extensions import db
 from ..formatting import hours
 from ..models import CLAIM_KINDS, Activity, Claim, Ledger, Person
 from ..models.base import utcnow
-from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
-from . import inputs, ledgers, records
+from . import inputs, ledgers, records, years
 from .errors import BusinessError
 from .workflow import REASON, Guard, Transition, Workflow, atomic
 
@@ -39,16 +38,16 @@ FOUR_EYES = Guard(
 YOURS = (DRAFT, REJECTED)  # the claim is with its filer
 
 
-def refuse_out_of_scope(person: Person) -> None:
-    handler = OUT_OF_SCOPE_SERIES.get(person.series)
-    if handler is not None:
+def refuse_out_of_scope(person: Person, year: int) -> None:
+    """The series is recognised by another department in `year` (二)."""
+    if not years.in_scope(person.series, year):
         raise BusinessError(gettext(
             "Hours of this title series are recognised by %(handler)s, not on this platform "
-            "(notice 二).", handler=handler))
+            "(notice 二).", handler=years.handler(person.series, year) or person.series))
 
 
 def _series_recognised(claim: Claim) -> None:
-    refuse_out_of_scope(claim.person)
+    refuse_out_of_scope(claim.person, claim.year)
 
 
 def _has_evidence(claim: Claim) -> None:
@@ -87,9 +86,6 @@ def _clean(kind: str, data: dict) -> dict:
         raise BusinessError(gettext("This kind of record cannot be claimed."), field="kind")
     title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
     values = records.clean(kind, data)
-    if not ledgers.has_rules(values["first_year"]):
-        raise BusinessError(gettext("Hours of %(year)d cannot be claimed: no rules for that year.",
-                                    year=values["first_year"]), field="date")
     values["title"] = title[:300]
     return values
 
@@ -113,7 +109,7 @@ def create(scope: Scope, person_id, kind: str, data: dict,
     person = scopes.get_in_scope(Person, person_id, scope)
     if person is None:
         raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
-    refuse_out_of_scope(person)
+    refuse_out_of_scope(person, records.record_year(data) or years.with_rules())
     claim = Claim(person_id=person.id, kind=kind, state=DRAFT, created_by=scope.user_id)
     _apply(claim, _clean(kind, data))
     db.session.add(claim)

@@ -84,7 +84,7 @@ def _claim_form(kind: str, for_others: bool):
         elif field == "passed":
             widget = SelectField(label, choices=[("1", gettext("Yes")), ("0", gettext("No"))])
         elif field == "days":
-            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": "2026-04-01 8"})
+            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": f"{records.example_date()} 8"})
         elif field in ("date", "start", "end"):
             widget = StringField(label, render_kw={"type": "date"})
         else:
