@@ -19,7 +19,7 @@ from ..models import Claim, Person
 from ..security import scope as scopes
 from ..services import claims
 from ..services import evidence as evidence_files
-from ..services import records
+from ..services import records, years
 from ..services.errors import BusinessError
 from .base import ScopedModelRestApi, ScopedModelView, expose
 from . import lists
@@ -85,7 +85,7 @@ def _claim_form(kind: str, year: int, for_others: bool):
         elif field in ("passed", "registration"):
             widget = SelectField(label, choices=[("1", gettext("Yes")), ("0", gettext("No"))])
         elif field == "days":
-            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": "2026-04-01 8"})
+            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": f"{records.example_date()} 8"})
         elif field in ("date", "start", "end"):
             widget = StringField(label, render_kw={"type": "date"})
         else:
@@ -150,7 +150,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     @has_access
     @permission_name("create")
     def choose_kind(self):
-        year = claims.default_year()
+        year = years.with_rules()
         kinds = [(r.kind, kind_label(r.kind), rules.rule_text(r.kind, _locale(), year))
                  for r in claims.claimable(year)]
         return self.render_template("xueshi/claim_kinds.html", kinds=kinds,
@@ -160,7 +160,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     @has_access
     @permission_name("create")
     def create(self, kind):
-        year = claims.default_year()
+        year = years.with_rules()
         if kind not in {rule.kind for rule in claims.claimable(year)}:
             abort(404)
         scope = scopes.current_scope()
@@ -170,7 +170,7 @@ class ClaimView(WorkflowView, ScopedModelView):
             try:
                 files = evidence_files.read_uploads(request.files.getlist("files"))
                 claim = claims.create(scope, form.person.data if for_others else None,
-                                      kind, _fields(form), files)
+                                      kind, _fields(form), files, year)
             except BusinessError as exc:
                 show_error(form, exc)
             else:
