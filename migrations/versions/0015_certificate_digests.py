@@ -1,13 +1,13 @@
 """Certificate digests are indexed: the verify page finds an uploaded PDF by its SHA-256
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 17:00:00
 """
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
