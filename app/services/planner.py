@@ -22,7 +22,7 @@ from ..formatting import hours
 from ..models import Activity, Person, PlanProject, TrainingClass
 from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
 from ..rules import registry
-from . import classes, ledgers, plans
+from . import classes, ledgers, plans, years
 from .classes import SEMINAR_LEVELS_OK
 
 LIMIT = 5  # options of each sort
@@ -90,7 +90,7 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
     """The options that would close the person's shortfall of `year`, best first."""
     rule_set = registry.get(year)
     values = values or ledgers.ledger_or_compute(person, year)
-    if rule_set is None or not person.in_scope or values["compliant"]:
+    if rule_set is None or not years.in_scope(person.series, year) or values["compliant"]:
         return []
     today = today or date.today()
     short = {"public": values["shortfall_public"], "professional": values["shortfall_professional"]}
