@@ -10,14 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.jobs import queue, tasks
 
 
 def due_at(when: datetime) -> set[str]:
+    from app.jobs import queue
+
     return {task.name for task in queue.huey.read_periodic(when)}
 
 
-def test_the_upkeep_is_scheduled_in_the_consumer():
+def test_the_upkeep_is_scheduled_in_the_consumer(app):
+    from app.jobs import queue, tasks
+
     registered = {task.name for task in queue.huey._registry.periodic_tasks}
     assert {f"upkeep.{name}" for name in tasks.SCHEDULE} <= registered
     assert set(tasks.SCHEDULE) == {"reminders", "audit-anchor", "audit-archive", "backup", "clean-up"}
@@ -30,6 +33,8 @@ def test_the_upkeep_is_scheduled_in_the_consumer():
 
 def run(name: str) -> None:
     """Run a scheduled task's body as the consumer would (errors raise here)."""
+    from app.jobs import tasks
+
     tasks.UPKEEP[name].call_local()
 
 
