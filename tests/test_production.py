@@ -83,7 +83,7 @@ def production(tmp_path_factory, app):
     redis.Redis.from_url(REDIS_URL).flushdb()
     folder = tmp_path_factory.mktemp("production")
     keys = serving.same_keys(app)  # the test's signer and credential key stand in for the real ones
-    extra = dict(PRODUCTION, XUESHI_AUTH_RATE_LIMIT="10 per minute", XUESHI_JOB_STALE_SECONDS="5",
+    extra = dict(PRODUCTION, XUESHI_AUTH_RATE_LIMIT="10 per minute",
                  **{k: keys[k] for k in ("XUESHI_SIGNER_P12", "XUESHI_SIGNER_PASSPHRASE",
                                          "XUESHI_CREDENTIAL_KEY")})
     running = serving.serve(_fresh_pg("production"), folder, workers=2, consumer=False,
