@@ -112,6 +112,7 @@ class CapGroup:
     public: Hours | None = None
     professional: Hours | None = None
     dedupe_project: bool = False     # the same project key counts once
+    note: Text | None = None         # why an item of this group got annual_cap
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class MonthsRule:
     reasons: frozenset[str]          # allowed `reason` values
     threshold_reasons: frozenset[str]  # reasons that need the threshold
     threshold_days: int              # days of the year a threshold reason must cover
+    note: Text | None = None         # why an item got annual_cap (the months ran out)
 
 
 @dataclass(frozen=True, eq=False)
