@@ -14,9 +14,11 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import rules
+from ..rules import model as rules_model
+from ..rules import registry
 from ..extensions import db
 from ..formatting import hours
-from ..models import CLAIM_KINDS, Activity, Claim, Ledger, Person
+from ..models import Activity, Claim, Ledger, Person
 from ..models.base import utcnow
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
 from ..security import scope as scopes
@@ -81,11 +83,21 @@ WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
 ])
 
 
-def _clean(kind: str, data: dict) -> dict:
-    if kind not in CLAIM_KINDS:
-        raise BusinessError(gettext("This kind of record cannot be claimed."), field="kind")
+def claimable(year: int) -> list[rules_model.KindRule]:
+    """The kinds a person claims themself in `year` (its rule set says which)."""
+    rule_set = registry.get(year)
+    return list(rule_set.claimable_kinds()) if rule_set else []
+
+
+def _clean(kind: str, data: dict, form_year: int | None = None) -> dict:
+    """A claim's values, checked against the rule set of its own year (the year its
+    dates name; `form_year`, the year of its form, until they can be read)."""
+    year = records.record_year(data) or form_year or years.with_rules()
+    if registry.get(year) is not None and kind not in {r.kind for r in claimable(year)}:
+        raise BusinessError(gettext("This kind of record cannot be claimed in %(year)d.", year=year),
+                            field="kind")
     title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
-    values = records.clean(kind, data)
+    values = records.clean(kind, data, form_year)
     values["title"] = title[:300]
     return values
 
@@ -99,9 +111,10 @@ def _apply(claim: Claim, values: dict) -> None:
 
 @atomic
 def create(scope: Scope, person_id, kind: str, data: dict,
-           files: list[tuple[str, bytes]] = ()) -> Claim:
+           files: list[tuple[str, bytes]] = (), form_year: int | None = None) -> Claim:
     """A draft claim, with its evidence if given, for a person in the actor's
-    scope: the actor themself, or someone of their staff."""
+    scope: the actor themself, or someone of their staff. `form_year`: the year
+    of the form it was filed on."""
     WORKFLOW.require(scope, "create")
     person_id = scope.person_id or person_id
     if person_id is None:
@@ -109,9 +122,9 @@ def create(scope: Scope, person_id, kind: str, data: dict,
     person = scopes.get_in_scope(Person, person_id, scope)
     if person is None:
         raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
-    refuse_out_of_scope(person, records.record_year(data) or years.with_rules())
+    refuse_out_of_scope(person, records.record_year(data) or form_year or years.with_rules())
     claim = Claim(person_id=person.id, kind=kind, state=DRAFT, created_by=scope.user_id)
-    _apply(claim, _clean(kind, data))
+    _apply(claim, _clean(kind, data, form_year))
     db.session.add(claim)
     db.session.flush()
     evidence_files.store_all(list(files), scope.user_id, claim)
@@ -126,7 +139,7 @@ def _current(claim: Claim) -> dict:
 
 @WORKFLOW.step("change")
 def update(scope: Scope, claim: Claim, data: dict) -> None:
-    _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
+    _apply(claim, _clean(claim.kind, {**_current(claim), **data}, claim.year))
 
 
 @WORKFLOW.step("upload")

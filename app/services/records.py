@@ -25,6 +25,7 @@ FIELD_LABELS = {
     "hours": _l("Hours"),
     "days": _l("Days and hours"),
     "passed": _l("Exam passed"),
+    "registration": _l("Registration exam"),
     "courses": _l("Courses passed"),
     "project": _l("Project or result"),
     "channel": _l("Channel"),
@@ -50,7 +51,8 @@ def rule_for(kind: str, year: int | None = None) -> rm.KindRule:
 
 
 def fields_for(kind: str, year: int | None = None) -> list[str]:
-    """The fields (besides title) a record of `kind` needs in `year`, in form order."""
+    """The fields (besides title) a record of `kind` takes in `year`, in form order
+    (`courses` counts only for a registration exam)."""
     rule = rule_for(kind, year)
     fields = ["category"] if rule.category == rm.GIVEN else []
     fields += {
@@ -59,7 +61,8 @@ def fields_for(kind: str, year: int | None = None) -> list[str]:
         rm.POOL: ["days"],
         rm.MONTHS: ["start", "end"],
     }[rule.credit]
-    fields += list(rule.extra_fields)
+    for extra in rule.extra_fields:
+        fields += ["registration", "courses"] if extra == rm.COURSES else [extra]
     return fields
 
 
@@ -166,14 +169,16 @@ def record_year(data: dict) -> int | None:
     return None
 
 
-def clean(kind: str, data: dict) -> dict:
+def clean(kind: str, data: dict, form_year: int | None = None) -> dict:
     """Typed values of a record of `kind`, plus `first_year`/`last_year`, checked
     against the rule set of the record's own first year (its kinds, fields,
     reasons, channels, day hours); a record with no readable date is checked
-    against `years.with_rules()`, so the error names the field to fix."""
-    year = record_year(data)
+    against `form_year` (the year of the form it came from), else
+    `years.with_rules()`, so the error names the field to fix. A field the kind
+    does not take is left out."""
+    year = record_year(data) or form_year
     if year is not None and registry.get(year) is None:
-        field = next(f for f in ("date", "start", "days") if not _blank(data.get(f)))
+        field = next((f for f in ("date", "start", "days") if not _blank(data.get(f))), "date")
         _fail(field, gettext("Hours of %(year)d cannot be claimed: no rules for that year.",
                              year=year))
     rule_set = years.rule_set(year)
@@ -181,11 +186,10 @@ def clean(kind: str, data: dict) -> dict:
     out: dict = {}
     for field in wanted:
         value = data.get(field)
+        if field == "courses" and not out.get("registration"):
+            continue  # counted per item: the number of courses does not matter
         if _blank(value):
-            if field == "courses":
-                value = 1
-            else:
-                _fail(field, gettext("%(field)s is required.", field=FIELD_LABELS[field]))
+            _fail(field, gettext("%(field)s is required.", field=FIELD_LABELS[field]))
         if field == "category":
             if value not in CATEGORIES:
                 _fail(field, gettext("The category must be public or professional."))
@@ -196,7 +200,7 @@ def clean(kind: str, data: dict) -> dict:
             out[field] = parse_hours(value, field)
         elif field == "days":
             out[field] = parse_days(value, day_max(rule_set.year))
-        elif field == "passed":
+        elif field in ("passed", "registration"):
             out[field] = parse_bool(value, field)
         elif field == "courses":
             try:
