@@ -216,7 +216,7 @@ def _credit(person: Person, activity: Activity, years: range, locale: str) -> Cr
             if stored.activity_id == activity.id:
                 credited += Decimal(stored.public) + Decimal(stored.professional)
                 for code in stored.notes:
-                    text = rules.explain(code, locale, year)
+                    text = rules.explain(code, locale, year, activity.kind)
                     if text not in notes:
                         notes.append(text)
     return Credit(alone, credited, tuple(notes))
