@@ -317,7 +317,7 @@ def _preview(person: Person | None, kind: str, values: dict, exclude_claim: int 
         got, codes = _hours_of(ledgers.compute(person, year, [item]), PREVIEW_ID)
         credited += got
         for code in codes:
-            text = rules.explain(code, _locale(), year)
+            text = rules.explain(code, _locale(), year, kind)
             if text not in notes:
                 notes.append(text)
     so_far = None
