@@ -116,7 +116,7 @@ class Certificate(CertificateStatus, Model):
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_name: Mapped[str | None] = mapped_column(String(80))
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # the verify page finds uploads by it
 
     training_class: Mapped[TrainingClass] = relationship()
     enrolment: Mapped[Enrolment] = relationship()

@@ -1,8 +1,8 @@
 """Certificate status: every class and year certificate gets an index in a
 Bitstring Status List; suspension (pending a case) and revocation of both kinds
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01 17:00:00
 
 Existing certificates are numbered in order (class certificates first), and
@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0014'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
