@@ -62,3 +62,13 @@ def rule_text(kind: str, locale: str = "zh", year: int | None = None) -> str:
 def kinds(locale: str = "zh", year: int | None = None) -> dict[str, str]:
     """Every kind of `year`, in table order, with its label."""
     return {rule.kind: _pick(rule.label, locale) for rule in _rule_set(year).kinds}
+
+
+def channels(locale: str = "zh", year: int | None = None) -> dict[str, str]:
+    """Every online channel of `year` with its label (the code where the set names
+    none): the allowed ones first, then the refused ones."""
+    rule_set = _rule_set(year)
+    return {code: _pick(rule_set.channel_labels[code], locale) if code in rule_set.channel_labels
+            else code
+            for code in sorted(rule_set.channels,
+                               key=lambda c: (c in rule_set.unrecognized_channels, c))}

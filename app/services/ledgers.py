@@ -176,9 +176,10 @@ def _activities_for(person_id: int, year: int):
     ).scalars().all()
 
 
-def compute(person: Person, year: int) -> dict:
-    """The engine's verdict on a person's year, from the activities now stored."""
-    items = [engine_item(a) for a in _activities_for(person.id, year)]
+def compute(person: Person, year: int, extra: list[dict] = ()) -> dict:
+    """The engine's verdict on a person's year, from the activities now stored
+    (and `extra` engine items, for a preview of what a record would add)."""
+    items = [engine_item(a) for a in _activities_for(person.id, year)] + list(extra)
     return rules.evaluate(person_year(person.id, person.series, year, items,
                                       prior_projects(person.id, year)))
 
