@@ -20,13 +20,9 @@ from ..services import certificates
 from ..services import ledgers as ledger_service
 from ..services.records import CATEGORIES, when
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-<<<<<<< HEAD
-from .jobs import accepted, redirect_to as job_page, start_or_back
-=======
 from .classes import STATUS_COLUMNS, STATUS_FIELDS, STATUS_FORMATTERS
-from .jobs import accepted, redirect_to as job_page
+from .jobs import accepted, redirect_to as job_page, start_or_back
 from .workflow import RecordPage, WorkflowApi, WorkflowView
->>>>>>> main
 
 LEDGER_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
