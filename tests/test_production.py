@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests import serving
-from tests.conftest import PASSWORD, TEST_DB_ENV, app_overrides
+from tests.conftest import PASSWORD, TEST_DB_ENV, TOTP_SECRET, app_overrides
 
 REDIS_URL = os.environ.get("XUESHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 PG_URL = os.environ.get("XUESHI_PG_TEST_URL",
@@ -27,7 +27,7 @@ PRODUCTION = {
     "XUESHI_SECRET_KEY": "production-test-key-" + "x" * 40,
     "XUESHI_PUBLIC_BASE_URL": "https://xueshi.example.cn",
     "XUESHI_REDIS_URL": REDIS_URL,
-    "XUESHI_SESSION_COOKIE_SECURE": "1",
+    "XUESHI_DIGEST_KEY": "production-digest-key-" + "y" * 40,
 }
 
 
@@ -92,6 +92,7 @@ def production(tmp_path_factory, app):
         _flask(running.env, "init")
         _flask(running.env, "create-user", "--permanent", "--username", "assoc", "--password", PASSWORD,
                "--role", "association_admin")
+        _enrol_second_factor(running.env["XUESHI_DATABASE_URL"], "assoc")
         running.start_consumer()
         running.wait_ready(timeout=120)
         yield running
@@ -100,11 +101,29 @@ def production(tmp_path_factory, app):
         redis.Redis.from_url(REDIS_URL).flushdb()
 
 
+def _enrol_second_factor(url: str, username: str) -> None:
+    """The association login signs in with TOTP: enrol the tests' secret (as the server's key)."""
+    from app import create_app
+    from app.extensions import db
+    from app.security import mfa
+
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                        "XUESHI_DIGEST_KEY": PRODUCTION["XUESHI_DIGEST_KEY"]})
+    with other.app_context():
+        mfa.enrol_with_secret(other.appbuilder.sm.find_user(username=username), TOTP_SECRET)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _login(base: str, password: str, client: str = "203.0.113.1"):
     """A login through the proxy (127.0.0.1) for `client`: limits count per client."""
+    import pyotp
+
     req = urllib.request.Request(base + "/api/v1/security/login", method="POST",
                                  data=json.dumps({"username": "assoc", "password": password,
-                                                  "provider": "db"}).encode(),
+                                                  "provider": "db",
+                                                  "totp": pyotp.TOTP(TOTP_SECRET).now()}).encode(),
                                  headers={"Content-Type": "application/json",
                                           "X-Forwarded-For": client})
     try:
@@ -138,6 +157,16 @@ def test_a_job_runs_on_the_redis_queue(production):
 
 
 @pytest.mark.slow
+def test_production_sends_hsts_and_secure_cookies_by_default(production):
+    assert "XUESHI_SESSION_COOKIE_SECURE" not in production.env
+    req = urllib.request.Request(production.base + "/login/", headers={"X-Forwarded-Proto": "https"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert "max-age=" in resp.headers["Strict-Transport-Security"]
+        cookies = resp.headers.get_all("Set-Cookie") or []
+    assert cookies and all("Secure" in c and "HttpOnly" in c for c in cookies), cookies
+
+
+@pytest.mark.slow
 def test_a_login_limit_of_ten_a_minute_holds_across_both_workers(production):
     answers = [_login(production.base, "wrong-password-1A!", client="203.0.113.50")[0]
                for _ in range(24)]
@@ -151,7 +180,7 @@ def test_a_login_limit_of_ten_a_minute_holds_across_both_workers(production):
 def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(production):
     from app import create_app
     from app.extensions import db
-    from tests.conftest import seed_world
+    from tests.conftest import api_login, seed_world, totp_code
     from tests.test_runtime import (
         _post_json, assert_each_certificate_once, class_awaiting_approval, kill_mid_batch_and_finish,
     )
@@ -159,7 +188,7 @@ def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(prod
     url, folder = production.env["XUESHI_DATABASE_URL"], production.folder
     settings = app_overrides(url, folder)  # the same database, files and keys as the server
     settings.update(XUESHI_AUDIT_KEY_FILE=str(folder / "audit_key"),
-                    XUESHI_DIGEST_KEY=(folder / "digest_key").read_text().strip())
+                    XUESHI_DIGEST_KEY=production.env["XUESHI_DIGEST_KEY"])
     setup = create_app(settings)
     with setup.app_context():
         world = seed_world(setup)
@@ -168,8 +197,7 @@ def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(prod
 
     def api(key, method, path, **kwargs):
         if key not in tokens:
-            resp = client.post("/api/v1/security/login", json={
-                "username": key, "password": PASSWORD, "provider": "db", "refresh": False})
+            resp = api_login(setup, client, key, refresh=False)
             tokens[key] = {"Authorization": f"Bearer {resp.json['access_token']}"}
         return client.open(path, method=method, headers=tokens[key], **kwargs)
 
@@ -177,8 +205,8 @@ def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(prod
     class_id = class_awaiting_approval(api, world, total)
     # the seeded association login ("assoc" is locked by the wrong passwords above)
     status, login = _post_json(production.base + "/api/v1/security/login", {
-        "username": "association_admin", "password": PASSWORD, "provider": "db"},
-        {"X-Forwarded-For": "203.0.113.2"})
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(setup, "association_admin")}, {"X-Forwarded-For": "203.0.113.2"})
     assert status == 200, login
     engine = create_engine(url)
     try:

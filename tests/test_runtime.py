@@ -115,11 +115,12 @@ def _post_json(url: str, body: dict, headers: dict | None = None):
 
 
 @pytest.mark.slow
-def test_a_job_started_on_the_server_is_run_by_the_consumer(served):
-    from tests.conftest import PASSWORD
+def test_a_job_started_on_the_server_is_run_by_the_consumer(app, served):
+    from tests.conftest import PASSWORD, totp_code
 
     status, login = _post_json(served.base + "/api/v1/security/login", {
-        "username": "association_admin", "password": PASSWORD, "provider": "db"})
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(app, "association_admin")})
     assert status == 200, login
     auth = {"Authorization": f"Bearer {login['access_token']}"}
     status, started = _post_json(served.base + "/api/v1/ledger/recompute", {"year": 2026}, auth)
@@ -270,12 +271,13 @@ def assert_each_certificate_once(app, engine, uploads, class_id: int, total: int
 def test_a_consumer_killed_mid_batch_writes_every_certificate_once(served, app, api, world):
     from sqlalchemy import create_engine
 
-    from tests.conftest import PASSWORD
+    from tests.conftest import PASSWORD, totp_code
 
     total = 40
     class_id = class_awaiting_approval(api, world, total)
     status, login = _post_json(served.base + "/api/v1/security/login", {
-        "username": "association_admin", "password": PASSWORD, "provider": "db"})
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(app, "association_admin")})
     assert status == 200, login
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:

@@ -23,7 +23,8 @@ def test_the_upkeep_is_scheduled_in_the_consumer(app):
 
     registered = {task.name for task in queue.huey._registry.periodic_tasks}
     assert {f"upkeep.{name}" for name in tasks.SCHEDULE} <= registered
-    assert set(tasks.SCHEDULE) == {"reminders", "audit-anchor", "audit-archive", "backup", "clean-up"}
+    assert set(tasks.SCHEDULE) == {"reminders", "audit-anchor", "audit-archive", "backup", "clean-up",
+                                   "purge-tokens"}
     # huey's clock is UTC: 02:30 in Qingdao is 18:30 UTC
     assert "upkeep.backup" in due_at(datetime(2026, 12, 1, 18, 30))
     assert "upkeep.reminders" in due_at(datetime(2026, 9, 1, 23, 5))
@@ -124,10 +125,9 @@ def test_the_scheduled_reminders_remind_once(app, world, monkeypatch):
         db.session.remove()
 
 
-def test_clean_up_removes_old_jobs_and_dead_tokens_once(app, world):
+def test_clean_up_removes_old_jobs_once(app, world):
     from app.models import Job
     from app.models.base import utcnow
-    from app.models.identity import RefreshToken
     from app.services import audit, files
 
     with app.app_context():
@@ -140,15 +140,12 @@ def test_clean_up_removes_old_jobs_and_dead_tokens_once(app, world):
                       touched_at=long_ago, result_name=stored.name)
             recent = Job(kind="recompute", state="done", params={}, user_id=user_id,
                          username="association_admin", finished_at=utcnow(), touched_at=utcnow())
-            db.session.add_all([old, recent, RefreshToken(
-                jti="upkeep-test-token", user_id=user_id, family="upkeep",
-                expires_at=utcnow() - timedelta(days=2))])
+            db.session.add_all([old, recent])
             db.session.commit()
         old_id, recent_id = old.id, recent.id
         run("clean-up")
         db.session.expire_all()
         assert db.session.get(Job, old_id) is None and db.session.get(Job, recent_id) is not None
-        assert db.session.get(RefreshToken, "upkeep-test-token") is None
         with pytest.raises(FileNotFoundError):
             files.read("jobs", stored.name)
         from app.models import AuditEntry
@@ -160,7 +157,7 @@ def test_clean_up_removes_old_jobs_and_dead_tokens_once(app, world):
         from app.services import upkeep
 
         with audit.acting_as("tests:upkeep"):
-            assert upkeep.clean_up() == {"tokens": 0, "jobs": 0}
+            assert upkeep.clean_up() == {"jobs": 0}
         db.session.delete(db.session.get(Job, recent_id))
         db.session.commit()
         db.session.remove()

@@ -73,6 +73,12 @@ def _clean_up():
     return upkeep.clean_up()
 
 
+def _purge_tokens():
+    from ..security import identity
+
+    return identity.purge_expired()
+
+
 # name -> (when, body); the README's schedule table lists the same
 SCHEDULE = {
     "reminders": (crontab(minute="5", hour="23"), _reminders),      # 07:05 in Qingdao
@@ -80,6 +86,7 @@ SCHEDULE = {
     "backup": (crontab(minute="30", hour="18"), _backup),           # 02:30
     "audit-archive": (crontab(minute="45", hour="19"), _archive),   # 03:45
     "clean-up": (crontab(minute="15", hour="20"), _clean_up),       # 04:15
+    "purge-tokens": (crontab(minute="17"), _purge_tokens),          # hourly
 }
 
 

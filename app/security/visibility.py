@@ -9,7 +9,9 @@ from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
     District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
     PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
+    YearCertificate,
 )
+from ..models.identity import RoleGrant
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
 # Reference data: every logged-in role may read it.
@@ -44,6 +46,7 @@ rule(Person, "unit_reviewer")(lambda s: Person.unit_id == s.unit_id)
 rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)
+rule(RoleGrant, ADMIN_ROLE)(everything)
 rule(AuditEntry, "auditor")(everything)
 # Messages: each login its own, whatever its role.
 rule(Message, *BUSINESS_ROLES, ADMIN_ROLE)(lambda s: Message.user_id == s.user_id)
@@ -55,7 +58,7 @@ def _people_visible(person_id_column, scope):
 
 
 PERSON_ROLES = ("association_admin", "district_officer", "unit_reviewer", "professional")
-for _model in (Claim, Ledger, Activity):
+for _model in (Claim, Ledger, Activity, YearCertificate):
     rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
 
 # Export batches: the association sees all; others the batches they made.

@@ -6,12 +6,14 @@ import random
 import secrets
 from datetime import date, timedelta
 
+import pyotp
 from sqlalchemy import select, update
 from stdnum.cn import ric, uscc
 
 from ..extensions import db
 from ..models import Department, District, Person, TrainingBase, Unit
 from ..models.choices import TITLE_LEVELS
+from ..security import mfa
 from ..security.passwords import generate_password
 from ..security.roles import ROLE_LABELS
 from . import accounts
@@ -125,7 +127,7 @@ def _load_hours(rng: random.Random) -> None:
         Activity, Certificate, Claim, Enrolment, PlanProject, PlanPublication, Seminar, TrainingClass,
     )
     from ..models.base import utcnow
-    from . import ledgers
+    from . import ledgers, status_list
 
     people = db.session.execute(select(Person).order_by(Person.id)).scalars().all()
     for person in people:
@@ -162,6 +164,7 @@ def _load_hours(rng: random.Random) -> None:
     db.session.add(cls)
     db.session.flush()
     in_scope = [p for p in people if p.series not in ("health", "k12_teacher", "accounting")][:24]
+    first_index = status_list.allocate(len(in_scope))
     for n, person in enumerate(in_scope, start=1):
         enrolment = Enrolment(class_id=cls.id, person_id=person.id, phone=person.phone,
                               attendance={"2026-05-18": 8, "2026-05-19": 8, "2026-05-20": 6})
@@ -173,7 +176,7 @@ def _load_hours(rng: random.Random) -> None:
                                 source="class", source_id=enrolment.id))
         db.session.add(Certificate(number=f"QDJX2026-{n:06d}", token=secrets.token_urlsafe(32),
                                    class_id=cls.id, enrolment_id=enrolment.id, person_id=person.id,
-                                   hours=44, issued_at=utcnow()))
+                                   hours=44, issued_at=utcnow(), status_index=first_index + n - 1))
     cls.certificates_total = len(in_scope)
     first = people[0]
     for state, title, day in (("approved", "山东省工程技术学会年会", "2026-04-09"),
@@ -231,8 +234,14 @@ def load(appbuilder, *, people: int = 200, seed: int | None = None) -> list[dict
                                  targets=targets, full_name=username)
         else:
             accounts.set_password(appbuilder, user, password, must_change=False)
+        user = appbuilder.sm.find_user(username=username)
+        secret = None
+        if mfa.required(user):  # pre-enrolled, so the demo needs no phone
+            secret = pyotp.random_base32()
+            mfa.enrol_with_secret(user, secret)
+            db.session.commit()
         logins.append({"role": role, "username": username, "password": password,
-                       "label": str(ROLE_LABELS[role])})
+                       "label": str(ROLE_LABELS[role]), "totp_secret": secret})
     _filed_by(appbuilder.sm.find_user(username="zhuanji01"))
     return logins
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Callable, Iterable, NamedTuple
 
 from flask_babel import get_locale, gettext
@@ -20,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import rules
 from ..extensions import db
+from ..formatting import hours
 from ..models import Activity, Ledger, Person, Unit
 from ..models.base import utcnow
 from ..rules import model as rules_model
@@ -174,9 +176,10 @@ def _activities_for(person_id: int, year: int):
     ).scalars().all()
 
 
-def compute(person: Person, year: int) -> dict:
-    """The engine's verdict on a person's year, from the activities now stored."""
-    items = [engine_item(a) for a in _activities_for(person.id, year)]
+def compute(person: Person, year: int, extra: list[dict] = ()) -> dict:
+    """The engine's verdict on a person's year, from the activities now stored
+    (and `extra` engine items, for a preview of what a record would add)."""
+    items = [engine_item(a) for a in _activities_for(person.id, year)] + list(extra)
     return rules.evaluate(person_year(person.id, person.series, year, items,
                                       prior_projects(person.id, year)))
 
@@ -247,7 +250,12 @@ class BulkResult:
     unchanged: int = 0
 
 
-def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int | None):
+def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int | None,
+                 among=None):
+    """`stmt` kept to the people of a unit, a district and `among` (a SELECT of
+    person ids: the actor's scope, or the people chosen), each when given."""
+    if among is not None:
+        stmt = stmt.where(person_id_column.in_(among))
     if unit_id is not None:
         stmt = stmt.where(person_id_column.in_(select(Person.id).where(Person.unit_id == unit_id)))
     if district_id is not None:
@@ -257,18 +265,18 @@ def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int |
 
 
 def _next_people(year: int, after: int, limit: int, unit_id: int | None,
-                 district_id: int | None) -> list[int]:
+                 district_id: int | None, among=None) -> list[int]:
     """The next `limit` ids after `after` of people with activities in the year
     or a ledger for it: two index range scans, merged."""
     with_activities = _in_scope_of(
         select(Activity.person_id).where(
             Activity.person_id > after, Activity.first_year <= year, Activity.last_year >= year)
         .distinct().order_by(Activity.person_id).limit(limit),
-        Activity.person_id, unit_id, district_id)
+        Activity.person_id, unit_id, district_id, among)
     with_ledgers = _in_scope_of(
         select(Ledger.person_id).where(Ledger.year == year, Ledger.person_id > after)
         .order_by(Ledger.person_id).limit(limit),
-        Ledger.person_id, unit_id, district_id)
+        Ledger.person_id, unit_id, district_id, among)
     ids = set(db.session.execute(with_activities).scalars())
     ids.update(db.session.execute(with_ledgers).scalars())
     return sorted(ids)[:limit]
@@ -361,14 +369,47 @@ def _write(rows: list[dict]) -> None:
 
 
 def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | None = None,
-                   chunk: int = 2000, progress: Callable[[int], None] | None = None) -> BulkResult:
-    """Recompute every ledger of `year` (optionally one unit or district), chunk by chunk."""
+                   among=None, chunk: int = 2000, progress: Callable[[int], None] | None = None,
+                   result: BulkResult | None = None) -> BulkResult:
+    """Recompute every ledger of `year` (optionally of one unit or district, and of
+    the people `among` selects), chunk by chunk."""
     if not has_rules(year):
         raise ValueError(f"no rule set for {year}")
-    result = BulkResult()
-    _recompute_in_chunks(year, lambda last: _next_people(year, last, chunk, unit_id, district_id),
-                         result, progress)
+    result = result or BulkResult()
+    _recompute_in_chunks(year, lambda last: _next_people(year, last, chunk, unit_id, district_id,
+                                                         among), result, progress)
     return result
+
+
+def people_among(person_ids: Iterable[int], within=None):
+    """A SELECT of the ids of these people, kept to `within` (a condition on Person:
+    the actor's scope); ids outside it, or of nobody, are left out."""
+    stmt = select(Person.id).where(Person.id.in_(sorted({int(i) for i in person_ids})))
+    return stmt if within is None else stmt.where(within)
+
+
+def recompute_people(among, *, years: Iterable[int] | None = None, chunk: int = 2000,
+                     progress: Callable[[int], None] | None = None) -> BulkResult:
+    """Recompute the ledgers of the people `among` selects (see `people_among`), for
+    `years` (default: every year with a rule set) in which they have records or a
+    ledger: the same chunks as a year's recompute."""
+    result = BulkResult()
+    for year in sorted(set(years)) if years is not None else registry.years():
+        if has_rules(year):
+            recompute_year(year, among=among, chunk=chunk, progress=progress, result=result)
+    return result
+
+
+def ledger_years(ledger_ids: Iterable[int], within=None) -> dict[int, list[int]]:
+    """{year: person ids} of these ledgers, kept to `within` (a condition on Ledger)."""
+    stmt = select(Ledger.year, Ledger.person_id).where(
+        Ledger.id.in_(sorted({int(i) for i in ledger_ids})))
+    if within is not None:
+        stmt = stmt.where(within)
+    years: dict[int, list[int]] = {}
+    for year, person_id in db.session.execute(stmt.order_by(Ledger.year, Ledger.person_id)):
+        years.setdefault(year, []).append(person_id)
+    return years
 
 
 def _recompute_in_chunks(year: int, next_ids: Callable[[int], list[int]], result: BulkResult,
@@ -396,21 +437,23 @@ def is_stale(ledger: Ledger) -> bool:
     return has_rules(ledger.year) and ledger.rule_revision < registry.get(ledger.year).revision
 
 
-def count_stale(unit_id: int | None = None, district_id: int | None = None) -> dict[int, int]:
+def count_stale(unit_id: int | None = None, district_id: int | None = None,
+                among=None) -> dict[int, int]:
     """{year: number of stale ledgers} for every year with a rule set (only years
-    that have some), optionally of one unit or district."""
+    that have some), optionally of one unit or district and the people `among` selects."""
     counts = {}
     for year in registry.years():
         n = db.session.execute(_in_scope_of(
             select(func.count()).select_from(Ledger).where(_stale_of_year(year)),
-            Ledger.person_id, unit_id, district_id)).scalar()
+            Ledger.person_id, unit_id, district_id, among)).scalar()
         if n:
             counts[year] = n
     return counts
 
 
 def recompute_stale(*, chunk: int = 2000, progress: Callable[[int], None] | None = None,
-                    unit_id: int | None = None, district_id: int | None = None) -> BulkResult:
+                    unit_id: int | None = None, district_id: int | None = None,
+                    among=None) -> BulkResult:
     """Recompute exactly the stale ledgers (optionally of one unit or district),
     year by year, in chunks of people with one commit each: safe to interrupt and
     run again (a recomputed ledger is no longer stale)."""
@@ -419,43 +462,132 @@ def recompute_stale(*, chunk: int = 2000, progress: Callable[[int], None] | None
         _recompute_in_chunks(year, lambda last, year=year: list(db.session.execute(_in_scope_of(
             select(Ledger.person_id).where(_stale_of_year(year), Ledger.person_id > last)
             .order_by(Ledger.person_id).limit(chunk),
-            Ledger.person_id, unit_id, district_id)).scalars()), result, progress)
+            Ledger.person_id, unit_id, district_id, among)).scalars()), result, progress)
     return result
 
 
-def count_people_of_year(year: int, unit_id: int | None = None, district_id: int | None = None) -> int:
+def coverage(district: str | None = None, unit: str | None = None) -> dict[str, int]:
+    """The unit or district a recompute of stale ledgers is kept to (neither: the
+    city), from a district code or a unit's credit code; BusinessError naming the
+    field when nothing matches or both are given."""
+    from .accounts import TARGETS
+    from .errors import BusinessError
+    from ..validators import InvalidValue
+
+    given = {option: value.strip() for option, value in (("district", district), ("unit", unit))
+             if value and value.strip()}
+    if len(given) > 1:
+        raise BusinessError(gettext("Choose a district or a unit, not both."), field="unit")
+    for option, value in given.items():
+        column, find = TARGETS[option]
+        try:
+            row = find(value)
+        except InvalidValue as exc:
+            raise BusinessError(str(exc), field=option) from None
+        if row is None:
+            raise BusinessError(gettext("No %(option)s matches %(value)s.", option=option,
+                                        value=value), field=option)
+        return {column: row.id}
+    return {}
+
+
+def count_people_of_year(year: int, unit_id: int | None = None, district_id: int | None = None,
+                         among=None) -> int:
     """How many people a recompute of the year will visit (for the progress bar)."""
     ids = union(
         _in_scope_of(select(Activity.person_id.label("pid")).where(
             Activity.first_year <= year, Activity.last_year >= year), Activity.person_id,
-            unit_id, district_id),
+            unit_id, district_id, among),
         _in_scope_of(select(Ledger.person_id.label("pid")).where(Ledger.year == year),
-                     Ledger.person_id, unit_id, district_id),
+                     Ledger.person_id, unit_id, district_id, among),
     ).subquery()
     return db.session.execute(select(func.count()).select_from(ids)).scalar()
 
 
+# notes whose item another item (or the cap) took hours from: the ledger page says which
+_REDUCED = frozenset({rules_model.DAILY_CAP, rules_model.ANNUAL_CAP,
+                      rules_model.DUPLICATE_PROJECT, rules_model.MERGED_PERIOD})
+
+
 def explained_items(ledger: Ledger, locale: str = "zh") -> list[dict]:
-    """The ledger's items with their activity and a sentence for each note."""
+    """The ledger's items with their activity, a sentence for each note (of the
+    item's own kind) and, on each reduced item, what was claimed, what was
+    credited and which other items took the day or the cap (`reason`)."""
     items = stored_items(ledger)
     ids = [it.activity_id for it in items]
     activities = {a.id: a for a in db.session.execute(
         select(Activity).where(Activity.id.in_(ids))).scalars()} if ids else {}
     rule_set = registry.get(ledger.year)
     labels = rules.kinds(locale, ledger.year)
+    traces = _traces(ledger) if rule_set and any(_REDUCED & set(it.notes) for it in items) else {}
+    titles = {str(a.id): a.title for a in activities.values()}
     shown = []
     for it in items:
         activity = activities.get(it.activity_id)
-        rule = rule_set.kind(activity.kind) if activity and rule_set else None
+        kind = activity.kind if activity else None
+        rule = rule_set.kind(kind) if activity and rule_set else None
+        credited = Decimal(it.public) + Decimal(it.professional)
+        trace = traces.get(str(it.activity_id))
         shown.append({
             "activity": activity,
-            "kind": labels.get(activity.kind, activity.kind) if activity else "",
+            "kind": labels.get(kind, kind) if activity else "",
             "clause": rule.clause if rule else "",
             "public": it.public,
             "professional": it.professional,
-            "notes": [(code, rules.explain(code, locale, ledger.year)) for code in it.notes],
+            "notes": [(code, rules.explain(code, locale, ledger.year, kind)) for code in it.notes],
+            "reason": _reason(trace, rule, rule_set, credited, titles, locale) if trace else None,
         })
     return shown
+
+
+def _traces(ledger: Ledger) -> dict[str, dict]:
+    """The engine's trace of each reduced item of the person's year, as it is now
+    (one person's activities: the page does not grow with the city)."""
+    person = ledger.person
+    items = [engine_item(a) for a in _activities_for(person.id, ledger.year)]
+    result = rules.evaluate(person_year(person.id, person.series, ledger.year, items,
+                                        prior_projects(person.id, ledger.year)), trace=True)
+    return {it["id"]: it["trace"] for it in result["items"] if "trace" in it}
+
+
+def _reason(trace: dict, rule, rule_set, credited: Decimal, titles: dict, locale: str) -> str:
+    """申报x学时,认定y学时:why, naming the items that took the day or the cap."""
+    sep = ", " if locale.startswith("en") else "、"
+
+    def listed(pairs) -> str:
+        return sep.join(gettext("“%(title)s” %(hours)s hours", title=titles.get(other, other),
+                                hours=hours(amount)) for other, amount in pairs)
+
+    def named(other) -> str:
+        return gettext("“%(title)s”", title=titles.get(other, other))
+
+    why = []
+    for day in trace.get("days", ()):
+        pool = hours(Decimal(rule_set.daily_pool_hours))
+        why.append(gettext("%(date)s already has %(items)s, and the day is full at %(pool)s hours",
+                           date=day["date"], items=listed(day["by"]), pool=pool) if day["by"] else
+                   gettext("%(date)s: at most %(pool)s hours that day", date=day["date"], pool=pool))
+    if "by" in trace:
+        if rule is not None and rule.credit == rules_model.MONTHS:
+            limit = gettext("at most %(months)d months a year", months=rule_set.months.max_months)
+        else:
+            cap = next((c for c in rule_set.caps if rule and c.name == rule.cap_group), None)
+            limit = gettext("at most %(limit)s hours a year in all",
+                            limit=hours(Decimal(cap.limit if cap and cap.limit is not None else 0)))
+        why.append(gettext("%(items)s already count this year, %(limit)s",
+                           items=listed(trace["by"]), limit=limit) if trace["by"] else limit)
+    if "same_as" in trace:
+        why.append(gettext("the same project was counted in an earlier year")
+                   if trace["same_as"] is None else
+                   gettext("the same project as %(item)s, counted once", item=named(trace["same_as"])))
+    if "run_of" in trace:
+        why.append(gettext("its period is counted with %(item)s", item=named(trace["run_of"])))
+    if "offered" in trace:
+        return gettext("Claimed %(claimed)s hours, credited %(credited)s: %(why)s",
+                       claimed=hours(trace["offered"]), credited=hours(credited),
+                       why=(";" if sep == "、" else "; ").join(why))
+    return gettext("Credited %(credited)s hours: %(why)s", credited=hours(credited),
+                   why=(";" if sep == "、" else "; ").join(why))
 
 
 @event.listens_for(Person, "after_update")

@@ -7,9 +7,10 @@ duplicate or a hand run after the schedule never act twice:
 - audit archiving moves only entries past the retention period (then none are left);
 - the nightly backup skips a day that has one already, and keeps the newest
   `XUESHI_BACKUP_KEEP` in `XUESHI_BACKUP_DIR`;
-- clean-up removes refresh tokens expired a day ago and finished jobs (with
-  their result files) older than `XUESHI_JOB_KEEP_DAYS`.
-Reminders before title season are `reminders.run_due()` (once per login and year)."""
+- clean-up removes finished jobs (with their result files) older than
+  `XUESHI_JOB_KEEP_DAYS`.
+Reminders before title season are `reminders.run_due()` (once per login and year);
+expired refresh tokens go by `identity.purge_expired()`."""
 from __future__ import annotations
 
 import shutil
@@ -18,12 +19,11 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import and_, delete, func, not_, select
+from sqlalchemy import and_, func, not_, select
 
 from ..extensions import db
 from ..models import AuditEntry, Job
 from ..models.base import utcnow
-from ..models.identity import RefreshToken
 from . import audit, audit_store, backup, files
 from .errors import BusinessError
 
@@ -91,16 +91,11 @@ def nightly_backup() -> Path | None:
 
 
 def clean_up() -> dict:
-    """Expired refresh tokens (a day past expiry) and finished jobs older than
-    XUESHI_JOB_KEEP_DAYS, with their result files. Jobs go through the ORM in
-    chunks so that each deletion is audited."""
+    """Finished jobs older than XUESHI_JOB_KEEP_DAYS, with their result files.
+    They go through the ORM in chunks so that each deletion is audited."""
     from ..jobs import FINISHED
 
-    now = utcnow()
-    tokens = db.session.execute(delete(RefreshToken).where(
-        RefreshToken.expires_at < now - timedelta(days=1))).rowcount
-    db.session.commit()
-    cutoff = now - timedelta(days=int(current_app.config.get("XUESHI_JOB_KEEP_DAYS", 30)))
+    cutoff = utcnow() - timedelta(days=int(current_app.config.get("XUESHI_JOB_KEEP_DAYS", 30)))
     removed = 0
     while True:
         old = db.session.execute(select(Job).where(
@@ -115,4 +110,4 @@ def clean_up() -> dict:
         for name in names:
             files.remove("jobs", name)
         removed += len(old)
-    return {"tokens": tokens, "jobs": removed}
+    return {"jobs": removed}

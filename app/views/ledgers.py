@@ -3,6 +3,7 @@ and the year certificate (PDF)."""
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
+from flask_appbuilder.actions import action
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,13 +14,15 @@ from .. import jobs
 from ..extensions import db
 from ..services import inputs
 from ..services.errors import BusinessError
-from ..models import Ledger
+from ..models import Ledger, YearCertificate
 from ..security import scope as scopes
 from ..services import certificates
 from ..services import ledgers as ledger_service
 from ..services.records import CATEGORIES, when
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .jobs import accepted, redirect_to as job_page
+from .classes import STATUS_COLUMNS, STATUS_FIELDS, STATUS_FORMATTERS
+from .jobs import accepted, redirect_to as job_page, start_or_back
+from .workflow import RecordPage, WorkflowApi, WorkflowView
 
 LEDGER_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -71,8 +74,10 @@ class LedgerView(ScopedModelView):
     search_columns = ["person", "unit", "district", "year", "compliant", "in_scope"]
     order_columns = ["year", "public", "professional", "total"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_certificate", "can_recompute"]
+    base_permissions = ["can_list", "can_show", "can_certificate", "can_recompute",
+                        "can_recompute_selected"]
     show_template = "xueshi/ledger_show.html"
+    list_template = "xueshi/ledger_list.html"
     formatters_columns = {"compliant": _compliance, "in_scope": _yes_no,
                           "shortfall_public": _hours_or_dash,
                           "shortfall_professional": _hours_or_dash}
@@ -89,6 +94,26 @@ class LedgerView(ScopedModelView):
             flash(str(exc), "danger")
             return redirect(url_for(".list"))
         return job_page(job)
+
+    @action("recompute_selected", _l("Recompute"), _l("Recompute the chosen ledgers?"),
+            "fa-refresh")
+    @permission_name("recompute_selected")
+    def recompute_selected(self, items):
+        """重新核算 of the chosen ledgers (in the actor's scope; base.py checks each id): a job."""
+        items = items if isinstance(items, list) else [items]
+        return start_or_back(self, "recompute_ledgers", ledger_ids=[item.id for item in items])
+
+    @expose("/recompute_stale", methods=["POST"])
+    @has_access
+    @permission_name("recompute")
+    def recompute_stale(self):
+        """Recompute the stale ledgers of the city, a district (code) or a unit (credit code)."""
+        try:
+            target = ledger_service.coverage(request.form.get("district"), request.form.get("unit"))
+        except BusinessError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".list"))
+        return start_or_back(self, "recompute_stale", **target)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -109,7 +134,7 @@ class LedgerView(ScopedModelView):
     @permission_name("certificate")
     def certificate(self, pk):
         ledger = scopes.get_or_404(Ledger, pk)
-        return certificate_response(ledger)
+        return _or_back(ledger, certificate_response)
 
 
     @expose("/credential/<pk>", methods=["GET"])
@@ -119,7 +144,17 @@ class LedgerView(ScopedModelView):
         from .classes import credential_response
 
         ledger = scopes.get_or_404(Ledger, pk)
-        return credential_response(certificates.year_certificate(ledger))
+        return _or_back(ledger, lambda row: credential_response(certificates.year_certificate(row)))
+
+
+def _or_back(ledger: Ledger, respond) -> Response:
+    """A download, or back to the ledger's page with the reason it was refused."""
+    try:
+        return respond(ledger)
+    except BusinessError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=ledger.id))
 
 
 def certificate_response(ledger: Ledger) -> Response:
@@ -133,7 +168,8 @@ class LedgerApi(ScopedModelRestApi):
     resource_name = "ledger"
     datamodel = SQLAInterface(Ledger)
     fields = LEDGER_FIELDS
-    base_permissions = ["can_get", "can_info", "can_certificate", "can_recompute"]
+    base_permissions = ["can_get", "can_info", "can_certificate", "can_recompute",
+                        "can_recompute_selected"]
     list_columns = ["id", "person.id", "person.name", "unit.name", "district.name", "year",
                     "public", "professional", "total", "compliant", "shortfall_public",
                     "shortfall_professional"]
@@ -155,7 +191,8 @@ class LedgerApi(ScopedModelRestApi):
              "public": float(it["public"]) if "." in it["public"] else int(it["public"]),
              "professional": (float(it["professional"]) if "." in it["professional"]
                               else int(it["professional"])),
-             "notes": [{"code": code, "explanation": text} for code, text in it["notes"]]}
+             "notes": [{"code": code, "explanation": text} for code, text in it["notes"]],
+             "reason": it["reason"]}
             for it in ledger_service.explained_items(ledger, locale)
         ]
 
@@ -179,6 +216,54 @@ class LedgerApi(ScopedModelRestApi):
             return error_response(self, exc)
         return accepted(self, job)
 
+    @api_expose("/recompute_selected", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("recompute_selected")
+    def recompute_selected(self):
+        """重新核算 of chosen ledgers as a job: {"ids": [ledger ids]}; ids outside the
+        caller's scope are left out
+        ---
+        post:
+          responses:
+            202: {description: The job, to poll at /api/v1/jobs/<id>}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True)
+        ids = body.get("ids") if isinstance(body, dict) else None
+        try:
+            if not ids or not isinstance(ids, list) or not all(
+                    type(i) is int and 0 < i < 2 ** 31 for i in ids) or len(ids) > 10000:
+                raise BusinessError(gettext("Give the ledgers as a list of record numbers."),
+                                    field="ids")
+            job = jobs.start("recompute_ledgers", scopes.current_scope(), ledger_ids=ids)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return accepted(self, job)
+
+    @api_expose("/recompute_stale", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("recompute")
+    def recompute_stale(self):
+        """Recompute stale ledgers as a job: {} for the city, {"district": code} or
+        {"unit": credit code}
+        ---
+        post:
+          responses:
+            202: {description: The job, to poll at /api/v1/jobs/<id>}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True)
+        body = body if isinstance(body, dict) else {}
+        try:
+            target = ledger_service.coverage(*(str(body[k]) if body.get(k) is not None else None
+                                               for k in ("district", "unit")))
+            job = jobs.start("recompute_stale", scopes.current_scope(), **target)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return accepted(self, job)
+
     @api_expose("/<int:pk>/certificate", methods=["GET"])
     @protect()
     @safe
@@ -196,4 +281,55 @@ class LedgerApi(ScopedModelRestApi):
         ledger = scopes.get_in_scope(Ledger, pk)
         if ledger is None:
             return self.response_404()
-        return certificate_response(ledger)
+        try:
+            return certificate_response(ledger)
+        except BusinessError as exc:
+            return error_response(self, exc)
+
+
+# -- year certificates (年度学时证明): list, page, suspension and revocation -------
+
+YEAR_CERTIFICATE_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "number": (_l("Certificate number"), _l("Unique number of the certificate")),
+    "person": (_l("Professional"), _l("Holder of the certificate")),
+    "person.id": (_l("Professional ID"), _l("Record number of the professional")),
+    "person.name": (_l("Person name"), _l("Name of the professional")),
+    "year": (_l("Year"), _l("Calendar year")),
+    "version": (_l("Version"), _l("Issued again as the next version when the year's hours change")),
+    "public": (_l("Public hours"), _l("Public-subject hours as printed")),
+    "professional": (_l("Professional hours"), _l("Professional-subject hours as printed")),
+    "total": (_l("Total hours"), _l("Public plus professional")),
+    "compliant": (_l("Met the requirement"), _l("At least 30 public and 60 professional hours")),
+    "issued_at": (_l("Issued"), _l("When the certificate was issued")),
+    **STATUS_FIELDS,
+}
+YEAR_COLUMNS = ["number", "person", "year", "version", "total", "issued_at", "revoked", "suspended"]
+
+
+class YearCertificateView(RecordPage, WorkflowView, ScopedModelView):
+    datamodel = SQLAInterface(YearCertificate)
+    workflow = certificates.YEAR_WORKFLOW
+    fields = YEAR_CERTIFICATE_FIELDS
+    list_title = _l("Year certificates")
+    show_title = _l("Year certificate")
+    list_columns = YEAR_COLUMNS
+    show_columns = ["number", "person", "year", "version", "public", "professional", "total",
+                    "compliant", "issued_at"] + STATUS_COLUMNS
+    search_columns = ["number", "person", "year", "revoked", "suspended"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show"]
+    formatters_columns = {**STATUS_FORMATTERS, "compliant": _compliance}
+
+
+class YearCertificateApi(WorkflowApi, ScopedModelRestApi):
+    resource_name = "year_certificate"
+    datamodel = SQLAInterface(YearCertificate)
+    workflow = certificates.YEAR_WORKFLOW
+    fields = YEAR_CERTIFICATE_FIELDS
+    base_permissions = ["can_get", "can_info"]
+    list_columns = ["id", "number", "person.id", "person.name", "year", "version", "public",
+                    "professional", "total", "compliant", "issued_at", "revoked", "suspended"]
+    show_columns = list_columns + ["revoked_at", "revoke_reason", "suspended_at", "suspend_reason",
+                                   "status_category", "case_id"]
+    search_columns = ["number", "person", "year", "revoked", "suspended"]
