@@ -271,6 +271,7 @@ def assert_each_certificate_once(app, engine, uploads, class_id: int, total: int
 def test_a_consumer_killed_mid_batch_writes_every_certificate_once(served, app, api, world):
     from sqlalchemy import create_engine
 
+    import config
     from tests.conftest import PASSWORD, totp_code
 
     total = 40
@@ -279,7 +280,8 @@ def test_a_consumer_killed_mid_batch_writes_every_certificate_once(served, app, 
         "username": "association_admin", "password": PASSWORD, "provider": "db",
         "totp": totp_code(app, "association_admin")})
     assert status == 200, login
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(url, **config.engine_options(url))  # waits for the consumer's writes
     try:
         kill_mid_batch_and_finish(served, engine, class_id,
                                   {"Authorization": f"Bearer {login['access_token']}"}, total)
