@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from tests.test_browser import SHOTS, browser, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.conftest import PASSWORD
+from tests.test_browser import SHOTS, browser, live_url  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,6 +24,18 @@ FILL = {
     "assignment": {"start": "2026-01-01", "end": "2026-03-31"},
     "leave_exemption": {"start": "2026-01-01", "end": "2026-08-31", "reason": "illness"},
 }
+
+
+def sign_in(browser, live_url, username):  # noqa: F811
+    """As tests.test_browser.sign_in, with room for a loaded 2-core machine."""
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(60000)
+    page.goto(f"{live_url}/login/")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state("load")
+    return page
 
 
 def _overflow(page) -> int:
@@ -49,7 +62,6 @@ def _wait_for_preview(page, pattern, what, seconds=30):
 def test_the_claim_form_of_every_kind_at_both_widths(browser, live_url, width):  # noqa: F811
     size = WIDTHS[width]
     page = sign_in(browser, live_url, "professional")
-    page.set_default_timeout(30000)
     page.set_viewport_size({"width": size[0], "height": size[1]})
     for kind, values in FILL.items():
         page.goto(f"{live_url}/claimview/new/{kind}")
@@ -75,7 +87,6 @@ def test_the_claim_form_of_every_kind_at_both_widths(browser, live_url, width): 
 def test_days_are_added_in_the_table_and_courses_follow_the_registration_choice(
         browser, live_url):  # noqa: F811
     page = sign_in(browser, live_url, "professional")
-    page.set_default_timeout(30000)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_url}/claimview/new/qualification_exam")
     page.wait_for_load_state("load")
