@@ -2,9 +2,10 @@
 
     evaluate(person_year) -> result dict (numbers as Decimal), or raises
         RejectedPersonYear (Chinese message, `.code`)
-    explain(code, locale="zh", year=2026) -> why a note was given
-    rule_text(kind, locale="zh", year=2026) -> a kind's rule in one line
-    KINDS -> {kind: Chinese label} of 2026; kinds(locale, year) for others
+    explain(code, locale="zh", year=None) -> why a note was given
+    rule_text(kind, locale="zh", year=None) -> a kind's rule in one line
+    KINDS -> {kind: Chinese label} of the latest year; kinds(locale, year) for others
+    (year None: the latest year with a rule set)
 
 The rules of each year are data (`sets/`), looked up through `registry`.
 Command line: `python -m app.rules evaluate [FILE]`.

@@ -14,16 +14,17 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import rules
+from ..rules import model as rules_model
+from ..rules import registry
 from ..extensions import db
 from ..formatting import hours
-from ..models import CLAIM_KINDS, Activity, Claim, Ledger, Person
+from ..models import Activity, Claim, Ledger, Person
 from ..models.base import utcnow
-from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
-from . import inputs, ledgers, records
+from . import inputs, ledgers, records, years
 from .errors import BusinessError
 from .workflow import REASON, Guard, Transition, Workflow, atomic
 
@@ -39,16 +40,16 @@ FOUR_EYES = Guard(
 YOURS = (DRAFT, REJECTED)  # the claim is with its filer
 
 
-def refuse_out_of_scope(person: Person) -> None:
-    handler = OUT_OF_SCOPE_SERIES.get(person.series)
-    if handler is not None:
+def refuse_out_of_scope(person: Person, year: int) -> None:
+    """The series is recognised by another department in `year` (二)."""
+    if not years.in_scope(person.series, year):
         raise BusinessError(gettext(
             "Hours of this title series are recognised by %(handler)s, not on this platform "
-            "(notice 二).", handler=handler))
+            "(notice 二).", handler=years.handler(person.series, year) or person.series))
 
 
 def _series_recognised(claim: Claim) -> None:
-    refuse_out_of_scope(claim.person)
+    refuse_out_of_scope(claim.person, claim.year)
 
 
 def _has_evidence(claim: Claim) -> None:
@@ -82,14 +83,21 @@ WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
 ])
 
 
-def _clean(kind: str, data: dict) -> dict:
-    if kind not in CLAIM_KINDS:
-        raise BusinessError(gettext("This kind of record cannot be claimed."), field="kind")
+def claimable(year: int) -> list[rules_model.KindRule]:
+    """The kinds a person claims themself in `year` (its rule set says which)."""
+    rule_set = registry.get(year)
+    return list(rule_set.claimable_kinds()) if rule_set else []
+
+
+def _clean(kind: str, data: dict, form_year: int | None = None) -> dict:
+    """A claim's values, checked against the rule set of its own year (the year its
+    dates name; `form_year`, the year of its form, until they can be read)."""
+    year = records.record_year(data) or form_year or years.with_rules()
+    if registry.get(year) is not None and kind not in {r.kind for r in claimable(year)}:
+        raise BusinessError(gettext("This kind of record cannot be claimed in %(year)d.", year=year),
+                            field="kind")
     title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
-    values = records.clean(kind, data)
-    if not ledgers.has_rules(values["first_year"]):
-        raise BusinessError(gettext("Hours of %(year)d cannot be claimed: no rules for that year.",
-                                    year=values["first_year"]), field="date")
+    values = records.clean(kind, data, form_year)
     values["title"] = title[:300]
     return values
 
@@ -103,9 +111,10 @@ def _apply(claim: Claim, values: dict) -> None:
 
 @atomic
 def create(scope: Scope, person_id, kind: str, data: dict,
-           files: list[tuple[str, bytes]] = ()) -> Claim:
+           files: list[tuple[str, bytes]] = (), form_year: int | None = None) -> Claim:
     """A draft claim, with its evidence if given, for a person in the actor's
-    scope: the actor themself, or someone of their staff."""
+    scope: the actor themself, or someone of their staff. `form_year`: the year
+    of the form it was filed on."""
     WORKFLOW.require(scope, "create")
     person_id = scope.person_id or person_id
     if person_id is None:
@@ -113,9 +122,9 @@ def create(scope: Scope, person_id, kind: str, data: dict,
     person = scopes.get_in_scope(Person, person_id, scope)
     if person is None:
         raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
-    refuse_out_of_scope(person)
+    refuse_out_of_scope(person, records.record_year(data) or form_year or years.with_rules())
     claim = Claim(person_id=person.id, kind=kind, state=DRAFT, created_by=scope.user_id)
-    _apply(claim, _clean(kind, data))
+    _apply(claim, _clean(kind, data, form_year))
     db.session.add(claim)
     db.session.flush()
     evidence_files.store_all(list(files), scope.user_id, claim)
@@ -130,7 +139,7 @@ def _current(claim: Claim) -> dict:
 
 @WORKFLOW.step("change")
 def update(scope: Scope, claim: Claim, data: dict) -> None:
-    _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
+    _apply(claim, _clean(claim.kind, {**_current(claim), **data}, claim.year))
 
 
 @WORKFLOW.step("upload")

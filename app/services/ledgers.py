@@ -26,8 +26,8 @@ from ..rules import model as rules_model
 from ..rules import registry
 from .locks import for_update
 
-ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "courses", "project",
-                 "channel", "start", "end", "reason")
+ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "registration", "courses",
+                 "project", "channel", "start", "end", "reason")
 _ACTIVITY_COLUMNS = [Activity.person_id, Activity.id, Activity.kind] + [
     getattr(Activity, f) for f in ENGINE_FIELDS
 ]

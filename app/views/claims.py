@@ -15,11 +15,11 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
 
 from .. import rules
-from ..models import CLAIM_KINDS, Claim, Person
+from ..models import Claim, Person
 from ..security import scope as scopes
 from ..services import claims
 from ..services import evidence as evidence_files
-from ..services import records
+from ..services import records, years
 from ..services.errors import BusinessError
 from .base import ScopedModelRestApi, ScopedModelView, expose
 from . import lists
@@ -40,6 +40,7 @@ CLAIM_FIELDS = {
     "hours": (_l("Hours"), _l("Hours of a public-subject exam")),
     "days": (_l("Days and hours"), _l("List of {date, hours}: hours per day")),
     "passed": (_l("Exam passed"), _l("Whether the exam was passed")),
+    "registration": (_l("Registration exam"), _l("Whether the qualification exam is a registration exam")),
     "courses": (_l("Courses passed"), _l("Registration exams count per course")),
     "project": (_l("Project or result"), _l("The result; the same project counts once")),
     "start": (_l("Start date"), _l("First day of the assignment or leave")),
@@ -66,7 +67,7 @@ def _files_for_others(scope) -> bool:
     return not scope.person_id
 
 
-def _claim_form(kind: str, for_others: bool):
+def _claim_form(kind: str, year: int, for_others: bool):
     """A form with the fields `kind` needs (from the year's rule set)."""
 
     class ClaimForm(FlaskForm):
@@ -75,16 +76,16 @@ def _claim_form(kind: str, for_others: bool):
     if for_others:  # searched as you type among the people in scope
         ClaimForm.person = LookupField(_l("Professional"), model=Person)
     ClaimForm.title = StringField(records.FIELD_LABELS["title"])
-    for field in records.fields_for(kind):
+    for field in records.fields_for(kind, year):
         label = records.FIELD_LABELS[field]
         if field == "category":
             widget = SelectField(label, choices=[(k, str(v)) for k, v in records.CATEGORIES.items()])
         elif field == "reason":
             widget = SelectField(label, choices=[(k, str(v)) for k, v in records.REASONS.items()])
-        elif field == "passed":
+        elif field in ("passed", "registration"):
             widget = SelectField(label, choices=[("1", gettext("Yes")), ("0", gettext("No"))])
         elif field == "days":
-            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": "2026-04-01 8"})
+            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": f"{records.example_date()} 8"})
         elif field in ("date", "start", "end"):
             widget = StringField(label, render_kw={"type": "date"})
         else:
@@ -149,7 +150,9 @@ class ClaimView(WorkflowView, ScopedModelView):
     @has_access
     @permission_name("create")
     def choose_kind(self):
-        kinds = [(k, kind_label(k), rules.rule_text(k, _locale())) for k in CLAIM_KINDS]
+        year = years.with_rules()
+        kinds = [(r.kind, kind_label(r.kind), rules.rule_text(r.kind, _locale(), year))
+                 for r in claims.claimable(year)]
         return self.render_template("xueshi/claim_kinds.html", kinds=kinds,
                                     title=gettext("New claim: choose the kind"))
 
@@ -157,16 +160,17 @@ class ClaimView(WorkflowView, ScopedModelView):
     @has_access
     @permission_name("create")
     def create(self, kind):
-        if kind not in CLAIM_KINDS:
+        year = years.with_rules()
+        if kind not in {rule.kind for rule in claims.claimable(year)}:
             abort(404)
         scope = scopes.current_scope()
         for_others = _files_for_others(scope)
-        form = _claim_form(kind, for_others)
+        form = _claim_form(kind, year, for_others)
         if request.method == "POST" and form.validate_on_submit():
             try:
                 files = evidence_files.read_uploads(request.files.getlist("files"))
                 claim = claims.create(scope, form.person.data if for_others else None,
-                                      kind, _fields(form), files)
+                                      kind, _fields(form), files, year)
             except BusinessError as exc:
                 show_error(form, exc)
             else:
@@ -183,13 +187,13 @@ class ClaimView(WorkflowView, ScopedModelView):
         refused = self.refuse_unless("change", claim)
         if refused is not None:
             return refused
-        form = _claim_form(claim.kind, False)
+        form = _claim_form(claim.kind, claim.year, False)
         if request.method == "GET":
             for name, field in form._fields.items():
                 value = getattr(claim, name, None)
                 if name == "days" and value:
                     field.data = "\n".join(f"{d['date']} {d['hours']}" for d in value)
-                elif name == "passed" and value is not None:
+                elif name in ("passed", "registration") and value is not None:
                     field.data = "1" if value else "0"
                 elif value is not None and name not in ("files", "csrf_token"):
                     field.data = str(value)
@@ -233,8 +237,8 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
     base_permissions = ["can_get", "can_info", "can_create", "can_download"]
     list_columns = ["id", "person.id", "person.name", "year", "kind", "title", "state", "submitted_at"]
     show_columns = ["id", "person.id", "person.name", "year", "kind", "title", "state", "category",
-                    "date", "hours", "days", "passed", "courses", "project", "start", "end",
-                    "reason", "submitted_at", "reviewed_at", "reject_reason", "revoked_at",
+                    "date", "hours", "days", "passed", "registration", "courses", "project", "start",
+                    "end", "reason", "submitted_at", "reviewed_at", "reject_reason", "revoked_at",
                     "revoke_reason"]
     search_columns = ["person", "kind", "year", "state"]
     order_columns = ["id", "year", "submitted_at"]

@@ -27,7 +27,7 @@ KINDS = (
              Text("考试合格的,按学时登记为公需科目学时,每年不超过30学时",
                   "Passed: the hours count as public hours, at most 30 a year."),
              credit=HOURS, category=PUBLIC, extra_fields=(PASSED,),
-             cap_group="public_subject_exam"),
+             cap_group="public_subject_exam", claimable=True),
     KindRule("offline_training", "四(二)2",
              Text("线下培训", "Offline training"),
              _DAILY_8, credit=POOL),
@@ -44,35 +44,35 @@ KINDS = (
              credit=POOL, extra_fields=(CHANNEL,)),
     KindRule("academic_activity", "四(三)1",
              Text("学术会议等活动", "Academic conference or similar"),
-             _DAILY_8, credit=POOL),
+             _DAILY_8, credit=POOL, claimable=True),
     KindRule("education_or_tour", "四(三)2",
              Text("自学考试/学历教育/出国(境)考察", "Self-study exam / degree study / study tour abroad"),
              Text("每项按10学时折算,每年累计不超过40学时",
                   "10 hours each, at most 40 a year."),
-             credit=UNIT, unit=10, cap_group="education_or_tour"),
+             credit=UNIT, unit=10, cap_group="education_or_tour", claimable=True),
     KindRule("achievement", "四(三)3",
              Text("技术奖励/专利/课题/论文等成果", "Award, patent, project, paper or similar"),
              Text("每项按10学时折算,每年累计不超过30学时(同一项目成果不重复计算)",
                   "10 hours each, at most 30 a year (the same project counts once)."),
-             credit=UNIT, unit=10, extra_fields=(PROJECT,), cap_group="achievement"),
+             credit=UNIT, unit=10, extra_fields=(PROJECT,), cap_group="achievement", claimable=True),
     KindRule("qualification_exam", "四(三)4",
              Text("职业资格考试", "Professional qualification exam"),
              Text("每项按16学时折算,注册考试类按每门课程折算",
                   "16 hours each; a registration exam counts 16 per course passed."),
-             credit=UNIT, unit=16, extra_fields=(COURSES,)),
+             credit=UNIT, unit=16, extra_fields=(COURSES,), claimable=True),
     KindRule("expert_service", "四(三)5",
              Text("专家服务", "Expert service"),
-             _DAILY_8, credit=POOL),
+             _DAILY_8, credit=POOL, claimable=True),
     KindRule("assignment", "四(三)6",
              Text("援派及支教支农支医扶贫", "Assignment or rural support work"),
              Text(_MONTHS_TEXT, _MONTHS_EN.capitalize() + "."),
-             credit=MONTHS, category=SPLIT),
+             credit=MONTHS, category=SPLIT, claimable=True),
     KindRule("leave_exemption", "四(三)7",
              Text("境外工作/病假/产假", "Work abroad / sick leave / maternity leave"),
              Text(_MONTHS_TEXT + ";境外工作、病假须年度内超过6个月",
                   _MONTHS_EN.capitalize() + "; work abroad and sick leave must exceed "
                   "six months in the year."),
-             credit=MONTHS, category=SPLIT, extra_fields=(REASON,)),
+             credit=MONTHS, category=SPLIT, extra_fields=(REASON,), claimable=True),
 )
 
 CAPS = (
@@ -156,6 +156,15 @@ OUT_OF_SCOPE_HANDLERS = {
     "accounting": Text("市财政局", "the Qingdao Finance Bureau"),
 }
 
+CHANNEL_LABELS = {
+    "platform": Text("学习平台", "Learning platform"),
+    "live": Text("直播平台", "Live streaming platform"),
+    "video_meeting": Text("视频会议", "Video meeting"),
+    "other": Text("其他", "Other"),
+    "wechat": Text("微信", "WeChat"),
+    "wechat_group": Text("微信群", "WeChat group"),
+}
+
 RULE_SET = RuleSet(
     year=2026,
     required_public=30,
@@ -173,4 +182,5 @@ RULE_SET = RuleSet(
     revision=2,  # rules-2026.md revision 2 (2026-12)
     class_kinds=CLASS_KINDS,
     out_of_scope_handlers=OUT_OF_SCOPE_HANDLERS,
+    channel_labels=CHANNEL_LABELS,
 )
