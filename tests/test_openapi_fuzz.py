@@ -11,13 +11,14 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from tests.conftest import PASSWORD, app_overrides, fresh_database_url, seed_world
 
 ROLES = ("association_admin", "unit_reviewer", "base_staff")
-EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 3}
+EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
 SEED = 14
 # Signing out would end the fuzzing login's token half-way.
 SKIPPED = {"POST /api/v1/security/logout"}
@@ -66,7 +67,10 @@ def _fuzz(operation, mode: GenerationMode, headers: dict, failures: list) -> Non
             failures.append(f"{operation.label} [{mode}] {response.status_code}: "
                             f"{str(exc).strip()[:400]}\n  {case.as_curl_command()[:300]}")
 
-    run()
+    try:
+        run()
+    except Unsatisfiable:  # no input breaks this operation's document (negative mode)
+        pass
 
 
 @pytest.mark.slow
