@@ -140,7 +140,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     def show(self, pk):
         claim = scopes.get_or_404(Claim, pk)
         scope = scopes.current_scope()
-        duplicates = {e.id: evidence_files.used_by_others(e, claim, scope) for e in claim.evidence}
+        duplicates = {e.id: evidence_files.reuse(e, claim, scope) for e in claim.evidence}
         return self.render_template(
             self.show_template, pk=claim.id, title=self.show_title, widgets=self._show(claim.id),
             related_views=[], claim=claim, duplicates=duplicates,
@@ -224,6 +224,17 @@ class ClaimView(WorkflowView, ScopedModelView):
     @permission_name("download")
     def download(self, pk, evidence_id):
         return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk))
+
+    @expose("/evidence/<pk>/<int:evidence_id>/preview", methods=["GET"])
+    @has_access
+    @permission_name("download")
+    def preview(self, pk, evidence_id):
+        return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk), inline=True)
+
+
+def _reuse_json(found) -> dict:
+    return {"also_on_claims_of_others": [c.id for c in found.named],
+            "also_on_claims_outside_your_scope": found.elsewhere}
 
 
 class ClaimApi(WorkflowApi, ScopedModelRestApi):
@@ -349,6 +360,6 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
                  "size": e.size, "sha256": e.sha256,
-                 "also_on_claims_of_others": [c.id for c in evidence_files.used_by_others(e, claim, scope)]}
+                 **_reuse_json(evidence_files.reuse(e, claim, scope))}
                 for e in claim.evidence
             ]
