@@ -218,6 +218,9 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # the lookup by number and name, per client: guessing names stays slow
+        "XUESHI_VERIFY_LOOKUP_RATE_LIMIT": _env("XUESHI_VERIFY_LOOKUP_RATE_LIMIT", "10 per minute"),
+        "XUESHI_VERIFY_MAX_BYTES": 4 * 1024 * 1024,  # an uploaded certificate PDF or credential
         # messages by e-mail, sent after the step by a background job
         "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
         "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),
