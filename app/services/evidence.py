@@ -141,7 +141,8 @@ def has(owner, purpose: str | None = None) -> bool:
 
 
 # Served for preview: the browser shows it, runs nothing in it, guesses no other type.
-PREVIEW_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+PREVIEW_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+               "frame-ancestors 'self'")
 
 
 def file_digest(sha256: str) -> str:
