@@ -1,15 +1,15 @@
 """Evidence files carry a keyed digest of their content: the same file on
 another claim is found by it, never by the plain SHA-256
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01 17:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -2,15 +2,15 @@
 seen only while the starter's scope is still that one (a job started before
 this revision has none, so only the association sees it)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01 17:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -2,15 +2,15 @@
 the audit key's MAC of what is left, bound to the entry's original MAC
 (services/audit_redaction.py; `flask xueshi audit-redact`)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 17:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
