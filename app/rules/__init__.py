@@ -14,9 +14,9 @@ from types import MappingProxyType
 
 from .engine import RejectedPersonYear, evaluate
 from .model import NOTE_CODES
-from .texts import explain, handler, kinds, rule_text
+from .texts import channels, explain, handler, kinds, rule_text
 
 KINDS = MappingProxyType(kinds())
 
-__all__ = ["KINDS", "NOTE_CODES", "RejectedPersonYear", "evaluate", "explain",
+__all__ = ["KINDS", "NOTE_CODES", "RejectedPersonYear", "channels", "evaluate", "explain",
            "handler", "kinds", "rule_text"]

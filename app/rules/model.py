@@ -113,6 +113,7 @@ class CapGroup:
     public: Hours | None = None
     professional: Hours | None = None
     dedupe_project: bool = False     # the same project key counts once
+    note: Text | None = None         # why an item of this group got annual_cap
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class MonthsRule:
     reasons: frozenset[str]          # allowed `reason` values
     threshold_reasons: frozenset[str]  # reasons that need the threshold
     threshold_days: int              # days of the year a threshold reason must cover
+    note: Text | None = None         # why an item got annual_cap (the months ran out)
 
 
 @dataclass(frozen=True, eq=False)

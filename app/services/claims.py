@@ -216,7 +216,7 @@ def _credit(person: Person, activity: Activity, years: range, locale: str) -> Cr
             if stored.activity_id == activity.id:
                 credited += Decimal(stored.public) + Decimal(stored.professional)
                 for code in stored.notes:
-                    text = rules.explain(code, locale, year)
+                    text = rules.explain(code, locale, year, activity.kind)
                     if text not in notes:
                         notes.append(text)
     return Credit(alone, credited, tuple(notes))
@@ -269,3 +269,94 @@ def activity_from(claim: Claim) -> Activity:
     for field in ledgers.ENGINE_FIELDS:
         setattr(activity, field, getattr(claim, field))
     return activity
+
+
+# -- before approving: what the engine will credit, and the same achievement --
+
+PREVIEW_ID = "preview"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a claim would earn if approved now: on its own, and in the person's
+    years as they stand (None without a person); the person's first year so far."""
+
+    alone: Decimal
+    credited: Decimal | None
+    notes: tuple[str, ...]
+    year: int
+    so_far: dict | None            # public, professional, required_public, required_professional
+    same_achievements: tuple[Activity, ...]
+
+
+def _item(kind: str, values: dict) -> dict:
+    item = {"id": PREVIEW_ID, "kind": kind}
+    item.update({f: values[f] for f in ledgers.ENGINE_FIELDS if values.get(f) is not None})
+    return item
+
+
+def _hours_of(result: dict, item_id: str) -> tuple[Decimal, list[str]]:
+    for it in result["items"]:
+        if it["id"] == item_id:
+            return it["public"] + it["professional"], it["notes"]
+    return Decimal(0), []
+
+
+def _preview(person: Person | None, kind: str, values: dict, exclude_claim: int | None) -> Preview:
+    item = _item(kind, values)
+    alone, credited, notes = Decimal(0), Decimal(0), []
+    first, last = values["first_year"], values["last_year"]
+    for year in range(first, last + 1):
+        if not ledgers.has_rules(year):
+            continue
+        series = person.series if person is not None else None
+        single = rules.evaluate(ledgers.person_year(person.id if person else 0, series, year, [item]))
+        alone += _hours_of(single, PREVIEW_ID)[0]
+        if person is None:
+            continue
+        got, codes = _hours_of(ledgers.compute(person, year, [item]), PREVIEW_ID)
+        credited += got
+        for code in codes:
+            text = rules.explain(code, _locale(), year, kind)
+            if text not in notes:
+                notes.append(text)
+    so_far = None
+    if person is not None and ledgers.has_rules(first):
+        rule_set = registry.get(first)
+        values_now = ledgers.ledger_or_compute(person, first)
+        so_far = {"public": values_now["public"], "professional": values_now["professional"],
+                  "required_public": rule_set.required_public,
+                  "required_professional": rule_set.required_professional}
+    same = tuple(same_achievements(person.id, values.get("project"), exclude_claim)) \
+        if person is not None else ()
+    return Preview(alone, credited if person is not None else None, tuple(notes), first, so_far, same)
+
+
+def preview(scope: Scope, person_id, kind: str, data: dict, form_year: int | None = None) -> Preview:
+    """What a claim being filed would earn (nothing is written). Raises
+    BusinessError on the first field to fix, like saving would."""
+    person_id = scope.person_id or person_id
+    person = scopes.get_in_scope(Person, person_id, scope) if person_id else None
+    if person_id and person is None:
+        raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
+    return _preview(person, kind, _clean(kind, data, form_year), None)
+
+
+def preview_claim(claim: Claim) -> Preview:
+    """What a claim not yet approved would earn if approved now (the reviewer's view)."""
+    return _preview(claim.person, claim.kind, {**_current(claim), "first_year": _years(claim).start,
+                                               "last_year": _years(claim).stop - 1}, claim.id)
+
+
+def same_achievements(person_id: int, project: str | None,
+                      exclude_claim: int | None = None) -> list[Activity]:
+    """The person's approved records of any year with the same project key as
+    `project` (四(三)3 同一项目成果,不重复计算), besides the claim's own."""
+    if not project or not rules_model.project_key(project):
+        return []
+    key = rules_model.project_key(project)
+    stmt = select(Activity).where(Activity.person_id == person_id, Activity.project.is_not(None))
+    if exclude_claim is not None:
+        stmt = stmt.where(~((Activity.source == "claim") & (Activity.source_id == exclude_claim)))
+    return [a for a in db.session.execute(stmt.order_by(Activity.first_year, Activity.id)).scalars()
+            if rules_model.project_key(a.project) == key]

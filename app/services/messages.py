@@ -103,7 +103,8 @@ def _credited(claim: Claim) -> tuple[Decimal, list[str]]:
         for item in ledger.items:
             if item[0] == activity.id:
                 total += Decimal(item[1]) + Decimal(item[2])
-                notes += [rule_texts.explain(code, "zh", ledger.year) for code in item[3]]
+                notes += [rule_texts.explain(code, "zh", ledger.year, activity.kind)
+                          for code in item[3]]
     return total, notes
 
 
