@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import AuditEntry, Certificate, Enrolment, Job, Person, Unit
 from app.models.base import utcnow
 from app.security import scope as scopes
-from app.services import files
+from app.services import status_list
 from tests import factories, rows
 
 
@@ -38,7 +38,9 @@ def _class_with_certificates(app, world, side: str, valid: int, revoked: int) ->
             number = f"ZIP-{cls.id}-{i}"
             db.session.add(Certificate(number=number, token=secrets.token_urlsafe(32), class_id=cls.id,
                                        enrolment_id=enrolment.id, person_id=person.id,
-                                       hours=Decimal(6), issued_at=utcnow(), revoked=i >= valid))
+                                       hours=Decimal(6), issued_at=utcnow(), revoked=i >= valid,
+                                       status_index=status_list.allocate(1)))
+            db.session.flush()  # the next index counts this one
             if i < valid:
                 numbers.append(number)
         cls.certificates_total = valid + revoked
