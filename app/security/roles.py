@@ -131,6 +131,9 @@ NOTICE = [("can_notice", "DishonestyRecordView")] + menus("Governance", "City-wi
 PROPOSER = (read("PlanProject") + steps("PlanProject", "create") + read("Seminar")
             + steps("Seminar", "create") + menus("Plan projects", "Advanced seminars"))
 
+# 重新核算 of chosen ledgers and chosen people, each in the actor's scope (a job)
+RECOMPUTE_CHOSEN = steps("Ledger", "recompute_selected") + [("can_recompute", "PersonView")]
+
 ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     "association_admin": SELF_SERVICE + JOBS
     + REFERENCE
@@ -141,7 +144,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + api_write("DepartmentApi")
     + menus("People", "Professionals", "Units", "Training", "Training bases")
     + read("Claim") + steps("Claim", "revoke", "download") + menus("Hours", "Claims")
-    + LEDGERS + steps("Ledger", "recompute") + HOURS_CHECK + EXPORTS
+    + LEDGERS + steps("Ledger", "recompute") + RECOMPUTE_CHOSEN + HOURS_CHECK + EXPORTS
     + steps("PlatformImport", "import") + menus("Platform import")
     + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke", "suspend")
     + steps("YearCertificate", "revoke", "suspend")
@@ -176,7 +179,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + manage("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS
+    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + RECOMPUTE_CHOSEN + HOURS_CHECK + EXPORTS
     + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS],
     "professional": SELF_SERVICE + JOBS
     + read("Person")
