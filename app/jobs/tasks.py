@@ -1,5 +1,5 @@
 """The huey tasks: one that runs any job, one that picks up interrupted jobs, one
-that sends the e-mail of messages."""
+that sends the e-mail of messages, one that removes expired refresh tokens."""
 from __future__ import annotations
 
 from huey import crontab
@@ -30,3 +30,11 @@ def send_email(message_ids: list[int]) -> None:
 
     with app_for_task().app_context():
         messages.send(message_ids)
+
+
+@huey.periodic_task(crontab(minute="17"))
+def purge_expired_tokens() -> None:
+    from ..security import identity
+
+    with app_for_task().app_context():
+        identity.purge_expired()

@@ -6,6 +6,8 @@ may see are decided separately, in `visibility.py`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from .scope import ADMIN_ROLE, forget_grants
@@ -32,6 +34,36 @@ HOME_PAGES = {
     "auditor": "audit",
     ADMIN_ROLE: "admin",
 }
+
+
+# Per role: whether a login with it must sign in with a second factor (TOTP),
+# and whether the role is granted only by two administrators (三员分立: one
+# proposes, another approves; or the CLI at deploy time). Other roles: the
+# second factor is optional, and an administrator grants the role alone.
+@dataclass(frozen=True)
+class RoleFlags:
+    second_factor: bool = False
+    dual_control: bool = False
+
+
+PRIVILEGED = RoleFlags(second_factor=True, dual_control=True)
+ROLE_FLAGS = {
+    "association_admin": PRIVILEGED,
+    "auditor": PRIVILEGED,
+    ADMIN_ROLE: PRIVILEGED,
+}
+
+
+def _flags(role: str) -> RoleFlags:
+    return ROLE_FLAGS.get(role, RoleFlags())
+
+
+def second_factor_required(roles) -> bool:
+    return any(_flags(r).second_factor for r in roles)
+
+
+def needs_second_administrator(role: str) -> bool:
+    return _flags(role).dual_control
 
 
 def home_page(roles) -> str | None:
@@ -195,7 +227,8 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + LEDGERS + HOURS_CHECK + CLASS_READER + PUBLISHED_LIST + NOTICE
     + read("Case") + steps("Case", "close") + [("can_view", "DashboardView")]
     + menus("Cases", "Dashboard"),
-    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log") + PUBLISHED_LIST,
+    # The auditor reads the audit log and nothing else.
+    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log"),
     # Separation of duties: users and roles only, no business data.
     ADMIN_ROLE: SELF_SERVICE
     + screen_read("UserDBModelView")
@@ -205,9 +238,11 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
     + [("can_link", "UserScopeView")]
+    + screen_read("RoleGrantView") + [("can_propose", "RoleGrantView"), ("can_decide", "RoleGrantView")]
     + api_read("User")  # logins are changed on screen, where one role per login is enforced
     + api_read("Role")
-    + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope"),
+    + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope",
+            "Role grants", "Propose a role"),
 }
 
 ALL_ROLES = tuple(ROLE_PERMISSIONS)

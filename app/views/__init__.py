@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import csrf
 from ..security import visibility  # noqa: F401  (registers the scope rules)
-from .accounts import UserScopeView
+from .accounts import RoleGrantView, UserScopeView
 from .audit import AuditEntryApi, AuditEntryView
 from .base import Descriptions
 from .org import (
@@ -40,6 +40,7 @@ from .ledgers import LedgerApi, LedgerView, YearCertificateApi, YearCertificateV
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
+from . import openapi
 from .people import PersonApi, PersonView
 from .status import StatusListView
 from .verify import VerifyView, WellKnownView
@@ -115,11 +116,19 @@ def register_views(appbuilder) -> None:
         "Set a login's scope", href="UserScopeView.link", label=_l("Set a login's scope"),
         icon="fa-link", category="Security",
     )
+    appbuilder.add_view(
+        RoleGrantView, "Role grants", label=_l("Role grants"), icon="fa-user-plus", category="Security",
+    )
+    appbuilder.add_link(
+        "Propose a role", href="RoleGrantView.propose", label=_l("Propose a role"),
+        icon="fa-plus", category="Security",
+    )
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
                 ClaimApi, LedgerApi, YearCertificateApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
                 BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi):
         appbuilder.add_api(api)
+    openapi.register(appbuilder)
     # FAB's own security APIs too: no field's `_info` may fall back to gettext("")
     for view in appbuilder.baseviews:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
