@@ -37,6 +37,34 @@ def certificates(ctx, class_id: int) -> str:
     return gettext("%(n)d certificate PDFs written.", n=total)
 
 
+@kind("certificates_zip", _l("Certificates of a class (ZIP)"), "download", "TrainingClassView")
+def certificates_zip(ctx, class_id: int) -> str:
+    """A class's certificates as one ZIP for its organiser or the association: a
+    download of personal data, audited as one when it is ready."""
+    from ..services import audit
+    from ..services import certificates as service
+
+    cls = scopes.get_in_scope(TrainingClass, class_id)
+    if cls is None:
+        raise BusinessError(gettext("Record not found."), status=404)
+    total = db.session.execute(select(func.count()).select_from(
+        scopes.scoped(Certificate).where(Certificate.class_id == cls.id,
+                                         Certificate.revoked.is_(False)).subquery())).scalar()
+    ctx.progress(0, total)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        ctx.progress(done)
+
+    body, count = service.class_zip(cls.id, progress=advance)
+    audit.security_event("download.personal_data", what="certificates", class_id=cls.id,
+                         certificates=count, job=ctx.job_id)
+    ctx.attach(body, f"certificates-{cls.id}.zip", "application/zip")
+    return gettext("%(n)d certificates in the ZIP.", n=count)
+
+
 @kind("eligibility_bulk", _l("Hours check of a list"), "check", "EligibilityView")
 def eligibility_bulk(ctx, year, input: str, filename: str) -> str:
     from ..services import eligibility

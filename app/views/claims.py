@@ -148,7 +148,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     def show(self, pk):
         claim = scopes.get_or_404(Claim, pk)
         scope = scopes.current_scope()
-        duplicates = {e.id: evidence_files.used_by_others(e, claim, scope) for e in claim.evidence}
+        duplicates = {e.id: evidence_files.reuse(e, claim, scope) for e in claim.evidence}
         has_rules = registry.get(claim.year) is not None
         pending = claim.state in (claims.DRAFT, claims.SUBMITTED, claims.REJECTED) and has_rules
         return self.render_template(
@@ -189,10 +189,10 @@ class ClaimView(WorkflowView, ScopedModelView):
             db.session.rollback()
             return None, str(exc)
 
-    @expose("/preview/<kind>", methods=["POST"])
+    @expose("/expected-hours/<kind>", methods=["POST"])
     @has_access
     @permission_name("create")
-    def preview(self, kind):
+    def expected_hours(self, kind):
         """预计认定学时 of the form as filled so far (nothing is saved), as HTML for the form."""
         year = _form_year()
         claim = scopes.get_or_404(Claim, request.args["claim"]) if request.args.get("claim") else None
@@ -235,7 +235,7 @@ class ClaimView(WorkflowView, ScopedModelView):
                 else:
                     return back_to(claim.id, gettext("The draft claim was saved."))
         return self._form_page(form, kind, year, url_for(".list"),
-                               url_for(".preview", kind=kind, year=year), result, error)
+                               url_for(".expected_hours", kind=kind, year=year), result, error)
 
     @expose("/change/<pk>", methods=["GET", "POST"])
     @has_access
@@ -263,7 +263,7 @@ class ClaimView(WorkflowView, ScopedModelView):
                 else:
                     return back_to(claim.id, gettext("The claim was saved."))
         return self._form_page(form, claim.kind, claim.year, url_for(".show", pk=claim.id),
-                               url_for(".preview", kind=claim.kind, claim=claim.id), result, error)
+                               url_for(".expected_hours", kind=claim.kind, claim=claim.id), result, error)
 
     @expose("/evidence/<pk>", methods=["POST"])
     @has_access
@@ -280,6 +280,17 @@ class ClaimView(WorkflowView, ScopedModelView):
     @permission_name("download")
     def download(self, pk, evidence_id):
         return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk))
+
+    @expose("/evidence/<pk>/<int:evidence_id>/preview", methods=["GET"])
+    @has_access
+    @permission_name("download")
+    def preview(self, pk, evidence_id):
+        return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk), inline=True)
+
+
+def _reuse_json(found) -> dict:
+    return {"also_on_claims_of_others": [c.id for c in found.named],
+            "also_on_claims_outside_your_scope": found.elsewhere}
 
 
 class ClaimApi(WorkflowApi, ScopedModelRestApi):
@@ -405,6 +416,6 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
                  "size": e.size, "sha256": e.sha256,
-                 "also_on_claims_of_others": [c.id for c in evidence_files.used_by_others(e, claim, scope)]}
+                 **_reuse_json(evidence_files.reuse(e, claim, scope))}
                 for e in claim.evidence
             ]

@@ -22,7 +22,7 @@ from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, report_response, uploaded
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
-from .jobs import accepted, redirect_to as job_page
+from .jobs import accepted, redirect_to
 from .lists import capped_count
 from .workflow import (
     WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, show_error,
@@ -156,7 +156,9 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             people_count=capped_count(db.session.query(in_class.subquery())),
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
-            priority=classes.is_priority(cls), **self.step_context(cls))
+            priority=classes.is_priority(cls),
+            can_zip=scopes.current_scope().may("download", self.class_permission_name),
+            **self.step_context(cls))
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
@@ -221,7 +223,7 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             refuse(exc)
             return redirect(url_for(".show", pk=pk))
         if job is not None:
-            return job_page(job)
+            return redirect_to(job)
         return on_screen(lambda scope, class_id: step(scope, class_id, {"file": upload}), pk,
                          success=_sheet_done(message))
 
@@ -262,6 +264,14 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     @permission_name("organise")
     def problems(self, token):
         return report_response(token)
+
+    @expose("/certificates-zip/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("download")
+    def certificates_zip(self, pk):
+        """All the class's certificates as one ZIP, built by a job (its page follows)."""
+        cls = scopes.get_or_404(TrainingClass, pk)
+        return redirect_to(jobs.start("certificates_zip", scopes.current_scope(), class_id=cls.id))
 
     @expose("/progress/<pk>", methods=["GET"])
     @has_access
@@ -461,6 +471,24 @@ class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
 
         return api_answer(self, attach, scopes.current_scope(), pk,
                           answer=lambda row: {"id": row.id, "sha256": row.sha256})
+
+    @api_expose("/<int:pk>/certificates-zip", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("download")
+    def certificates_zip(self, pk):
+        """Start a job that puts the class's valid certificates into one ZIP
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses:
+            202: {description: The job; poll its URL, then GET its file}
+            404: {$ref: '#/components/responses/404'}
+        """
+        cls = scopes.get_in_scope(TrainingClass, pk)
+        if cls is None:
+            return self.response_404()
+        return accepted(self, jobs.start("certificates_zip", scopes.current_scope(), class_id=cls.id))
 
     @api_expose("/<int:pk>/roster", methods=["POST"])
     @protect()
