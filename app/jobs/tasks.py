@@ -1,4 +1,5 @@
-"""The huey tasks: one that runs any job, one that picks up interrupted jobs."""
+"""The huey tasks: one that runs any job, one that picks up interrupted jobs, one that
+writes the finished hours' verify-page lookups to the audit log."""
 from __future__ import annotations
 
 from huey import crontab
@@ -20,3 +21,11 @@ def requeue_stale_jobs() -> None:
 
     with app_for_task().app_context():
         requeue_stale()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def flush_verify_lookups() -> None:
+    from ..services import access_log
+
+    with app_for_task().app_context():
+        access_log.flush_lookups()

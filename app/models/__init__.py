@@ -1,7 +1,7 @@
 """All models, one module per aggregate."""
 from .account import UserScope
 from .activity import Activity
-from .audit import AuditEntry, AuditHead
+from .audit import AuditEntry, AuditHead, VerifyLookupCount
 from .claim import CLAIM_KINDS, Claim
 from .department import Department
 from .district import DISTRICTS, District
@@ -49,6 +49,7 @@ __all__ = [
     "LookupAlert",
     "AuditEntry",
     "AuditHead",
+    "VerifyLookupCount",
     "DISTRICTS",
     "Department",
     "District",

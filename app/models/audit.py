@@ -40,3 +40,17 @@ class AuditHead(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class VerifyLookupCount(Model):
+    """Public verify-page lookups of one client in one hour (UTC), counted until
+    `access_log.flush_lookups` turns each finished hour into one audit entry."""
+
+    __tablename__ = "verify_lookup_count"
+
+    hour: Mapped[str] = mapped_column(String(16), primary_key=True)  # "2026-12-01T08"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lookups: Mapped[int] = mapped_column(Integer, default=0)
+    not_found: Mapped[int] = mapped_column(Integer, default=0)
+
+    __audit__ = False  # each finished hour is one `verify.lookups` event
