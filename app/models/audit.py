@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Model
@@ -13,6 +13,8 @@ GENESIS_HASH = "0" * 64
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
+    # a record's history, newest first (the auditor's record and person filters)
+    __table_args__ = (Index("ix_audit_entry_record", "table_name", "record_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -53,7 +53,6 @@ SKIP_COLUMNS = {
     "token",
     "key_hash",
     "lookup_hash",
-    "dedupe_key",  # a keyed digest of personal data: never shown
     "password_hash",
     "code_hash",
 }

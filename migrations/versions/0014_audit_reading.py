@@ -1,4 +1,5 @@
-"""Verify-page lookups counted per client and hour, written to the audit log once the hour ends
+"""Verify-page lookups counted per client and hour, written to the audit log once the hour ends;
+indexes for the auditor's search (a record's history, a claim by its title)
 
 Revision ID: 0014
 Revises: 0013
@@ -22,7 +23,11 @@ def upgrade():
         sa.Column('not_found', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('hour', 'client'),
     )
+    op.create_index('ix_audit_entry_record', 'audit_entry', ['table_name', 'record_id', 'seq'])
+    op.create_index('ix_claim_title', 'claim', ['title'])
 
 
 def downgrade():
+    op.drop_index('ix_claim_title', table_name='claim')
+    op.drop_index('ix_audit_entry_record', table_name='audit_entry')
     op.drop_table('verify_lookup_count')
