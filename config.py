@@ -67,31 +67,31 @@ def instance_dir() -> Path:
     return path
 
 
-def secret_key() -> str:
-    """The key from the environment, else one generated once per install."""
-    key = _env("XUESHI_SECRET_KEY")
-    if key:
-        return key
-    path = instance_dir() / "secret_key"
+def key_from(value: str | None, path: Path) -> str:
+    """`value` (from the environment) if set, else the key in the file at `path`,
+    generated once (mode 0600; a concurrent first start keeps the winner's key)."""
+    if value:
+        return value
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def secret_key() -> str:
+    """XUESHI_SECRET_KEY signs sessions and CSRF tokens."""
+    return key_from(_env("XUESHI_SECRET_KEY"), instance_dir() / "secret_key")
 
 
 def digest_key() -> str:
-    """XUESHI_DIGEST_KEY keys the HMACs of personal data (dedupe keys); if
-    unset, one is generated once per install into instance/digest_key."""
-    key = _env("XUESHI_DIGEST_KEY")
-    if key:
-        return key
-    path = instance_dir() / "digest_key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    """XUESHI_DIGEST_KEY keys the HMACs of personal data (dedupe keys)."""
+    return key_from(_env("XUESHI_DIGEST_KEY"), instance_dir() / "digest_key")
 
 
 def database_url() -> str:
@@ -216,6 +216,9 @@ def build() -> dict:
         "FAB_API_MAX_PAGE_SIZE": 100,
         # the public certificate verify page, per client
         "XUESHI_VERIFY_RATE_LIMIT": _env("XUESHI_VERIFY_RATE_LIMIT", "30 per minute"),
+        # the lookup by number and name, per client: guessing names stays slow
+        "XUESHI_VERIFY_LOOKUP_RATE_LIMIT": _env("XUESHI_VERIFY_LOOKUP_RATE_LIMIT", "10 per minute"),
+        "XUESHI_VERIFY_MAX_BYTES": 4 * 1024 * 1024,  # an uploaded certificate PDF or credential
         # messages by e-mail, sent after the step by a background job
         "XUESHI_SMTP_URL": _env("XUESHI_SMTP_URL"),
         "XUESHI_MAIL_FROM": _env("XUESHI_MAIL_FROM", "xueshi@localhost"),

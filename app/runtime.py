@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,6 +64,16 @@ def readyz():
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
 
 
+class ProbeFreeSessions(SecureCookieSessionInterface):
+    """The session cookie, never set on a health check: probes are not visitors
+    (the idle timeout and Flask-Login touch every request's session)."""
+
+    def save_session(self, app, session, response):
+        if request.blueprint == health.name:
+            return
+        super().save_session(app, session, response)
+
+
 class NotReadyForProduction(RuntimeError):
     """XUESHI_ENV=production without what production needs; the message says what."""
 
@@ -105,6 +116,7 @@ def check_production(app: Flask) -> None:
 
 def install(app: Flask) -> None:
     app.wsgi_app = TrustedProxy(app.wsgi_app, app.config["XUESHI_FORWARDED_ALLOW_IPS"])
+    app.session_interface = ProbeFreeSessions()
     csrf.exempt(health)
     app.register_blueprint(health)
 

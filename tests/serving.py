@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,43 @@ def get(url: str, timeout: float = 10.0, headers: dict | None = None):
         body = exc.read()
         exc.close()
         return exc.code, exc.headers, body
+
+
+class Inbox:
+    """What a local SMTP server (aiosmtpd) received: (recipients, message text)."""
+
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mails.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+    def to(self, address: str) -> list[str]:
+        return [content for rcpt, content in self.mails if address in rcpt]
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server on a free port: yields (inbox, smtp:// URL)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
+
+
+def wait_for(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
 
 
 @dataclass

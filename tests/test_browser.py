@@ -166,7 +166,17 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     verify = association.inner_text("a[href*='/verify/']")
     association.goto(verify.replace("http://127.0.0.1:8080", live_url))
     assert "有效" in association.content()
-    for page in (staff, association):
+
+    # a verifier on a phone uploads the PDF they were given
+    phone = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+    phone.goto(f"{live_url}/verify/")
+    phone.set_input_files("#verify-file", download.value.path())
+    phone.click("form[action$='/verify/check'] button")
+    phone.wait_for_load_state("networkidle")
+    assert "这是签发的原件" in phone.content() and "有效" in phone.content()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
+    phone.screenshot(path=str(SHOTS / "verify-phone.png"), full_page=True)
+    for page in (staff, association, phone):
         page.close()
 
 

@@ -133,7 +133,8 @@ def test_the_form_shows_the_rule_in_chinese(clients):
 def test_a_professional_files_a_claim_through_the_screens(app, clients, world):
     client = clients("professional")
     resp = client.post("/claimview/new/qualification_exam", data={
-        "title": "一级建造师", "category": "professional", "date": "2026-09-20", "courses": "2",
+        "title": "一级建造师", "category": "professional", "date": "2026-09-20", "registration": "1",
+        "courses": "2",
         "files": (io.BytesIO(png_bytes()), "成绩单.png"),
     }, content_type="multipart/form-data")
     assert resp.status_code == 302

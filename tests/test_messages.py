@@ -2,15 +2,15 @@
 e-mail goes out afterwards through a real (local) SMTP server when configured."""
 from __future__ import annotations
 
-import socket
-import time
+import smtplib
+from contextlib import contextmanager
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Message
+from tests import serving
 from tests.test_claims import exam, new_claim, upload
 
 
@@ -65,61 +65,82 @@ def test_a_rejection_links_to_the_correction_form_and_is_private(app, api, clien
     assert clients("professional").get(url).status_code == 200
 
 
-class Inbox:
-    def __init__(self):
-        self.mails = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.mails.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
 @pytest.fixture()
 def smtp(app):
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    with app.app_context():
-        user = app.appbuilder.sm.find_user(username="professional")
-        old_email, user.email = user.email, "zhou.ying@example.com"
-        db.session.commit()
-        db.session.remove()
-    yield inbox, f"smtp://127.0.0.1:{port}"
+    with serving.smtp_server() as (inbox, url):
+        with set_email(app, "professional", "zhou.ying@example.com"):
+            yield inbox, url
     app.config["XUESHI_SMTP_URL"] = None
-    controller.stop()
+
+
+@contextmanager
+def set_email(app, key, address):
+    """Give a login a real e-mail address for the test; the old one after."""
     with app.app_context():
-        user = app.appbuilder.sm.find_user(username="professional")
-        user.email = old_email
+        user = app.appbuilder.sm.find_user(username=key)
+        old, user.email = user.email, address
         db.session.commit()
         db.session.remove()
+    try:
+        yield old
+    finally:
+        with app.app_context():
+            app.appbuilder.sm.find_user(username=key).email = old
+            db.session.commit()
+            db.session.remove()
 
 
-def wait_for(predicate, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+def subject_of(content: str) -> str:
+    from email import message_from_string
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(message_from_string(content)["Subject"])))
 
 
-def test_the_approval_email_arrives_only_when_smtp_is_configured(app, api, smtp):
+def test_the_approval_email_arrives_only_when_smtp_is_configured(app, api, smtp, monkeypatch):
     inbox, url = smtp
+    attempts = []
+    real_smtp = smtplib.SMTP
+    monkeypatch.setattr(smtplib, "SMTP", lambda *a, **k: attempts.append(a) or real_smtp(*a, **k))
     off = submitted(api, "不发邮件的申报")
     assert api("unit_reviewer", "POST", f"/api/v1/claim/{off}/step/approve").status_code == 200
-    time.sleep(0.5)
-    assert inbox.mails == []
+    assert inbox.mails == [] and attempts == []  # SMTP off: no connection is even tried
 
     app.config["XUESHI_SMTP_URL"] = url
     on = submitted(api, "发邮件的申报")
     assert api("unit_reviewer", "POST", f"/api/v1/claim/{on}/step/approve").status_code == 200
-    assert wait_for(lambda: any("zhou.ying@example.com" in to for to, _ in inbox.mails))
-    to, content = next(m for m in inbox.mails if "zhou.ying@example.com" in m[0])
-    from email import message_from_string
-    from email.header import decode_header, make_header
-    mail = message_from_string(content)
-    assert "发邮件的申报" in str(make_header(decode_header(mail["Subject"])))
-    assert mail["To"] == "zhou.ying@example.com"
+    # the queue runs inline here (immediate mode): the task has sent it by now
+    mails = inbox.to("zhou.ying@example.com")
+    assert len(mails) == 1 and "发邮件的申报" in subject_of(mails[0])
+    assert "To: zhou.ying@example.com" in mails[0]
+    (message_id, *_), = messages_of(app, "professional", on)
+    with app.app_context():
+        from app.services import messages
+
+        assert db.session.get(Message, message_id).emailed_at is not None
+        assert messages.send([message_id]) == 0  # once each: a repeated task sends nothing
+        db.session.remove()
+    assert len(inbox.to("zhou.ying@example.com")) == 1
+
+
+def test_the_request_only_queues_the_email(app, api, smtp):
+    """Off immediate mode the step's request sends nothing: the queue holds one
+    e-mail task, and the mail arrives when a consumer runs it."""
+    from app.jobs import queue
+
+    inbox, url = smtp
+    app.config["XUESHI_SMTP_URL"] = url
+    claim_id = submitted(api, "排队发邮件的申报")
+    queue.huey.immediate = False
+    try:
+        before = queue.huey.pending_count()
+        assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve").status_code == 200
+        assert inbox.mails == [] and queue.huey.pending_count() == before + 1
+        task = queue.huey.dequeue()
+        assert task.name.endswith("send_email")
+        with app.app_context():
+            queue.huey.execute(task)
+    finally:
+        queue.huey.immediate = True
+    mails = inbox.to("zhou.ying@example.com")
+    assert len(mails) == 1 and "排队发邮件的申报" in subject_of(mails[0])

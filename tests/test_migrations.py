@@ -133,3 +133,44 @@ def test_0009_marks_revision_1_ledgers_stale_and_allows_no_verdict(instance_dir)
         assert (bool(row[0]), float(row[1]), float(row[2])) == (False, 30, 60)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0014_takes_a_qualification_exam_of_several_courses_as_a_registration_exam(instance_dir):
+    """Before 0014 courses were asked only to count a registration exam per course:
+    such exams become registration exams (their ledgers stale), the others not."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+
+    url = fresh_database_url(instance_dir, "migration_0014")
+    app = create_app(app_overrides(url, instance_dir))
+    now = "'2026-12-01 00:00:00'"
+    with app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            for sql in (
+                "INSERT INTO district (id, code, name) VALUES (1, '370202', '市南区')",
+                f"INSERT INTO unit (id, name, credit_code, district_id, created_at, updated_at) "
+                f"VALUES (1, 'u', '91370200163562681G', 1, {now}, {now})",
+                *(f"INSERT INTO person (id, id_number, name, unit_id, series, title_level, "
+                  f"is_enterprise_manager, created_at, updated_at) VALUES ({n}, '37020219800101{n}23X', "
+                  f"'p', 1, 'engineering', 'junior', false, {now}, {now})" for n in (1, 2)),
+                *(f"INSERT INTO activity (id, person_id, kind, title, first_year, last_year, source, "
+                  f"courses, created_at, updated_at) VALUES ({n}, {n}, 'qualification_exam', 'e', 2026, "
+                  f"2026, 'claim', {n}, {now}, {now})" for n in (1, 2)),
+                *(f"INSERT INTO ledger (id, person_id, year, unit_id, district_id, in_scope, public, "
+                  f"professional, total, compliant, shortfall_public, shortfall_professional, items, "
+                  f"digest, computed_at, rule_revision) VALUES ({n}, {n}, 2026, 1, 1, true, 0, 16, 16, "
+                  f"false, 30, 44, '[]', 'x', {now}, 2)" for n in (1, 2)),
+            ):
+                conn.execute(text(sql))
+        upgrade(revision="0014")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT a.courses, a.registration, l.rule_revision FROM activity a "
+                "JOIN ledger l ON l.person_id = a.person_id ORDER BY a.id")).all()
+        assert [(r[0], bool(r[1]), r[2]) for r in rows] == [(None, False, 2), (2, True, 1)]
+        db.session.remove()
+        db.engine.dispose()

@@ -63,16 +63,28 @@ def test_a_compliant_or_out_of_scope_person_gets_no_plan(app, newcomer):
         db.session.remove()
 
 
-def test_advanced_seminars_are_offered_only_to_those_who_may_attend(app, world, newcomer):
+def test_advanced_seminar_classes_are_offered_only_to_those_who_may_attend(app, api, world, newcomer):
+    """A seminar's class counts double (四(二)3) and is offered, with the engine's credit,
+    only to intermediate and senior titles (and enterprise managers)."""
     from app.models import Seminar
     from app.services import audit
 
     with app.app_context():
         with audit.acting_as("tests:planner"):
-            db.session.add(Seminar(year=2026, name="规划测试高级研修", level="city",
-                                   base_id=world.base["A"], state="approved"))
+            seminar = Seminar(year=2026, name="规划测试高级研修", level="city",
+                              base_id=world.base["A"], state="approved")
+            db.session.add(seminar)
             db.session.commit()
+        seminar_id = seminar.id
+        db.session.remove()
+    accepted_class(api, name="规划测试研修班", category="professional", seminar_id=seminar_id,
+                   start_date="2026-12-14", end_date="2026-12-14", hours_per_day=8)
+    with app.app_context():
         intermediate, junior = (db.session.get(Person, pk) for pk in newcomer)
-        assert any("规划测试高级研修" in o.text for o in planner.plan(intermediate, 2026, today=TODAY))
-        assert not any("规划测试高级研修" in o.text for o in planner.plan(junior, 2026, today=TODAY))
+        option = next(o for o in planner.plan(intermediate, 2026, today=TODAY) if "规划测试研修班" in o.text)
+        expected = rules.evaluate(ledgers.person_year(intermediate.id, intermediate.series, 2026, [
+            {"id": "x", "kind": "priority_training", "category": "professional",
+             "days": [{"date": "2026-12-14", "hours": 8}]}]))
+        assert option.credit == expected["professional"] == 16
+        assert not any("规划测试研修班" in o.text for o in planner.plan(junior, 2026, today=TODAY))
         db.session.remove()

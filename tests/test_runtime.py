@@ -17,6 +17,13 @@ def test_healthz_answers_without_login(app):
     assert resp.status_code == 200 and resp.json == {"status": "ok"}
 
 
+def test_health_checks_set_no_session_cookie(app):
+    client = app.test_client()
+    for path in ("/healthz", "/readyz"):
+        assert "Set-Cookie" not in client.get(path).headers, path
+    assert "Set-Cookie" in client.get("/login/").headers  # a visitor still gets one
+
+
 def test_readyz_needs_a_consumer_heartbeat(app):
     from app.jobs import queue
 
@@ -60,9 +67,16 @@ def test_forwarded_address_is_believed_only_from_the_proxy(app):
 
 
 @pytest.fixture(scope="module")
-def served(app, tmp_path_factory):
+def mailbox():
+    with serving.smtp_server() as (inbox, url):
+        yield inbox, url
+
+
+@pytest.fixture(scope="module")
+def served(app, tmp_path_factory, mailbox):
     running = serving.serve(app.config["SQLALCHEMY_DATABASE_URI"],
-                            tmp_path_factory.mktemp("served"))
+                            tmp_path_factory.mktemp("served"),
+                            extra_env={"XUESHI_SMTP_URL": mailbox[1]})
     try:
         running.wait_ready()
         yield running
@@ -118,3 +132,22 @@ def test_a_job_started_on_the_server_is_run_by_the_consumer(served):
         time.sleep(0.3)
     assert job["state"] == "done", job
     assert job["message"] and job["total"] == job["done"]
+
+
+@pytest.mark.slow
+def test_the_consumer_sends_the_email_of_a_step(served, mailbox, app, api):
+    from tests.conftest import PASSWORD
+    from tests.test_messages import set_email, subject_of, submitted
+
+    inbox, _url = mailbox
+    claim_id = submitted(api, "由后台发邮件的申报")  # in this process, without SMTP
+    with set_email(app, "professional", "li.ming@example.com"):
+        status, login = _post_json(served.base + "/api/v1/security/login", {
+            "username": "unit_reviewer", "password": PASSWORD, "provider": "db"})
+        assert status == 200, login
+        status, answer = _post_json(served.base + f"/api/v1/claim/{claim_id}/step/approve", {},
+                                    {"Authorization": f"Bearer {login['access_token']}"})
+        assert status == 200, answer
+        assert serving.wait_for(lambda: inbox.to("li.ming@example.com"), 60)
+    mail, = inbox.to("li.ming@example.com")
+    assert "由后台发邮件的申报" in subject_of(mail)

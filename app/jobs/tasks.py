@@ -1,5 +1,6 @@
-"""The huey tasks: one that runs any job, one that picks up interrupted jobs, one that
-writes the finished hours' verify-page lookups to the audit log."""
+"""The huey tasks: one that runs any job, one that picks up interrupted jobs, one
+that sends the e-mail of messages, one that writes the finished hours' verify-page
+lookups to the audit log."""
 from __future__ import annotations
 
 from huey import crontab
@@ -21,6 +22,15 @@ def requeue_stale_jobs() -> None:
 
     with app_for_task().app_context():
         requeue_stale()
+
+
+@huey.task(retries=3, retry_delay=60)
+def send_email(message_ids: list[int]) -> None:
+    """E-mail of messages written by a committed step; an SMTP failure is retried."""
+    from ..services import messages
+
+    with app_for_task().app_context():
+        messages.send(message_ids)
 
 
 @huey.periodic_task(crontab(minute="*/5"))

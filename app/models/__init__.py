@@ -2,7 +2,7 @@
 from .account import UserScope
 from .activity import Activity
 from .audit import AuditEntry, AuditHead, VerifyLookupCount
-from .claim import CLAIM_KINDS, Claim
+from .claim import Claim
 from .department import Department
 from .district import DISTRICTS, District
 from .evidence import Evidence
@@ -37,7 +37,6 @@ __all__ = [
     "Seminar",
     "TrainingClass",
     "Activity",
-    "CLAIM_KINDS",
     "Claim",
     "Evidence",
     "ExportBatch",

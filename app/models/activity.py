@@ -26,6 +26,7 @@ class RecordFields:
     # [{"date": "2026-04-01", "hours": 8}, ...]
     days: Mapped[list | None] = mapped_column(JSONType)
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    registration: Mapped[bool | None] = mapped_column(Boolean)  # 注册类考试 (四(三)4)
     courses: Mapped[int | None] = mapped_column(Integer)
     project: Mapped[str | None] = mapped_column(String(300))
     channel: Mapped[str | None] = mapped_column(String(40))

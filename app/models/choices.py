@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-# 职称系列: code -> label. The first three are handled by other departments.
+# 职称系列: code -> label. Which of them other departments handle is the year's rule set's
+# (`RuleSet.out_of_scope_series`, see app/services/years.py).
 TITLE_SERIES = {
     "engineering": _l("Engineering"),
     "economics": _l("Economics"),
@@ -28,13 +29,6 @@ TITLE_SERIES = {
     "health": _l("Health"),
     "k12_teacher": _l("Primary and secondary school teachers"),
     "accounting": _l("Accounting"),
-}
-
-# Out-of-scope series and who handles them (notice 二).
-OUT_OF_SCOPE_SERIES = {
-    "health": _l("Qingdao Health Commission (Qingdao Health Talent Development Center)"),
-    "k12_teacher": _l("Qingdao Education Bureau"),
-    "accounting": _l("Qingdao Finance Bureau"),
 }
 
 TITLE_LEVELS = {

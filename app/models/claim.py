@@ -1,5 +1,5 @@
-"""学时申报: a person's own record of 四(二)1 or 四(三)1–7, with evidence,
-reviewed by the person's unit."""
+"""学时申报: a person's own record of a claimable kind of the year (the rule set
+says which), with evidence, reviewed by the person's unit."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,18 +11,6 @@ from .activity import RecordFields
 from .base import Model, TimestampMixin
 from .evidence import HasEvidence
 from .person import Person
-
-# Kinds a person claims themself (notice 四(二)1 and 四(三)1-7).
-CLAIM_KINDS = (
-    "public_subject_exam",
-    "academic_activity",
-    "education_or_tour",
-    "achievement",
-    "qualification_exam",
-    "expert_service",
-    "assignment",
-    "leave_exemption",
-)
 
 DRAFT, SUBMITTED, APPROVED, REJECTED, REVOKED, WITHDRAWN = (
     "draft", "submitted", "approved", "rejected", "revoked", "withdrawn",

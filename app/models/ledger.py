@@ -82,7 +82,7 @@ class YearCertificate(Model):
     compliant: Mapped[bool] = mapped_column(Boolean)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_name: Mapped[str | None] = mapped_column(String(80))
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # the verify page finds uploads by it
 
     person: Mapped[Person] = relationship()
 

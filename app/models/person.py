@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..validators import mask_id_number, normalize_id_number
 from .base import Model, TimestampMixin
-from .choices import OUT_OF_SCOPE_SERIES, TITLE_LEVELS, TITLE_SERIES
+from .choices import TITLE_LEVELS, TITLE_SERIES
 from .unit import Unit
 
 
@@ -39,11 +39,6 @@ class Person(TimestampMixin, Model):
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number)
-
-    @property
-    def in_scope(self) -> bool:
-        """False for series handled by other departments (notice 二)."""
-        return self.series not in OUT_OF_SCOPE_SERIES
 
     def __str__(self) -> str:
         return f"{self.name}({self.id_number_masked})"

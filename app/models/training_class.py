@@ -118,7 +118,7 @@ class Certificate(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     stored_name: Mapped[str | None] = mapped_column(String(80))
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # the verify page finds uploads by it
 
     training_class: Mapped[TrainingClass] = relationship()
     enrolment: Mapped[Enrolment] = relationship()

@@ -96,6 +96,38 @@ def sign(pdf: bytes) -> bytes:
     return signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
 
 
+# how a PDF's signature stands (`check`)
+SIGNED, MODIFIED, FOREIGN, UNSIGNED, UNREADABLE = (
+    "signed", "modified", "foreign", "unsigned", "unreadable")
+
+
+def check(pdf: bytes) -> str:
+    """How the association's signature on `pdf` stands, offline (pyHanko's validator,
+    the association's certificate as the only trust root): SIGNED over the whole
+    file, MODIFIED (bytes changed, or more appended, after signing), FOREIGN
+    (someone else signed it), UNSIGNED, or UNREADABLE (not a PDF pyHanko can read)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    trusted = ValidationContext(trust_roots=[_pdf_signer().signer.signing_cert])
+    try:  # an upload is anything: every failure of the parser is "unreadable"
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        if not signatures:
+            return UNSIGNED
+        status = validate_pdf_signature(signatures[0], trusted, skip_diff=True)
+    except Exception:
+        return UNREADABLE
+    if not (status.intact and status.valid):
+        return MODIFIED
+    if not status.trusted:
+        return FOREIGN
+    if len(signatures) > 1 or status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return MODIFIED
+    return SIGNED
+
+
 def create_demo_signer(folder: Path) -> bool:
     """A self-signed demo signer in `folder` (once); True when it was created now."""
     from cryptography import x509

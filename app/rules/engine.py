@@ -32,6 +32,10 @@ The steps, always in this order (they mirror rules-2026.md):
 
 All arithmetic is in integer tenths of an hour; `Decimal` appears only in the
 returned numbers (and when reading a `Decimal` input).
+
+`evaluate(person_year, trace=True)` adds to each reduced item a `trace`: what
+took the hours it lost (see `_traced`); the contract's output is the same
+without it, and the command line never asks for it.
 """
 from __future__ import annotations
 
@@ -513,7 +517,7 @@ _SHAPES = {
 # -- step 5: the daily pool --------------------------------------------------
 
 
-def _serve_daily_pool(pooled: list[_Item], plan: _Plan) -> None:
+def _serve_daily_pool(pooled: list[_Item], plan: _Plan, trace: dict | None) -> None:
     """Share each day's actual hours among the pooled entries of that day.
 
     A day outside the year gives `out_of_year` and takes nothing."""
@@ -538,15 +542,22 @@ def _serve_daily_pool(pooled: list[_Item], plan: _Plan) -> None:
                     allowed -= tenths
                     queue.append((item.plan.rank, item, tenths))
         _credit(item, allowed * item.plan.multiplier)
-    for queue in crowded.values():
+    for day, queue in crowded.items():
         left = pool
         queue.sort(key=_rank)  # stable: input position, then days order
+        served = [] if trace is not None else None
         for _, item, tenths in queue:
             allowed = tenths if tenths <= left else left
             left -= allowed
             if allowed < tenths:
                 item.notes |= DAILY_CAP
+                if served is not None:
+                    _traced(trace, item, "offered", item.offered)
+                    _traced(trace, item, "days", []).append(
+                        (day, tenths, allowed, [(other.id, took) for other, took in served if took]))
             _credit(item, allowed * item.plan.multiplier)
+            if served is not None:
+                served.append((item, allowed))
 
 
 def _rank(entry) -> int:
@@ -555,7 +566,7 @@ def _rank(entry) -> int:
 # -- step 6: months ----------------------------------------------------------
 
 
-def _count_months(items: list[_Item], plan: _Plan) -> None:
+def _count_months(items: list[_Item], plan: _Plan, trace: dict | None) -> None:
     """Threshold per reason, then months on the merged runs of the rest.
 
     `items` are the clipped months items in input order."""
@@ -576,9 +587,14 @@ def _count_months(items: list[_Item], plan: _Plan) -> None:
         else:
             runs.append([item, item.end, []])
     left = plan.max_months
-    for first, stop, others in runs:
+    for position, (first, stop, others) in enumerate(runs):
         months = _whole_months(first.when, stop, plan.round_up_days)
         if months > left:
+            if trace is not None:
+                _traced(trace, first, "offered", sum(plan.per_month) * months)
+                _traced(trace, first, "by", [(run[0].id, run[0].public + run[0].professional)
+                                             for run in runs[:position]
+                                             if run[0].public or run[0].professional])
             months = left
             first.notes = ANNUAL_CAP
         left -= months
@@ -586,6 +602,8 @@ def _count_months(items: list[_Item], plan: _Plan) -> None:
         first.professional = plan.per_month[1] * months
         for item in others:
             item.notes = MERGED
+            if trace is not None:
+                _traced(trace, item, "run_of", first.id)
 
 
 def _covered_days(items: list[_Item]) -> int:
@@ -603,13 +621,14 @@ def _covered_days(items: list[_Item]) -> int:
 # -- step 6: annual caps -----------------------------------------------------
 
 
-def _apply_caps(members: list[_Item], cap: _CapPlan, prior_keys: set) -> None:
+def _apply_caps(members: list[_Item], cap: _CapPlan, prior_keys: set,
+                trace: dict | None) -> None:
     """Serve one cap group: by date, then input position."""
     members.sort(key=_WHEN)  # stable: ties keep input order
     if cap.dedupe_project:
-        members = _drop_duplicate_projects(members, prior_keys)
+        members = _drop_duplicate_projects(members, prior_keys, trace)
     left, left_public, left_professional = cap.limit, cap.public, cap.professional
-    for item in members:
+    for position, item in enumerate(members):
         public = min(item.public, left, left_public)
         left -= public
         left_public -= public
@@ -618,30 +637,45 @@ def _apply_caps(members: list[_Item], cap: _CapPlan, prior_keys: set) -> None:
         left_professional -= professional
         if public < item.public or professional < item.professional:
             item.notes |= ANNUAL_CAP
+            if trace is not None:
+                _traced(trace, item, "offered", item.public + item.professional)
+                _traced(trace, item, "by", [(other.id, other.public + other.professional)
+                                            for other in members[:position]
+                                            if other.public or other.professional])
             item.public, item.professional = public, professional
 
 
 _WHEN = attrgetter("when")
 
 
-def _drop_duplicate_projects(members: list[_Item], prior_keys: set) -> list[_Item]:
+def _drop_duplicate_projects(members: list[_Item], prior_keys: set,
+                             trace: dict | None) -> list[_Item]:
     """Keep the first item of each project not counted in an earlier year;
-    the others earn 0."""
-    seen, kept = set(prior_keys), []
+    the others earn 0 (traced: the item kept, or None for an earlier year)."""
+    seen, kept = dict.fromkeys(prior_keys), []
     for item in members:
         if item.extra in seen:
             item.notes |= DUPLICATE
+            if trace is not None:
+                _traced(trace, item, "offered", item.public + item.professional)
+                first = seen[item.extra]
+                _traced(trace, item, "same_as", None if first is None else first.id)
             item.public = item.professional = 0
         else:
-            seen.add(item.extra)
+            seen[item.extra] = item
             kept.append(item)
     return kept
+
+
+def _traced(trace: dict, item: _Item, key: str, value):
+    """The trace entry `key` of `item`, set to `value` unless it is there already."""
+    return trace.setdefault(item, {}).setdefault(key, value)
 
 
 # -- step 7: the result ------------------------------------------------------
 
 
-def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
+def _result(person_id, year, in_scope, items, plan: _Plan, trace: dict | None = None) -> dict:
     dec = _DECIMAL
     rows = []
     public = professional = 0
@@ -651,6 +685,8 @@ def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
         rows.append({"id": item.id, "public": dec[item.public],
                      "professional": dec[item.professional],
                      "notes": list(_NOTES[item.notes]) if item.notes else []})
+        if trace is not None and item in trace:
+            rows[-1]["trace"] = _trace_out(trace[item])
     compliant = shortfall = None  # no finding about an out-of-scope person
     if in_scope:
         short_public = max(0, plan.required_public - public)
@@ -669,11 +705,32 @@ def _result(person_id, year, in_scope, items, plan: _Plan) -> dict:
         "shortfall": shortfall,
     }
 
+def _trace_out(entry: dict) -> dict:
+    """A reduced item's trace, in hours: `offered` (credit before the step that
+    reduced it; actual hours for the daily pool), and as it applies `days` [{date,
+    hours, credited, by}] (each cut day in actual hours: asked, allowed, and the
+    [id, hours] of the entries served before it that day), `by` [[id, hours]]
+    (the items counted before it in its cap), `same_as` (the item of the same
+    project kept; null: a project of an earlier year), `run_of` (the months run)."""
+    dec = _DECIMAL
+    out = {"offered": dec[entry["offered"]]} if "offered" in entry else {}
+    if "days" in entry:
+        out["days"] = [{"date": day.isoformat(), "hours": dec[asked], "credited": dec[credited],
+                        "by": [[other, dec[hours]] for other, hours in by]}
+                       for day, asked, credited, by in entry["days"]]
+    if "by" in entry:
+        out["by"] = [[other, dec[hours]] for other, hours in entry["by"]]
+    for key in ("same_as", "run_of"):
+        if key in entry:
+            out[key] = entry[key]
+    return out
+
 # -- the whole -------------------------------------------------------------
 
 
-def evaluate(person_year) -> dict:
-    """Evaluate one person-year (see the module docstring for the steps)."""
+def evaluate(person_year, *, trace: bool = False) -> dict:
+    """Evaluate one person-year (see the module docstring for the steps);
+    `trace`: say on each reduced item what took its hours."""
     rule_set, person_id, year, activities, in_scope, prior_keys = \
         _check_person_year(person_year)
     plan = _plan_for(rule_set)
@@ -699,10 +756,11 @@ def evaluate(person_year) -> dict:
             months.append(item)
         elif kp.cap is not None:
             capped.setdefault(kp.cap, []).append(item)
+    traced = {} if trace else None
     if pooled:
-        _serve_daily_pool(pooled, plan)
+        _serve_daily_pool(pooled, plan, traced)
     for index, members in capped.items():
-        _apply_caps(members, plan.caps[index], prior_keys)
+        _apply_caps(members, plan.caps[index], prior_keys, traced)
     if months:
-        _count_months(months, plan)
-    return _result(person_id, year, True, items, plan)
+        _count_months(months, plan, traced)
+    return _result(person_id, year, True, items, plan, traced)

@@ -91,6 +91,7 @@ class KindRule:
     served_first: bool = False       # POOL: served before other kinds within a day
     extra_fields: tuple[str, ...] = ()
     cap_group: str | None = None     # name of a CapGroup, or None (uncapped)
+    claimable: bool = False          # a person claims it themself (学时申报), with evidence
 
     @property
     def pooled(self) -> bool:
@@ -112,6 +113,7 @@ class CapGroup:
     public: Hours | None = None
     professional: Hours | None = None
     dedupe_project: bool = False     # the same project key counts once
+    note: Text | None = None         # why an item of this group got annual_cap
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class MonthsRule:
     reasons: frozenset[str]          # allowed `reason` values
     threshold_reasons: frozenset[str]  # reasons that need the threshold
     threshold_days: int              # days of the year a threshold reason must cover
+    note: Text | None = None         # why an item got annual_cap (the months ran out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,11 +156,14 @@ class RuleSet:
     class_kinds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # who recognises the hours of each out-of-scope series (二), for 不适用 on screens
     out_of_scope_handlers: Mapping[str, Text] = field(default_factory=dict)
+    # the name of each channel on forms (every channel, when given)
+    channel_labels: Mapping[str, Text] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
         object.__setattr__(self, "out_of_scope_handlers",
                            MappingProxyType(dict(self.out_of_scope_handlers)))
+        object.__setattr__(self, "channel_labels", MappingProxyType(dict(self.channel_labels)))
         object.__setattr__(self, "class_kinds", MappingProxyType(
             {source: MappingProxyType(dict(modes)) for source, modes in self.class_kinds.items()}))
         _check(self)
@@ -168,6 +174,10 @@ class RuleSet:
             if rule.kind == name:
                 return rule
         return None
+
+    def claimable_kinds(self) -> tuple[KindRule, ...]:
+        """The rows a person claims themself, in table order."""
+        return tuple(rule for rule in self.kinds if rule.claimable)
 
 
 def _tenths_ok(hours) -> bool:
@@ -189,6 +199,8 @@ def _check(rs: RuleSet) -> None:
         raise ValueError(f"{rs.year}: refused channels must be among the channels")
     if rs.out_of_scope_handlers and set(rs.out_of_scope_handlers) != rs.out_of_scope_series:
         raise ValueError(f"{rs.year}: every out-of-scope series needs its handler, and only those")
+    if rs.channel_labels and set(rs.channel_labels) != rs.channels:
+        raise ValueError(f"{rs.year}: every channel needs its label, and only those")
     caps = {cap.name: cap for cap in rs.caps}
     for source, modes in rs.class_kinds.items():
         kinds = [rs.kind(kind) for kind in modes.values()]

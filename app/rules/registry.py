@@ -1,15 +1,15 @@
 """Year -> rule set. A year without a rule set rejects its person-years whole.
 
-Adding a year: write `sets/yNNNN.py` defining `RULE_SET`, and add its module
-name to `_BUILT_IN` below. Nothing in the engine changes.
+Adding a year: write `sets/yNNNN.py` defining `RULE_SET`; every module of
+`sets/` is loaded. Nothing in the engine changes.
 """
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 
+from . import sets
 from .model import RuleSet
-
-_BUILT_IN = ("y2026",)
 
 _RULE_SETS: dict[int, RuleSet] = {}
 
@@ -36,5 +36,10 @@ def years() -> list[int]:
     return sorted(_RULE_SETS)
 
 
-for _name in _BUILT_IN:
-    register(import_module(f"{__package__}.sets.{_name}").RULE_SET)
+def latest() -> int:
+    """The latest year with a rule set."""
+    return max(_RULE_SETS)
+
+
+for _module in sorted(pkgutil.iter_modules(sets.__path__), key=lambda m: m.name):
+    register(import_module(f"{sets.__name__}.{_module.name}").RULE_SET)

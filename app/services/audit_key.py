@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,19 +21,9 @@ def _config(name: str, default: str | None = None) -> str | None:
 
 @lru_cache(maxsize=8)
 def _key_from(env_key: str | None, path: str) -> bytes:
-    if env_key:
-        return env_key.encode("utf-8")
-    file = Path(path)
-    if not file.exists():
-        file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-    return file.read_text().strip().encode("utf-8")
+    from config import key_from
+
+    return key_from(env_key, Path(path)).encode("utf-8")
 
 
 def key() -> bytes:

@@ -14,16 +14,17 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import rules
+from ..rules import model as rules_model
+from ..rules import registry
 from ..extensions import db
 from ..formatting import hours
-from ..models import CLAIM_KINDS, Activity, Claim, Ledger, Person
+from ..models import Activity, Claim, Ledger, Person
 from ..models.base import utcnow
-from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import evidence as evidence_files
-from . import inputs, ledgers, records
+from . import inputs, ledgers, records, years
 from .errors import BusinessError
 from .workflow import REASON, Guard, Transition, Workflow, atomic
 
@@ -39,16 +40,16 @@ FOUR_EYES = Guard(
 YOURS = (DRAFT, REJECTED)  # the claim is with its filer
 
 
-def refuse_out_of_scope(person: Person) -> None:
-    handler = OUT_OF_SCOPE_SERIES.get(person.series)
-    if handler is not None:
+def refuse_out_of_scope(person: Person, year: int) -> None:
+    """The series is recognised by another department in `year` (二)."""
+    if not years.in_scope(person.series, year):
         raise BusinessError(gettext(
             "Hours of this title series are recognised by %(handler)s, not on this platform "
-            "(notice 二).", handler=handler))
+            "(notice 二).", handler=years.handler(person.series, year) or person.series))
 
 
 def _series_recognised(claim: Claim) -> None:
-    refuse_out_of_scope(claim.person)
+    refuse_out_of_scope(claim.person, claim.year)
 
 
 def _has_evidence(claim: Claim) -> None:
@@ -82,14 +83,21 @@ WORKFLOW = Workflow(Claim, "Claim", _l("claim"), {
 ])
 
 
-def _clean(kind: str, data: dict) -> dict:
-    if kind not in CLAIM_KINDS:
-        raise BusinessError(gettext("This kind of record cannot be claimed."), field="kind")
+def claimable(year: int) -> list[rules_model.KindRule]:
+    """The kinds a person claims themself in `year` (its rule set says which)."""
+    rule_set = registry.get(year)
+    return list(rule_set.claimable_kinds()) if rule_set else []
+
+
+def _clean(kind: str, data: dict, form_year: int | None = None) -> dict:
+    """A claim's values, checked against the rule set of its own year (the year its
+    dates name; `form_year`, the year of its form, until they can be read)."""
+    year = records.record_year(data) or form_year or years.with_rules()
+    if registry.get(year) is not None and kind not in {r.kind for r in claimable(year)}:
+        raise BusinessError(gettext("This kind of record cannot be claimed in %(year)d.", year=year),
+                            field="kind")
     title = inputs.required(data.get("title"), "title", records.FIELD_LABELS["title"])
-    values = records.clean(kind, data)
-    if not ledgers.has_rules(values["first_year"]):
-        raise BusinessError(gettext("Hours of %(year)d cannot be claimed: no rules for that year.",
-                                    year=values["first_year"]), field="date")
+    values = records.clean(kind, data, form_year)
     values["title"] = title[:300]
     return values
 
@@ -103,9 +111,10 @@ def _apply(claim: Claim, values: dict) -> None:
 
 @atomic
 def create(scope: Scope, person_id, kind: str, data: dict,
-           files: list[tuple[str, bytes]] = ()) -> Claim:
+           files: list[tuple[str, bytes]] = (), form_year: int | None = None) -> Claim:
     """A draft claim, with its evidence if given, for a person in the actor's
-    scope: the actor themself, or someone of their staff."""
+    scope: the actor themself, or someone of their staff. `form_year`: the year
+    of the form it was filed on."""
     WORKFLOW.require(scope, "create")
     person_id = scope.person_id or person_id
     if person_id is None:
@@ -113,9 +122,9 @@ def create(scope: Scope, person_id, kind: str, data: dict,
     person = scopes.get_in_scope(Person, person_id, scope)
     if person is None:
         raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
-    refuse_out_of_scope(person)
+    refuse_out_of_scope(person, records.record_year(data) or form_year or years.with_rules())
     claim = Claim(person_id=person.id, kind=kind, state=DRAFT, created_by=scope.user_id)
-    _apply(claim, _clean(kind, data))
+    _apply(claim, _clean(kind, data, form_year))
     db.session.add(claim)
     db.session.flush()
     evidence_files.store_all(list(files), scope.user_id, claim)
@@ -130,7 +139,7 @@ def _current(claim: Claim) -> dict:
 
 @WORKFLOW.step("change")
 def update(scope: Scope, claim: Claim, data: dict) -> None:
-    _apply(claim, _clean(claim.kind, {**_current(claim), **data}))
+    _apply(claim, _clean(claim.kind, {**_current(claim), **data}, claim.year))
 
 
 @WORKFLOW.step("upload")
@@ -207,7 +216,7 @@ def _credit(person: Person, activity: Activity, years: range, locale: str) -> Cr
             if stored.activity_id == activity.id:
                 credited += Decimal(stored.public) + Decimal(stored.professional)
                 for code in stored.notes:
-                    text = rules.explain(code, locale, year)
+                    text = rules.explain(code, locale, year, activity.kind)
                     if text not in notes:
                         notes.append(text)
     return Credit(alone, credited, tuple(notes))
@@ -260,3 +269,94 @@ def activity_from(claim: Claim) -> Activity:
     for field in ledgers.ENGINE_FIELDS:
         setattr(activity, field, getattr(claim, field))
     return activity
+
+
+# -- before approving: what the engine will credit, and the same achievement --
+
+PREVIEW_ID = "preview"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a claim would earn if approved now: on its own, and in the person's
+    years as they stand (None without a person); the person's first year so far."""
+
+    alone: Decimal
+    credited: Decimal | None
+    notes: tuple[str, ...]
+    year: int
+    so_far: dict | None            # public, professional, required_public, required_professional
+    same_achievements: tuple[Activity, ...]
+
+
+def _item(kind: str, values: dict) -> dict:
+    item = {"id": PREVIEW_ID, "kind": kind}
+    item.update({f: values[f] for f in ledgers.ENGINE_FIELDS if values.get(f) is not None})
+    return item
+
+
+def _hours_of(result: dict, item_id: str) -> tuple[Decimal, list[str]]:
+    for it in result["items"]:
+        if it["id"] == item_id:
+            return it["public"] + it["professional"], it["notes"]
+    return Decimal(0), []
+
+
+def _preview(person: Person | None, kind: str, values: dict, exclude_claim: int | None) -> Preview:
+    item = _item(kind, values)
+    alone, credited, notes = Decimal(0), Decimal(0), []
+    first, last = values["first_year"], values["last_year"]
+    for year in range(first, last + 1):
+        if not ledgers.has_rules(year):
+            continue
+        series = person.series if person is not None else None
+        single = rules.evaluate(ledgers.person_year(person.id if person else 0, series, year, [item]))
+        alone += _hours_of(single, PREVIEW_ID)[0]
+        if person is None:
+            continue
+        got, codes = _hours_of(ledgers.compute(person, year, [item]), PREVIEW_ID)
+        credited += got
+        for code in codes:
+            text = rules.explain(code, _locale(), year, kind)
+            if text not in notes:
+                notes.append(text)
+    so_far = None
+    if person is not None and ledgers.has_rules(first):
+        rule_set = registry.get(first)
+        values_now = ledgers.ledger_or_compute(person, first)
+        so_far = {"public": values_now["public"], "professional": values_now["professional"],
+                  "required_public": rule_set.required_public,
+                  "required_professional": rule_set.required_professional}
+    same = tuple(same_achievements(person.id, values.get("project"), exclude_claim)) \
+        if person is not None else ()
+    return Preview(alone, credited if person is not None else None, tuple(notes), first, so_far, same)
+
+
+def preview(scope: Scope, person_id, kind: str, data: dict, form_year: int | None = None) -> Preview:
+    """What a claim being filed would earn (nothing is written). Raises
+    BusinessError on the first field to fix, like saving would."""
+    person_id = scope.person_id or person_id
+    person = scopes.get_in_scope(Person, person_id, scope) if person_id else None
+    if person_id and person is None:
+        raise BusinessError(gettext("No such person in your scope."), field="person", status=404)
+    return _preview(person, kind, _clean(kind, data, form_year), None)
+
+
+def preview_claim(claim: Claim) -> Preview:
+    """What a claim not yet approved would earn if approved now (the reviewer's view)."""
+    return _preview(claim.person, claim.kind, {**_current(claim), "first_year": _years(claim).start,
+                                               "last_year": _years(claim).stop - 1}, claim.id)
+
+
+def same_achievements(person_id: int, project: str | None,
+                      exclude_claim: int | None = None) -> list[Activity]:
+    """The person's approved records of any year with the same project key as
+    `project` (四(三)3 同一项目成果,不重复计算), besides the claim's own."""
+    if not project or not rules_model.project_key(project):
+        return []
+    key = rules_model.project_key(project)
+    stmt = select(Activity).where(Activity.person_id == person_id, Activity.project.is_not(None))
+    if exclude_claim is not None:
+        stmt = stmt.where(~((Activity.source == "claim") & (Activity.source_id == exclude_claim)))
+    return [a for a in db.session.execute(stmt.order_by(Activity.first_year, Activity.id)).scalars()
+            if rules_model.project_key(a.project) == key]

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..formatting import hours_value
 from ..models import Activity, Enrolment, Person, PlanProject, Seminar, TrainingBase, TrainingClass, Unit
 from ..models.base import utcnow
-from ..models.choices import OUT_OF_SCOPE_SERIES, TITLE_LEVELS, TITLE_SERIES
+from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
 from ..models.plan import APPROVED as SEMINAR_APPROVED
 from ..models.training_class import (
@@ -31,7 +31,7 @@ from ..rules import registry
 from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
-from . import certificates, inputs, ledgers, people, plans, records
+from . import certificates, inputs, ledgers, people, plans, records, years
 from . import evidence as evidence_files
 from .errors import BusinessError
 from .sheets import Checked, RowReport, check_rows, read_sheet, read_table, workbook_bytes
@@ -272,7 +272,8 @@ def coerce(data: dict) -> dict:
             if name in ("start_date", "end_date"):
                 value = records.parse_date(value, "date")
             elif name == "hours_per_day":
-                value = records.parse_hours(value, "hours", records.DAY_MAX)
+                value = records.parse_hours(value, "hours", records.day_max(
+                    records.record_year({"start": data.get("start_date")})))
             elif name in ("capacity", "plan_project_id", "seminar_id"):
                 try:
                     value = int(value)
@@ -465,9 +466,10 @@ def _check_roster(cls: TrainingClass, rows) -> Checked[RosterLine]:
         if report:
             return None
         line = RosterLine(row.number, number, phone, person, new)
-        if line.series in OUT_OF_SCOPE_SERIES:
+        if not years.in_scope(line.series, cls.start_date.year):
             report.add("身份证号", gettext("Hours of this title series are recognised by %(handler)s.",
-                                        handler=OUT_OF_SCOPE_SERIES[line.series]))
+                                        handler=years.handler(line.series, cls.start_date.year)
+                                        or line.series))
         elif cls.seminar is not None and not line.seminar_admits:
             report.add("身份证号", gettext(
                 "Advanced seminars admit intermediate and senior titles or enterprise managers "

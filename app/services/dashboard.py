@@ -21,7 +21,7 @@ from ..models import (
     BaseEvaluation, Department, District, Enrolment, Ledger, Person, TrainingBase,
     TrainingClass, Unit,
 )
-from ..models.choices import OUT_OF_SCOPE_SERIES
+from . import years
 
 SOURCES = ("platform", "class", "claim")
 
@@ -59,7 +59,7 @@ def _rates(year: int, group_column, label_column, district_id: int | None) -> li
         .select_from(Person)
         .join(Unit, Unit.id == Person.unit_id)
         .outerjoin(Ledger, and_(Ledger.person_id == Person.id, Ledger.year == year))
-        .where(Person.series.not_in(list(OUT_OF_SCOPE_SERIES)))
+        .where(Person.series.not_in(sorted(years.out_of_scope_series(year))))
         .group_by(group_column, label_column)
         .order_by(label_column)
     )

@@ -182,6 +182,7 @@ def _load_hours(rng: random.Random) -> None:
         claim = Claim(person_id=first.id, year=2026, state=state, title=title, category="professional")
         if state == "submitted":
             claim.kind, claim.date, claim.courses = "qualification_exam", date.fromisoformat(day), 2
+            claim.registration = True
         elif state == "draft":
             claim.kind, claim.date, claim.project = "achievement", date.fromisoformat(day), title
         else:

@@ -14,11 +14,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..formatting import hours_value
 from ..models import Ledger, Person
-from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_id_number
-from . import audit, dishonesty, inputs, ledgers, lookups
+from . import audit, dishonesty, inputs, ledgers, lookups, years
 from .errors import BusinessError
 from .sheets import RowReport, check_rows, read_table, workbook_bytes
 
@@ -49,7 +48,7 @@ class Verdict:
 
 
 def _judge(verdict: Verdict, person: Person | None, values: dict | None, barred: str | None,
-           scope: Scope, expected_name: str | None) -> Verdict:
+           scope: Scope, expected_name: str | None, year: int) -> Verdict:
     """`person` is None both when nobody has the number and when its holder is
     outside the scope: the answer must not tell the two apart."""
     if person is None:
@@ -63,10 +62,9 @@ def _judge(verdict: Verdict, person: Person | None, values: dict | None, barred:
         verdict.name_mismatch = True
         verdict.problems.append(gettext("The name does not match the ID number (the register says %(name)s).",
                                         name=person.name))
-    handler = OUT_OF_SCOPE_SERIES.get(person.series)
-    if handler is not None:
+    if not years.in_scope(person.series, year):
         verdict.problems.append(gettext("Hours of this title series are recognised by %(handler)s.",
-                                        handler=handler))
+                                        handler=years.handler(person.series, year) or person.series))
     verdict.public = values["public"]
     verdict.professional = values["professional"]
     verdict.compliant = values["compliant"] if values["compliant"] is None else bool(values["compliant"])
@@ -121,7 +119,7 @@ def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -
         person = found.get(number)
         verdicts.append(_judge(Verdict(id_number=number), person,
                                values.get(person.id) if person else None,
-                               barred.get(person.id) if person else None, scope, name))
+                               barred.get(person.id) if person else None, scope, name, year))
     return verdicts
 
 

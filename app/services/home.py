@@ -22,12 +22,11 @@ from ..extensions import db
 from ..models import (
     AuditEntry, Claim, District, Inspection, Ledger, Person, Unit,
 )
-from ..models.choices import OUT_OF_SCOPE_SERIES
 from ..rules import registry
 from ..security import roles as role_table
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import ledgers, messages, workflow
+from . import ledgers, messages, workflow, years
 from .progress import next_steps
 from .workflow import Workflow
 
@@ -178,7 +177,7 @@ def _ledgers(scope: Scope, year: int):
 
 def compliance(scope: Scope, year: int) -> Compliance:
     people = db.session.execute(select(func.count()).select_from(Person).where(
-        scopes.clause(Person, scope), Person.series.not_in(list(OUT_OF_SCOPE_SERIES)))).scalar()
+        scopes.clause(Person, scope), Person.series.not_in(sorted(years.out_of_scope_series(year))))).scalar()
     met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
     total, done = db.session.execute(select(func.count(), met).where(*_ledgers(scope, year))).one()
     done = int(done or 0)
@@ -219,7 +218,7 @@ def person_home(scope: Scope, year: int) -> dict:
         return {"person": None}
     ledger = db.session.execute(select(Ledger).where(
         Ledger.person_id == person.id, Ledger.year == year)).scalar_one_or_none()
-    values = ledgers.ledger_or_compute(person, year) if person.in_scope else None
+    values = ledgers.ledger_or_compute(person, year) if years.in_scope(person.series, year) else None
     public_need, professional_need = requirement(year)
     claims = dict(db.session.execute(
         select(Claim.state, func.count()).where(scopes.clause(Claim, scope), Claim.year == year)

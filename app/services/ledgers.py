@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Callable, Iterable, NamedTuple
 
 from flask_babel import get_locale, gettext
@@ -20,14 +21,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import rules
 from ..extensions import db
+from ..formatting import hours
 from ..models import Activity, Ledger, Person, Unit
 from ..models.base import utcnow
 from ..rules import model as rules_model
 from ..rules import registry
 from .locks import for_update
 
-ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "courses", "project",
-                 "channel", "start", "end", "reason")
+ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "registration", "courses",
+                 "project", "channel", "start", "end", "reason")
 _ACTIVITY_COLUMNS = [Activity.person_id, Activity.id, Activity.kind] + [
     getattr(Activity, f) for f in ENGINE_FIELDS
 ]
@@ -174,9 +176,10 @@ def _activities_for(person_id: int, year: int):
     ).scalars().all()
 
 
-def compute(person: Person, year: int) -> dict:
-    """The engine's verdict on a person's year, from the activities now stored."""
-    items = [engine_item(a) for a in _activities_for(person.id, year)]
+def compute(person: Person, year: int, extra: list[dict] = ()) -> dict:
+    """The engine's verdict on a person's year, from the activities now stored
+    (and `extra` engine items, for a preview of what a record would add)."""
+    items = [engine_item(a) for a in _activities_for(person.id, year)] + list(extra)
     return rules.evaluate(person_year(person.id, person.series, year, items,
                                       prior_projects(person.id, year)))
 
@@ -435,27 +438,90 @@ def count_people_of_year(year: int, unit_id: int | None = None, district_id: int
     return db.session.execute(select(func.count()).select_from(ids)).scalar()
 
 
+# notes whose item another item (or the cap) took hours from: the ledger page says which
+_REDUCED = frozenset({rules_model.DAILY_CAP, rules_model.ANNUAL_CAP,
+                      rules_model.DUPLICATE_PROJECT, rules_model.MERGED_PERIOD})
+
+
 def explained_items(ledger: Ledger, locale: str = "zh") -> list[dict]:
-    """The ledger's items with their activity and a sentence for each note."""
+    """The ledger's items with their activity, a sentence for each note (of the
+    item's own kind) and, on each reduced item, what was claimed, what was
+    credited and which other items took the day or the cap (`reason`)."""
     items = stored_items(ledger)
     ids = [it.activity_id for it in items]
     activities = {a.id: a for a in db.session.execute(
         select(Activity).where(Activity.id.in_(ids))).scalars()} if ids else {}
     rule_set = registry.get(ledger.year)
     labels = rules.kinds(locale, ledger.year)
+    traces = _traces(ledger) if rule_set and any(_REDUCED & set(it.notes) for it in items) else {}
+    titles = {str(a.id): a.title for a in activities.values()}
     shown = []
     for it in items:
         activity = activities.get(it.activity_id)
-        rule = rule_set.kind(activity.kind) if activity and rule_set else None
+        kind = activity.kind if activity else None
+        rule = rule_set.kind(kind) if activity and rule_set else None
+        credited = Decimal(it.public) + Decimal(it.professional)
+        trace = traces.get(str(it.activity_id))
         shown.append({
             "activity": activity,
-            "kind": labels.get(activity.kind, activity.kind) if activity else "",
+            "kind": labels.get(kind, kind) if activity else "",
             "clause": rule.clause if rule else "",
             "public": it.public,
             "professional": it.professional,
-            "notes": [(code, rules.explain(code, locale, ledger.year)) for code in it.notes],
+            "notes": [(code, rules.explain(code, locale, ledger.year, kind)) for code in it.notes],
+            "reason": _reason(trace, rule, rule_set, credited, titles, locale) if trace else None,
         })
     return shown
+
+
+def _traces(ledger: Ledger) -> dict[str, dict]:
+    """The engine's trace of each reduced item of the person's year, as it is now
+    (one person's activities: the page does not grow with the city)."""
+    person = ledger.person
+    items = [engine_item(a) for a in _activities_for(person.id, ledger.year)]
+    result = rules.evaluate(person_year(person.id, person.series, ledger.year, items,
+                                        prior_projects(person.id, ledger.year)), trace=True)
+    return {it["id"]: it["trace"] for it in result["items"] if "trace" in it}
+
+
+def _reason(trace: dict, rule, rule_set, credited: Decimal, titles: dict, locale: str) -> str:
+    """申报x学时,认定y学时:why, naming the items that took the day or the cap."""
+    sep = ", " if locale.startswith("en") else "、"
+
+    def listed(pairs) -> str:
+        return sep.join(gettext("“%(title)s” %(hours)s hours", title=titles.get(other, other),
+                                hours=hours(amount)) for other, amount in pairs)
+
+    def named(other) -> str:
+        return gettext("“%(title)s”", title=titles.get(other, other))
+
+    why = []
+    for day in trace.get("days", ()):
+        pool = hours(Decimal(rule_set.daily_pool_hours))
+        why.append(gettext("%(date)s already has %(items)s, and the day is full at %(pool)s hours",
+                           date=day["date"], items=listed(day["by"]), pool=pool) if day["by"] else
+                   gettext("%(date)s: at most %(pool)s hours that day", date=day["date"], pool=pool))
+    if "by" in trace:
+        if rule is not None and rule.credit == rules_model.MONTHS:
+            limit = gettext("at most %(months)d months a year", months=rule_set.months.max_months)
+        else:
+            cap = next((c for c in rule_set.caps if rule and c.name == rule.cap_group), None)
+            limit = gettext("at most %(limit)s hours a year in all",
+                            limit=hours(Decimal(cap.limit if cap and cap.limit is not None else 0)))
+        why.append(gettext("%(items)s already count this year, %(limit)s",
+                           items=listed(trace["by"]), limit=limit) if trace["by"] else limit)
+    if "same_as" in trace:
+        why.append(gettext("the same project was counted in an earlier year")
+                   if trace["same_as"] is None else
+                   gettext("the same project as %(item)s, counted once", item=named(trace["same_as"])))
+    if "run_of" in trace:
+        why.append(gettext("its period is counted with %(item)s", item=named(trace["run_of"])))
+    if "offered" in trace:
+        return gettext("Claimed %(claimed)s hours, credited %(credited)s: %(why)s",
+                       claimed=hours(trace["offered"]), credited=hours(credited),
+                       why=(";" if sep == "、" else "; ").join(why))
+    return gettext("Credited %(credited)s hours: %(why)s", credited=hours(credited),
+                   why=(";" if sep == "、" else "; ").join(why))
 
 
 @event.listens_for(Person, "after_update")

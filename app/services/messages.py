@@ -9,7 +9,6 @@ certificate its holder. The login who took the step is not told."""
 from __future__ import annotations
 
 import smtplib
-import threading
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Iterable
@@ -104,7 +103,8 @@ def _credited(claim: Claim) -> tuple[Decimal, list[str]]:
         for item in ledger.items:
             if item[0] == activity.id:
                 total += Decimal(item[1]) + Decimal(item[2])
-                notes += [rule_texts.explain(code, "zh", ledger.year) for code in item[3]]
+                notes += [rule_texts.explain(code, "zh", ledger.year, activity.kind)
+                          for code in item[3]]
     return total, notes
 
 
@@ -222,43 +222,40 @@ def sender() -> str:
 
 
 def send(message_ids: list[int]) -> int:
-    """E-mail these messages, once each, to logins with a real address (the job's body)."""
+    """E-mail these messages, once each, to logins with a real address (the task's
+    body). Each message is marked sent in its own commit: a consumer killed halfway
+    resends at most the one in flight."""
     user = current_app.appbuilder.sm.user_model
-    stmt = (select(Message, user.email).join(user, user.id == Message.user_id)
+    stmt = (select(Message.id, Message.subject, Message.body, Message.url, user.email)
+            .join(user, user.id == Message.user_id)
             .where(Message.id.in_(message_ids), Message.emailed_at.is_(None),
                    user.email.is_not(None), user.email != "", ~user.email.endswith(".invalid"))
             .order_by(Message.id))
     rows = db.session.execute(stmt).all()
+    db.session.rollback()
     if not rows:
         return 0
     base = current_app.config.get("XUESHI_PUBLIC_BASE_URL", "").rstrip("/")
     with _smtp() as server:
-        for message, address in rows:
+        for message_id, subject, body, url, address in rows:
             mail = EmailMessage()
-            mail["Subject"] = message.subject
+            mail["Subject"] = subject
             mail["From"] = sender()
             mail["To"] = address
-            mail.set_content(message.body + (f"\n\n{base}{message.url}" if message.url else ""))
+            mail.set_content(body + (f"\n\n{base}{url}" if url else ""))
             server.send_message(mail)
-            message.emailed_at = utcnow()
-    db.session.commit()
+            db.session.execute(update(Message).where(Message.id == message_id)
+                               .values(emailed_at=utcnow()))
+            db.session.commit()
     return len(rows)
 
 
 def enqueue_email(message_ids: list[int]) -> None:
-    """Send the messages' e-mail outside the request: the one place that starts the job."""
-    app = current_app._get_current_object()
+    """Hand the messages' e-mail to the job queue (after the step's commit): the
+    consumer sends it, never the request."""
+    from ..jobs.tasks import send_email
 
-    def work():
-        with app.app_context():
-            try:
-                send(message_ids)
-            except (OSError, smtplib.SMTPException):
-                current_app.logger.exception("sending e-mail of messages %s failed", message_ids)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=work, name="xueshi-email", daemon=True).start()
+    send_email(list(message_ids))
 
 
 def _after_commit(session) -> None:

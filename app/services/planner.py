@@ -4,9 +4,9 @@ on top of what the person already has (daily pool, multipliers and annual
 caps all come from the year's rule set — nothing here knows a number).
 
 Offered: accepted classes of the category still to run (a published project's
-or an approved seminar's classes count double, 四(二)3), the published plan
-projects of the category, and the approved advanced seminars the person may
-attend (intermediate and senior titles, enterprise managers)."""
+or an approved seminar's classes count double, 四(二)3; a seminar's classes only
+to those who may attend: intermediate and senior titles, enterprise managers),
+and the published plan projects of the category."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,10 +19,10 @@ from sqlalchemy import select
 from .. import rules
 from ..extensions import db
 from ..formatting import hours
-from ..models import Activity, Person, PlanProject, Seminar, TrainingClass
-from ..models.plan import ACCEPTED as PROJECT_ACCEPTED, APPROVED as SEMINAR_APPROVED
+from ..models import Activity, Person, PlanProject, TrainingClass
+from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
 from ..rules import registry
-from . import classes, ledgers, plans
+from . import classes, ledgers, plans, years
 from .classes import SEMINAR_LEVELS_OK
 
 LIMIT = 5  # options of each sort
@@ -90,7 +90,7 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
     """The options that would close the person's shortfall of `year`, best first."""
     rule_set = registry.get(year)
     values = values or ledgers.ledger_or_compute(person, year)
-    if rule_set is None or not person.in_scope or values["compliant"]:
+    if rule_set is None or not years.in_scope(person.series, year) or values["compliant"]:
         return []
     today = today or date.today()
     short = {"public": values["shortfall_public"], "professional": values["shortfall_professional"]}
@@ -103,12 +103,14 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
         if gained > 0:
             found.append(Option(describe(gained), gained, category))
 
-    # accepted classes still to run
+    # accepted classes still to run (a seminar's only for those who may attend it)
+    open_classes = select(TrainingClass).where(
+        TrainingClass.state == classes.ACCEPTED, TrainingClass.category.in_(missing),
+        TrainingClass.start_date > today, TrainingClass.start_date <= date(year, 12, 31))
+    if not (person.title_level in SEMINAR_LEVELS_OK or person.is_enterprise_manager):
+        open_classes = open_classes.where(TrainingClass.seminar_id.is_(None))
     upcoming = db.session.execute(
-        select(TrainingClass).where(
-            TrainingClass.state == classes.ACCEPTED, TrainingClass.category.in_(missing),
-            TrainingClass.start_date > today, TrainingClass.start_date <= date(year, 12, 31))
-        .order_by(TrainingClass.start_date, TrainingClass.id).limit(LIMIT * len(missing))).scalars().all()
+        open_classes.order_by(TrainingClass.start_date, TrainingClass.id).limit(LIMIT * len(missing))).scalars().all()
     for cls in upcoming:
         item = _class_item(cls)
         double = item["kind"] == "priority_training"
@@ -121,7 +123,6 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
             hours=hours(gained)))
 
     # published plan projects of the missing category (offline classes under them count double)
-    priority = rule_set.kind("priority_training")
     per_day = rule_set.daily_pool_hours
     if plans.published(year):
         projects = db.session.execute(select(PlanProject).where(
@@ -137,16 +138,6 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
                 "(offline, counted double) would credit %(hours)s hours.",
                 short=hours(short[p.category]), category=_category_label(p.category), name=p.name,
                 hours=hours(gained)))
-
-    # approved advanced seminars the person may attend
-    if person.title_level in SEMINAR_LEVELS_OK or person.is_enterprise_manager:
-        seminars = db.session.execute(select(Seminar).where(
-            Seminar.year == year, Seminar.state == SEMINAR_APPROVED)
-            .order_by(Seminar.id).limit(LIMIT)).scalars().all()
-        for seminar in seminars:
-            found.append(Option(gettext(
-                "Advanced seminar “%(name)s”: open to you; each day counts up to %(hours)s hours.",
-                name=seminar.name, hours=hours(per_day * priority.multiplier)), Decimal(0), "any"))
 
     found.sort(key=lambda o: -o.credit)
     return found

@@ -5,6 +5,7 @@ from flask import current_app
 from flask_appbuilder import ModelRestApi
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import csrf
 from ..security import visibility  # noqa: F401  (registers the scope rules)
 from .accounts import UserScopeView
 from .audit import AuditEntryApi, AuditEntryView
@@ -125,4 +126,9 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(LookupView)
     appbuilder.add_view_no_menu(WellKnownView)
     verify = appbuilder.add_view_no_menu(VerifyView)
-    appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)
+    limiter = appbuilder.sm.limiter
+    limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)
+    lookup = "VerifyView.lookup"  # stricter: a name is guessed one request at a time
+    current_app.view_functions[lookup] = limiter.limit(
+        current_app.config["XUESHI_VERIFY_LOOKUP_RATE_LIMIT"])(current_app.view_functions[lookup])
+    csrf.exempt(verify.blueprint)  # it reads only (app/views/verify.py)

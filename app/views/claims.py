@@ -5,25 +5,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import get_locale, gettext, lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, SelectField, StringField, TextAreaField
-
 from .. import rules
-from ..models import CLAIM_KINDS, Claim, Person
+from ..extensions import db
+from ..formatting import hours
+from ..rules import registry
+from ..models import Claim, Person
 from ..security import scope as scopes
 from ..services import claims
 from ..services import evidence as evidence_files
-from ..services import records
+from ..services import records, years
 from ..services.errors import BusinessError
 from .base import ScopedModelRestApi, ScopedModelView, expose
 from . import lists
-from .lists import LookupField
+from . import claim_form
 from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, on_screen, show_error
 
 CLAIM_FIELDS = {
@@ -40,6 +40,7 @@ CLAIM_FIELDS = {
     "hours": (_l("Hours"), _l("Hours of a public-subject exam")),
     "days": (_l("Days and hours"), _l("List of {date, hours}: hours per day")),
     "passed": (_l("Exam passed"), _l("Whether the exam was passed")),
+    "registration": (_l("Registration exam"), _l("Whether the qualification exam is a registration exam")),
     "courses": (_l("Courses passed"), _l("Registration exams count per course")),
     "project": (_l("Project or result"), _l("The result; the same project counts once")),
     "start": (_l("Start date"), _l("First day of the assignment or leave")),
@@ -53,8 +54,10 @@ CLAIM_FIELDS = {
 }
 
 
-def kind_label(kind: str) -> str:
-    return rules.kinds(_locale()).get(kind, kind)
+def kind_label(kind: str, year: int | None = None) -> str:
+    if year is not None and registry.get(year) is None:
+        return kind
+    return rules.kinds(_locale(), year).get(kind, kind)
 
 
 def _locale() -> str:
@@ -66,37 +69,32 @@ def _files_for_others(scope) -> bool:
     return not scope.person_id
 
 
-def _claim_form(kind: str, for_others: bool):
-    """A form with the fields `kind` needs (from the year's rule set)."""
-
-    class ClaimForm(FlaskForm):
-        pass
-
-    if for_others:  # searched as you type among the people in scope
-        ClaimForm.person = LookupField(_l("Professional"), model=Person)
-    ClaimForm.title = StringField(records.FIELD_LABELS["title"])
-    for field in records.fields_for(kind):
-        label = records.FIELD_LABELS[field]
-        if field == "category":
-            widget = SelectField(label, choices=[(k, str(v)) for k, v in records.CATEGORIES.items()])
-        elif field == "reason":
-            widget = SelectField(label, choices=[(k, str(v)) for k, v in records.REASONS.items()])
-        elif field == "passed":
-            widget = SelectField(label, choices=[("1", gettext("Yes")), ("0", gettext("No"))])
-        elif field == "days":
-            widget = TextAreaField(label, render_kw={"rows": 4, "placeholder": "2026-04-01 8"})
-        elif field in ("date", "start", "end"):
-            widget = StringField(label, render_kw={"type": "date"})
-        else:
-            widget = StringField(label)
-        setattr(ClaimForm, field, widget)
-    ClaimForm.files = MultipleFileField(_l("Evidence (PDF, JPEG or PNG, at most 10 MB each)"))
-    return ClaimForm()
+def _form_year() -> int:
+    """The year of a new claim's form (`?year=`, else the default year); 404 for a
+    year without a rule set."""
+    year = request.args.get("year", type=int)
+    if year is None:
+        return years.with_rules()
+    if registry.get(year) is None:
+        abort(404)
+    return year
 
 
-def _fields(form) -> dict:
-    return {name: field.data for name, field in form._fields.items()
-            if name not in ("person", "files", "csrf_token")}
+def _claimable(kind: str, year: int) -> None:
+    if kind not in {rule.kind for rule in claims.claimable(year)}:
+        abort(404)
+
+
+# the columns a claim's page shows besides its kind's fields, when they have a value
+_HEAD = ["person", "kind", "title", "year", "state"]
+_LIFE = ["submitted_at", "reviewed_at", "reject_reason", "revoked_at", "revoke_reason"]
+
+
+def shown_columns(claim: Claim) -> list[str]:
+    """The fields of the claim's kind (in its year), then what happened to it."""
+    fields = [f for f in records.fields_for(claim.kind, claim.year)
+              if f != "courses" or claim.registration] if registry.get(claim.year) else []
+    return _HEAD + fields + [c for c in _LIFE if getattr(claim, c) not in (None, "")]
 
 
 class ClaimView(WorkflowView, ScopedModelView):
@@ -118,7 +116,10 @@ class ClaimView(WorkflowView, ScopedModelView):
         "state": claims.WORKFLOW.label,
         "category": lambda c: str(records.CATEGORIES.get(c, c or "")),
         "reason": lambda r: str(records.REASONS.get(r, r or "")),
-        "days": lambda d: ";".join(f"{x['date']} {x['hours']}" for x in d) if d else "",
+        "days": lambda d: ";".join(
+            gettext("%(date)s: %(hours)s hours", date=x["date"], hours=hours(x["hours"]))
+            for x in d) if d else "",
+        "channel": lambda c: rules.channels(_locale()).get(c, c or ""),
     }
 
     @expose("/list/")
@@ -134,46 +135,107 @@ class ClaimView(WorkflowView, ScopedModelView):
             return redirect(url_for(".list", **waiting, **request.args))
         return super().list()
 
+    def _get_show_widget(self, pk, item, **kwargs):
+        """Only the fields of the claim's kind, not every column of every kind."""
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        columns = shown_columns(item)
+        widgets["show"].template_args.update(
+            include_columns=columns, value_columns=self.datamodel.get_values_item(item, columns))
+        return widgets
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         claim = scopes.get_or_404(Claim, pk)
         scope = scopes.current_scope()
         duplicates = {e.id: evidence_files.used_by_others(e, claim, scope) for e in claim.evidence}
+        has_rules = registry.get(claim.year) is not None
+        pending = claim.state in (claims.DRAFT, claims.SUBMITTED, claims.REJECTED) and has_rules
         return self.render_template(
             self.show_template, pk=claim.id, title=self.show_title, widgets=self._show(claim.id),
             related_views=[], claim=claim, duplicates=duplicates,
-            rule_text=rules.rule_text(claim.kind, _locale()), **self.step_context(claim))
+            preview=claims.preview_claim(claim) if pending else None,
+            credit=claims.credit(claim) if claim.state == claims.APPROVED else None,
+            same=claims.same_achievements(claim.person_id, claim.project, claim.id), hours=hours,
+            rule_text=rules.rule_text(claim.kind, _locale(), claim.year) if has_rules else "",
+            **self.step_context(claim))
 
     @expose("/new/", methods=["GET"])
     @has_access
     @permission_name("create")
     def choose_kind(self):
-        kinds = [(k, kind_label(k), rules.rule_text(k, _locale())) for k in CLAIM_KINDS]
-        return self.render_template("xueshi/claim_kinds.html", kinds=kinds,
+        year = _form_year()
+        kinds = [(r.kind, kind_label(r.kind, year), rules.rule_text(r.kind, _locale(), year))
+                 for r in claims.claimable(year)]
+        other_years = [y for y in registry.years() if claims.claimable(y)]
+        return self.render_template("xueshi/claim_kinds.html", kinds=kinds, year=year,
+                                    years=other_years,
                                     title=gettext("New claim: choose the kind"))
+
+    def _form_page(self, form, kind: str, year: int, back_url: str, preview_url: str,
+                   result=None, error=None):
+        return self.render_template(
+            "xueshi/claim_form.html", form=form, title=kind_label(kind, year), back_url=back_url,
+            year=year, preview_url=preview_url, preview=result, preview_error=error,
+            is_required=claim_form.is_required, hours=hours,
+            note=gettext("Rule") + ":" + rules.rule_text(kind, _locale(), year))
+
+    @staticmethod
+    def _try_preview(run):
+        """(preview, None), or (None, the reason it cannot be worked out yet)."""
+        try:
+            return run(), None
+        except BusinessError as exc:
+            db.session.rollback()
+            return None, str(exc)
+
+    @expose("/preview/<kind>", methods=["POST"])
+    @has_access
+    @permission_name("create")
+    def preview(self, kind):
+        """预计认定学时 of the form as filled so far (nothing is saved), as HTML for the form."""
+        year = _form_year()
+        claim = scopes.get_or_404(Claim, request.args["claim"]) if request.args.get("claim") else None
+        if claim is not None:
+            kind, year = claim.kind, claim.year
+        _claimable(kind, year)
+        scope = scopes.current_scope()
+        for_others = claim is None and _files_for_others(scope)
+        form = claim_form.claim_form(kind, year, for_others, _locale())
+        if not form.validate_on_submit():
+            return jsonify(html=gettext("The form has expired: reload the page.")), 400
+        person = claim.person_id if claim is not None else (
+            form.person.data if for_others else None)
+        result, error = self._try_preview(lambda: claims.preview(
+            scope, person, kind, claim_form.values(form), year))
+        return jsonify(html=render_template("xueshi/_claim_preview.html", preview=result,
+                                            preview_error=error, hours=hours))
 
     @expose("/new/<kind>", methods=["GET", "POST"])
     @has_access
     @permission_name("create")
     def create(self, kind):
-        if kind not in CLAIM_KINDS:
-            abort(404)
+        year = _form_year()
+        _claimable(kind, year)
         scope = scopes.current_scope()
         for_others = _files_for_others(scope)
-        form = _claim_form(kind, for_others)
+        form = claim_form.claim_form(kind, year, for_others, _locale())
+        result = error = None
         if request.method == "POST" and form.validate_on_submit():
-            try:
-                files = evidence_files.read_uploads(request.files.getlist("files"))
-                claim = claims.create(scope, form.person.data if for_others else None,
-                                      kind, _fields(form), files)
-            except BusinessError as exc:
-                show_error(form, exc)
+            person = form.person.data if for_others else None
+            if request.form.get("preview"):
+                result, error = self._try_preview(lambda: claims.preview(
+                    scope, person, kind, claim_form.values(form), year))
             else:
-                return back_to(claim.id, gettext("The draft claim was saved."))
-        return self.render_template(
-            "xueshi/form.html", form=form, title=kind_label(kind), back_url=url_for(".list"),
-            note=gettext("Rule") + ":" + rules.rule_text(kind, _locale()))
+                try:
+                    files = evidence_files.read_uploads(request.files.getlist("files"))
+                    claim = claims.create(scope, person, kind, claim_form.values(form), files, year)
+                except BusinessError as exc:
+                    show_error(form, exc)
+                else:
+                    return back_to(claim.id, gettext("The draft claim was saved."))
+        return self._form_page(form, kind, year, url_for(".list"),
+                               url_for(".preview", kind=kind, year=year), result, error)
 
     @expose("/change/<pk>", methods=["GET", "POST"])
     @has_access
@@ -183,27 +245,25 @@ class ClaimView(WorkflowView, ScopedModelView):
         refused = self.refuse_unless("change", claim)
         if refused is not None:
             return refused
-        form = _claim_form(claim.kind, False)
-        if request.method == "GET":
-            for name, field in form._fields.items():
-                value = getattr(claim, name, None)
-                if name == "days" and value:
-                    field.data = "\n".join(f"{d['date']} {d['hours']}" for d in value)
-                elif name == "passed" and value is not None:
-                    field.data = "1" if value else "0"
-                elif value is not None and name not in ("files", "csrf_token"):
-                    field.data = str(value)
-        elif form.validate_on_submit():
-            try:
-                claims.update(scopes.current_scope(), claim.id, _fields(form))
-            except BusinessError as exc:
-                show_error(form, exc)
+        if registry.get(claim.year) is None:
+            abort(404)
+        form = claim_form.claim_form(claim.kind, claim.year, False, _locale(),
+                                     claim if request.method == "GET" else None)
+        result = error = None
+        if request.method == "POST" and form.validate_on_submit():
+            scope = scopes.current_scope()
+            if request.form.get("preview"):
+                result, error = self._try_preview(lambda: claims.preview(
+                    scope, claim.person_id, claim.kind, claim_form.values(form), claim.year))
             else:
-                return back_to(claim.id, gettext("The claim was saved."))
-        return self.render_template(
-            "xueshi/form.html", form=form, title=kind_label(claim.kind),
-            back_url=url_for(".show", pk=claim.id),
-            note=gettext("Rule") + ":" + rules.rule_text(claim.kind, _locale()))
+                try:
+                    claims.update(scope, claim.id, claim_form.values(form))
+                except BusinessError as exc:
+                    show_error(form, exc)
+                else:
+                    return back_to(claim.id, gettext("The claim was saved."))
+        return self._form_page(form, claim.kind, claim.year, url_for(".show", pk=claim.id),
+                               url_for(".preview", kind=claim.kind, claim=claim.id), result, error)
 
     @expose("/evidence/<pk>", methods=["POST"])
     @has_access
@@ -233,8 +293,8 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
     base_permissions = ["can_get", "can_info", "can_create", "can_download"]
     list_columns = ["id", "person.id", "person.name", "year", "kind", "title", "state", "submitted_at"]
     show_columns = ["id", "person.id", "person.name", "year", "kind", "title", "state", "category",
-                    "date", "hours", "days", "passed", "courses", "project", "start", "end",
-                    "reason", "submitted_at", "reviewed_at", "reject_reason", "revoked_at",
+                    "date", "hours", "days", "passed", "registration", "courses", "project", "start",
+                    "end", "reason", "submitted_at", "reviewed_at", "reject_reason", "revoked_at",
                     "revoke_reason"]
     search_columns = ["person", "kind", "year", "state"]
     order_columns = ["id", "year", "submitted_at"]

@@ -2,7 +2,6 @@
 district for a district's scope."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import abort, request
 from flask_appbuilder import BaseView
@@ -11,6 +10,7 @@ from flask_babel import gettext
 
 from ..models import Person
 from ..models.governance import EVAL_RESULTS
+from ..services import years
 from ..security import scope as scopes
 from ..services import charts, classes, dashboard, evaluations
 from .base import expose
@@ -35,7 +35,7 @@ class DashboardView(BaseView):
     @has_access
     @permission_name("view")
     def index(self):
-        year = request.args.get("year", type=int) or date.today().year
+        year = request.args.get("year", type=int) or years.current()
         data = dashboard.figures(year, district_for(scopes.current_scope()))
         svgs = []
         for rates, title in ((data.by_district, gettext("Compliance rate by district, %(year)d", year=year)),

@@ -1,7 +1,6 @@
 """职称申报学时核验: one applicant or an Excel list, on screens and REST."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Response, flash, request
 from flask_appbuilder import BaseView
@@ -14,6 +13,7 @@ from flask_babel import gettext
 from .. import jobs
 from ..extensions import db
 from ..services import inputs
+from ..services import years
 from ..security.scope import current_scope
 from ..services import eligibility
 from ..services.errors import BusinessError
@@ -42,7 +42,7 @@ class EligibilityView(BaseView):
     @has_access
     @permission_name("check")
     def check(self):
-        verdict, year = None, request.values.get("year", str(date.today().year))
+        verdict, year = None, request.values.get("year", str(years.current()))
         if request.method == "POST":
             try:
                 verdict = eligibility.check_one(current_scope(), request.form.get("id_number", ""), year)

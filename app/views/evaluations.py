@@ -2,7 +2,6 @@
 and the base's materials."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import request
 from flask_appbuilder.api import expose as api_expose
@@ -12,6 +11,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
 
 from ..models import BaseEvaluation
+from ..services import years
 from ..security import scope as scopes
 from ..services import evaluations
 from ..services import evidence as evidence_files
@@ -53,7 +53,7 @@ class BaseEvaluationView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     create_title = _l("Open this year's evaluation")
     create_note = _l("Stages: the base reports → department first review → expert review → "
                      "on-site check → published result (六(三)). A failed base is withdrawn.")
-    create_inputs = (Input("year", _l("Year"), placeholder=str(date.today().year)),)
+    create_inputs = (Input("year", _l("Year"), placeholder=str(years.current())),)
 
     create = staticmethod(lambda scope, data: evaluations.open_evaluation(scope, data.get("year")))
 

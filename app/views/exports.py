@@ -1,7 +1,6 @@
 """省平台导出: make a batch (Excel or CSV) and download it again, byte for byte."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
@@ -12,6 +11,7 @@ from flask_babel import gettext, lazy_gettext as _l
 
 from .. import jobs
 from ..models import ExportBatch
+from ..services import years
 from ..security import scope as scopes
 from ..services import files, inputs, provincial
 from ..services.errors import BusinessError
@@ -83,7 +83,7 @@ class ExportBatchView(ScopedModelView):
                 return redirect(url_for(".show", pk=batch.id))
         coverages = [(k, str(provincial.COVERAGE[k])) for k in provincial.coverages(scope)]
         return self.render_template("xueshi/export_new.html", coverages=coverages,
-                                    year=date.today().year, title=gettext("New provincial export"))
+                                    year=years.current(), title=gettext("New provincial export"))
 
     @expose("/file/<pk>", methods=["GET"])
     @has_access

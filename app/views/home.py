@@ -1,7 +1,6 @@
 """The landing page: each role's own work (app/services/home.py builds it)."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import abort, g, request
 from flask_appbuilder import IndexView, expose
@@ -12,6 +11,7 @@ from ..rules import registry
 from ..security.roles import ROLE_LABELS
 from ..security.scope import current_scope
 from ..services import home, sheets
+from ..services import years as year_defaults
 from .eligibility import _xlsx as xlsx_response
 
 
@@ -21,8 +21,7 @@ def chosen_year() -> int:
     asked = request.args.get("year", type=int)
     if asked in years:
         return asked
-    this_year = date.today().year
-    return this_year if this_year in years else years[-1]
+    return year_defaults.with_rules()
 
 
 class HomeView(IndexView):

@@ -13,7 +13,7 @@ from .. import jobs
 from ..extensions import db
 from ..models import Job
 from ..security.scope import current_scope
-from ..services import platform_import
+from ..services import platform_import, records
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded, workbook_bytes
 from .base import error_response, expose
@@ -58,7 +58,7 @@ class PlatformImportView(BaseView):
     @permission_name("import")
     def template(self):
         body = workbook_bytes("platform", platform_import.HEADERS,
-                              [["370202198001011234", "张三", "数字技术与数字经济", "公需", "2026-03-02", 6]])
+                              [["370202198001011234", "张三", "数字技术与数字经济", "公需", records.example_date(), 6]])
         return Response(body, mimetype=XLSX_MIME,
                         headers={"Content-Disposition": 'attachment; filename="platform-template.xlsx"'})
 

@@ -155,7 +155,8 @@ class LedgerApi(ScopedModelRestApi):
              "public": float(it["public"]) if "." in it["public"] else int(it["public"]),
              "professional": (float(it["professional"]) if "." in it["professional"]
                               else int(it["professional"])),
-             "notes": [{"code": code, "explanation": text} for code, text in it["notes"]]}
+             "notes": [{"code": code, "explanation": text} for code, text in it["notes"]],
+             "reason": it["reason"]}
             for it in ledger_service.explained_items(ledger, locale)
         ]
 

@@ -13,6 +13,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
 
 from ..models import PlanProject
+from ..services import years
 from ..security import scope as scopes
 from ..services import plans, records
 from ..services.errors import BusinessError
@@ -67,7 +68,7 @@ class PlanProjectView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     @has_access
     @permission_name("publish")
     def publish(self):
-        inputs = (Input("year", _l("Year"), placeholder=str(date.today().year)),
+        inputs = (Input("year", _l("Year"), placeholder=str(years.current())),
                   Input("published_on", _l("Publication date"), "date"))
         form = build_form(inputs, {"published_on": date.today().isoformat()})
         if request.method == "POST" and form.validate_on_submit():
@@ -97,7 +98,7 @@ class PublishedPlanView(BaseView):
     @expose("/published", methods=["GET"])
     @has_access
     def list(self):
-        year = request.args.get("year", type=int) or date.today().year
+        year = request.args.get("year", type=int) or years.current()
         return self.render_template("xueshi/published_plan.html", year=year,
                                     projects=plans.published_projects(year),
                                     title=gettext("Published training projects"))
