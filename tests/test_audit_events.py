@@ -229,6 +229,7 @@ def test_verify_lookups_are_one_entry_per_client_and_hour(app, files):
     for _ in range(3):
         assert client.get(f"/verify/{token}").status_code == 200
     assert client.get("/verify/" + "x" * 43).status_code == 404
+    assert client.post("/verify/lookup", data={"number": "JXPX-nothing", "name": "某某"}).status_code == 404
     other = app.test_client()
     other.get(f"/verify/{token}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert entries_since(app, start, "verify.lookups") == []  # not one entry per request
@@ -238,7 +239,7 @@ def test_verify_lookups_are_one_entry_per_client_and_hour(app, files):
         assert access_log.flush_lookups(datetime.now(timezone.utc) + timedelta(hours=1)) == 0
         db.session.remove()
     entries = {e.record_id: json.loads(e.after) for e in entries_since(app, start, "verify.lookups")}
-    assert entries["127.0.0.1"]["lookups"] == 4 and entries["127.0.0.1"]["not_found"] == 1
+    assert entries["127.0.0.1"]["lookups"] == 5 and entries["127.0.0.1"]["not_found"] == 2
     assert entries["10.0.0.9"]["lookups"] == 1 and entries["10.0.0.9"]["not_found"] == 0
 
 

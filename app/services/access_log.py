@@ -6,7 +6,8 @@
   be forgotten; files without personal data are named in NO_PERSONAL_DATA.
   A professional sees only their own records, so their downloads (their own
   certificates, evidence and export) are the holder's and are not entries.
-- Public verify-page lookups are counted per client and hour and written as
+- Public verify-page lookups (by QR token, by number and name, by uploaded
+  document; a 404 counts as not found) are counted per client and hour and written as
   one `verify.lookups` event per client and finished hour (`flush_lookups`,
   every five minutes by the consumer and before each `audit-anchor`), never
   one entry per request.
@@ -51,7 +52,8 @@ FILES = {
 }
 # Files without personal data: blank templates whose one sample row is made up.
 NO_PERSONAL_DATA = {"PlatformImportView.template", "TrainingClassView.roster_template"}
-VERIFY_ENDPOINT = "VerifyView.verify"
+# the public verify page: by QR token, by number and name, by uploaded document
+VERIFY_ENDPOINTS = {"VerifyView.verify", "VerifyView.lookup", "VerifyView.check"}
 
 
 def _holder_reading_own() -> bool:
@@ -75,7 +77,7 @@ def _record_download(response):
 
 
 def _after_request(response):
-    if request.endpoint == VERIFY_ENDPOINT and response.status_code in (200, 404):
+    if request.endpoint in VERIFY_ENDPOINTS and response.status_code in (200, 404):
         count_lookup(found=response.status_code == 200)
     elif response.status_code == 200 and "Content-Disposition" in response.headers:
         _record_download(response)
