@@ -8,6 +8,7 @@ Tests that write create their own rows, so the shared world stays as seeded.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,11 +207,13 @@ def clients(app):
 
 @pytest.fixture(scope="session")
 def tokens(app):
-    """A JWT access token per login key, created on first use."""
-    cache = {}
+    """A JWT access token per login key, created on first use and renewed before
+    its 15 minutes run out (a slow run outlives one token)."""
+    cache, issued = {}, {}
 
     def get(key: str) -> dict:
-        if key not in cache:
+        if key not in cache or time.monotonic() - issued[key] > 600:
+            issued[key] = time.monotonic()
             resp = app.test_client().post(
                 "/api/v1/security/login",
                 json={"username": key, "password": PASSWORD, "provider": "db", "refresh": False},

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     BaseEvaluation, Case, Certificate, Claim, Enrolment, Inspection, Person, PlanProject, Seminar,
-    TrainingClass,
+    TrainingClass, YearCertificate,
 )
 from app.models.base import utcnow
+from app.services import certificates, status_list
 
 _serial = itertools.count(1)
 
@@ -51,7 +52,13 @@ def make(app, world, model, state: str | None, side: str = "A"):
         db.session.flush()
         row = Certificate(number=f"PROBE-{n:06d}", token=secrets.token_urlsafe(32), class_id=cls.id,
                           enrolment_id=enrolment.id, person_id=world.person[side], hours=Decimal(6),
-                          issued_at=utcnow(), revoked=state == "revoked")
+                          issued_at=utcnow(), status_index=status_list.allocate(1))
+    elif model is YearCertificate:
+        row = YearCertificate(number=f"PROBE-Y{n:06d}", token=secrets.token_urlsafe(32),
+                              person_id=world.person[side], year=1000 + n, serial=n, version=1,
+                              ledger_digest="probe", public=Decimal(30), professional=Decimal(60),
+                              total=Decimal(90), compliant=True, issued_at=utcnow(),
+                              status_index=status_list.allocate(1))
     elif model is PlanProject:
         row = PlanProject(year=2040 + n % 50, name=f"探针项目{n}", category="public", audience="x",
                           planned_hours=Decimal(6), months="5月", base_id=world.base[side], state=state)
@@ -67,6 +74,9 @@ def make(app, world, model, state: str | None, side: str = "A"):
     else:  # pragma: no cover - a new workflow needs its row here
         raise AssertionError(f"no test row for {model.__name__}")
     db.session.add(row)
+    if model in (Certificate, YearCertificate) and state in ("suspended", "revoked"):
+        db.session.flush()
+        certificates.set_state([row], state)
     db.session.commit()
     return row.id
 

@@ -303,11 +303,13 @@ def test_whole_flow_registers_hours_and_issues_certificates(app, api, people, tm
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "有效" in text and "新技术推广培训班" in text
     assert person_name not in text and person_name[0] + "*" in text
-    resp = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/step/revoke", json={"reason": "代签"})
+    resp = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/step/revoke",
+               json={"reason": "代签", "category": "fraud"})
     assert resp.status_code == 200
     assert _ledger_total(app, people[0]["id"]) == before[people[0]["id"]]
     assert "已撤销" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)
-    again = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/step/revoke", json={"reason": "x"})
+    again = api("association_admin", "POST", f"/api/v1/certificate/{cert_id}/step/revoke",
+                json={"reason": "x", "category": "fraud"})
     assert again.status_code == 409
 
 

@@ -400,8 +400,15 @@ def test_year_certificate_is_numbered_verifiable_and_reissued_when_the_year_chan
             YearCertificate.person_id == pid, YearCertificate.version == 2)).scalar_one()
         assert identifiers.parse(newer.number).number == parsed.number
         assert newer.total == Decimal("34") and newer.token != token
+        newer_id = newer.id
         db.session.remove()
     assert "已被新版本替代" in app.test_client().get(f"/verify/{token}").get_data(as_text=True)
+
+    # revoked: not handed out again while the year stays as it is
+    assert api("association_admin", "POST", f"/api/v1/year_certificate/{newer_id}/step/revoke",
+               json={"reason": "学时造假", "category": "fraud"}).status_code == 200
+    refused = api("unit_reviewer", "GET", f"/api/v1/ledger/{ledger_id}/certificate")
+    assert refused.status_code == 409 and "已撤销" in refused.json["message"]
 
 
 def test_er_an_out_of_scope_person_reads_not_applicable_with_who_recognises_their_hours(

@@ -174,3 +174,56 @@ def test_0014_takes_a_qualification_exam_of_several_courses_as_a_registration_ex
         assert [(r[0], bool(r[1]), r[2]) for r in rows] == [(None, False, 2), (2, True, 1)]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0016_numbers_existing_certificates_and_lists_the_revoked_ones(instance_dir):
+    """Certificates issued before 0016 get status indexes (class certificates first,
+    then year certificates); the published list starts with the revoked ones set."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+    from app.services import status_list
+
+    url = fresh_database_url(instance_dir, "migration_0016")
+    app = create_app(app_overrides(url, instance_dir))
+    now = "'2026-12-01 00:00:00'"
+    with app.app_context():
+        upgrade(revision="0015")
+        with db.engine.begin() as conn:
+            for sql in (
+                "INSERT INTO district (id, code, name) VALUES (1, '370202', '市南区')",
+                f"INSERT INTO department (id, name, created_at, updated_at) VALUES (1, 'd', {now}, {now})",
+                f"INSERT INTO unit (id, name, credit_code, district_id, created_at, updated_at) "
+                f"VALUES (1, 'u', '91370200163562681G', 1, {now}, {now})",
+                *(f"INSERT INTO person (id, id_number, name, unit_id, series, title_level, "
+                  f"is_enterprise_manager, created_at, updated_at) VALUES ({n}, '37020219800101{n}23X', "
+                  f"'p', 1, 'engineering', 'junior', false, {now}, {now})" for n in (1, 2)),
+                f"INSERT INTO training_base (id, code, name, department_id, status, created_at, updated_at) "
+                f"VALUES (1, 'b', 'b', 1, 'active', {now}, {now})",
+                f"INSERT INTO training_class (id, name, base_id, mode, category, start_date, end_date, "
+                f"hours_per_day, venue, capacity, state, certificates_total, certificates_rendered, "
+                f"created_at, updated_at) VALUES (1, 'c', 1, 'offline', 'public', '2026-05-01', "
+                f"'2026-05-01', 6, 'v', 5, 'reviewed', 2, 0, {now}, {now})",
+                *(f"INSERT INTO enrolment (id, class_id, person_id, attendance, created_at, updated_at) "
+                  f"VALUES ({n}, 1, {n}, '{{}}', {now}, {now})" for n in (1, 2)),
+                *(f"INSERT INTO certificate (id, number, token, class_id, enrolment_id, person_id, hours, "
+                  f"issued_at, revoked) VALUES ({n}, 'N{n}', 't{n}', 1, {n}, {n}, 6, {now}, {revoked})"
+                  for n, revoked in ((1, "false"), (2, "true"))),
+                f"INSERT INTO year_certificate (id, number, token, person_id, year, serial, version, "
+                f"ledger_digest, public, professional, total, compliant, issued_at) VALUES "
+                f"(1, 'Y1', 'y1', 1, 2026, 1, 1, 'x', 30, 60, 90, true, {now})",
+            ):
+                conn.execute(text(sql))
+        upgrade(revision="0016")
+        with db.engine.connect() as conn:
+            indexes = conn.execute(text(
+                "SELECT status_index FROM certificate UNION ALL SELECT status_index FROM year_certificate"
+            )).scalars().all()
+            bits = conn.execute(text("SELECT bits FROM status_list WHERE number = 1")).scalar_one()
+        assert sorted(indexes) == [0, 1, 2]
+        assert [status_list.value_at(bytes(bits), i) for i in range(4)] == [0, 2, 0, 0]
+        assert len(bits) * 8 // status_list.STATUS_SIZE == status_list.LIST_SIZE
+        db.session.remove()
+        db.engine.dispose()

@@ -99,3 +99,44 @@ def test_a_wrong_passphrase_is_a_clear_refusal(app, instance_dir):
             assert "无法用所配置的口令打开签章证书" in str(refused.value)
         finally:
             app.config.update(XUESHI_SIGNER_P12=None, XUESHI_SIGNER_PASSPHRASE=None)
+
+
+def test_the_issued_pdf_carries_its_credential_under_the_signature(app, world, clients, tmp_path):
+    """The certificate's credential is embedded before signing: poppler lists and
+    extracts it, it verifies with the published key, and the signature covers the file."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from app.extensions import db
+    from app.models import Certificate
+    from app.services import certificates
+    from tests import rows
+
+    with app.app_context():
+        pk = rows.make(app, world, Certificate, "valid", side="A")
+        verify_url = certificates.verify_url(db.session.get(Certificate, pk).token)
+        pem = sign.certificate_pem()
+        db.session.remove()
+    resp = clients("base_staff").get(f"/certificateview/pdf/{pk}")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    body = resp.data
+    (tmp_path / "signer.pem").write_bytes(pem)
+    status = pyhanko_status(body, tmp_path / "signer.pem")
+    assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
+    path = tmp_path / "cert.pdf"
+    path.write_bytes(body)
+    detach = tool("pdfdetach", "poppler-utils")
+    listed = subprocess.run([detach, "-list", str(path)], capture_output=True, text=True).stdout
+    assert certificates.CREDENTIAL_ATTACHMENT in listed
+    out = tmp_path / "credential.jwt"
+    subprocess.run([detach, "-save", "1", "-o", str(out), str(path)], check=True)
+    header, payload, sig = out.read_text().split(".")
+
+    def b64(data: str) -> bytes:
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+    (jwk,) = app.test_client().get("/.well-known/jwks.json").json["keys"]
+    Ed25519PublicKey.from_public_bytes(b64(jwk["x"])).verify(b64(sig), f"{header}.{payload}".encode())
+    assert json.loads(b64(payload))["id"] == verify_url

@@ -15,6 +15,7 @@ from .message import Message
 from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
+from .status import StatusList
 from .training_base import TrainingBase
 from .training_class import Certificate, Enrolment, TrainingClass
 from .unit import Unit
@@ -31,6 +32,7 @@ __all__ = [
     "DishonestyRecord",
     "Inspection",
     "Certificate",
+    "StatusList",
     "Enrolment",
     "PlanProject",
     "PlanPublication",

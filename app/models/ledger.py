@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import JSONType, Model, utcnow
 from .district import District
 from .person import Person
+from .status import CertificateStatus
 from .unit import Unit
 
 
@@ -56,7 +57,7 @@ class Ledger(Model):
         return f"{self.year} {self.person}"
 
 
-class YearCertificate(Model):
+class YearCertificate(CertificateStatus, Model):
     """年度学时证明: a numbered, stored document of one person's year as it stood.
 
     A download issues one when the ledger has none yet or changed since (same

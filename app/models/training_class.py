@@ -15,6 +15,7 @@ from .department import Department
 from .evidence import HasEvidence
 from .person import Person
 from .plan import PlanProject, Seminar
+from .status import CertificateStatus
 from .training_base import TrainingBase
 from .unit import Unit
 
@@ -99,7 +100,7 @@ class Enrolment(TimestampMixin, Model):
         return f"{self.person} @ {self.training_class}"
 
 
-class Certificate(Model):
+class Certificate(CertificateStatus, Model):
     """电子证书: one per participant and class; a public token behind a QR code."""
 
     __tablename__ = "certificate"
@@ -114,9 +115,6 @@ class Certificate(Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoke_reason: Mapped[str | None] = mapped_column(Text)
     stored_name: Mapped[str | None] = mapped_column(String(80))
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # the verify page finds uploads by it
 

@@ -87,12 +87,21 @@ def certificate_pem() -> bytes:
     return pem.armor("CERTIFICATE", _pdf_signer().signer.signing_cert.dump())
 
 
-def sign(pdf: bytes) -> bytes:
-    """`pdf` with the association's PAdES (B-B) signature over all of it."""
+def sign(pdf: bytes, attachments: dict[str, tuple[bytes, str, str]] | None = None) -> bytes:
+    """`pdf` with the association's PAdES (B-B) signature over all of it, the
+    `attachments` (file name -> (data, MIME type, description)) embedded first,
+    so the signature covers them too."""
+    from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     signer = _pdf_signer()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for name, (data, mime_type, description) in (attachments or {}).items():
+        embed.embed_file(writer, embed.FileSpec(
+            file_spec_string=name, file_name=name, description=description,
+            embedded_data=embed.EmbeddedFileObject.from_file_data(
+                writer, data, mime_type=mime_type,
+                params=embed.EmbeddedFileParams(embed_checksum=False))))
     return signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
 
 

@@ -110,7 +110,8 @@ JOBS = [("can_list", "JobView"), ("can_show", "JobView"), ("can_get", "JobApi")]
 
 REFERENCE = read("District") + read("Department") + menus("Reference", "Districts", "Departments")
 HOURS_CHECK = steps("Eligibility", "check") + menus("Hours", "Hours check")
-LEDGERS = read("Ledger") + steps("Ledger", "certificate") + menus("Hours", "Ledgers")
+LEDGERS = (read("Ledger") + steps("Ledger", "certificate") + read("YearCertificate")
+           + menus("Hours", "Ledgers", "Year certificates"))
 OWN_CLAIMS = (read("Claim") + steps("Claim", "create", "change", "submit", "upload", "download", "withdraw")
               + menus("Hours", "Claims", "New claim"))
 EXPORTS = read("ExportBatch") + steps("ExportBatch", "export", "download") + menus(
@@ -142,7 +143,8 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + read("Claim") + steps("Claim", "revoke", "download") + menus("Hours", "Claims")
     + LEDGERS + steps("Ledger", "recompute") + HOURS_CHECK + EXPORTS
     + steps("PlatformImport", "import") + menus("Platform import")
-    + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke")
+    + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke", "suspend")
+    + steps("YearCertificate", "revoke", "suspend")
     + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS]
     + read("PlanProject") + steps("PlanProject", "review", "publish")
     + read("Seminar") + steps("Seminar", "review")

@@ -9,6 +9,7 @@ from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
     District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
     PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
+    YearCertificate,
 )
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
@@ -55,7 +56,7 @@ def _people_visible(person_id_column, scope):
 
 
 PERSON_ROLES = ("association_admin", "district_officer", "unit_reviewer", "professional")
-for _model in (Claim, Ledger, Activity):
+for _model in (Claim, Ledger, Activity, YearCertificate):
     rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
 
 # Export batches: the association sees all; others the batches they made.

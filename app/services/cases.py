@@ -7,7 +7,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from ..models import Case
 from ..models.base import utcnow
 from ..security.scope import Scope
-from . import inputs
+from . import certificates, inputs
 from .workflow import Input, Transition, Workflow
 
 OPEN, CLOSED = "open", "closed"
@@ -21,6 +21,8 @@ WORKFLOW = Workflow(Case, "Case", _l("case"), {OPEN: _l("Open"), CLOSED: _l("Clo
 
 @WORKFLOW.step("close")
 def close(scope: Scope, case: Case, data: dict) -> None:
-    """The district records its outcome: the only thing district officers write."""
+    """The district records its outcome (the only thing district officers write);
+    the certificates suspended pending the case are valid again."""
     case.outcome = inputs.required(data.get("outcome"), "outcome", gettext("Outcome"))
     case.closed_at, case.closed_by = utcnow(), scope.user_id
+    certificates.lift_for_case(case)  # suspensions that waited for this check end with it

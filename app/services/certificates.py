@@ -19,35 +19,76 @@ from decimal import Decimal
 from typing import Callable
 
 from flask import current_app
-from flask_babel import force_locale, lazy_gettext as _l
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import hours, local_day
-from ..models import Certificate, Enrolment, Ledger, TrainingClass, YearCertificate
+from ..models import Case, Certificate, Enrolment, Ledger, TrainingClass, YearCertificate
 from ..models.base import utcnow
+from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
 from ..pdf import certificate as certificate_pdf
 from ..pdf import report, sign
-from . import audit, credentials, files, identifiers, inputs, locks
+from . import audit, credentials, files, identifiers, inputs, locks, status_list
+from .errors import BusinessError
 from .locks import for_update
 from .records import CATEGORIES
-from .workflow import REASON, StateField, Transition, Workflow
+from .workflow import REASON, Input, StateField, Transition, Workflow
 
 ISSUER = "青岛市继续教育协会"
 
-VALID, REVOKED = "valid", "revoked"
-WORKFLOW = Workflow(Certificate, "Certificate", _l("certificate"), {
-    VALID: _l("Valid"),
-    REVOKED: _l("Revoked"),
-}, [
-    Transition("revoke", _l("Revoke"), {VALID}, REVOKED, "revoke", inputs=(REASON,), style="danger",
-               waits=False, done=_l("The certificate was revoked and its hours left the ledger.")),
-], state=StateField(case((Certificate.revoked.is_(True), REVOKED), else_=VALID),
-                    lambda cert: REVOKED if cert.revoked else VALID,
-                    lambda cert, state: setattr(cert, "revoked", state == REVOKED)))
+VALID, SUSPENDED, REVOKED = "valid", "suspended", "revoked"
+STATES = {VALID: _l("Valid"), SUSPENDED: _l("Suspended"), REVOKED: _l("Revoked")}
+# Why a certificate is not valid: the category is public (the verify page), the text is not.
+VIOLATION, FRAUD, DOUBTFUL = "violation", "fraud", "doubtful"
+CATEGORIES_OF_STATUS = {
+    VIOLATION: _l("Violation found by inspection"),
+    FRAUD: _l("Proven fraud"),
+    DOUBTFUL: _l("Material in doubt, handed over for checking"),
+}
+REVOKE_CATEGORIES = (VIOLATION, FRAUD)
+
+CATEGORY = Input("category", _l("Reason category"), "select", lambda: [
+    (k, str(CATEGORIES_OF_STATUS[k])) for k in REVOKE_CATEGORIES])
+CASE = Input("case_id", _l("Case handed over (record number); its closing lifts the suspension"),
+             optional=True, schema={"type": "integer"})
+
+
+def _state(row) -> str:
+    return REVOKED if row.revoked else SUSPENDED if row.suspended else VALID
+
+
+def set_state(rows, state: str) -> None:
+    """Move certificates (class or year) to `state` and write their status list
+    entries, in the caller's transaction: the one way a certificate's validity changes."""
+    rows = list(rows)
+    for row in rows:
+        row.revoked, row.suspended = state == REVOKED, state == SUSPENDED
+    status_list.write(rows, state)
+
+
+def _workflow(model, resource: str, record, revoked_done) -> Workflow:
+    """Suspension, its lifting and revocation: the same steps on class and year certificates."""
+    return Workflow(model, resource, record, STATES, [
+        Transition("suspend", _l("Suspend"), {VALID}, SUSPENDED, "suspend", inputs=(CASE, REASON),
+                   style="warning", waits=False,
+                   done=_l("The certificate is suspended until the check is closed.")),
+        Transition("lift", _l("Lift the suspension"), {SUSPENDED}, VALID, "suspend",
+                   style="success", waits=False, done=_l("The certificate is valid again.")),
+        Transition("revoke", _l("Revoke"), {VALID, SUSPENDED}, REVOKED, "revoke",
+                   inputs=(CATEGORY, REASON), style="danger", waits=False, done=revoked_done),
+    ], state=StateField(
+        case((model.revoked.is_(True), REVOKED), (model.suspended.is_(True), SUSPENDED), else_=VALID),
+        _state, lambda row, state: set_state([row], state)))
+
+
+WORKFLOW = _workflow(Certificate, "Certificate", _l("certificate"),
+                     _l("The certificate was revoked and its hours left the ledger."))
+YEAR_WORKFLOW = _workflow(YearCertificate, "YearCertificate", _l("year certificate"),
+                          _l("The year certificate was revoked."))
 
 
 def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: datetime) -> None:
@@ -60,22 +101,37 @@ def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: dat
     issued = db.session.execute(select(func.count()).select_from(Certificate).where(
         Certificate.number.like(identifiers.prefix(identifiers.CLASS_CERTIFICATE, year) + "%"))
     ).scalar()
+    first_index = status_list.allocate(len(earned))
     for n, (enrolment, earned_hours) in enumerate(earned, start=1):
         db.session.add(Certificate(
             number=identifiers.make(identifiers.CLASS_CERTIFICATE, year, issued + n),
-            token=secrets.token_urlsafe(32), class_id=cls.id,
+            token=secrets.token_urlsafe(32), class_id=cls.id, status_index=first_index + n - 1,
             enrolment_id=enrolment.id, person_id=enrolment.person_id, hours=earned_hours,
             issued_at=when))
 
 
-def revoke_all(cls: TrainingClass, reason: str, enrolment_ids=None) -> None:
-    """Revoke a class's certificates (of some participants) that are still valid."""
+def _record_revocation(rows, category: str, reason: str) -> None:
+    now = utcnow()
+    for row in rows:
+        row.revoked_at, row.revoke_reason, row.status_category = now, reason, category
+
+
+def revoke_all(cls: TrainingClass, reason: str, enrolment_ids=None, category: str = VIOLATION) -> None:
+    """Revoke a class's certificates (of some participants) that are not revoked yet."""
     certs = select(Certificate).where(Certificate.class_id == cls.id, Certificate.revoked.is_(False))
     if enrolment_ids is not None:
         certs = certs.where(Certificate.enrolment_id.in_(enrolment_ids))
-    now = utcnow()
-    for cert in db.session.execute(certs).scalars():
-        cert.revoked, cert.revoked_at, cert.revoke_reason = True, now, reason
+    rows = db.session.execute(certs).scalars().all()
+    _record_revocation(rows, category, reason)
+    set_state(rows, REVOKED)
+
+
+def _category(data: dict) -> str:
+    category = data.get("category")
+    if category not in REVOKE_CATEGORIES:
+        raise BusinessError(gettext("Choose the reason category: %(choices)s.", choices="、".join(
+            str(CATEGORIES_OF_STATUS[k]) for k in REVOKE_CATEGORIES)), field="category")
+    return category
 
 
 @WORKFLOW.step("revoke")
@@ -83,9 +139,50 @@ def revoke(scope: Scope, cert: Certificate, data: dict) -> None:
     """The certificate is void and its hours leave the holder's ledger."""
     from . import classes
 
-    reason = inputs.reason(data.get("reason"))
+    category, reason = _category(data), inputs.reason(data.get("reason"))
     classes.remove_hours(cert.training_class, enrolment_ids=[cert.enrolment_id])
-    revoke_all(cert.training_class, reason, enrolment_ids=[cert.enrolment_id])
+    _record_revocation([cert], category, reason)  # the runner moves the state
+
+
+@YEAR_WORKFLOW.step("revoke")
+def revoke_year(scope: Scope, cert: YearCertificate, data: dict) -> None:
+    """The year certificate is void (the hours stay: they have their own sources)."""
+    category, reason = _category(data), inputs.reason(data.get("reason"))
+    _record_revocation([cert], category, reason)  # the runner moves the state
+
+
+def _suspend(scope: Scope, cert, data: dict) -> None:
+    """材料存疑,移交核查: not valid until the check is closed (or lifted)."""
+    from .inspections import record_number
+
+    reason = inputs.reason(data.get("reason"))
+    case_id = record_number(data, "case_id")
+    if case_id is not None:
+        found = scopes.get_in_scope(Case, case_id, scope)
+        if found is None or found.state != "open":
+            raise BusinessError(gettext("No open case with this record number."), field="case_id")
+    cert.suspended_at, cert.suspend_reason = utcnow(), reason
+    cert.status_category, cert.case_id = DOUBTFUL, case_id
+
+
+def _lift(scope: Scope, cert, data: dict) -> None:
+    """The check is over: the certificate is valid again (the audit log keeps the suspension)."""
+    cert.status_category, cert.case_id = None, None
+
+
+for _w in (WORKFLOW, YEAR_WORKFLOW):
+    _w.step("suspend")(_suspend)
+    _w.step("lift")(_lift)
+
+
+def lift_for_case(case: Case) -> None:
+    """Closing a case lifts the suspensions that waited for it (in its transaction)."""
+    for model in (Certificate, YearCertificate):
+        rows = db.session.execute(for_update(select(model).where(
+            model.case_id == case.id, model.suspended.is_(True)))).scalars().all()
+        for row in rows:
+            _lift(None, row, {})
+        set_state(rows, VALID)
 
 
 def verify_url(token: str) -> str:
@@ -104,9 +201,15 @@ def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
     )
 
 
+CREDENTIAL_ATTACHMENT = "credential.jwt"
+
+
 def _store(cert: Certificate | YearCertificate, body: bytes) -> bytes:
-    """Sign `body` and keep it: the stored file (and its digest) is the issued document."""
-    signed = sign.sign(body)
+    """Sign `body` with the certificate's credential embedded (under the signature)
+    and keep it: the stored file (and its digest) is the issued document."""
+    token = year_credential(cert) if isinstance(cert, YearCertificate) else credential(cert)
+    signed = sign.sign(body, {CREDENTIAL_ATTACHMENT: (
+        token.encode(), "application/vc+jwt", "Open Badges 3.0 credential (VC-JOSE)")})
     stored = files.write("certificates", signed)
     cert.stored_name, cert.sha256 = stored.name, stored.sha256
     return signed
@@ -175,6 +278,10 @@ def year_certificate(ledger: Ledger) -> YearCertificate:
 
     current = latest()
     if current is not None and current.ledger_digest == ledger.digest and current.stored_name:
+        if current.revoked:
+            raise BusinessError(gettext(
+                "This year certificate was revoked; a new one is issued once the year's hours "
+                "change."), status=409)
         return current
     sign.require()
     credentials.key()
@@ -190,11 +297,13 @@ def year_certificate(ledger: Ledger) -> YearCertificate:
         version = 1
     cert = YearCertificate(
         number=identifiers.make(identifiers.YEAR_CERTIFICATE, ledger.year, serial, version),
-        token=secrets.token_urlsafe(32), person_id=ledger.person_id, year=ledger.year,
+        token=secrets.token_urlsafe(32), status_index=status_list.allocate(1),
+        person_id=ledger.person_id, year=ledger.year,
         serial=serial, version=version, ledger_digest=ledger.digest, public=ledger.public,
         professional=ledger.professional, total=ledger.total, compliant=ledger.compliant,
         issued_at=utcnow())
     db.session.add(cert)
+    db.session.flush()  # the credential reads the holder
     _store(cert, _year_pdf(ledger, cert))
     db.session.commit()
     return cert
@@ -236,7 +345,7 @@ def credential(cert: Certificate) -> str:
         description=f"{cls.organiser}举办的《{cls.name}》培训，{category}，"
                     f"{cls.start_date.isoformat()}至{cls.end_date.isoformat()}",
         holder_name=cert.person.name, id_number=cert.person.id_number,
-        valid_from=cert.issued_at.isoformat(), credits=hours(cert.hours),
+        valid_from=cert.issued_at, credits=hours(cert.hours), status_index=cert.status_index,
         tags=[category, cls.category], achievement_type="Course"))
 
 
@@ -247,7 +356,7 @@ def year_credential(cert: YearCertificate) -> str:
         description=f"{cert.year}年度继续教育学时：公需科目{hours(cert.public)}学时，"
                     f"专业科目{hours(cert.professional)}学时，合计{hours(cert.total)}学时",
         holder_name=cert.person.name, id_number=cert.person.id_number,
-        valid_from=cert.issued_at.isoformat(), credits=hours(cert.total),
+        valid_from=cert.issued_at, credits=hours(cert.total), status_index=cert.status_index,
         tags=[f"public:{hours(cert.public)}", f"professional:{hours(cert.professional)}"],
         achievement_type="Certificate"))
 
@@ -255,6 +364,16 @@ def year_credential(cert: YearCertificate) -> str:
 def _public_id(number: str) -> str:
     """The ID number as the public page shows it: at most its first and last character."""
     return number[:1] + "*" * (len(number) - 2) + number[-1:] if len(number) > 2 else "*" * len(number)
+
+
+def _status(cert) -> dict:
+    """The certificate's validity as the public may see it: state, since when, why."""
+    state = _state(cert)
+    since = {REVOKED: cert.revoked_at, SUSPENDED: cert.suspended_at}.get(state)
+    category = CATEGORIES_OF_STATUS.get(cert.status_category) if state != VALID else None
+    return {"valid": state == VALID, "status": state, "status_label": str(STATES[state]),
+            "status_on": local_day(since) if since else None,
+            "status_reason": str(category) if category else None}
 
 
 def public_view(token: str) -> dict | None:
@@ -266,7 +385,7 @@ def public_view(token: str) -> dict | None:
         return _year_view(token)
     cls = cert.training_class
     return {
-        "valid": not cert.revoked,
+        **_status(cert),
         "number": cert.number,
         "name": mask_name(cert.person.name),
         "id_number": _public_id(cert.person.id_number),
@@ -278,7 +397,6 @@ def public_view(token: str) -> dict | None:
         "organiser": str(cls.organiser),
         "issuer": ISSUER,
         "issued_on": local_day(cert.issued_at),
-        "revoked_on": local_day(cert.revoked_at) if cert.revoked_at else None,
     }
 
 
@@ -290,7 +408,7 @@ def _year_view(token: str) -> dict | None:
     newer = db.session.execute(select(func.max(YearCertificate.version)).where(
         YearCertificate.person_id == cert.person_id, YearCertificate.year == cert.year)).scalar()
     return {
-        "valid": True,
+        **_status(cert),
         "year": cert.year,
         "number": cert.number,
         "name": mask_name(cert.person.name),

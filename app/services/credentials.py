@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import current_app
@@ -76,6 +77,13 @@ def create_demo_key(folder: Path) -> bool:
     return True
 
 
+def timestamp(at: datetime) -> str:
+    """A VC date-time: UTC with its zone (stored times may come back without one)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _identity(kind: str, value: str) -> dict:
     salt = secrets.token_hex(16)
     return {"type": "IdentityObject", "identityType": kind, "hashed": True, "salt": salt,
@@ -83,12 +91,12 @@ def _identity(kind: str, value: str) -> dict:
 
 
 def credential(*, url: str, number: str, name: str, description: str, holder_name: str,
-               id_number: str, valid_from: str, credits: str, tags: list[str],
-               achievement_type: str) -> dict:
+               id_number: str, valid_from: datetime, credits: str, tags: list[str],
+               achievement_type: str, status_index: int) -> dict:
     """The OpenBadgeCredential of one certificate (a plain JSON document)."""
     base = current_app.config["XUESHI_PUBLIC_BASE_URL"].rstrip("/")
     from .certificates import ISSUER
-    from . import identifiers
+    from . import identifiers, status_list
 
     return {
         "@context": CONTEXTS,
@@ -97,7 +105,7 @@ def credential(*, url: str, number: str, name: str, description: str, holder_nam
         "issuer": {"id": base, "type": ["Profile"], "name": ISSUER,
                    "otherIdentifier": [{"type": "IdentifierEntry", "identifierType": "identifier",
                                         "identifier": identifiers.issuer_code()}]},
-        "validFrom": valid_from,
+        "validFrom": timestamp(valid_from),
         "name": name,
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -112,6 +120,7 @@ def credential(*, url: str, number: str, name: str, description: str, holder_nam
         },
         "identifier": [{"type": "IdentifierEntry", "identifierType": "identifier",
                         "identifier": number}],
+        "credentialStatus": status_list.entry(status_index),
     }
 
 

@@ -125,7 +125,7 @@ def _load_hours(rng: random.Random) -> None:
         Activity, Certificate, Claim, Enrolment, PlanProject, PlanPublication, Seminar, TrainingClass,
     )
     from ..models.base import utcnow
-    from . import ledgers
+    from . import ledgers, status_list
 
     people = db.session.execute(select(Person).order_by(Person.id)).scalars().all()
     for person in people:
@@ -162,6 +162,7 @@ def _load_hours(rng: random.Random) -> None:
     db.session.add(cls)
     db.session.flush()
     in_scope = [p for p in people if p.series not in ("health", "k12_teacher", "accounting")][:24]
+    first_index = status_list.allocate(len(in_scope))
     for n, person in enumerate(in_scope, start=1):
         enrolment = Enrolment(class_id=cls.id, person_id=person.id, phone=person.phone,
                               attendance={"2026-05-18": 8, "2026-05-19": 8, "2026-05-20": 6})
@@ -173,7 +174,7 @@ def _load_hours(rng: random.Random) -> None:
                                 source="class", source_id=enrolment.id))
         db.session.add(Certificate(number=f"QDJX2026-{n:06d}", token=secrets.token_urlsafe(32),
                                    class_id=cls.id, enrolment_id=enrolment.id, person_id=person.id,
-                                   hours=44, issued_at=utcnow()))
+                                   hours=44, issued_at=utcnow(), status_index=first_index + n - 1))
     cls.certificates_total = len(in_scope)
     first = people[0]
     for state, title, day in (("approved", "山东省工程技术学会年会", "2026-04-09"),

@@ -293,7 +293,8 @@ def workflows() -> list[Workflow]:
     """Every declared workflow, each from the service module of its aggregate."""
     from . import cases, certificates, claims, classes, evaluations, inspections, plans, seminars
 
-    return [claims.WORKFLOW, classes.WORKFLOW, certificates.WORKFLOW, plans.WORKFLOW,
+    return [claims.WORKFLOW, classes.WORKFLOW, certificates.WORKFLOW, certificates.YEAR_WORKFLOW,
+            plans.WORKFLOW,
             seminars.WORKFLOW, evaluations.WORKFLOW, inspections.WORKFLOW, cases.WORKFLOW]
 
 

@@ -36,11 +36,12 @@ from .seminars import SeminarApi, SeminarView
 from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .jobs import JobApi, JobView
-from .ledgers import LedgerApi, LedgerView
+from .ledgers import LedgerApi, LedgerView, YearCertificateApi, YearCertificateView
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
 from .people import PersonApi, PersonView
+from .status import StatusListView
 from .verify import VerifyView, WellKnownView
 
 # Menu categories: (name, label, icon)
@@ -76,6 +77,8 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, ClaimView, "Claims", _l("Claims"), "fa-pencil-square-o", HOURS)
     _link(appbuilder, "New claim", _l("New claim"), "ClaimView.choose_kind", "fa-plus", HOURS)
     _add(appbuilder, LedgerView, "Ledgers", _l("Ledgers"), "fa-book", HOURS)
+    _add(appbuilder, YearCertificateView, "Year certificates", _l("Year certificates"),
+         "fa-file-text-o", HOURS)
     _add(appbuilder, EligibilityView, "Hours check", _l("Hours check"), "fa-check-square-o", HOURS)
     _add(appbuilder, ExportBatchView, "Provincial exports", _l("Provincial exports"), "fa-upload", HOURS)
     _link(appbuilder, "New export", _l("New provincial export"), "ExportBatchView.new", "fa-file-excel-o", HOURS)
@@ -113,7 +116,7 @@ def register_views(appbuilder) -> None:
         icon="fa-link", category="Security",
     )
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
-                ClaimApi, LedgerApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
+                ClaimApi, LedgerApi, YearCertificateApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
                 BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi):
         appbuilder.add_api(api)
@@ -125,6 +128,8 @@ def register_views(appbuilder) -> None:
     current_app.context_processor(lambda: {"unread_messages": unread_messages})
     appbuilder.add_view_no_menu(LookupView)
     appbuilder.add_view_no_menu(WellKnownView)
+    status = appbuilder.add_view_no_menu(StatusListView)
+    appbuilder.sm.limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(status.blueprint)
     verify = appbuilder.add_view_no_menu(VerifyView)
     limiter = appbuilder.sm.limiter
     limiter.limit(current_app.config["XUESHI_VERIFY_RATE_LIMIT"])(verify.blueprint)

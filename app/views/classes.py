@@ -276,9 +276,30 @@ CERTIFICATE_FIELDS = {
     "person": (_l("Professional"), _l("Holder of the certificate")),
     "hours": (_l("Hours"), _l("Hours the class earned")),
     "issued_at": (_l("Issued"), _l("When the certificate was issued")),
-    "revoked": (_l("Revoked"), _l("Whether the certificate was revoked")),
-    "revoke_reason": (_l("Reason for revocation"), _l("Why it was revoked")),
 }
+STATUS_FIELDS = {
+    "revoked": (_l("Revoked"), _l("Whether the certificate was revoked")),
+    "revoked_at": (_l("Revoked at"), _l("When the certificate was revoked")),
+    "revoke_reason": (_l("Reason for revocation"), _l("Why it was revoked")),
+    "suspended": (_l("Suspended"), _l("Whether the certificate is suspended pending a check")),
+    "suspended_at": (_l("Suspended at"), _l("When the certificate was last suspended")),
+    "suspend_reason": (_l("Reason for suspension"), _l("Why it was last suspended")),
+    "status_category": (_l("Reason category"), _l("Public category of the reason it is not valid")),
+    "case_id": (_l("Case"), _l("Record number of the case whose closing lifts the suspension")),
+}
+STATUS_COLUMNS = ["revoked", "revoked_at", "revoke_reason", "suspended", "suspended_at",
+                  "suspend_reason", "status_category", "case_id"]
+
+
+def _status_category(value) -> str:
+    label = certificates.CATEGORIES_OF_STATUS.get(value)
+    return str(label) if label else ""
+
+
+STATUS_FORMATTERS = {"revoked": lambda v: gettext("Yes") if v else gettext("No"),
+                     "suspended": lambda v: gettext("Yes") if v else gettext("No"),
+                     "status_category": _status_category}
+CERTIFICATE_FIELDS.update(STATUS_FIELDS)
 
 
 class CertificateView(WorkflowView, ScopedModelView):
@@ -287,13 +308,13 @@ class CertificateView(WorkflowView, ScopedModelView):
     fields = CERTIFICATE_FIELDS
     list_title = _l("Certificates")
     show_title = _l("Certificate")
-    list_columns = ["number", "training_class", "person", "hours", "issued_at", "revoked"]
-    show_columns = list_columns + ["revoke_reason"]
-    search_columns = ["number", "training_class", "person", "revoked"]
+    list_columns = ["number", "training_class", "person", "hours", "issued_at", "revoked", "suspended"]
+    show_columns = ["number", "training_class", "person", "hours", "issued_at"] + STATUS_COLUMNS
+    search_columns = ["number", "training_class", "person", "revoked", "suspended"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_pdf"]
     show_template = "xueshi/certificate_show.html"
-    formatters_columns = {"revoked": lambda v: gettext("Yes") if v else gettext("No")}
+    formatters_columns = STATUS_FORMATTERS
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -466,9 +487,10 @@ class CertificateApi(WorkflowApi, ScopedModelRestApi):
               "person.name": (_l("Person name"), _l("Name of the professional"))}
     base_permissions = ["can_get", "can_info", "can_pdf"]
     list_columns = ["id", "number", "training_class.id", "training_class.name", "person.id",
-                    "person.name", "hours", "issued_at", "revoked"]
-    show_columns = list_columns + ["revoke_reason"]
-    search_columns = ["number", "training_class", "person", "revoked"]
+                    "person.name", "hours", "issued_at", "revoked", "suspended"]
+    show_columns = list_columns + ["revoked_at", "revoke_reason", "suspended_at", "suspend_reason",
+                                   "status_category", "case_id"]
+    search_columns = ["number", "training_class", "person", "revoked", "suspended"]
 
     @api_expose("/<int:pk>/pdf", methods=["GET"])
     @protect()

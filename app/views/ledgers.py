@@ -13,13 +13,15 @@ from .. import jobs
 from ..extensions import db
 from ..services import inputs
 from ..services.errors import BusinessError
-from ..models import Ledger
+from ..models import Ledger, YearCertificate
 from ..security import scope as scopes
 from ..services import certificates
 from ..services import ledgers as ledger_service
 from ..services.records import CATEGORIES, when
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .classes import STATUS_COLUMNS, STATUS_FIELDS, STATUS_FORMATTERS
 from .jobs import accepted, redirect_to as job_page
+from .workflow import RecordPage, WorkflowApi, WorkflowView
 
 LEDGER_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -109,7 +111,7 @@ class LedgerView(ScopedModelView):
     @permission_name("certificate")
     def certificate(self, pk):
         ledger = scopes.get_or_404(Ledger, pk)
-        return certificate_response(ledger)
+        return _or_back(ledger, certificate_response)
 
 
     @expose("/credential/<pk>", methods=["GET"])
@@ -119,7 +121,17 @@ class LedgerView(ScopedModelView):
         from .classes import credential_response
 
         ledger = scopes.get_or_404(Ledger, pk)
-        return credential_response(certificates.year_certificate(ledger))
+        return _or_back(ledger, lambda row: credential_response(certificates.year_certificate(row)))
+
+
+def _or_back(ledger: Ledger, respond) -> Response:
+    """A download, or back to the ledger's page with the reason it was refused."""
+    try:
+        return respond(ledger)
+    except BusinessError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=ledger.id))
 
 
 def certificate_response(ledger: Ledger) -> Response:
@@ -197,4 +209,55 @@ class LedgerApi(ScopedModelRestApi):
         ledger = scopes.get_in_scope(Ledger, pk)
         if ledger is None:
             return self.response_404()
-        return certificate_response(ledger)
+        try:
+            return certificate_response(ledger)
+        except BusinessError as exc:
+            return error_response(self, exc)
+
+
+# -- year certificates (年度学时证明): list, page, suspension and revocation -------
+
+YEAR_CERTIFICATE_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
+    "number": (_l("Certificate number"), _l("Unique number of the certificate")),
+    "person": (_l("Professional"), _l("Holder of the certificate")),
+    "person.id": (_l("Professional ID"), _l("Record number of the professional")),
+    "person.name": (_l("Person name"), _l("Name of the professional")),
+    "year": (_l("Year"), _l("Calendar year")),
+    "version": (_l("Version"), _l("Issued again as the next version when the year's hours change")),
+    "public": (_l("Public hours"), _l("Public-subject hours as printed")),
+    "professional": (_l("Professional hours"), _l("Professional-subject hours as printed")),
+    "total": (_l("Total hours"), _l("Public plus professional")),
+    "compliant": (_l("Met the requirement"), _l("At least 30 public and 60 professional hours")),
+    "issued_at": (_l("Issued"), _l("When the certificate was issued")),
+    **STATUS_FIELDS,
+}
+YEAR_COLUMNS = ["number", "person", "year", "version", "total", "issued_at", "revoked", "suspended"]
+
+
+class YearCertificateView(RecordPage, WorkflowView, ScopedModelView):
+    datamodel = SQLAInterface(YearCertificate)
+    workflow = certificates.YEAR_WORKFLOW
+    fields = YEAR_CERTIFICATE_FIELDS
+    list_title = _l("Year certificates")
+    show_title = _l("Year certificate")
+    list_columns = YEAR_COLUMNS
+    show_columns = ["number", "person", "year", "version", "public", "professional", "total",
+                    "compliant", "issued_at"] + STATUS_COLUMNS
+    search_columns = ["number", "person", "year", "revoked", "suspended"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show"]
+    formatters_columns = {**STATUS_FORMATTERS, "compliant": _compliance}
+
+
+class YearCertificateApi(WorkflowApi, ScopedModelRestApi):
+    resource_name = "year_certificate"
+    datamodel = SQLAInterface(YearCertificate)
+    workflow = certificates.YEAR_WORKFLOW
+    fields = YEAR_CERTIFICATE_FIELDS
+    base_permissions = ["can_get", "can_info"]
+    list_columns = ["id", "number", "person.id", "person.name", "year", "version", "public",
+                    "professional", "total", "compliant", "issued_at", "revoked", "suspended"]
+    show_columns = list_columns + ["revoked_at", "revoke_reason", "suspended_at", "suspend_reason",
+                                   "status_category", "case_id"]
+    search_columns = ["number", "person", "year", "revoked", "suspended"]

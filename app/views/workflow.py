@@ -41,7 +41,9 @@ def build_form(inputs, data=None):
             widget = TextAreaField(spec.label, render_kw={"rows": 3, "placeholder": str(spec.placeholder),
                                                           **required})
         elif spec.kind == "select":
-            widget = SelectField(spec.label, choices=spec.choices() if spec.choices else [])
+            # the step checks the value itself (a clear refusal, not a bare 400)
+            widget = SelectField(spec.label, choices=spec.choices() if spec.choices else [],
+                                 validate_choice=False)
         elif spec.kind == "checkbox":
             widget = BooleanField(spec.label)
         elif spec.kind == "date":
