@@ -9,7 +9,7 @@ XUESHI_INSTANCE_DIR   where the SQLite file, the key and uploads live
 XUESHI_UPLOAD_DIR     evidence storage, outside the web root (default instance/uploads)
 XUESHI_AUTH_RATE_LIMIT login attempts allowed per client (default "10 per minute")
 XUESHI_RATELIMIT_STORAGE_URI  shared limiter storage for several workers (e.g. redis://)
-XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS
+XUESHI_SESSION_COOKIE_SECURE  "1" behind HTTPS (Secure cookies, HSTS); default "1" in production
 XUESHI_PUBLIC_BASE_URL  base URL printed in certificate QR codes
 XUESHI_LOCKOUT_THRESHOLD / XUESHI_LOCKOUT_MINUTES  failed passwords that lock a login, and for how long
 XUESHI_CAPTCHA_AFTER  failed logins from one client before the login form asks for a CAPTCHA
@@ -120,6 +120,12 @@ def engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+def https_only() -> bool:
+    """XUESHI_SESSION_COOKIE_SECURE, default on in production mode, off otherwise."""
+    default = "1" if _env("XUESHI_ENV", "development") == "production" else "0"
+    return _env("XUESHI_SESSION_COOKIE_SECURE", default) == "1"
+
+
 def build() -> dict:
     """All settings as a dict, evaluated when an app is created."""
     inst = instance_dir()
@@ -157,9 +163,11 @@ def build() -> dict:
         "SESSION_REFRESH_EACH_REQUEST": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
+        # production is served over HTTPS (its base URL must be https://): Secure cookies
+        # and HSTS unless explicitly turned off
+        "SESSION_COOKIE_SECURE": https_only(),
         "REMEMBER_COOKIE_DURATION": timedelta(minutes=30),
-        "REMEMBER_COOKIE_SECURE": _env("XUESHI_SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": https_only(),
         "REMEMBER_COOKIE_HTTPONLY": True,
         # JWTs carry the login's token version (ended by logout, password change…);
         # refresh tokens are single-use, a reused one ends the whole family.

@@ -109,7 +109,11 @@ def demo_command(people, seed):
         logins = demo.load(current_app.appbuilder, people=people, seed=seed)
     click.echo(gettext("Demo logins (passwords are random for this install):"))
     for row in logins:
-        click.echo(f"  {row['role']:<18} {row['username']:<16} {row['password']}   {row['label']}")
+        secret = f"   TOTP {row['totp_secret']}" if row["totp_secret"] else ""
+        click.echo(f"  {row['role']:<18} {row['username']:<16} {row['password']}   {row['label']}{secret}")
+    click.echo(gettext("Logins marked TOTP sign in with a second factor: add the key to an "
+                       "authenticator app, or print the current code with "
+                       ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\"."))
 
 
 @xueshi.command("recompute")
@@ -285,3 +289,52 @@ def remind_command(year, dry_run):
                gettext("%(people)d people and %(reviewers)d unit reviewers reminded.",
                        people=counts.people, reviewers=counts.reviewers))
     click.echo(message)
+
+
+@xueshi.command("reset-2fa")
+@click.option("--username", required=True)
+def reset_2fa_command(username):
+    """Remove a login's second factor (lost phone); it enrols again at its next sign-in.
+    Every session and token of the login ends; the reset is audited."""
+    from .security import mfa
+
+    with as_cli("reset-2fa"):
+        user = current_app.appbuilder.sm.find_user(username=username.strip())
+        if user is None:
+            fail(gettext("No user %(username)s.", username=username))
+        mfa.reset(user, by="cli")
+        db.session.commit()
+    click.echo(gettext("Second factor of %(username)s removed: it sets up a new one at its next "
+                       "sign-in.", username=username))
+
+
+@xueshi.command("grant-role")
+@click.option("--username", required=True)
+@click.option("--role", required=True)
+def grant_role_command(username, role):
+    """Give an existing login its one role at deploy time, privileged roles included
+    (on screen those need a second administrator). Audited; the login's sessions end."""
+    from .security.roles import ALL_ROLES, ROLE_LABELS
+    from .services import role_grants
+
+    if role not in ALL_ROLES:
+        fail(gettext("Unknown role %(role)s. Roles: %(roles)s", role=role, roles=", ".join(ALL_ROLES)))
+    with as_cli("grant-role"):
+        user = current_app.appbuilder.sm.find_user(username=username.strip())
+        if user is None:
+            fail(gettext("No user %(username)s.", username=username))
+        role_grants.grant_at_deploy(user, role)
+    click.echo(gettext("%(username)s now has the role %(role)s.", username=username,
+                       role=str(ROLE_LABELS[role])))
+
+
+@xueshi.command("purge-tokens")
+def purge_tokens_command():
+    """Remove expired refresh tokens and stale per-client failure counts (the job
+    consumer does it every hour too)."""
+    from .security import identity
+
+    removed = identity.purge_expired()
+    click.echo(gettext("%(tokens)d expired refresh tokens and %(clients)d stale client failure "
+                       "counts removed.", tokens=removed["refresh_tokens"],
+                       clients=removed["client_failures"]))

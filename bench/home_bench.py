@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, insert, inspect, select, text  # noqa: E402
 
 from bench.ledger_bench import activity  # noqa: E402
+from tests.conftest import TOTP_SECRET, sign_in  # noqa: E402  (the second factor of privileged logins)
 
 PASSWORD = "Bench-Pass-2026!"
 UNITS = 100
@@ -110,6 +111,7 @@ def setup(app) -> list[int]:
 def logins(app, targets: dict):
     from app.extensions import db
     from app.models import Person
+    from app.security import mfa
     from app.services import accounts, audit
 
     with app.app_context(), audit.acting_as("bench"):
@@ -119,14 +121,17 @@ def logins(app, targets: dict):
                     "authority_staff": {"department": targets["department"]},
                     "district_officer": {"district": targets["district"]}}
         for role in ROLES:
-            accounts.create_user(app.appbuilder, username=f"b_{role}", password=PASSWORD, role=role,
-                                 targets=scope_of.get(role, {}), full_name=role)
+            user = accounts.create_user(app.appbuilder, username=f"b_{role}", password=PASSWORD,
+                                        role=role, targets=scope_of.get(role, {}), full_name=role)
+            if mfa.required(user):
+                mfa.enrol_with_secret(user, TOTP_SECRET)
+                db.session.commit()
         db.session.remove()
     clients = {}
     for role in ROLES:
         client = app.test_client()
-        resp = client.post("/login/", data={"username": f"b_{role}", "password": PASSWORD})
-        assert resp.status_code == 302, role
+        resp = sign_in(app, client, f"b_{role}", PASSWORD)
+        assert resp.status_code == 302 and "/login/" not in resp.headers["Location"], role
         clients[role] = client
     return clients
 

@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import ledger_bench  # noqa: E402
+from tests.conftest import TOTP_SECRET, api_login, sign_in  # noqa: E402
 
 PASSWORD = "Bench-Pass-2026!"
 LISTS = [  # (label, url); {id} is a seeded person's ID number
@@ -63,6 +64,7 @@ def build(url: str, people: int):
     from app.extensions import db
     from app.models import District
     from app.security.scope import acting_as_system
+    from app.security import mfa
     from app.services import accounts, audit, ledgers
     from sqlalchemy import select
 
@@ -79,8 +81,9 @@ def build(url: str, people: int):
         ledgers.recompute_year(2026)
         code = db.session.execute(select(District.code).order_by(District.id)).scalars().first()
         with audit.acting_as("bench:seed"):
-            accounts.create_user(app.appbuilder, username="assoc", password=PASSWORD,
-                                 role="association_admin", targets={}, full_name="assoc")
+            assoc = accounts.create_user(app.appbuilder, username="assoc", password=PASSWORD,
+                                         role="association_admin", targets={}, full_name="assoc")
+            mfa.enrol_with_secret(assoc, TOTP_SECRET)
             accounts.create_user(app.appbuilder, username="district", password=PASSWORD,
                                  role="district_officer", targets={"district": code},
                                  full_name="district")
@@ -104,9 +107,8 @@ def timings(app, repeat: int) -> dict[str, float]:
     out = {}
     for user in ("assoc", "district"):
         client = app.test_client()
-        assert client.post("/login/", data={"username": user, "password": PASSWORD}).status_code == 302
-        token = app.test_client().post("/api/v1/security/login", json={
-            "username": user, "password": PASSWORD, "provider": "db"}).json["access_token"]
+        assert sign_in(app, client, user, PASSWORD).status_code == 302
+        token = api_login(app, app.test_client(), user, PASSWORD).json["access_token"]
         for label, url in LISTS:
             url = url.format(id=number)
             headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}

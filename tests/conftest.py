@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 from tests import factories
 
 PASSWORD = "Test-Pass-2026!"
+# the seeded logins whose role requires a second factor are enrolled with this secret
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TEST_DB_ENV = "XUESHI_TEST_DATABASE_URL"
 
 
@@ -98,6 +100,7 @@ ROLES = [k for k in USERS if not k.endswith("_b")]
 def seed_world(app) -> World:
     from app.extensions import db
     from app.models import Department, District, Person, TrainingBase, Unit
+    from app.security import mfa
     from app.services import accounts, audit
     from sqlalchemy import select
 
@@ -133,8 +136,11 @@ def seed_world(app) -> World:
                 scope_targets = {"base": f"TB-{side}"}
             elif option == "person":
                 scope_targets = {"person": world.id_number[side]}
-            accounts.create_user(app.appbuilder, username=key, password=PASSWORD, role=role,
-                                 targets=scope_targets, full_name=key)
+            user = accounts.create_user(app.appbuilder, username=key, password=PASSWORD, role=role,
+                                        targets=scope_targets, full_name=key)
+            if mfa.required(user):
+                mfa.enrol_with_secret(user, TOTP_SECRET)
+                db.session.commit()
     return world
 
 
@@ -185,10 +191,56 @@ def ctx(app):
         db.session.remove()
 
 
+def totp_code(app, username: str, secret: str | None = None) -> str:
+    """The login's current TOTP code, made usable again: a code is good once
+    (the last used time step is kept), and tests sign in many times a step."""
+    import pyotp
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import LoginState
+    from app.security import identity, mfa
+
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username=username)
+        state = identity.state_of(user.id)
+        secret = secret or mfa.secret_of(state) or TOTP_SECRET
+        db.session.execute(update(LoginState).where(LoginState.user_id == user.id)
+                           .values(totp_last_step=0))
+        db.session.commit()
+        db.session.remove()
+    return pyotp.TOTP(secret).now()
+
+
+def sign_in(app, client, username: str, password: str = PASSWORD, *, secret: str | None = None,
+            **extra):
+    """The login form, and the second-factor step when the login has one."""
+    resp = client.post("/login/", data={"username": username, "password": password, **extra})
+    if resp.status_code == 302 and resp.headers["Location"].endswith("/login/code"):
+        resp = client.post("/login/code", data={"code": totp_code(app, username, secret)})
+    return resp
+
+
+def api_login(app, client, username: str, password: str = PASSWORD, **body):
+    """POST /api/v1/security/login, with the TOTP code when the login has a second factor."""
+    from app.extensions import db
+    from app.security import identity, mfa
+
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username=username)
+        enrolled = user is not None and mfa.enrolled(identity.state_of(user.id))
+        db.session.remove()
+    payload = {"username": username, "password": password, "provider": "db", **body}
+    if enrolled and "totp" not in body:
+        payload["totp"] = totp_code(app, username)
+    return client.post("/api/v1/security/login", json=payload)
+
+
 def login_client(app, username: str, password: str = PASSWORD):
     client = app.test_client()
-    resp = client.post("/login/", data={"username": username, "password": password})
-    assert resp.status_code == 302, f"login failed for {username}"
+    resp = sign_in(app, client, username, password)
+    assert resp.status_code == 302 and "/login/" not in resp.headers["Location"], \
+        f"login failed for {username}"
     return client
 
 
@@ -214,10 +266,7 @@ def tokens(app):
     def get(key: str) -> dict:
         if key not in cache or time.monotonic() - issued[key] > 600:
             issued[key] = time.monotonic()
-            resp = app.test_client().post(
-                "/api/v1/security/login",
-                json={"username": key, "password": PASSWORD, "provider": "db", "refresh": False},
-            )
+            resp = api_login(app, app.test_client(), key, refresh=False)
             assert resp.status_code == 200, resp.get_data(as_text=True)
             cache[key] = {"Authorization": f"Bearer {resp.json['access_token']}"}
         return cache[key]

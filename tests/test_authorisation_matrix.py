@@ -30,6 +30,8 @@ SECURITY_SCREENS = {
     "/users/list/": {"Admin"},
     "/roles/list/": {"Admin"},
     "/userscopeview/list/": {"Admin"},
+    "/rolegrantview/list/": {"Admin"},
+    "/rolegrantview/propose": {"Admin"},
     "/groups/list/": set(),
     "/permissions/list/": set(),
     "/users/add": {"Admin"},
@@ -237,8 +239,8 @@ GOV_API = [
     ("POST", "/api/v1/plan_project/", {}, {"base_staff", "authority_staff"}, 400),
     ("POST", f"/api/v1/plan_project/{M}/step/accept", None, {ASSOC}, 404),
     ("POST", "/api/v1/plan_project/publish", {}, {ASSOC}, 400),
-    ("GET", "/api/v1/plan_project/published/2026", None, set(ROLES) - {"Admin"}, 200),
-    ("GET", "/api/v1/seminar/", None, set(ROLES) - {"Admin"}, 200),
+    ("GET", "/api/v1/plan_project/published/2026", None, set(ROLES) - {"Admin", "auditor"}, 200),
+    ("GET", "/api/v1/seminar/", None, set(ROLES) - {"Admin", "auditor"}, 200),
     ("POST", "/api/v1/seminar/", {}, {"base_staff", "authority_staff"}, 400),
     ("POST", f"/api/v1/seminar/{M}/step/approve", None, {ASSOC}, 404),
     ("GET", "/api/v1/base_evaluation/", None, {ASSOC, "base_staff", "authority_staff"}, 200),
@@ -256,7 +258,7 @@ GOV_API = [
 ]
 GOV_SCREENS = [
     ("GET", "/dashboard/", {ASSOC, "district_officer"}, 200),
-    ("GET", "/plans/published", set(ROLES) - {"Admin"}, 200),
+    ("GET", "/plans/published", set(ROLES) - {"Admin", "auditor"}, 200),
     ("GET", "/planprojectview/list/", {ASSOC, "base_staff", "authority_staff"}, 200),
     ("GET", "/planprojectview/new", {"base_staff", "authority_staff"}, 200),
     ("GET", "/planprojectview/publish", {ASSOC}, 200),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -18,11 +18,13 @@ SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SHOTS.mkdir(exist_ok=True)
 
 pytestmark = pytest.mark.browser
+LIVE = {}  # the app behind live_url (second-factor codes are made against its database)
 
 
 @pytest.fixture(scope="module")
 def live_url(make_app):
     served = make_app(WTF_CSRF_ENABLED=True)
+    LIVE["app"] = served
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -49,6 +51,10 @@ def sign_in(browser, live_url, username):
     page.fill("#password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
+    if page.url.endswith("/login/code"):
+        page.fill("#code", totp_code(LIVE["app"], username))
+        page.click("input[type=submit]")
+        page.wait_for_load_state("networkidle")
     return page
 
 

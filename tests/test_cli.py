@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fresh_database_url
+from tests.conftest import fresh_database_url, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,11 +64,14 @@ def test_demo_logins_work(fresh, demo):
     finally:
         os.environ.clear()
         os.environ.update(env_backup)
-    logins = re.findall(r"^\s+(\w+)\s+(\w+)\s+(\S+)", demo, re.M)
+    logins = re.findall(r"^ +(\w+) +(\w+) +(\S+).*?(?:TOTP (\w+))?$", demo, re.M)
     assert len(logins) == 8
-    for _role, username, password in logins:
+    # the privileged demo logins come with their second factor set up, and say so
+    assert {role for role, _u, _p, secret in logins if secret} == {"association_admin", "auditor", "Admin"}
+    for _role, username, password, secret in logins:
         client = demo_app.test_client()
-        assert client.post("/login/", data={"username": username, "password": password}).status_code == 302
+        resp = sign_in(demo_app, client, username, password, secret=secret or None)
+        assert resp.status_code == 302 and "/login/" not in resp.headers["Location"], username
         assert "退出" in client.get("/").get_data(as_text=True) or "注销" in client.get("/").get_data(as_text=True)
     from app.extensions import db
     from app.models import Person, Unit
@@ -122,6 +125,48 @@ def test_create_user_then_duplicate(fresh, demo):
     dup = flask(fresh, "create-user", "--username", "officer2", "--password", "Officer-Pass-2026",
                 "--role", "district_officer", "--district", "370203")
     assert dup.returncode == 2 and "已存在" in dup.stderr
+
+
+def test_reset_2fa_removes_the_second_factor_and_is_audited(fresh, demo):
+    from sqlalchemy import create_engine, text
+
+    assert flask(fresh, "reset-2fa", "--username", "nobody-here").returncode == 2
+    result = flask(fresh, "reset-2fa", "--username", "shenji")
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(fresh["XUESHI_DATABASE_URL"])
+    with engine.connect() as conn:
+        state = conn.execute(text("SELECT s.totp_secret, s.totp_enabled_at FROM login_state s "
+                                  "JOIN ab_user u ON u.id = s.user_id WHERE u.username = 'shenji'")).one()
+        codes = conn.execute(text("SELECT count(*) FROM recovery_code r JOIN ab_user u "
+                                  "ON u.id = r.user_id WHERE u.username = 'shenji'")).scalar()
+        entry = conn.execute(text("SELECT username FROM audit_entry WHERE action = 'event' "
+                                  "AND table_name = 'mfa.reset' AND record_id = 'shenji'")).one()
+    engine.dispose()
+    assert state == (None, None) and codes == 0
+    assert entry.username == "cli:reset-2fa"
+    assert flask(fresh, "audit-verify").returncode == 0
+
+
+def test_grant_role_and_purge_tokens_at_deploy_time(fresh, demo):
+    from sqlalchemy import create_engine, text
+
+    made = flask(fresh, "create-user", "--username", "deploy2", "--password", "Deploy-Pass-2026",
+                 "--role", "district_officer", "--district", "370203")
+    assert made.returncode == 0, made.stderr
+    assert flask(fresh, "grant-role", "--username", "deploy2", "--role", "wizard").returncode == 2
+    granted = flask(fresh, "grant-role", "--username", "deploy2", "--role", "auditor")
+    assert granted.returncode == 0 and "审计员" in granted.stdout, granted.stderr
+    engine = create_engine(fresh["XUESHI_DATABASE_URL"])
+    with engine.connect() as conn:
+        roles = conn.execute(text("SELECT r.name FROM ab_user_role ur JOIN ab_role r ON r.id = ur.role_id "
+                                  "JOIN ab_user u ON u.id = ur.user_id WHERE u.username = 'deploy2'"))
+        entry = conn.execute(text("SELECT username, after FROM audit_entry WHERE action = 'event' "
+                                  "AND table_name = 'role.approved' AND record_id = 'deploy2'")).one()
+        assert [r.name for r in roles] == ["auditor"]
+    engine.dispose()
+    assert entry.username == "cli:grant-role" and '"by":"cli"' in entry.after
+    purged = flask(fresh, "purge-tokens")
+    assert purged.returncode == 0 and "刷新令牌" in purged.stdout, purged.stderr
 
 
 def test_audit_verify_passes_on_a_fresh_install(fresh, demo):

@@ -353,3 +353,38 @@ def test_https_turns_on_hsts_and_secure_cookies(make_app):
     secure = make_app(SESSION_COOKIE_SECURE=True)
     resp = secure.test_client().get("/login/")
     assert "max-age=" in resp.headers["Strict-Transport-Security"]
+
+
+@pytest.mark.parametrize("env,setting,secure", [
+    ("production", None, True), ("development", None, False), ("production", "0", False),
+    ("development", "1", True)])
+def test_secure_cookies_and_hsts_are_on_by_default_in_production(monkeypatch, env, setting, secure):
+    import config
+
+    monkeypatch.setenv("XUESHI_ENV", env)
+    if setting is None:
+        monkeypatch.delenv("XUESHI_SESSION_COOKIE_SECURE", raising=False)
+    else:
+        monkeypatch.setenv("XUESHI_SESSION_COOKIE_SECURE", setting)
+    assert config.https_only() is secure
+
+
+def test_expired_refresh_tokens_are_purged(app):
+    from app.models.identity import ClientFailure, RefreshToken
+
+    username = new_login(app)
+    with app.app_context():
+        uid = app.appbuilder.sm.find_user(username=username).id
+        db.session.add_all([
+            RefreshToken(jti=f"old-{uid}", user_id=uid, family="f", used_at=identity.now(),
+                         expires_at=identity.now() - timedelta(minutes=1)),
+            RefreshToken(jti=f"live-{uid}", user_id=uid, family="f",
+                         expires_at=identity.now() + timedelta(hours=1)),
+            ClientFailure(address="10.99.0.1", count=2, last_at=identity.now() - timedelta(days=1)),
+        ])
+        db.session.commit()
+        removed = identity.purge_expired()
+        left = db.session.execute(select(RefreshToken.jti).where(RefreshToken.user_id == uid)).scalars().all()
+        assert removed["refresh_tokens"] >= 1 and removed["client_failures"] >= 1
+        assert left == [f"live-{uid}"] and db.session.get(ClientFailure, "10.99.0.1") is None
+        db.session.remove()

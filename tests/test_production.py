@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests import serving
-from tests.conftest import PASSWORD, TEST_DB_ENV, app_overrides
+from tests.conftest import PASSWORD, TEST_DB_ENV, TOTP_SECRET, app_overrides
 
 REDIS_URL = os.environ.get("XUESHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 PG_URL = os.environ.get("XUESHI_PG_TEST_URL",
@@ -27,7 +27,7 @@ PRODUCTION = {
     "XUESHI_SECRET_KEY": "production-test-key-" + "x" * 40,
     "XUESHI_PUBLIC_BASE_URL": "https://xueshi.example.cn",
     "XUESHI_REDIS_URL": REDIS_URL,
-    "XUESHI_SESSION_COOKIE_SECURE": "1",
+    "XUESHI_DIGEST_KEY": "production-digest-key-" + "y" * 40,
 }
 
 
@@ -89,6 +89,7 @@ def production(tmp_path_factory):
         _flask(running.env, "init")
         _flask(running.env, "create-user", "--permanent", "--username", "assoc", "--password", PASSWORD,
                "--role", "association_admin")
+        _enrol_second_factor(running.env["XUESHI_DATABASE_URL"], "assoc")
         running.start_consumer()
         running.wait_ready(timeout=120)
         yield running
@@ -97,11 +98,29 @@ def production(tmp_path_factory):
         redis.Redis.from_url(REDIS_URL).flushdb()
 
 
+def _enrol_second_factor(url: str, username: str) -> None:
+    """The association login signs in with TOTP: enrol the tests' secret (as the server's key)."""
+    from app import create_app
+    from app.extensions import db
+    from app.security import mfa
+
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                        "XUESHI_DIGEST_KEY": PRODUCTION["XUESHI_DIGEST_KEY"]})
+    with other.app_context():
+        mfa.enrol_with_secret(other.appbuilder.sm.find_user(username=username), TOTP_SECRET)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _login(base: str, password: str, client: str = "203.0.113.1"):
     """A login through the proxy (127.0.0.1) for `client`: limits count per client."""
+    import pyotp
+
     req = urllib.request.Request(base + "/api/v1/security/login", method="POST",
                                  data=json.dumps({"username": "assoc", "password": password,
-                                                  "provider": "db"}).encode(),
+                                                  "provider": "db",
+                                                  "totp": pyotp.TOTP(TOTP_SECRET).now()}).encode(),
                                  headers={"Content-Type": "application/json",
                                           "X-Forwarded-For": client})
     try:
@@ -132,6 +151,16 @@ def test_a_job_runs_on_the_redis_queue(production):
             break
         time.sleep(0.3)
     assert job["state"] == "done", job
+
+
+@pytest.mark.slow
+def test_production_sends_hsts_and_secure_cookies_by_default(production):
+    assert "XUESHI_SESSION_COOKIE_SECURE" not in production.env
+    req = urllib.request.Request(production.base + "/login/", headers={"X-Forwarded-Proto": "https"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert "max-age=" in resp.headers["Strict-Transport-Security"]
+        cookies = resp.headers.get_all("Set-Cookie") or []
+    assert cookies and all("Secure" in c and "HttpOnly" in c for c in cookies), cookies
 
 
 @pytest.mark.slow

@@ -76,7 +76,9 @@ def mailbox():
 def served(app, tmp_path_factory, mailbox):
     running = serving.serve(app.config["SQLALCHEMY_DATABASE_URI"],
                             tmp_path_factory.mktemp("served"),
-                            extra_env={"XUESHI_SMTP_URL": mailbox[1]})
+                            # the test app's digest key opens the seeded logins' TOTP secrets
+                            extra_env={"XUESHI_SMTP_URL": mailbox[1],
+                                       "XUESHI_DIGEST_KEY": app.config["XUESHI_DIGEST_KEY"]})
     try:
         running.wait_ready()
         yield running
@@ -115,11 +117,12 @@ def _post_json(url: str, body: dict, headers: dict | None = None):
 
 
 @pytest.mark.slow
-def test_a_job_started_on_the_server_is_run_by_the_consumer(served):
-    from tests.conftest import PASSWORD
+def test_a_job_started_on_the_server_is_run_by_the_consumer(app, served):
+    from tests.conftest import PASSWORD, totp_code
 
     status, login = _post_json(served.base + "/api/v1/security/login", {
-        "username": "association_admin", "password": PASSWORD, "provider": "db"})
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(app, "association_admin")})
     assert status == 200, login
     auth = {"Authorization": f"Bearer {login['access_token']}"}
     status, started = _post_json(served.base + "/api/v1/ledger/recompute", {"year": 2026}, auth)

@@ -8,7 +8,22 @@ import time
 import pytest
 
 from app.security.passwords import generate_password, password_problem
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, api_login, totp_code
+
+
+def _token(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def csrf_sign_in(app, client, username: str):
+    """Both steps of the form login with their CSRF tokens; the last response."""
+    resp = client.post("/login/", data={"username": username, "password": PASSWORD,
+                                        "csrf_token": _token(client, "/login/")})
+    if resp.status_code == 302 and resp.headers["Location"].endswith("/login/code"):
+        resp = client.post("/login/code", data={"code": totp_code(app, username),
+                                                "csrf_token": _token(client, "/login/code")})
+    return resp
 
 
 @pytest.mark.parametrize("password", ["short1A!", "alllowercaseletters", "ALLUPPER12345", "Aaaa1111bbbb!"])
@@ -71,11 +86,8 @@ def test_forms_need_a_csrf_token(make_app):
     guarded = make_app(WTF_CSRF_ENABLED=True)
     client = guarded.test_client()
     assert client.post("/login/", data={"username": "association_admin", "password": PASSWORD}).status_code != 302
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    resp = client.post("/login/", data={"username": "association_admin", "password": PASSWORD,
-                                        "csrf_token": token})
-    assert resp.status_code == 302
+    resp = csrf_sign_in(guarded, client, "association_admin")
+    assert resp.status_code == 302 and "/login/" not in resp.headers["Location"]
     # a write without the token is refused and changes nothing
     resp = client.post("/departmentview/add", data={"name": "无令牌部门"})
     assert resp.status_code in (200, 400)
@@ -93,10 +105,8 @@ def test_deletes_and_actions_need_the_token_too(make_app, world):
 
     guarded = make_app(WTF_CSRF_ENABLED=True)
     client = guarded.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login/", data={"username": "association_admin", "password": PASSWORD,
-                                 "csrf_token": token})
+    resp = csrf_sign_in(guarded, client, "association_admin")
+    assert resp.status_code == 302 and "/login/" not in resp.headers["Location"]
     with guarded.app_context():
         dept = Department(name="令牌测试部门")
         db.session.add(dept)
@@ -112,8 +122,7 @@ def test_deletes_and_actions_need_the_token_too(make_app, world):
 def test_the_api_needs_no_csrf_token(make_app, world):
     guarded = make_app(WTF_CSRF_ENABLED=True)
     client = guarded.test_client()
-    resp = client.post("/api/v1/security/login", json={"username": "association_admin",
-                                                       "password": PASSWORD, "provider": "db"})
+    resp = api_login(guarded, client, "association_admin")
     assert resp.status_code == 200
     headers = {"Authorization": f"Bearer {resp.json['access_token']}"}
     resp = client.post("/api/v1/department/", json={"name": "接口新建部门"}, headers=headers)
@@ -180,10 +189,7 @@ def test_the_api_does_not_take_the_browser_cookie(make_app, world):
     """A cookie-authenticated API write would bypass CSRF: APIs want the JWT."""
     guarded = make_app(WTF_CSRF_ENABLED=True)
     client = guarded.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login/", data={"username": "association_admin", "password": PASSWORD,
-                                 "csrf_token": token})
+    csrf_sign_in(guarded, client, "association_admin")
     assert client.get("/personview/list/").status_code == 200
     assert client.post("/api/v1/department/", json={"name": "饼干部门"}).status_code == 401
     assert client.get("/api/v1/person/").status_code == 401

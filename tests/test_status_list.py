@@ -18,7 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jsonschema import Draft201909Validator
 
 from app.extensions import db
-from app.models import Case, Certificate, YearCertificate
+from sqlalchemy import select
+
+from app.models import Case, Certificate, Message, YearCertificate
 from app.services import certificates, status_list
 from tests import rows
 
@@ -172,6 +174,12 @@ def test_a_year_certificate_is_suspended_lifted_and_revoked_on_its_own_entry(app
         position * 2]
     page = app.test_client().get(f"/verify/{_token(app, YearCertificate, year)}", headers=JSON).json
     assert page["status"] == "revoked" and page["year"] > 1000 and page["status_reason"] == "查实弄虚作假"
+    with app.app_context():  # the holder is told, as of a class certificate
+        told = db.session.execute(select(Message.step).where(
+            Message.resource == "YearCertificate", Message.record_id == year,
+            Message.user_id == rows.user_id(app, "professional"))).scalars().all()
+        db.session.remove()
+    assert sorted(told) == ["lift", "revoke", "suspend"]
     again = api("association_admin", "POST", f"{base}/suspend", json={"reason": "x"})
     assert again.status_code == 409
 

@@ -6,7 +6,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Certificate, TrainingClass
+from ..models import Certificate, Ledger, Person, TrainingClass
 from ..security import scope as scopes
 from ..services import files
 from ..services.errors import BusinessError
@@ -67,13 +67,8 @@ def platform_import(ctx, input: str, filename: str) -> str:
                    added=result.added, already=result.already, people=result.people)
 
 
-@kind("recompute", _l("Recompute the year's ledgers"), "recompute", "LedgerView")
-def recompute(ctx, year: int) -> str:
-    from ..services import ledgers
-
-    if not ledgers.has_rules(int(year)):
-        raise BusinessError(gettext("No rules for the year %(year)d.", year=int(year)))
-    total = ledgers.count_people_of_year(int(year))
+def _advancing(ctx, total: int):
+    """A progress callback for the ledger chunk loop: `n` more people done."""
     ctx.progress(0, total)
     done = 0
 
@@ -82,9 +77,60 @@ def recompute(ctx, year: int) -> str:
         done += n
         ctx.progress(done)
 
-    result = ledgers.recompute_year(int(year), progress=advance)
+    return advance
+
+
+def _recomputed(result) -> str:
     return gettext("%(people)d people: %(written)d ledgers written, %(unchanged)d unchanged.",
                    people=result.people, written=result.written, unchanged=result.unchanged)
+
+
+@kind("recompute", _l("Recompute the year's ledgers"), "recompute", "LedgerView")
+def recompute(ctx, year: int) -> str:
+    from ..services import ledgers
+
+    if not ledgers.has_rules(int(year)):
+        raise BusinessError(gettext("No rules for the year %(year)d.", year=int(year)))
+    advance = _advancing(ctx, ledgers.count_people_of_year(int(year)))
+    return _recomputed(ledgers.recompute_year(int(year), progress=advance))
+
+
+@kind("recompute_ledgers", _l("Recompute the chosen ledgers"), "recompute_selected", "LedgerView")
+def recompute_ledgers(ctx, ledger_ids: list[int]) -> str:
+    """重新核算 of chosen ledgers: those in the scope of whoever chose them."""
+    from ..services import ledgers
+
+    years = ledgers.ledger_years(ledger_ids, scopes.clause(Ledger, ctx.scope))
+    advance = _advancing(ctx, sum(len(ids) for ids in years.values()))
+    result = ledgers.BulkResult()
+    for year, person_ids in years.items():
+        ledgers.recompute_year(year, among=ledgers.people_among(person_ids), progress=advance,
+                               result=result)
+    return _recomputed(result)
+
+
+@kind("recompute_people", _l("Recompute the chosen people's ledgers"), "recompute", "PersonView")
+def recompute_people(ctx, person_ids: list[int]) -> str:
+    """重新核算 of chosen people: every year with rules in which they have records
+    or a ledger, for the people in the scope of whoever chose them."""
+    from ..rules import registry
+    from ..services import ledgers
+
+    among = ledgers.people_among(person_ids, scopes.clause(Person, ctx.scope))
+    advance = _advancing(ctx, sum(ledgers.count_people_of_year(year, among=among)
+                                  for year in registry.years()))
+    return _recomputed(ledgers.recompute_people(among, progress=advance))
+
+
+@kind("recompute_stale", _l("Recompute stale ledgers"), "recompute", "LedgerView")
+def recompute_stale(ctx, unit_id: int | None = None, district_id: int | None = None) -> str:
+    """The stale ledgers of the city, a district or a unit, within the starter's scope."""
+    from ..services import ledgers
+
+    among = select(Person.id).where(scopes.clause(Person, ctx.scope))
+    advance = _advancing(ctx, sum(ledgers.count_stale(unit_id, district_id, among).values()))
+    return _recomputed(ledgers.recompute_stale(unit_id=unit_id, district_id=district_id,
+                                               among=among, progress=advance))
 
 
 @kind("provincial_export", _l("Provincial export"), "export", "ExportBatchView")

@@ -1,6 +1,6 @@
 """The huey tasks: one that runs any job, one that picks up interrupted jobs, one
-that sends the e-mail of messages, one that writes the finished hours' verify-page
-lookups to the audit log."""
+that sends the e-mail of messages, one that removes expired refresh tokens, one that
+writes the finished hours' verify-page lookups to the audit log."""
 from __future__ import annotations
 
 from huey import crontab
@@ -31,6 +31,14 @@ def send_email(message_ids: list[int]) -> None:
 
     with app_for_task().app_context():
         messages.send(message_ids)
+
+
+@huey.periodic_task(crontab(minute="17"))
+def purge_expired_tokens() -> None:
+    from ..security import identity
+
+    with app_for_task().app_context():
+        identity.purge_expired()
 
 
 @huey.periodic_task(crontab(minute="*/5"))

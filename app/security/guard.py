@@ -1,12 +1,13 @@
 """Per-request guards: a login that must change its password reaches only the
-password form (and logout); security headers on every response."""
+password form (and logout), one that must set up its second factor only the
+enrolment page; security headers on every response."""
 from __future__ import annotations
 
 import secrets
 
 from flask import Flask, current_app, flash, g, redirect, request, url_for
 
-from . import identity
+from . import identity, mfa
 
 # endpoints a login may reach before it has done what it must do first
 _OPEN = {"static", "appbuilder.static", "LocaleView.index"}
@@ -17,6 +18,8 @@ def _open_endpoints() -> set[str]:
     return _OPEN | {
         f"{sm.auth_view.endpoint}.logout",
         f"{sm.auth_view.endpoint}.login",
+        f"{sm.auth_view.endpoint}.code",
+        f"{sm.auth_view.endpoint}.enrol",
         "ResetMyPasswordView.this_form_get",
         "ResetMyPasswordView.this_form_post",
     }
@@ -28,7 +31,10 @@ def _must_act():
         return None
     if request.endpoint in _open_endpoints() or request.path.startswith("/api/"):
         return None  # the API checks the same in the JWT loader
-    reason = identity.password_change_reason(identity.state_of(user.id))
+    state = identity.state_of(user.id)
+    if mfa.needs_enrolment(user, state):
+        return redirect(url_for(f"{current_app.appbuilder.sm.auth_view.endpoint}.enrol"))
+    reason = identity.password_change_reason(state)
     if reason:
         flash(reason, "warning")
         return redirect(url_for("ResetMyPasswordView.this_form_get"))

@@ -71,6 +71,18 @@ def end_sessions(user, reason: str) -> None:
     audit.security_event("session.revoked", user=user, reason=reason)
 
 
+def purge_expired() -> dict[str, int]:
+    """Remove refresh tokens past their expiry (used, revoked or not: none can be
+    presented any more) and per-client failure counts older than the lockout window."""
+    from ..models.identity import RefreshToken
+
+    tokens = db.session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now())).rowcount
+    window = now() - timedelta(minutes=setting("XUESHI_LOCKOUT_MINUTES"))
+    clients = db.session.execute(delete(ClientFailure).where(ClientFailure.last_at < window)).rowcount
+    db.session.commit()
+    return {"refresh_tokens": tokens or 0, "client_failures": clients or 0}
+
+
 # ---- lockout -----------------------------------------------------------------
 
 def locked(state: LoginState) -> bool:

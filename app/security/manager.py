@@ -11,10 +11,12 @@ undescribed field's `_info` would otherwise show the catalog header under zh).
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime, timezone
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder.api import safe
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security import api as fab_api, views as fab_views
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
@@ -36,12 +38,14 @@ from flask_jwt_extended import (
 from flask_login import login_user, logout_user
 from sqlalchemy import inspect, select, update
 from werkzeug.security import check_password_hash
-from wtforms import ValidationError
+from wtforms import StringField, ValidationError
+from wtforms.validators import DataRequired
 
 from ..extensions import db
 from ..models.identity import RefreshToken
 from ..services import audit
-from . import captcha, identity
+from . import captcha, identity, mfa
+from .roles import needs_second_administrator
 
 USER_FIELDS = {
     "roles": (_l("Roles"), _l("Roles of the login (one business role per login)")),
@@ -55,6 +59,10 @@ USER_FIELDS = {
 }
 ROLE_FIELDS = {"name": (_l("Name"), _l("Role name; roles are defined in code and synced by xueshi init"))}
 SESSION_VERSION = "_xv"
+# Between a right password and the second factor: the login waiting for its code
+# (or its enrolment). Nothing is signed in until the factor is given.
+PENDING = "_mfa_pending"
+PENDING_SECONDS = 300
 INVALID_LOGIN = _l("Wrong username or password, or the login is locked for a while.")
 
 
@@ -86,16 +94,49 @@ class XueshiUserDBModelView(UserDBModelView):
     edit_columns = [c for c in UserDBModelView.edit_columns if c != "groups"]
     validators_columns = {"roles": [_one_role]}
 
+    def _held_back(self, item, before) -> list[str]:
+        """三员分立: a role that needs a second administrator is not granted here.
+        The login keeps the roles it had (`before`); the attempt is audited and
+        becomes a proposal for another administrator (role_grants)."""
+        from ..services import role_grants
+
+        wanted = [r.name for r in item.roles if r.name not in {b.name for b in before}]
+        held = [name for name in wanted if needs_second_administrator(name)]
+        if held:
+            item.roles = list(before)
+            for name in held:
+                role_grants.refuse_alone(item, name, by=g.user)
+        return held
+
+    def _propose(self, item, held) -> None:
+        from ..services import role_grants
+
+        for name in held:
+            role_grants.propose(item, name, by=g.user)
+        flash(gettext("A second administrator must approve this role: the grant is proposed "
+                      "(Security → Role grants)."), "warning")
+
     def pre_update(self, item):
         attrs = inspect(item).attrs
         if item.id == g.user.id and attrs.roles.history.has_changes():
             raise ValueError(gettext("Nobody changes their own roles."))
+        history = attrs.roles.history
+        held = self._held_back(item, list(history.unchanged or ()) + list(history.deleted or ()))
+        if held:
+            self._propose(item, held)
         super().pre_update(item)
         if attrs.roles.history.has_changes() or attrs.active.history.has_changes():
             identity.end_sessions(item, "roles" if attrs.roles.history.has_changes() else "active")
 
+    def pre_add(self, item):
+        g.xueshi_held_roles = self._held_back(item, [])
+        super().pre_add(item)
+
     def post_add(self, item):
         identity.record_password(item, by_administrator=True)
+        held = g.pop("xueshi_held_roles", [])
+        if held:
+            self._propose(item, held)
         db.session.commit()
         super().post_add(item)
 
@@ -159,6 +200,35 @@ class LoginForm(LoginForm_db):
     pass
 
 
+class SecondFactorForm(DynamicForm):
+    code = StringField(_l("Code"), validators=[DataRequired()])
+
+
+def _fresh_session() -> None:
+    """Nothing from before login carries over (CSRF secret included), but the language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def begin_second_factor(user, next_url: str) -> None:
+    _fresh_session()
+    session[PENDING] = {"uid": user.id, "ver": identity.current_version(user.id),
+                        "exp": int(time.time()) + PENDING_SECONDS, "next": next_url}
+
+
+def pending_user():
+    """The login whose password was right and whose second factor is awaited, or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or pending.get("exp", 0) < time.time():
+        return None
+    user = current_app.appbuilder.sm.get_user_by_id(pending.get("uid"))
+    if user is None or not user.is_active or pending.get("ver") != identity.current_version(user.id):
+        return None  # locked, reset or logged out everywhere meanwhile
+    return user
+
+
 class AuthDBView(fab_views.AuthDBView):
     login_template = "xueshi/login.html"
     invalid_login_message = INVALID_LOGIN
@@ -183,10 +253,65 @@ class AuthDBView(fab_views.AuthDBView):
             if user is None:
                 flash(str(self.invalid_login_message), "warning")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            state = identity.state_of(user.id)
+            if mfa.enrolled(state) or mfa.required(user):
+                begin_second_factor(user, next_url)
+                return redirect(url_for(f".{'code' if mfa.enrolled(state) else 'enrol'}"))
             sm.start_session(user, channel="form")
             return redirect(next_url)
         return self.render_template(self.login_template, title=self.title, form=form,
                                     appbuilder=self.appbuilder, need_captcha=need_captcha)
+
+    @expose("/login/code", methods=["GET", "POST"])
+    def code(self):
+        """The second step: a code from the authenticator app, or a recovery code."""
+        user = pending_user()
+        if user is None:
+            session.pop(PENDING, None)
+            flash(gettext("Sign in again: the sign-in was not completed in time."), "warning")
+            return redirect(self.appbuilder.get_url_for_login)
+        form = SecondFactorForm()
+        if form.validate_on_submit():
+            if mfa.verify(user, form.code.data):
+                next_url = session.get(PENDING, {}).get("next") or self.appbuilder.get_url_for_index
+                self.appbuilder.sm.start_session(user, channel="form")
+                return redirect(get_safe_redirect(next_url))
+            flash(gettext("Wrong or already used code."), "warning")
+            return redirect(url_for(".code"))
+        return self.render_template("xueshi/login_code.html", title=gettext("Second factor"),
+                                    form=form, appbuilder=self.appbuilder)
+
+    @expose("/login/enrol", methods=["GET", "POST"])
+    def enrol(self):
+        """Enrol an authenticator app: a QR code, a first code, then the recovery codes.
+        The pending login of a role that requires it, or any signed-in login."""
+        signed_in = g.user is not None and g.user.is_authenticated
+        user = g.user if signed_in else pending_user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        if mfa.enrolled(identity.state_of(user.id)):
+            flash(gettext("The second factor is already set up. The system administrator "
+                          "can reset it (xueshi reset-2fa)."), "info")
+            return redirect(self.appbuilder.get_url_for_index)
+        form = SecondFactorForm()
+        if form.validate_on_submit():
+            codes = mfa.confirm(user, form.code.data)
+            if codes is None:
+                flash(gettext("Wrong code: check the time on your phone and type the current code."),
+                      "warning")
+                return redirect(url_for(".enrol"))
+            next_url = self.appbuilder.get_url_for_index
+            if not signed_in:
+                next_url = get_safe_redirect(session.get(PENDING, {}).get("next") or next_url)
+                self.appbuilder.sm.start_session(user, channel="form")
+            return self.render_template("xueshi/recovery_codes.html", title=gettext("Recovery codes"),
+                                        codes=codes, next_url=next_url, appbuilder=self.appbuilder)
+        secret = mfa.candidate(user)
+        uri = mfa.provisioning_uri(user, secret)
+        return self.render_template(
+            "xueshi/enrol.html", title=gettext("Set up the second factor"), form=form,
+            qr=mfa.qr_data_uri(uri), secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+            required=mfa.required(user), appbuilder=self.appbuilder)
 
     @expose("/login/captcha.png")
     def captcha_image(self):
@@ -229,6 +354,14 @@ class SecurityApi(fab_api.SecurityApi):
         if reason:
             db.session.rollback()
             return self.response(403, message=reason)
+        if mfa.enrolled(identity.state_of(user.id)):
+            code = body.get("totp")
+            if not isinstance(code, str) or not code.strip():
+                db.session.rollback()
+                return self.response(401, message=gettext(
+                    "This login signs in with a second factor: send the code as totp."))
+            if not mfa.verify(user, code):
+                return self.response_401()
         audit.security_event("login.success", user=user, channel="api")
         db.session.commit()
         resp = {"access_token": create_access_token(identity=str(user.id), fresh=True)}
@@ -345,8 +478,10 @@ class XueshiSecurityManager(SecurityManager):
         elif not password or not check_password_hash(user.password, password):
             reason = "password"
         if reason is None:
-            identity.login_succeeded(user)
-            identity.client_succeeded(address)
+            if not mfa.enrolled(identity.state_of(user.id)):
+                # with a second factor, failures are cleared only once the code is right
+                identity.login_succeeded(user)
+                identity.client_succeeded(address)
             self.update_user_auth_stat(user, True)  # commits
             return user
         identity.client_failed(address)
@@ -365,14 +500,13 @@ class XueshiSecurityManager(SecurityManager):
         reason = identity.password_change_reason(state)
         if reason:
             return gettext("Change your password on screen first: %(reason)s", reason=reason)
+        if mfa.needs_enrolment(user, state):
+            return gettext("Set up the second factor on screen first (sign in there once).")
         return None
 
     def start_session(self, user, *, channel: str) -> None:
         """A new session: nothing from before login carries over (CSRF secret included)."""
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        _fresh_session()
         login_user(user, remember=False)
         session[SESSION_VERSION] = identity.current_version(user.id)
         audit.security_event("login.success", user=user, channel=channel)

@@ -6,6 +6,8 @@ may see are decided separately, in `visibility.py`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from .scope import ADMIN_ROLE, forget_grants
@@ -32,6 +34,36 @@ HOME_PAGES = {
     "auditor": "audit",
     ADMIN_ROLE: "admin",
 }
+
+
+# Per role: whether a login with it must sign in with a second factor (TOTP),
+# and whether the role is granted only by two administrators (三员分立: one
+# proposes, another approves; or the CLI at deploy time). Other roles: the
+# second factor is optional, and an administrator grants the role alone.
+@dataclass(frozen=True)
+class RoleFlags:
+    second_factor: bool = False
+    dual_control: bool = False
+
+
+PRIVILEGED = RoleFlags(second_factor=True, dual_control=True)
+ROLE_FLAGS = {
+    "association_admin": PRIVILEGED,
+    "auditor": PRIVILEGED,
+    ADMIN_ROLE: PRIVILEGED,
+}
+
+
+def _flags(role: str) -> RoleFlags:
+    return ROLE_FLAGS.get(role, RoleFlags())
+
+
+def second_factor_required(roles) -> bool:
+    return any(_flags(r).second_factor for r in roles)
+
+
+def needs_second_administrator(role: str) -> bool:
+    return _flags(role).dual_control
 
 
 def home_page(roles) -> str | None:
@@ -131,6 +163,9 @@ NOTICE = [("can_notice", "DishonestyRecordView")] + menus("Governance", "City-wi
 PROPOSER = (read("PlanProject") + steps("PlanProject", "create") + read("Seminar")
             + steps("Seminar", "create") + menus("Plan projects", "Advanced seminars"))
 
+# 重新核算 of chosen ledgers and chosen people, each in the actor's scope (a job)
+RECOMPUTE_CHOSEN = steps("Ledger", "recompute_selected") + [("can_recompute", "PersonView")]
+
 ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     "association_admin": SELF_SERVICE + JOBS
     + REFERENCE
@@ -141,7 +176,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + api_write("DepartmentApi")
     + menus("People", "Professionals", "Units", "Training", "Training bases")
     + read("Claim") + steps("Claim", "revoke", "download") + menus("Hours", "Claims")
-    + LEDGERS + steps("Ledger", "recompute") + HOURS_CHECK + EXPORTS
+    + LEDGERS + steps("Ledger", "recompute") + RECOMPUTE_CHOSEN + HOURS_CHECK + EXPORTS
     + steps("PlatformImport", "import") + menus("Platform import")
     + CLASS_READER + steps("TrainingClass", "review", "download") + steps("Certificate", "revoke", "suspend")
     + steps("YearCertificate", "revoke", "suspend")
@@ -176,7 +211,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + manage("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + HOURS_CHECK + EXPORTS
+    + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + RECOMPUTE_CHOSEN + HOURS_CHECK + EXPORTS
     + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS],
     "professional": SELF_SERVICE + JOBS
     + read("Person")
@@ -192,7 +227,8 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + LEDGERS + HOURS_CHECK + CLASS_READER + PUBLISHED_LIST + NOTICE
     + read("Case") + steps("Case", "close") + [("can_view", "DashboardView")]
     + menus("Cases", "Dashboard"),
-    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log") + PUBLISHED_LIST,
+    # The auditor reads the audit log and nothing else.
+    "auditor": SELF_SERVICE + read("AuditEntry") + menus("Audit", "Audit log"),
     # Separation of duties: users and roles only, no business data.
     ADMIN_ROLE: SELF_SERVICE
     + screen_read("UserDBModelView")
@@ -202,9 +238,11 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
     + [("can_link", "UserScopeView")]
+    + screen_read("RoleGrantView") + [("can_propose", "RoleGrantView"), ("can_decide", "RoleGrantView")]
     + api_read("User")  # logins are changed on screen, where one role per login is enforced
     + api_read("Role")
-    + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope"),
+    + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope",
+            "Role grants", "Propose a role"),
 }
 
 ALL_ROLES = tuple(ROLE_PERMISSIONS)

@@ -11,6 +11,7 @@ from ..models import (
     PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
     YearCertificate,
 )
+from ..models.identity import RoleGrant
 from .scope import ADMIN_ROLE, BUSINESS_ROLES, clause, everything, rule
 
 # Reference data: every logged-in role may read it.
@@ -45,6 +46,7 @@ rule(Person, "unit_reviewer")(lambda s: Person.unit_id == s.unit_id)
 rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)
+rule(RoleGrant, ADMIN_ROLE)(everything)
 rule(AuditEntry, "auditor")(everything)
 # Messages: each login its own, whatever its role.
 rule(Message, *BUSINESS_ROLES, ADMIN_ROLE)(lambda s: Message.user_id == s.user_id)

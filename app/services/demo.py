@@ -6,12 +6,14 @@ import random
 import secrets
 from datetime import date, timedelta
 
+import pyotp
 from sqlalchemy import select, update
 from stdnum.cn import ric, uscc
 
 from ..extensions import db
 from ..models import Department, District, Person, TrainingBase, Unit
 from ..models.choices import TITLE_LEVELS
+from ..security import mfa
 from ..security.passwords import generate_password
 from ..security.roles import ROLE_LABELS
 from . import accounts
@@ -232,8 +234,14 @@ def load(appbuilder, *, people: int = 200, seed: int | None = None) -> list[dict
                                  targets=targets, full_name=username)
         else:
             accounts.set_password(appbuilder, user, password, must_change=False)
+        user = appbuilder.sm.find_user(username=username)
+        secret = None
+        if mfa.required(user):  # pre-enrolled, so the demo needs no phone
+            secret = pyotp.random_base32()
+            mfa.enrol_with_secret(user, secret)
+            db.session.commit()
         logins.append({"role": role, "username": username, "password": password,
-                       "label": str(ROLE_LABELS[role])})
+                       "label": str(ROLE_LABELS[role]), "totp_secret": secret})
     _filed_by(appbuilder.sm.find_user(username="zhuanji01"))
     return logins
 

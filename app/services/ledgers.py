@@ -250,7 +250,12 @@ class BulkResult:
     unchanged: int = 0
 
 
-def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int | None):
+def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int | None,
+                 among=None):
+    """`stmt` kept to the people of a unit, a district and `among` (a SELECT of
+    person ids: the actor's scope, or the people chosen), each when given."""
+    if among is not None:
+        stmt = stmt.where(person_id_column.in_(among))
     if unit_id is not None:
         stmt = stmt.where(person_id_column.in_(select(Person.id).where(Person.unit_id == unit_id)))
     if district_id is not None:
@@ -260,18 +265,18 @@ def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int |
 
 
 def _next_people(year: int, after: int, limit: int, unit_id: int | None,
-                 district_id: int | None) -> list[int]:
+                 district_id: int | None, among=None) -> list[int]:
     """The next `limit` ids after `after` of people with activities in the year
     or a ledger for it: two index range scans, merged."""
     with_activities = _in_scope_of(
         select(Activity.person_id).where(
             Activity.person_id > after, Activity.first_year <= year, Activity.last_year >= year)
         .distinct().order_by(Activity.person_id).limit(limit),
-        Activity.person_id, unit_id, district_id)
+        Activity.person_id, unit_id, district_id, among)
     with_ledgers = _in_scope_of(
         select(Ledger.person_id).where(Ledger.year == year, Ledger.person_id > after)
         .order_by(Ledger.person_id).limit(limit),
-        Ledger.person_id, unit_id, district_id)
+        Ledger.person_id, unit_id, district_id, among)
     ids = set(db.session.execute(with_activities).scalars())
     ids.update(db.session.execute(with_ledgers).scalars())
     return sorted(ids)[:limit]
@@ -364,14 +369,47 @@ def _write(rows: list[dict]) -> None:
 
 
 def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | None = None,
-                   chunk: int = 2000, progress: Callable[[int], None] | None = None) -> BulkResult:
-    """Recompute every ledger of `year` (optionally one unit or district), chunk by chunk."""
+                   among=None, chunk: int = 2000, progress: Callable[[int], None] | None = None,
+                   result: BulkResult | None = None) -> BulkResult:
+    """Recompute every ledger of `year` (optionally of one unit or district, and of
+    the people `among` selects), chunk by chunk."""
     if not has_rules(year):
         raise ValueError(f"no rule set for {year}")
-    result = BulkResult()
-    _recompute_in_chunks(year, lambda last: _next_people(year, last, chunk, unit_id, district_id),
-                         result, progress)
+    result = result or BulkResult()
+    _recompute_in_chunks(year, lambda last: _next_people(year, last, chunk, unit_id, district_id,
+                                                         among), result, progress)
     return result
+
+
+def people_among(person_ids: Iterable[int], within=None):
+    """A SELECT of the ids of these people, kept to `within` (a condition on Person:
+    the actor's scope); ids outside it, or of nobody, are left out."""
+    stmt = select(Person.id).where(Person.id.in_(sorted({int(i) for i in person_ids})))
+    return stmt if within is None else stmt.where(within)
+
+
+def recompute_people(among, *, years: Iterable[int] | None = None, chunk: int = 2000,
+                     progress: Callable[[int], None] | None = None) -> BulkResult:
+    """Recompute the ledgers of the people `among` selects (see `people_among`), for
+    `years` (default: every year with a rule set) in which they have records or a
+    ledger: the same chunks as a year's recompute."""
+    result = BulkResult()
+    for year in sorted(set(years)) if years is not None else registry.years():
+        if has_rules(year):
+            recompute_year(year, among=among, chunk=chunk, progress=progress, result=result)
+    return result
+
+
+def ledger_years(ledger_ids: Iterable[int], within=None) -> dict[int, list[int]]:
+    """{year: person ids} of these ledgers, kept to `within` (a condition on Ledger)."""
+    stmt = select(Ledger.year, Ledger.person_id).where(
+        Ledger.id.in_(sorted({int(i) for i in ledger_ids})))
+    if within is not None:
+        stmt = stmt.where(within)
+    years: dict[int, list[int]] = {}
+    for year, person_id in db.session.execute(stmt.order_by(Ledger.year, Ledger.person_id)):
+        years.setdefault(year, []).append(person_id)
+    return years
 
 
 def _recompute_in_chunks(year: int, next_ids: Callable[[int], list[int]], result: BulkResult,
@@ -399,21 +437,23 @@ def is_stale(ledger: Ledger) -> bool:
     return has_rules(ledger.year) and ledger.rule_revision < registry.get(ledger.year).revision
 
 
-def count_stale(unit_id: int | None = None, district_id: int | None = None) -> dict[int, int]:
+def count_stale(unit_id: int | None = None, district_id: int | None = None,
+                among=None) -> dict[int, int]:
     """{year: number of stale ledgers} for every year with a rule set (only years
-    that have some), optionally of one unit or district."""
+    that have some), optionally of one unit or district and the people `among` selects."""
     counts = {}
     for year in registry.years():
         n = db.session.execute(_in_scope_of(
             select(func.count()).select_from(Ledger).where(_stale_of_year(year)),
-            Ledger.person_id, unit_id, district_id)).scalar()
+            Ledger.person_id, unit_id, district_id, among)).scalar()
         if n:
             counts[year] = n
     return counts
 
 
 def recompute_stale(*, chunk: int = 2000, progress: Callable[[int], None] | None = None,
-                    unit_id: int | None = None, district_id: int | None = None) -> BulkResult:
+                    unit_id: int | None = None, district_id: int | None = None,
+                    among=None) -> BulkResult:
     """Recompute exactly the stale ledgers (optionally of one unit or district),
     year by year, in chunks of people with one commit each: safe to interrupt and
     run again (a recomputed ledger is no longer stale)."""
@@ -422,18 +462,44 @@ def recompute_stale(*, chunk: int = 2000, progress: Callable[[int], None] | None
         _recompute_in_chunks(year, lambda last, year=year: list(db.session.execute(_in_scope_of(
             select(Ledger.person_id).where(_stale_of_year(year), Ledger.person_id > last)
             .order_by(Ledger.person_id).limit(chunk),
-            Ledger.person_id, unit_id, district_id)).scalars()), result, progress)
+            Ledger.person_id, unit_id, district_id, among)).scalars()), result, progress)
     return result
 
 
-def count_people_of_year(year: int, unit_id: int | None = None, district_id: int | None = None) -> int:
+def coverage(district: str | None = None, unit: str | None = None) -> dict[str, int]:
+    """The unit or district a recompute of stale ledgers is kept to (neither: the
+    city), from a district code or a unit's credit code; BusinessError naming the
+    field when nothing matches or both are given."""
+    from .accounts import TARGETS
+    from .errors import BusinessError
+    from ..validators import InvalidValue
+
+    given = {option: value.strip() for option, value in (("district", district), ("unit", unit))
+             if value and value.strip()}
+    if len(given) > 1:
+        raise BusinessError(gettext("Choose a district or a unit, not both."), field="unit")
+    for option, value in given.items():
+        column, find = TARGETS[option]
+        try:
+            row = find(value)
+        except InvalidValue as exc:
+            raise BusinessError(str(exc), field=option) from None
+        if row is None:
+            raise BusinessError(gettext("No %(option)s matches %(value)s.", option=option,
+                                        value=value), field=option)
+        return {column: row.id}
+    return {}
+
+
+def count_people_of_year(year: int, unit_id: int | None = None, district_id: int | None = None,
+                         among=None) -> int:
     """How many people a recompute of the year will visit (for the progress bar)."""
     ids = union(
         _in_scope_of(select(Activity.person_id.label("pid")).where(
             Activity.first_year <= year, Activity.last_year >= year), Activity.person_id,
-            unit_id, district_id),
+            unit_id, district_id, among),
         _in_scope_of(select(Ledger.person_id.label("pid")).where(Ledger.year == year),
-                     Ledger.person_id, unit_id, district_id),
+                     Ledger.person_id, unit_id, district_id, among),
     ).subquery()
     return db.session.execute(select(func.count()).select_from(ids)).scalar()
 

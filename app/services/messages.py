@@ -64,6 +64,7 @@ CONCERNED = {
     "BaseEvaluation": _evaluation,
     "Case": lambda row: [logins(district_id=row.district_id)],
     "Certificate": lambda row: [logins(person_id=row.person_id)],
+    "YearCertificate": lambda row: [logins(person_id=row.person_id)],
 }
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import csrf
 from ..security import visibility  # noqa: F401  (registers the scope rules)
-from .accounts import UserScopeView
+from .accounts import RoleGrantView, UserScopeView
 from .audit import AuditEntryApi, AuditEntryView
 from .base import Descriptions
 from .org import (
@@ -114,6 +114,13 @@ def register_views(appbuilder) -> None:
     appbuilder.add_link(
         "Set a login's scope", href="UserScopeView.link", label=_l("Set a login's scope"),
         icon="fa-link", category="Security",
+    )
+    appbuilder.add_view(
+        RoleGrantView, "Role grants", label=_l("Role grants"), icon="fa-user-plus", category="Security",
+    )
+    appbuilder.add_link(
+        "Propose a role", href="RoleGrantView.propose", label=_l("Propose a role"),
+        icon="fa-plus", category="Security",
     )
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
                 ClaimApi, LedgerApi, YearCertificateApi, EligibilityApi, ExportBatchApi, PlatformImportApi,

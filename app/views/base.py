@@ -187,6 +187,12 @@ class ScopedModelView(ModelView):
     base_filters = SCOPE_FILTER
     page_size = 25
 
+    def get_action_permission_name(self, name: str) -> str:
+        """An action marked @permission_name(p) is guarded by `can_p`, as any other
+        method (FAB would check the bare action name)."""
+        permission = getattr(self.actions[name].func, "_permission_name", None)
+        return f"can_{permission}" if permission else super().get_action_permission_name(name)
+
     def __init__(self, **kwargs):
         # capped counts, yes/no filters, exact ID-number search (lists.py)
         self.datamodel = lists.city_interface(self.datamodel)

@@ -38,6 +38,21 @@ def as_json(job: Job) -> dict:
     }
 
 
+def start_or_back(view, kind: str, **params):
+    """Start a job from a screen and show its page, or go back to the view's list
+    with the reason (403 and bad input alike, in Chinese)."""
+    from flask import flash
+
+    from ..services.errors import BusinessError
+
+    try:
+        job = jobs.start(kind, scopes.current_scope(), **params)
+    except BusinessError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for(f"{type(view).__name__}.list"))
+    return redirect_to(job)
+
+
 def redirect_to(job: Job):
     """The answer of a request that started a job: its page."""
     return redirect(url_for("JobView.show", pk=job.id))

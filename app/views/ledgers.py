@@ -3,6 +3,7 @@ and the year certificate (PDF)."""
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
+from flask_appbuilder.actions import action
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -20,7 +21,7 @@ from ..services import ledgers as ledger_service
 from ..services.records import CATEGORIES, when
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .classes import STATUS_COLUMNS, STATUS_FIELDS, STATUS_FORMATTERS
-from .jobs import accepted, redirect_to as job_page
+from .jobs import accepted, redirect_to as job_page, start_or_back
 from .workflow import RecordPage, WorkflowApi, WorkflowView
 
 LEDGER_FIELDS = {
@@ -73,8 +74,10 @@ class LedgerView(ScopedModelView):
     search_columns = ["person", "unit", "district", "year", "compliant", "in_scope"]
     order_columns = ["year", "public", "professional", "total"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_certificate", "can_recompute"]
+    base_permissions = ["can_list", "can_show", "can_certificate", "can_recompute",
+                        "can_recompute_selected"]
     show_template = "xueshi/ledger_show.html"
+    list_template = "xueshi/ledger_list.html"
     formatters_columns = {"compliant": _compliance, "in_scope": _yes_no,
                           "shortfall_public": _hours_or_dash,
                           "shortfall_professional": _hours_or_dash}
@@ -91,6 +94,26 @@ class LedgerView(ScopedModelView):
             flash(str(exc), "danger")
             return redirect(url_for(".list"))
         return job_page(job)
+
+    @action("recompute_selected", _l("Recompute"), _l("Recompute the chosen ledgers?"),
+            "fa-refresh")
+    @permission_name("recompute_selected")
+    def recompute_selected(self, items):
+        """重新核算 of the chosen ledgers (in the actor's scope; base.py checks each id): a job."""
+        items = items if isinstance(items, list) else [items]
+        return start_or_back(self, "recompute_ledgers", ledger_ids=[item.id for item in items])
+
+    @expose("/recompute_stale", methods=["POST"])
+    @has_access
+    @permission_name("recompute")
+    def recompute_stale(self):
+        """Recompute the stale ledgers of the city, a district (code) or a unit (credit code)."""
+        try:
+            target = ledger_service.coverage(request.form.get("district"), request.form.get("unit"))
+        except BusinessError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".list"))
+        return start_or_back(self, "recompute_stale", **target)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -145,7 +168,8 @@ class LedgerApi(ScopedModelRestApi):
     resource_name = "ledger"
     datamodel = SQLAInterface(Ledger)
     fields = LEDGER_FIELDS
-    base_permissions = ["can_get", "can_info", "can_certificate", "can_recompute"]
+    base_permissions = ["can_get", "can_info", "can_certificate", "can_recompute",
+                        "can_recompute_selected"]
     list_columns = ["id", "person.id", "person.name", "unit.name", "district.name", "year",
                     "public", "professional", "total", "compliant", "shortfall_public",
                     "shortfall_professional"]
@@ -188,6 +212,54 @@ class LedgerApi(ScopedModelRestApi):
         try:
             job = jobs.start("recompute", scopes.current_scope(),
                              year=inputs.year(body.get("year"), with_rules=True))
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return accepted(self, job)
+
+    @api_expose("/recompute_selected", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("recompute_selected")
+    def recompute_selected(self):
+        """重新核算 of chosen ledgers as a job: {"ids": [ledger ids]}; ids outside the
+        caller's scope are left out
+        ---
+        post:
+          responses:
+            202: {description: The job, to poll at /api/v1/jobs/<id>}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True)
+        ids = body.get("ids") if isinstance(body, dict) else None
+        try:
+            if not ids or not isinstance(ids, list) or not all(
+                    type(i) is int and 0 < i < 2 ** 31 for i in ids) or len(ids) > 10000:
+                raise BusinessError(gettext("Give the ledgers as a list of record numbers."),
+                                    field="ids")
+            job = jobs.start("recompute_ledgers", scopes.current_scope(), ledger_ids=ids)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return accepted(self, job)
+
+    @api_expose("/recompute_stale", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("recompute")
+    def recompute_stale(self):
+        """Recompute stale ledgers as a job: {} for the city, {"district": code} or
+        {"unit": credit code}
+        ---
+        post:
+          responses:
+            202: {description: The job, to poll at /api/v1/jobs/<id>}
+            400: {$ref: '#/components/responses/400'}
+        """
+        body = request.get_json(silent=True)
+        body = body if isinstance(body, dict) else {}
+        try:
+            target = ledger_service.coverage(*(str(body[k]) if body.get(k) is not None else None
+                                               for k in ("district", "unit")))
+            job = jobs.start("recompute_stale", scopes.current_scope(), **target)
         except BusinessError as exc:
             return error_response(self, exc)
         return accepted(self, job)

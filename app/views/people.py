@@ -1,7 +1,9 @@
 """专业技术人员: screens and REST API."""
 from __future__ import annotations
 
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from ..models import Person
@@ -9,6 +11,7 @@ from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..validators import FormCheck, api_check, normalize_id_number
 from .base import ScopedModelRestApi, ScopedModelView
 from .fields import code_formatter, code_select, code_validator
+from .jobs import start_or_back
 
 PERSON_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -56,6 +59,14 @@ class PersonView(ScopedModelView):
         "series": code_formatter(TITLE_SERIES),
         "title_level": code_formatter(TITLE_LEVELS),
     }
+
+    @action("recompute", _l("Recompute"), _l("Recompute the chosen people's ledgers?"),
+            "fa-refresh")
+    @permission_name("recompute")
+    def recompute(self, items):
+        """重新核算 of the chosen people's ledgers (in the actor's scope): a job."""
+        items = items if isinstance(items, list) else [items]
+        return start_or_back(self, "recompute_people", person_ids=[item.id for item in items])
 
 
 class PersonApi(ScopedModelRestApi):
