@@ -254,6 +254,20 @@ def audit_anchor_command():
     click.echo(gettext("Anchor written: entry #%(seq)d at %(at)s.", seq=anchor["seq"], at=anchor["at"]))
 
 
+@xueshi.command("audit-redact")
+def audit_redact_command():
+    """Redact the plain-hash platform dedupe keys of old audit entries (the chain
+    stays verifiable: see services/audit_redaction.py). Safe to run again."""
+    from .services import audit_redaction
+
+    result = audit.verify(db.session)
+    if not result.ok:
+        fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
+    with as_cli("audit-redact"):
+        changed = audit_redaction.redact_plain_dedupe_keys(db.session)
+    click.echo(gettext("%(n)d audit entries redacted.", n=changed))
+
+
 @xueshi.command("audit-archive")
 @click.option("--days", type=int, default=None, help="Keep this many days in the database (at least 180)")
 def audit_archive_command(days):

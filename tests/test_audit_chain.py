@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import delete, insert, select, update
@@ -12,6 +13,7 @@ from sqlalchemy import delete, insert, select, update
 from app.extensions import db
 from app.models import AuditEntry, AuditHead, Department
 from app.services import audit, audit_store
+from tests import factories
 from tests.conftest import app_overrides, fresh_database_url
 
 
@@ -193,3 +195,55 @@ def test_the_chain_can_use_sm3(chain):
 
 def test_retention_is_at_least_180_days(chain_app):
     assert chain_app.config["XUESHI_AUDIT_RETENTION_DAYS"] >= 180
+
+
+def test_plain_dedupe_keys_are_redacted_and_the_chain_still_verifies(chain):
+    """Entries written before revision 0010 hold sha256("platform|<full ID>|…").
+    `audit-redact` replaces them; the HMAC keys of today stay; the chain and the
+    anchor written before the redaction still verify; an edit
+    of a redacted entry is still caught; the run is a security event."""
+    from app.security.keyed import platform_course_key
+
+    number = factories.id_number("370202")
+    plain = hashlib.sha256(f"platform|{number}|旧课程|public|2025-03-01|1".encode()).hexdigest()
+    row = {"person_id": 7, "title": "新课程", "category": "public", "date": "2026-03-01",
+           "hours": "1.0"}
+    keyed = platform_course_key(7, "新课程", "public", date(2026, 3, 1), "1")
+    with audit.acting_as("tests"):
+        audit._append(db.session.connection(), [
+            {"action": "insert", "table_name": "activity", "record_id": "901",
+             "after": {**row, "title": "旧课程", "dedupe_key": plain}},
+            {"action": "update", "table_name": "activity", "record_id": "901",
+             "before": {"dedupe_key": plain}, "after": {"hours": "2.0"}},
+            {"action": "insert", "table_name": "activity", "record_id": "902",
+             "after": {**row, "dedupe_key": keyed}},
+        ])
+        db.session.commit()
+    anchors = set(audit_store.anchor_dir().iterdir())
+    try:
+        assert cli(chain, "audit-anchor").exit_code == 0
+        _redact_and_check(chain, plain, keyed)
+    finally:  # the fixture's snapshot ends before this test's anchor
+        for path in set(audit_store.anchor_dir().iterdir()) - anchors:
+            path.unlink()
+
+
+def _redact_and_check(chain, plain: str, keyed: str) -> None:
+    result = cli(chain, "audit-redact")
+    assert result.exit_code == 0 and "2" in result.output, result.output
+    texts = [e.before or "" for e in db.session.execute(select(AuditEntry)).scalars()]
+    texts += [e.after or "" for e in db.session.execute(select(AuditEntry)).scalars()]
+    assert not any(plain in t for t in texts)
+    assert any(keyed in t for t in texts)  # a keyed one is kept
+    assert cli(chain, "audit-verify").exit_code == 0
+    event = db.session.execute(select(AuditEntry).where(
+        AuditEntry.table_name == "audit.redact")).scalar_one()
+    assert json.loads(event.after)["entries"] == 2
+    assert "0 " in cli(chain, "audit-redact").output  # nothing left to do
+
+    redacted = db.session.execute(select(AuditEntry).where(
+        AuditEntry.redacted.isnot(None)).order_by(AuditEntry.seq).limit(1)).scalar_one()
+    db.session.execute(update(AuditEntry).where(AuditEntry.id == redacted.id).values(
+        after=redacted.after.replace("旧课程", "改写的课程")))
+    db.session.commit()
+    assert "篡改" in broken(chain)

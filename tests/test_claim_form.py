@@ -240,3 +240,68 @@ def test_the_same_achievement_of_any_year_is_flagged_to_claimant_and_reviewer(ap
     finally:
         assert api("association_admin", "POST", f"/api/v1/claim/{first}/step/revoke",
                    json={"reason": "测试"}).status_code == 200
+
+
+# -- a year owns its claimable kinds and channels ---------------------------------
+
+@pytest.fixture()
+def year_2099(app):
+    """A fictional 2099, registered only here: online training and assignments are
+    claimable, achievements are not, a new kind 志愿授课 is, and the online channels
+    are others."""
+    import dataclasses
+
+    from app.rules import registry
+    from app.rules.model import HOURS, KindRule, Text
+    from app.rules.sets.y2026 import RULE_SET
+
+    claimable = {"online_training", "assignment"}
+    kinds = tuple(dataclasses.replace(k, claimable=k.kind in claimable) for k in RULE_SET.kinds) + (
+        KindRule("volunteer_teaching", "九(九)9", Text("志愿授课", "Volunteer teaching"),
+                 Text("按实际授课学时认定", "The hours actually taught."), credit=HOURS, claimable=True),)
+    channels = {"metaverse": Text("元宇宙课堂", "Metaverse classroom"),
+                "hologram": Text("全息投影", "Hologram"), "wechat": Text("微信", "WeChat")}
+    registry.register(dataclasses.replace(
+        RULE_SET, year=2099, kinds=kinds, channels=frozenset(channels),
+        unrecognized_channels=frozenset({"wechat"}), channel_labels=channels))
+    yield 2099
+    registry.unregister(2099)
+    with app.app_context():
+        db.session.execute(Claim.__table__.delete().where(Claim.year == 2099))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_fictional_2099_rule_set_changes_the_claim_form_without_code_changes(app, clients, year_2099):
+    client = clients("professional")
+    page = client.get("/claimview/new/?year=2099").get_data(as_text=True)
+    assert set(re.findall(r'/claimview/new/(\w+)\?year=2099', page)) == {
+        "online_training", "assignment", "volunteer_teaching"}
+    assert "志愿授课" in page and "按实际授课学时认定" in page and "2026年度" in page
+    assert client.get("/claimview/new/achievement?year=2099").status_code == 404
+
+    online = client.get("/claimview/new/online_training?year=2099").get_data(as_text=True)
+    assert _names(online) == {"category", "days-date", "channel"}
+    assert re.findall(r'<option[^>]*value="(\w+)"', online)[-3:] == ["hologram", "metaverse", "wechat"]
+    assert "元宇宙课堂" in online and "学习平台" not in online
+    assert _names(client.get("/claimview/new/volunteer_teaching?year=2099").get_data(as_text=True)) == {
+        "category", "date", "hours"}
+
+    html = _preview(client, "volunteer_teaching", {"title": "乡村学校授课", "category": "professional",
+                                                   "date": "2099-03-01", "hours": "5"}, year=2099)
+    assert re.search(r"预计认定学时:\s*5\b", html) and "本人2099年度已认定" in html
+    resp = client.post("/claimview/new/volunteer_teaching?year=2099", data={
+        "title": "乡村学校授课", "category": "professional", "date": "2099-03-01", "hours": "5"})
+    assert resp.status_code == 302
+    shown = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "志愿授课" in shown and "按实际授课学时认定" in shown
+
+    days = {"title": "元宇宙研修", "category": "professional", "days-date": "2099-04-01", "days-hours": "3"}
+    refused = client.post("/claimview/new/online_training?year=2099", data={**days, "channel": "live"})
+    assert refused.status_code == 200 and "未知的线上渠道" in refused.get_data(as_text=True)
+    assert client.post("/claimview/new/online_training?year=2099",
+                       data={**days, "channel": "hologram"}).status_code == 302
+    # the same kind on 2026 dates is judged by 2026, where it is not claimable
+    wrong_year = client.post("/claimview/new/online_training?year=2099",
+                             data={**days, "days-date": "2026-04-01", "channel": "hologram"})
+    assert "2026年度不能申报此类记录" in wrong_year.get_data(as_text=True)

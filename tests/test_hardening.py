@@ -447,3 +447,69 @@ def test_an_oversized_body_is_413_on_the_api(api):
                data={"file": (io.BytesIO(b"x" * (33 * 1024 * 1024)), "a.xlsx")},
                content_type="multipart/form-data")
     assert resp.status_code == 413 and "过大" in str(resp.json["message"])
+
+
+@pytest.fixture()
+def rostering(app, make_app, world):
+    """A fresh base-staff login on an app allowing 3 mismatched rows and 2 lists a
+    day, and an accepted class of its base (capacity 5)."""
+    from app.models import TrainingClass
+    from app.services import accounts, audit
+    from tests.rows import make
+
+    limited = make_app(XUESHI_LOOKUP_NOT_FOUND_PER_DAY=3, XUESHI_LOOKUP_FILES_PER_DAY=2,
+                       XUESHI_LOOKUP_ROWS_PER_DAY=50)
+    name = f"roster{next(_serial)}_{factories.id_number()[-6:]}"
+    with limited.app_context(), audit.acting_as("tests"):
+        accounts.create_user(limited.appbuilder, username=name, password=PASSWORD,
+                             role="base_staff", targets={"base": "TB-A"})
+        class_id = make(limited, world, TrainingClass, "accepted")
+        db.session.commit()
+        db.session.remove()
+    client = limited.test_client()
+    token = client.post("/api/v1/security/login", json={
+        "username": name, "password": PASSWORD, "provider": "db", "refresh": False}).json["access_token"]
+
+    def upload(rows):
+        body = xlsx(rows, ["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+        return client.post(f"/api/v1/training_class/{class_id}/roster",
+                           headers={"Authorization": f"Bearer {token}"},
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(body), "roster.xlsx")})
+
+    upload.app, upload.username = limited, name
+    return upload
+
+
+def test_roster_imports_are_recorded_limited_and_mismatches_alert(rostering, world):
+    """Each roster (refused or not) is a recorded, audited lookup; names that do
+    not match a registered number count towards the day's threshold, which
+    alerts the association and stops the login's lists and checks."""
+    from app.models import AuditEntry, IdLookup, LookupAlert
+
+    unit_b = world.credit_code["B"]
+    wrong = [[f"猜测{i}", world.id_number["B"], unit_b, ""] for i in range(1)]
+    first = rostering(wrong + [["另一个猜测", world.id_number["A"], unit_b, ""],
+                               ["第三个猜测", factories.id_number("370202"), "", ""]])
+    assert first.status_code == 400  # refused, nothing written
+    second = rostering([["猜测", world.id_number["A"], unit_b, ""]])
+    assert second.status_code == 400
+    stopped = rostering([["测试人员A", world.id_number["A"], unit_b, ""]])
+    assert stopped.status_code == 429 and "明天" in str(stopped.json["message"])
+    with rostering.app.app_context():
+        lookups = db.session.execute(select(IdLookup).where(
+            IdLookup.username == rostering.username).order_by(IdLookup.id)).scalars().all()
+        assert [(r.kind, r.rows, r.not_found) for r in lookups] == [("roster", 3, 2), ("roster", 1, 1)]
+        alerts = db.session.execute(select(LookupAlert).where(
+            LookupAlert.username == rostering.username)).scalars().all()
+        assert len(alerts) == 1 and alerts[0].not_found == 3
+        audited = db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.table_name == "id_lookup", AuditEntry.username == rostering.username)).scalar()
+        assert audited == 2
+        db.session.remove()
+
+
+def test_roster_lists_are_limited_per_login_per_day(rostering, world):
+    row = [["测试人员A", world.id_number["A"], world.credit_code["A"], ""]]
+    codes = [rostering(row).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]

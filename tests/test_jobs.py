@@ -169,3 +169,58 @@ def test_recompute_is_a_job_and_an_interrupted_job_is_run_again(app, api):
         assert (job.state, job.attempts) == ("done", 2)
         assert jobs.execute(job.id) is None  # finished: a late duplicate does nothing
         db.session.remove()
+
+
+def test_a_result_is_not_downloadable_after_the_starters_scope_changed(app, small_threshold, world):
+    """A reviewer moved from unit A to unit B keeps no access to unit A's files:
+    the bulk-check job's result (full numbers of unit A) and the unit export."""
+    from app.services import accounts, audit
+    from tests.conftest import PASSWORD, login_client
+
+    def token():
+        resp = app.test_client().post("/api/v1/security/login", json={
+            "username": "moved_reviewer", "password": PASSWORD, "provider": "db", "refresh": False})
+        return {"Authorization": f"Bearer {resp.json['access_token']}"}
+
+    with app.app_context(), audit.acting_as("tests"):
+        accounts.create_user(app.appbuilder, username="moved_reviewer", password=PASSWORD,
+                             role="unit_reviewer", targets={"unit": world.credit_code["A"]})
+        db.session.remove()
+    client = app.test_client()
+    body = xlsx(["身份证号", "姓名"], [[world.id_number["A"], "测试人员A"]] * 4)
+    started = client.post("/api/v1/eligibility/bulk", headers=token(),
+                          content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(body), "a.xlsx"), "year": "2026"})
+    assert started.status_code == 202, started.get_data(as_text=True)
+    job_file = f"/api/v1/jobs/{started.json['job']['id']}/file"
+    batch = client.post("/api/v1/export/", headers=token(),
+                        json={"coverage": "unit", "year": 2026, "format": "csv"})
+    assert batch.status_code == 201, batch.get_data(as_text=True)
+    export_file = f"/api/v1/export/{batch.json['id']}/file"
+    for url in (job_file, export_file):
+        resp = client.get(url, headers=token())
+        assert resp.status_code == 200, url
+        resp.close()
+
+    with app.app_context(), audit.acting_as("tests"):
+        accounts.link_scope(app.appbuilder, username="moved_reviewer",
+                            targets={"unit": world.credit_code["B"]})
+        db.session.remove()
+    headers = token()
+    for url in (job_file, export_file, job_file.removesuffix("/file")):
+        assert client.get(url, headers=headers).status_code == 404, url
+    screen = login_client(app, "moved_reviewer")
+    job_id, batch_id = started.json["job"]["id"], batch.json["id"]
+    for url in (f"/jobs/{job_id}/file", f"/jobs/{job_id}", f"/exportbatchview/file/{batch_id}"):
+        assert screen.get(url).status_code == 404, url
+    # the association still sees both
+    assert app.test_client().get(job_file.removesuffix("/file"), headers={
+        "Authorization": _admin_token(app)}).status_code == 200
+
+
+def _admin_token(app) -> str:
+    from tests.conftest import PASSWORD
+
+    resp = app.test_client().post("/api/v1/security/login", json={
+        "username": "association_admin", "password": PASSWORD, "provider": "db", "refresh": False})
+    return f"Bearer {resp.json['access_token']}"

@@ -66,8 +66,8 @@ class Probe:
     """Take one step as one login: through the API for a generated endpoint,
     through the service runner for a step with a hand-written endpoint."""
 
-    def __init__(self, app, api, workflow, transition):
-        self.app, self.api, self.workflow, self.t = app, api, workflow, transition
+    def __init__(self, app, api, tokens, workflow, transition):
+        self.app, self.api, self.tokens, self.workflow, self.t = app, api, tokens, workflow, transition
 
     def status(self, key, pk) -> int:
         if not self.t.custom:
@@ -86,6 +86,7 @@ class Probe:
 
     def refused(self, key, pk, status) -> None:
         model = self.workflow.model
+        self.tokens(key)  # the login's token (and its audit entry) before the snapshot
         with self.app.app_context():
             before = _snapshot(model, pk)
         assert self.status(key, pk) == status, (self.t.name, key)
@@ -119,10 +120,10 @@ def _actor(app, workflow, t, pk, keys):
 
 @pytest.mark.parametrize("resource,name", list(_cases()))
 def test_every_step_refuses_the_wrong_role_the_wrong_row_and_the_wrong_state(
-        app, api, world, resource, name):
+        app, api, tokens, world, resource, name):
     workflow = _workflow(resource)
     t = workflow.transitions[name]
-    probe = Probe(app, api, workflow, t)
+    probe = Probe(app, api, tokens, workflow, t)
     permitted = _permitted(app, workflow, t)
     assert permitted, f"{resource}.{name}: roles.py grants its permission to nobody"
     start = sorted(t.sources)[0] if t.sources else None

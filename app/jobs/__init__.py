@@ -94,7 +94,8 @@ def start(kind_name: str, scope: Scope, **params) -> Job:
         files.remove("jobs", params.get("input"))
         raise BusinessError(gettext("You may not start this job."), status=403)
     job = Job(kind=kind_name, state=QUEUED, params=params, user_id=scope.user_id,
-              username=scope.username, touched_at=utcnow(), attempts=0, done=0)
+              username=scope.username, scope_key=scope.key, touched_at=utcnow(), attempts=0,
+              done=0)
     db.session.add(job)
     db.session.commit()
     _enqueue(job.id)
@@ -150,7 +151,8 @@ def label(job: Job) -> str:
 
 
 def _scope_of(job: Job) -> tuple[Scope, object]:
-    """The scope (and login) the job runs as: whoever started it, as they are now."""
+    """The scope (and login) the job runs as: whoever started it, as they are now
+    (a job whose starter's scope changed since is refused in execute)."""
     if job.user_id is None:
         return scopes.SYSTEM, None
     user = current_app.appbuilder.sm.get_user_by_id(job.user_id)
@@ -194,6 +196,10 @@ def execute(job_id: int) -> str | None:
             try:
                 if job_kind is None or not scope.may(job_kind.permission, job_kind.view):
                     raise BusinessError(gettext("You may not start this job."), status=403)
+                if job.user_id is not None and job.scope_key != scope.key:
+                    raise BusinessError(gettext(
+                        "Your scope changed after the job was started; start it again."),
+                        status=403)
                 message = job_kind.run(Context(job, scope), **(job.params or {}))
             except BusinessError as exc:
                 return _finish(job_id, FAILED, error=str(exc))

@@ -29,6 +29,9 @@ class AuditEntry(Model):
     after: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # set when services/audit_redaction.py rewrote the entry: the MAC of what is
+    # left, bound to `hash` (the original MAC, which the chain keeps)
+    redacted: Mapped[str | None] = mapped_column(String(64))
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.table_name}:{self.record_id}"

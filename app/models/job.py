@@ -19,6 +19,8 @@ class Job(Model):
     # who started it: the job runs in this login's scope
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     username: Mapped[str] = mapped_column(String(100))
+    # the scope it was started in (scope.key): it and its file are seen only in that scope
+    scope_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -61,6 +61,14 @@ class Scope:
         return (permission, view) in granted(self.roles)
 
     @property
+    def key(self) -> str:
+        """The login's roles and scope targets as one string: what a job
+        started in this scope may be shown to (a changed scope is another key)."""
+        targets = ",".join(f"{name}={getattr(self, name) or ''}" for name in
+                           ("district_id", "department_id", "unit_id", "base_id", "person_id"))
+        return f"{self.user_id}|{'+'.join(sorted(self.roles))}|{targets}"
+
+    @property
     def sees_full_id_numbers(self) -> bool:
         """Whether the roles may see full ID numbers (of people in the scope:
         see masking.py, which decides per number)."""

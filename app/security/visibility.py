@@ -61,14 +61,23 @@ PERSON_ROLES = ("association_admin", "district_officer", "unit_reviewer", "profe
 for _model in (Claim, Ledger, Activity, YearCertificate):
     rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
 
-# Export batches: the association sees all; others the batches they made.
-# Jobs: whoever started one; the association watches the whole queue.
+# Export batches: the association sees all; others the batches they made, while
+# their scope still covers the batch (their unit, their own year).
+# Jobs: whoever started one, while still in the scope it was started in; the
+# association watches the whole queue.
 rule(Job, "association_admin")(everything)
 rule(Job, "authority_staff", "base_staff", "unit_reviewer", "professional", "district_officer",
-     "auditor")(lambda s: Job.user_id == s.user_id)
+     "auditor")(lambda s: (Job.user_id == s.user_id) & (Job.scope_key == s.key))
+
+
+def _export_covered(s):
+    covered = [ExportBatch.unit_id == s.unit_id] if s.unit_id else []
+    covered += [ExportBatch.person_id == s.person_id] if s.person_id else []
+    return (ExportBatch.user_id == s.user_id) & or_(false(), *covered)
+
 
 rule(ExportBatch, "association_admin")(everything)
-rule(ExportBatch, "unit_reviewer", "professional")(lambda s: ExportBatch.user_id == s.user_id)
+rule(ExportBatch, "unit_reviewer", "professional")(_export_covered)
 
 
 # Plans and seminars: the published list is for everybody logged in (六(一));

@@ -183,6 +183,24 @@ def entry_hash(row: dict) -> str:
     return audit_key.mac(_payload(row))
 
 
+def redaction_seal(row: dict) -> str:
+    """The MAC of a redacted entry: its new content bound to its original MAC,
+    which stays in `hash` and keeps the chain (and every anchor) as it was."""
+    from . import audit_key
+
+    return audit_key.mac(_payload(row) + b"\0" + row["hash"].encode(), "redaction")
+
+
+def entry_verifies(row: dict) -> bool:
+    """Whether the entry's content is what was written (or what `audit_redaction`
+    left of it, sealed with the audit key)."""
+    from . import audit_key
+
+    if row.get("redacted"):
+        return audit_key.same(redaction_seal(row), row["redacted"])
+    return audit_key.same(entry_hash(row), row["hash"])
+
+
 def _payload(row: dict) -> bytes:
     payload = [
         row["seq"],
@@ -339,6 +357,7 @@ SECURITY_EVENTS = {
     "role.proposed", "role.approved", "role.refused", "role.grant_refused",
     "session.revoked", "export.personal_data", "download.personal_data",
     "check.bulk", "verify.lookups", "admin.action", "audit.anchor", "audit.archive",
+    "audit.redact",
 }
 
 
@@ -421,7 +440,7 @@ def verify(session: Session, chunk: int = 5000, *, archives: bool = False) -> Ve
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d is missing.", seq=expected_seq))
             if row["prev_hash"] != prev:
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d does not follow the one before it.", seq=row["seq"]))
-            if entry_hash(dict(row)) != row["hash"]:
+            if not entry_verifies(dict(row)):
                 return VerifyResult(False, checked, gettext("Audit entry #%(seq)d was altered.", seq=row["seq"]))
             if anchor is not None and row["seq"] == anchor["seq"]:
                 if row["hash"] != anchor["hash"]:

@@ -119,7 +119,7 @@ def _manifests() -> list[dict]:
 
 
 def _check_archive_file(manifest: dict, prev: str) -> str:
-    from .audit import entry_hash
+    from .audit import entry_verifies
 
     path = archive_dir() / manifest["file"]
     try:
@@ -132,7 +132,7 @@ def _check_archive_file(manifest: dict, prev: str) -> str:
     for line in gzip.decompress(raw).decode("utf-8").splitlines():
         row = json.loads(line)
         row["at"] = datetime.fromisoformat(row["at"])
-        if row["seq"] != expected or row["prev_hash"] != prev or entry_hash(row) != row["hash"]:
+        if row["seq"] != expected or row["prev_hash"] != prev or not entry_verifies(row):
             raise StoreError(gettext("Archived audit entry #%(seq)d does not verify.", seq=row["seq"]))
         prev, expected = row["hash"], expected + 1
     if expected - 1 != manifest["last_seq"] or prev != manifest["last_hash"]:

@@ -31,10 +31,11 @@ from ..rules import registry
 from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
-from . import certificates, inputs, ledgers, people, plans, records, years
+from . import certificates, inputs, ledgers, lookups, people, plans, records, years
 from . import evidence as evidence_files
 from .errors import BusinessError
-from .sheets import Checked, RowReport, check_rows, read_sheet, read_table, workbook_bytes
+from .sheets import (Checked, RowReport, SheetProblems, check_rows, read_sheet, read_table,
+                     workbook_bytes)
 from .organisers import organised_by, organiser
 from .workflow import REASON, Transition, Workflow, atomic
 
@@ -440,7 +441,9 @@ def _new_person(v: dict, number: str, name: str, phone: str | None, report: RowR
                      v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
 
 
-def _check_roster(cls: TrainingClass, rows) -> Checked[RosterLine]:
+def _check_roster(cls: TrainingClass, rows, mismatches: list) -> Checked[RosterLine]:
+    """Every row checked; `mismatches` gets the rows whose name is not the
+    registered one (counted against the login's lookups, like not-found numbers)."""
     known = people.by_id_number(_numbers(rows))
     seen: dict[str, int] = {}
 
@@ -460,6 +463,7 @@ def _check_roster(cls: TrainingClass, rows) -> Checked[RosterLine]:
         seen[number] = row.number
         person, new = known.get(number), None
         if person is not None and person.name != name:
+            mismatches.append(row.number)
             report.add("姓名", gettext("The name does not match the ID number."))
         elif person is None:
             new = _new_person(v, number, name, phone, report)
@@ -492,18 +496,27 @@ def _numbers(rows) -> list[str]:
 @WORKFLOW.step("import_roster")
 def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     """data["file"] = (name, bytes). Every row is checked first; the new
-    participants are added only when every row passes, else SheetProblems."""
+    participants are added only when every row passes, else SheetProblems.
+    A roster is a lookup of ID numbers: recorded (audited) and limited per
+    login per day like a bulk check, refused or not."""
     rows = read_table(*data["file"], ROSTER_HEADERS)
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
-    checked = _check_roster(cls, rows)
+    lookups.allow(scope, "roster", len(rows))
+    mismatches: list[int] = []
+    checked = _check_roster(cls, rows, mismatches)
     enrolled = set(db.session.execute(
         select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id)
         .where(Enrolment.class_id == cls.id)).scalars())
     joining = [line for line in checked.plans if line.id_number not in enrolled]
     for line in joining[max(cls.capacity - len(enrolled), 0):]:
         checked.add(line.row, "身份证号", gettext("The class is full (capacity %(n)d).", n=cls.capacity))
-    checked.refuse_if_any()
+    try:
+        checked.refuse_if_any()
+    except SheetProblems:
+        lookups.record_apart(scope, "roster", len(rows), len(mismatches))
+        raise
+    lookups.record(scope, "roster", len(rows), len(mismatches))
     for line in joining:
         person = line.person
         if person is None:

@@ -3,6 +3,7 @@ random names with their SHA-256, on the row that owns them."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import filetype
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Claim, Evidence
 from ..security import scope as scopes
+from ..security.keyed import digest
 from . import files
 from .errors import BusinessError
 
@@ -123,8 +125,8 @@ def store_all(uploads: list[tuple[str, bytes]], user_id: int | None, owner,
         rows.append(Evidence(
             owner_type=owner.__tablename__, owner_id=owner.id, purpose=purpose,
             stored_name=stored.name, original_name=served_name(name, content_type),
-            content_type=content_type,
-            size=stored.size, sha256=stored.sha256, uploaded_by=user_id,
+            content_type=content_type, size=stored.size, sha256=stored.sha256,
+            digest=file_digest(stored.sha256), uploaded_by=user_id,
         ))
     db.session.add_all(rows)
     return rows
@@ -138,23 +140,54 @@ def has(owner, purpose: str | None = None) -> bool:
     return db.session.execute(Evidence.owned_by(owner, purpose).limit(1)).first() is not None
 
 
-def file_response(evidence_id: int, owner):
+# Served for preview: the browser shows it, runs nothing in it, guesses no other type.
+PREVIEW_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+               "frame-ancestors 'self'")
+
+
+def file_digest(sha256: str) -> str:
+    """The keyed digest that finds the same file on other records (never the
+    plain SHA-256, which anyone holding a copy could confirm)."""
+    return digest("evidence", sha256)
+
+
+def file_response(evidence_id: int, owner, *, inline: bool = False):
     """The stored file of an evidence row of `owner`, or 404. The caller loaded
-    the owner through the scope."""
+    the owner through the scope. `inline`: for the preview on the page, with a
+    sandboxing CSP (every stored type is a PDF or an image, checked by content)."""
     row = db.session.get(Evidence, evidence_id)
     if row is None or not row.belongs_to(owner):
         abort(404)
-    return files.send("evidence", row.stored_name, mimetype=row.content_type,
-                      download_name=served_name(row.original_name, row.content_type))
+    response = files.send("evidence", row.stored_name, mimetype=row.content_type,
+                          download_name=served_name(row.original_name, row.content_type),
+                          inline=inline)
+    if inline:
+        response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    return response
 
 
-def used_by_others(evidence: Evidence, claim: Claim, scope) -> list[Claim]:
-    """Other people's claims in `scope` that carry the same file (same SHA-256):
-    a reviewer sees the reuse, a claimant learns nothing of others' claims."""
-    same_file = select(Evidence.owner_id).where(
-        Evidence.owner_type == Claim.__tablename__, Evidence.sha256 == evidence.sha256,
-        Evidence.id != evidence.id)
-    return db.session.execute(
-        scopes.scoped(Claim, scope).where(Claim.id.in_(same_file), Claim.person_id != claim.person_id)
-        .order_by(Claim.id)
-    ).scalars().all()
+@dataclass(frozen=True)
+class Reuse:
+    """Where else a claim's file is used: the claims the viewer may see, and
+    how many more outside the viewer's scope (counted, never named)."""
+
+    named: list
+    elsewhere: int
+
+    def __bool__(self) -> bool:
+        return bool(self.named) or self.elsewhere > 0
+
+
+def reuse(evidence: Evidence, claim: Claim, scope) -> Reuse:
+    """Other people's claims carrying the same file (same keyed digest), for a
+    reviewer. Anyone else learns nothing of others' claims."""
+    if not scope.may("review", "ClaimView") or not evidence.digest:
+        return Reuse([], 0)
+    others = (select(Claim.id).where(Claim.person_id != claim.person_id, Claim.id.in_(
+        select(Evidence.owner_id).where(Evidence.owner_type == Claim.__tablename__,
+                                        Evidence.digest == evidence.digest,
+                                        Evidence.id != evidence.id))))
+    ids = set(db.session.execute(others).scalars())
+    named = db.session.execute(scopes.scoped(Claim, scope).where(Claim.id.in_(ids))
+                               .order_by(Claim.id)).scalars().all() if ids else []
+    return Reuse(named, len(ids) - len(named))

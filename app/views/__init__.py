@@ -40,6 +40,7 @@ from .ledgers import LedgerApi, LedgerView, YearCertificateApi, YearCertificateV
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
+from . import openapi
 from .people import PersonApi, PersonView
 from .status import StatusListView
 from .verify import VerifyView, WellKnownView
@@ -127,6 +128,7 @@ def register_views(appbuilder) -> None:
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
                 BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi):
         appbuilder.add_api(api)
+    openapi.register(appbuilder)
     # FAB's own security APIs too: no field's `_info` may fall back to gettext("")
     for view in appbuilder.baseviews:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):

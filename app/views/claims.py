@@ -148,7 +148,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     def show(self, pk):
         claim = scopes.get_or_404(Claim, pk)
         scope = scopes.current_scope()
-        duplicates = {e.id: evidence_files.used_by_others(e, claim, scope) for e in claim.evidence}
+        duplicates = {e.id: evidence_files.reuse(e, claim, scope) for e in claim.evidence}
         has_rules = registry.get(claim.year) is not None
         pending = claim.state in (claims.DRAFT, claims.SUBMITTED, claims.REJECTED) and has_rules
         return self.render_template(
@@ -281,6 +281,17 @@ class ClaimView(WorkflowView, ScopedModelView):
     def download(self, pk, evidence_id):
         return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk))
 
+    @expose("/evidence/<pk>/<int:evidence_id>/preview", methods=["GET"])
+    @has_access
+    @permission_name("download")
+    def preview(self, pk, evidence_id):
+        return evidence_files.file_response(evidence_id, scopes.get_or_404(Claim, pk), inline=True)
+
+
+def _reuse_json(found) -> dict:
+    return {"also_on_claims_of_others": [c.id for c in found.named],
+            "also_on_claims_outside_your_scope": found.elsewhere}
+
 
 class ClaimApi(WorkflowApi, ScopedModelRestApi):
     """Claims for a portal: list and show in scope, create and change, evidence,
@@ -405,6 +416,6 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
                  "size": e.size, "sha256": e.sha256,
-                 "also_on_claims_of_others": [c.id for c in evidence_files.used_by_others(e, claim, scope)]}
+                 **_reuse_json(evidence_files.reuse(e, claim, scope))}
                 for e in claim.evidence
             ]

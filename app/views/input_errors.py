@@ -4,7 +4,10 @@ FAB's `@safe` turns every exception inside an API method into a 500 ("Fatal
 error"), including an `abort(404)`, a body over MAX_CONTENT_LENGTH (413) and
 a number no database column can hold. `input_response_500` answers those by
 their cause instead (the transaction rolled back, nothing changed); anything
-else stays a 500, so real faults still show. Screens: page and page-size
+else stays a 500, so real faults still show. A related record in a body is
+named by its number only: marshmallow-sqlalchemy would build a new record
+from an object (`{"unit": {"x": 1}}`, a TypeError) or from an unknown number;
+`related_by_number` makes both a field error. Screens: page and page-size
 arguments must be small whole numbers (400 otherwise)."""
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ import sys
 from flask import abort, request
 from flask_appbuilder.api import BaseApi
 from flask_babel import gettext
+from marshmallow import ValidationError
+from marshmallow_sqlalchemy.fields import Related
 from prison.decoder import ParserException
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, NoResultFound, StatementError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -45,8 +50,19 @@ def input_response_500(self, message: str | None = None):
     return _fab_response_500(self, message)
 
 
+def related_by_number(self, value, *args, **kwargs):
+    """Related._deserialize for a body: an existing record's number, nothing else."""
+    if len(self.related_keys) != 1 or isinstance(value, (dict, list, bool)) or value is None:
+        raise ValidationError(gettext("Not a valid integer."))
+    try:
+        return self._get_existing_instance(self.related_model, {self.related_keys[0].key: value})
+    except NoResultFound:
+        raise ValidationError(gettext("Not a valid choice.")) from None
+
+
 def install(app) -> None:
     BaseApi.response_500 = input_response_500
+    Related._deserialize = related_by_number
 
     @app.before_request
     def _page_arguments():

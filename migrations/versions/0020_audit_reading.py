@@ -1,15 +1,15 @@
 """Verify-page lookups counted per client and hour, written to the audit log once the hour ends;
 indexes for the auditor's search (a record's history, a claim by its title)
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 17:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0017'
-down_revision = '0016'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
