@@ -353,6 +353,7 @@ ELSEWHERE = {
     **{kind: "tests/test_role_grants.py" for kind in (
         "role.proposed", "role.approved", "role.refused", "role.grant_refused")},
     "audit.archive": "tests/test_audit_chain.py::test_archives_are_signed_checked_and_joined_to_the_database",
+    "audit.redact": "tests/test_audit_chain.py (audit-redact on a chain of its own)",
 }
 
 

@@ -66,6 +66,7 @@ EVENTS = {
     "admin.action": _l("Administrator action"),
     "audit.anchor": _l("Audit anchor written"),
     "audit.archive": _l("Audit entries archived"),
+    "audit.redact": _l("Old dedupe keys redacted in the audit log"),
 }
 # Tables without a screen of their own (the others take their screen's title).
 TABLES = {
