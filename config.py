@@ -38,6 +38,8 @@ XUESHI_SIGNER_P12     the association's signing key and certificate (PKCS#12 fil
 XUESHI_SIGNER_PASSPHRASE  its passphrase
 XUESHI_CREDENTIAL_KEY the Ed25519 private JWK (file) that signs Open Badges credentials
 XUESHI_ENV            "production" never falls back to the demo signer and key
+XUESHI_BACKUP_DIR / XUESHI_BACKUP_KEEP  the consumer's nightly backups and how many stay (14)
+XUESHI_JOB_KEEP_DAYS  days finished jobs and their files are kept (30)
 XUESHI_DASHBOARD_TTL  seconds a dashboard's figures are kept per year and district (default 60)
 """
 from __future__ import annotations
@@ -243,6 +245,11 @@ def build() -> dict:
         "XUESHI_DASHBOARD_TTL": int(_env("XUESHI_DASHBOARD_TTL", "60")),
         # uploads with more rows than this are worked through by a job, not the request
         "XUESHI_JOB_ROWS": int(_env("XUESHI_JOB_ROWS", "500")),
+        # finished jobs (and their result files) are removed after this many days
+        "XUESHI_JOB_KEEP_DAYS": int(_env("XUESHI_JOB_KEEP_DAYS", "30")),
+        # the consumer's nightly backup: where, and how many are kept there
+        "XUESHI_BACKUP_DIR": _env("XUESHI_BACKUP_DIR", str(inst / "backups")),
+        "XUESHI_BACKUP_KEEP": int(_env("XUESHI_BACKUP_KEEP", "14")),
         # a running job silent for this long (seconds) was interrupted: run it again
         "XUESHI_JOB_STALE_SECONDS": int(_env("XUESHI_JOB_STALE_SECONDS", "300")),
         "XUESHI_ENV": _env("XUESHI_ENV", "development"),

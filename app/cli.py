@@ -192,7 +192,9 @@ def worker_command(workers):
     stop = queue.start_heartbeat()
     jobs.requeue_stale()  # what a consumer killed earlier left behind
     try:
-        queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+        # the scheduled upkeep's locks left by a killed consumer go (each body is idempotent)
+        queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                   flush_locks=True).run()
     finally:
         stop.set()
 
@@ -241,16 +243,16 @@ def audit_verify_command(archives):
 
 @xueshi.command("audit-anchor")
 def audit_anchor_command():
-    """Write the signed chain head with a timestamp outside the database (run on a schedule)."""
-    from .services import access_log, audit_store
+    """Write the signed chain head with a timestamp outside the database (the
+    consumer does it every six hours when entries were added)."""
+    from .services import upkeep
+    from .services.errors import BusinessError
 
-    access_log.flush_lookups()  # the finished hours' verify-page lookups are in the anchor
-    result = audit.verify(db.session)
-    if not result.ok:
-        fail(gettext("Audit chain broken: %(problem)s", problem=result.problem), code=1)
     with as_cli("audit-anchor"):
-        anchor = audit_store.write_anchor(db.session)
-        audit.security_event("audit.anchor", username="audit", seq=anchor["seq"], commit=True)
+        try:
+            anchor = upkeep.anchor_audit(force=True)
+        except BusinessError as exc:
+            fail(str(exc), code=1)
     click.echo(gettext("Anchor written: entry #%(seq)d at %(at)s.", seq=anchor["seq"], at=anchor["at"]))
 
 
@@ -272,17 +274,14 @@ def audit_redact_command():
 @click.option("--days", type=int, default=None, help="Keep this many days in the database (at least 180)")
 def audit_archive_command(days):
     """Move entries older than the retention period to signed, compressed files."""
-    from .services import audit_store
+    from .services import upkeep
+    from .services.errors import BusinessError
 
     with as_cli("audit-archive"):
         try:
-            moved = audit_store.archive(db.session, days=days)
-        except audit_store.StoreError as exc:
-            db.session.rollback()
+            moved = upkeep.archive_audit(days)
+        except BusinessError as exc:
             fail(str(exc), code=1)
-        if moved:
-            audit.security_event("audit.archive", username="audit", entries=moved)
-        db.session.commit()
     click.echo(gettext("%(n)d audit entries archived.", n=moved))
 
 

@@ -125,6 +125,24 @@ class Served:
         return path.read_text() if path.exists() else ""
 
 
+def same_keys(app) -> dict:
+    """Environment that gives the served processes the test app's keys: the audit
+    chain's HMAC key, the digest key of personal data, the demo signer and the
+    credential key (else the served processes would make their own)."""
+    from pathlib import Path
+
+    cfg, folder = app.config, Path(app.instance_path)
+    env = {"XUESHI_DIGEST_KEY": cfg["XUESHI_DIGEST_KEY"],
+           "XUESHI_SIGNER_P12": str(folder / "demo-signer.p12"),
+           "XUESHI_SIGNER_PASSPHRASE": (folder / "demo-signer.passphrase").read_text().strip(),
+           "XUESHI_CREDENTIAL_KEY": str(folder / "demo-credential-key.json")}
+    if cfg.get("XUESHI_AUDIT_KEY"):
+        env["XUESHI_AUDIT_KEY"] = cfg["XUESHI_AUDIT_KEY"]
+    else:
+        env["XUESHI_AUDIT_KEY_FILE"] = cfg["XUESHI_AUDIT_KEY_FILE"]
+    return env
+
+
 def serve(database_url: str, folder: Path, *, workers: int = 2, consumer: bool = True,
           extra_env: dict | None = None) -> Served:
     folder.mkdir(parents=True, exist_ok=True)

@@ -150,7 +150,7 @@ def test_a_bad_day_row_is_a_chinese_error_and_nothing_is_saved(app, clients, row
 
 def _preview(client, kind, data, **args):
     query = "&".join(f"{k}={v}" for k, v in args.items())
-    resp = client.post(f"/claimview/preview/{kind}?{query}", data=data)
+    resp = client.post(f"/claimview/expected-hours/{kind}?{query}", data=data)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()["html"]
 
@@ -193,11 +193,11 @@ def test_a_preview_for_a_claim_out_of_scope_is_a_404(app, api, clients):
     claim_id = new_claim(api, body={"kind": "education_or_tour", "title": "别人的考察",
                                     "category": "professional", "date": "2026-06-01"})
     other = clients("unit_reviewer_b")
-    resp = other.post(f"/claimview/preview/education_or_tour?claim={claim_id}", data={})
+    resp = other.post(f"/claimview/expected-hours/education_or_tour?claim={claim_id}", data={})
     assert resp.status_code == 404
     assert other.get(f"/claimview/show/{claim_id}").status_code == 404
     assert clients("professional").post(
-        "/claimview/preview/education_or_tour?claim=99999999999999999999", data={}).status_code == 404
+        "/claimview/expected-hours/education_or_tour?claim=99999999999999999999", data={}).status_code == 404
 
 
 def test_the_reviewer_sees_the_expected_hours_and_the_persons_year_so_far(app, api, clients):

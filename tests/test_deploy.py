@@ -30,10 +30,11 @@ def _env_example() -> dict:
     return pairs
 
 
-def test_there_are_units_for_web_worker_and_backup():
+def test_there_are_units_for_web_and_worker_and_no_second_scheduler():
     names = {p.name for p in UNITS}
-    assert {"xueshi-web.service", "xueshi-worker.service", "xueshi-backup.service",
-            "xueshi-backup.timer"} <= names
+    assert {"xueshi-web.service", "xueshi-worker.service"} <= names
+    # backups, anchors, archives, reminders are the consumer's schedule (app/jobs/tasks.py)
+    assert not [p for p in UNITS if p.suffix == ".timer"]
 
 
 @pytest.mark.parametrize("path", UNITS, ids=lambda p: p.name)
@@ -86,3 +87,11 @@ def test_nginx_proxies_to_gunicorn_as_the_one_trusted_proxy():
     assert f"server {env['XUESHI_HOST']}:{env['XUESHI_PORT']};" in text
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in text  # no client-chosen chain
     assert "server_tokens off;" in text and "ssl_certificate " in text
+
+
+def test_the_deployment_guide_names_only_settings_that_exist():
+    """docs/deploy.md promises no setting the code does not read (e.g. a replica URL)."""
+    known = set(re.findall(r"XUESHI_[A-Z_]+", (ROOT / "config.py").read_text()
+                           + (ROOT / "gunicorn.conf.py").read_text()))
+    named = set(re.findall(r"XUESHI_[A-Z_]+", (ROOT / "docs" / "deploy.md").read_text()))
+    assert named and named <= known, named - known

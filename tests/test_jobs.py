@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from tests import factories
 from tests.samples import xlsx
+from tests.test_classes import people  # noqa: F401  (a fixture)
 
 
 @pytest.fixture()
@@ -169,6 +170,52 @@ def test_recompute_is_a_job_and_an_interrupted_job_is_run_again(app, api):
         assert (job.state, job.attempts) == ("done", 2)
         assert jobs.execute(job.id) is None  # finished: a late duplicate does nothing
         db.session.remove()
+
+
+def test_a_long_roster_and_attendance_are_jobs_in_the_organisers_scope(app, api, clients, people,
+                                                                       small_threshold):
+    from app.models import Enrolment, Job
+    from tests.test_classes import ROSTER, accepted_class, roster_rows, upload
+
+    class_id = accepted_class(api)
+    roster = xlsx(ROSTER, roster_rows(people))
+    url = f"/api/v1/training_class/{class_id}/roster"
+
+    def jobs_now():
+        with app.app_context():
+            ids = db.session.execute(select(Job.id)).scalars().all()
+            db.session.remove()
+            return ids
+
+    before = jobs_now()
+    for role in ("base_staff_b", "district_officer"):  # another base's class: 404, no job, no row
+        assert upload(api, role, url, roster).status_code in (403, 404), role
+    assert jobs_now() == before
+    resp = upload(api, "base_staff", url, roster)
+    assert resp.status_code == 202, resp.json
+    job = api("base_staff", "GET", resp.json["url"]).json["result"]
+    assert job["state"] == "done" and job["label"] == "参训名单上传" and job["done"] == 5, job
+    with app.app_context():
+        enrolled = db.session.execute(select(Enrolment.person_id).where(
+            Enrolment.class_id == class_id)).scalars().all()
+        db.session.remove()
+    assert sorted(enrolled) == sorted(p["id"] for p in people)
+    # the same file again (a re-run): nobody is added twice
+    again = api("base_staff", "GET", upload(api, "base_staff", url, roster).json["url"]).json["result"]
+    assert again["state"] == "done" and again["message"].startswith("0 "), again
+    assert api("base_staff_b", "GET", resp.json["url"]).status_code == 404
+
+    days = ["2026-09-01", "2026-09-02", "2026-09-03"]
+    sheet = xlsx(["身份证号", "姓名"] + days, [[p["number"], p["name"], 8, 8, 6] for p in people])
+    page = clients("base_staff").post(f"/trainingclassview/attendance/{class_id}",
+                                      content_type="multipart/form-data",
+                                      data={"file": (io.BytesIO(sheet), "attendance.xlsx")})
+    assert page.status_code == 302 and "/jobs/" in page.headers["Location"]
+    with app.app_context():
+        hours = db.session.execute(select(Enrolment.attendance).where(
+            Enrolment.class_id == class_id)).scalars().all()
+        db.session.remove()
+    assert len(hours) == 5 and all(sum(float(v) for v in h.values()) == 22 for h in hours), hours
 
 
 def test_a_result_is_not_downloadable_after_the_starters_scope_changed(app, small_threshold, world):

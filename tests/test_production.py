@@ -77,12 +77,15 @@ def _flask(env: dict, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory):
+def production(tmp_path_factory, app):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     folder = tmp_path_factory.mktemp("production")
-    extra = dict(PRODUCTION, XUESHI_AUTH_RATE_LIMIT="10 per minute")
+    keys = serving.same_keys(app)  # the test's signer and credential key stand in for the real ones
+    extra = dict(PRODUCTION, XUESHI_AUTH_RATE_LIMIT="10 per minute",
+                 **{k: keys[k] for k in ("XUESHI_SIGNER_P12", "XUESHI_SIGNER_PASSPHRASE",
+                                         "XUESHI_CREDENTIAL_KEY")})
     running = serving.serve(_fresh_pg("production"), folder, workers=2, consumer=False,
                             extra_env=extra)
     try:
@@ -171,3 +174,47 @@ def test_a_login_limit_of_ten_a_minute_holds_across_both_workers(production):
     served_by = {line["pid"] for line in map(json.loads, production.log("access").splitlines())
                  if line.get("path") == "/api/v1/security/login"}
     assert len(served_by) == 2  # both workers answered, and they counted together
+
+
+@pytest.mark.slow
+def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(production):
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import api_login, seed_world, totp_code
+    from tests.test_runtime import (
+        _post_json, assert_each_certificate_once, class_awaiting_approval, kill_mid_batch_and_finish,
+    )
+
+    url, folder = production.env["XUESHI_DATABASE_URL"], production.folder
+    settings = app_overrides(url, folder)  # the same database, files and keys as the server
+    settings.update(XUESHI_AUDIT_KEY_FILE=str(folder / "audit_key"),
+                    XUESHI_DIGEST_KEY=production.env["XUESHI_DIGEST_KEY"])
+    setup = create_app(settings)
+    with setup.app_context():
+        world = seed_world(setup)
+        db.session.remove()
+    client, tokens = setup.test_client(), {}
+
+    def api(key, method, path, **kwargs):
+        if key not in tokens:
+            resp = api_login(setup, client, key, refresh=False)
+            tokens[key] = {"Authorization": f"Bearer {resp.json['access_token']}"}
+        return client.open(path, method=method, headers=tokens[key], **kwargs)
+
+    total = 40
+    class_id = class_awaiting_approval(api, world, total)
+    # the seeded association login ("assoc" is locked by the wrong passwords above)
+    status, login = _post_json(production.base + "/api/v1/security/login", {
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(setup, "association_admin")}, {"X-Forwarded-For": "203.0.113.2"})
+    assert status == 200, login
+    engine = create_engine(url)
+    try:
+        kill_mid_batch_and_finish(production, engine, class_id,
+                                  {"Authorization": f"Bearer {login['access_token']}"}, total)
+        assert_each_certificate_once(setup, engine, folder / "uploads", class_id, total)
+    finally:
+        engine.dispose()
+        with setup.app_context():
+            db.session.remove()
+            db.engine.dispose()

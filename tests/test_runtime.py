@@ -76,11 +76,9 @@ def mailbox():
 def served(app, tmp_path_factory, mailbox):
     running = serving.serve(app.config["SQLALCHEMY_DATABASE_URI"],
                             tmp_path_factory.mktemp("served"),
-                            # the test app's digest key opens the seeded logins' TOTP secrets
-                            extra_env={"XUESHI_SMTP_URL": mailbox[1],
-                                       "XUESHI_DIGEST_KEY": app.config["XUESHI_DIGEST_KEY"]})
+                            extra_env={**serving.same_keys(app), "XUESHI_SMTP_URL": mailbox[1]})
     try:
-        running.wait_ready()
+        running.wait_ready(timeout=180)  # gunicorn workers start slowly on a busy machine
         yield running
     finally:
         serving.stop_all(running)
@@ -154,3 +152,139 @@ def test_the_consumer_sends_the_email_of_a_step(served, mailbox, app, api):
         assert serving.wait_for(lambda: inbox.to("li.ming@example.com"), 60)
     mail, = inbox.to("li.ming@example.com")
     assert "由后台发邮件的申报" in subject_of(mail)
+
+
+def class_awaiting_approval(api, world, participants: int) -> int:
+    """A class of `participants` new people with full attendance and its material,
+    waiting for the association's completion approval (set up in this process)."""
+    from tests import factories
+    from tests.samples import xlsx
+    from tests.test_classes import ROSTER, accepted_class, material, upload
+
+    class_id = accepted_class(api, start_date="2026-11-20", end_date="2026-11-20")
+    rows = [[f"断电学员{i}", factories.id_number("370202"), world.credit_code["A"], "13900000000",
+             "经济", "初级"] for i in range(participants)]
+    resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, rows))
+    assert resp.status_code == 200 and resp.json["added"] == participants, resp.json
+    assert api("base_staff", "POST",
+               f"/api/v1/training_class/{class_id}/step/full_attendance").status_code == 200
+    material(api, "base_staff", class_id, "sign_in")
+    material(api, "base_staff", class_id, "photo")
+    assert api("base_staff", "POST",
+               f"/api/v1/training_class/{class_id}/step/request_completion").status_code == 200
+    return class_id
+
+
+def rendered(engine, class_id: int) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from app.models import Certificate
+
+    with engine.connect() as conn:
+        return conn.execute(select(func.count(), func.count(Certificate.stored_name))
+                            .where(Certificate.class_id == class_id)).one()
+
+
+def kill_mid_batch_and_finish(served, engine, class_id: int, login: dict, total: int) -> None:
+    """Approve the completion on the server, kill -9 the consumer once some but
+    not all PDFs are written, restart it, and wait for the job to finish."""
+    import signal
+
+    status, answer = _post_json(served.base + f"/api/v1/training_class/{class_id}/step/approve", {},
+                                login)
+    assert status == 200, answer
+    consumer = served.processes["consumer"]
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        count, done = rendered(engine, class_id)
+        if done >= 10:
+            break
+        time.sleep(0.02)
+    consumer.send_signal(signal.SIGSTOP)  # freeze it where it is, then look
+    count, done_at_kill = rendered(engine, class_id)
+    consumer.send_signal(signal.SIGKILL)
+    consumer.wait()
+    served.processes.pop("consumer")
+    assert count == total and 10 <= done_at_kill < total, (count, done_at_kill)
+    _silent_for_long(engine, class_id)  # as if XUESHI_JOB_STALE_SECONDS had passed
+    served.start_consumer()  # it takes the job again at start
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and certificate_jobs(engine, class_id)[0][0] == "running":
+        time.sleep(0.3)
+
+
+def _silent_for_long(engine, class_id: int) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from app.models import Job
+    from app.models.base import utcnow
+
+    with engine.begin() as conn:
+        ids = [j.id for j in conn.execute(select(Job.id, Job.params).where(
+            Job.kind == "certificates")) if (j.params or {}).get("class_id") == class_id]
+        conn.execute(update(Job).where(Job.id.in_(ids))
+                     .values(touched_at=utcnow() - timedelta(hours=1)))
+
+
+def certificate_jobs(engine, class_id: int) -> list[tuple]:
+    """(state, attempts, done, total) of the class's certificate jobs."""
+    from sqlalchemy import select
+
+    from app.models import Job
+
+    with engine.connect() as conn:
+        return [(j.state, j.attempts, j.done, j.total) for j in conn.execute(
+            select(Job.state, Job.attempts, Job.done, Job.total, Job.params).where(
+                Job.kind == "certificates")) if (j.params or {}).get("class_id") == class_id]
+
+
+def assert_each_certificate_once(app, engine, uploads, class_id: int, total: int) -> None:
+    import hashlib
+
+    from sqlalchemy import select
+
+    from app.pdf import sign
+
+    from app.models import Certificate, Enrolment
+
+    with engine.connect() as conn:
+        certs = conn.execute(select(Certificate.person_id, Certificate.number,
+                                    Certificate.stored_name, Certificate.sha256)
+                             .where(Certificate.class_id == class_id)).all()
+        people = conn.execute(select(Enrolment.person_id)
+                              .where(Enrolment.class_id == class_id)).scalars().all()
+    job = certificate_jobs(engine, class_id)
+    assert sorted(c.person_id for c in certs) == sorted(people) and len(certs) == total
+    assert len({c.number for c in certs}) == total and len({c.stored_name for c in certs}) == total
+    for cert in certs:  # every PDF whole: its bytes are the digest the row recorded
+        body = (uploads / "certificates" / cert.stored_name[:2] / cert.stored_name).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == cert.sha256
+        with app.app_context():
+            assert sign.check(body) == sign.SIGNED  # signed over the whole file
+    (state, attempts, done, job_total), = job
+    assert state == "done" and attempts >= 2 and done == job_total == total, job
+
+
+@pytest.mark.slow
+def test_a_consumer_killed_mid_batch_writes_every_certificate_once(served, app, api, world):
+    from sqlalchemy import create_engine
+
+    import config
+    from tests.conftest import PASSWORD, totp_code
+
+    total = 40
+    class_id = class_awaiting_approval(api, world, total)
+    status, login = _post_json(served.base + "/api/v1/security/login", {
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(app, "association_admin")})
+    assert status == 200, login
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(url, **config.engine_options(url))  # waits for the consumer's writes
+    try:
+        kill_mid_batch_and_finish(served, engine, class_id,
+                                  {"Authorization": f"Bearer {login['access_token']}"}, total)
+        assert_each_certificate_once(app, engine, served.folder / "uploads", class_id, total)
+    finally:
+        engine.dispose()

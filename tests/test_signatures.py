@@ -101,6 +101,24 @@ def test_a_wrong_passphrase_is_a_clear_refusal(app, instance_dir):
             app.config.update(XUESHI_SIGNER_P12=None, XUESHI_SIGNER_PASSPHRASE=None)
 
 
+def test_the_signed_attributes_are_pades_baseline_and_each_signature_stands_alone(app, signed):
+    """signing-certificate-v2 (encoded once, app/pdf/sign.py) and no signing time;
+    a second signature with the same reused attribute is as valid as the first."""
+    body, pem = signed
+    (embedded,) = PdfFileReader(io.BytesIO(body)).embedded_signatures
+    attrs = {a["type"].native for a in embedded.signer_info["signed_attrs"]}
+    assert {"content_type", "message_digest", "signing_certificate_v2"} <= attrs
+    assert "signing_time" not in attrs
+    with app.app_context():
+        again = sign.sign(certificate.render(certificate.CertificateData(
+            "JXPX-51370200MJ0000000N-20260000002-01-8", "http://127.0.0.1:8080/verify/def", "李四",
+            "370203********5678", "签名测试班", "青岛市测试基地", date(2026, 4, 1), date(2026, 4, 2),
+            "专业科目", "8", "青岛市继续教育协会", date(2026, 4, 3))))
+        assert sign.check(again) == sign.check(body) == sign.SIGNED
+    status = pyhanko_status(again, pem)
+    assert status.intact and status.valid and status.trusted
+
+
 def test_the_issued_pdf_carries_its_credential_under_the_signature(app, world, clients, tmp_path):
     """The certificate's credential is embedded before signing: poppler lists and
     extracts it, it verifies with the published key, and the signature covers the file."""

@@ -32,8 +32,37 @@ def certificates(ctx, class_id: int) -> str:
         done += n
         ctx.progress(done)
 
-    service.render_pending(class_id, progress=advance)
+    # ten PDFs a commit: the bar moves, and a killed consumer loses at most ten
+    service.render_pending(class_id, chunk=10, progress=advance)
     return gettext("%(n)d certificate PDFs written.", n=total)
+
+
+@kind("certificates_zip", _l("Certificates of a class (ZIP)"), "download", "TrainingClassView")
+def certificates_zip(ctx, class_id: int) -> str:
+    """A class's certificates as one ZIP for its organiser or the association: a
+    download of personal data, audited as one when it is ready."""
+    from ..services import audit
+    from ..services import certificates as service
+
+    cls = scopes.get_in_scope(TrainingClass, class_id)
+    if cls is None:
+        raise BusinessError(gettext("Record not found."), status=404)
+    total = db.session.execute(select(func.count()).select_from(
+        scopes.scoped(Certificate).where(Certificate.class_id == cls.id,
+                                         Certificate.revoked.is_(False)).subquery())).scalar()
+    ctx.progress(0, total)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        ctx.progress(done)
+
+    body, count = service.class_zip(cls.id, progress=advance)
+    audit.security_event("download.personal_data", what="certificates", class_id=cls.id,
+                         certificates=count, job=ctx.job_id)
+    ctx.attach(body, f"certificates-{cls.id}.zip", "application/zip")
+    return gettext("%(n)d certificates in the ZIP.", n=count)
 
 
 @kind("eligibility_bulk", _l("Hours check of a list"), "check", "EligibilityView")
@@ -141,3 +170,34 @@ def provincial_export(ctx, coverage: str, year, file_format: str) -> str:
     ctx.attach(files.read("exports", batch.stored_name), provincial.download_name(batch),
                XLSX_MIME if batch.file_format == "xlsx" else "text/csv")
     return gettext("Batch %(no)s: %(rows)d rows.", no=batch.batch_no, rows=batch.rows)
+
+
+def _class_sheet(step: str):
+    """A roster or attendance upload of a class, taken as the workflow step in the
+    starter's scope (row lock, organiser check, state, one transaction). Safe to
+    run again: a participant already on the roster is not added twice, and the
+    attendance of a row is set, not added."""
+
+    def run(ctx, class_id: int, input: str, filename: str) -> str:
+        from ..services import classes
+        from ..services.sheets import SheetProblems, problems_workbook
+
+        try:
+            result = classes.WORKFLOW.run(step, ctx.scope, class_id,
+                                          {"file": (filename, _input(input))})
+        except SheetProblems as exc:
+            ctx.attach(problems_workbook(exc.problems), "problems.xlsx", XLSX_MIME)
+            raise BusinessError(gettext(
+                "Nothing was imported: the attached report lists each problem.")) from None
+        rows = result.added + result.unchanged
+        ctx.progress(rows, rows)
+        return gettext("%(added)d added or changed, %(unchanged)d unchanged.",
+                       added=result.added, unchanged=result.unchanged)
+
+    return run
+
+
+kind("roster_import", _l("Roster upload"), "organise", "TrainingClassView")(
+    _class_sheet("import_roster"))
+kind("attendance_import", _l("Attendance upload"), "organise", "TrainingClassView")(
+    _class_sheet("import_attendance"))

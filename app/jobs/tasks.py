@@ -1,11 +1,15 @@
 """The huey tasks: one that runs any job, one that picks up interrupted jobs, one
-that sends the e-mail of messages, one that removes expired refresh tokens, one that
-writes the finished hours' verify-page lookups to the audit log."""
+that sends the e-mail of messages, and the scheduled upkeep (`SCHEDULE`), verify-page
+lookups of finished hours written to the audit log among it."""
 from __future__ import annotations
+
+import logging
 
 from huey import crontab
 
 from .queue import app_for_task, huey
+
+log = logging.getLogger("xueshi.jobs")
 
 
 @huey.task(retries=3, retry_delay=10)
@@ -33,17 +37,78 @@ def send_email(message_ids: list[int]) -> None:
         messages.send(message_ids)
 
 
-@huey.periodic_task(crontab(minute="17"))
-def purge_expired_tokens() -> None:
+# -- scheduled upkeep ---------------------------------------------------------------
+# Every consumer runs the scheduler (huey's clock is UTC; Qingdao is UTC+8). Each body
+# is idempotent (app/services/upkeep.py) and holds a lock while it runs, so several
+# consumers, or a run by hand the same day, act once.
+
+def _reminders():
+    from ..services import reminders
+
+    return {year: vars(counts) for year, counts in reminders.run_due().items()}
+
+
+def _anchor():
+    from ..services import upkeep
+
+    anchor = upkeep.anchor_audit()
+    return anchor and anchor["seq"]
+
+
+def _archive():
+    from ..services import upkeep
+
+    return upkeep.archive_audit()
+
+
+def _backup():
+    from ..services import upkeep
+
+    out = upkeep.nightly_backup()
+    return out and out.name
+
+
+def _clean_up():
+    from ..services import upkeep
+
+    return upkeep.clean_up()
+
+
+def _purge_tokens():
     from ..security import identity
 
-    with app_for_task().app_context():
-        identity.purge_expired()
+    return identity.purge_expired()
 
 
-@huey.periodic_task(crontab(minute="*/5"))
-def flush_verify_lookups() -> None:
+def _verify_lookups():
     from ..services import access_log
 
-    with app_for_task().app_context():
-        access_log.flush_lookups()
+    return access_log.flush_lookups()
+
+
+# name -> (when, body); the README's schedule table lists the same
+SCHEDULE = {
+    "reminders": (crontab(minute="5", hour="23"), _reminders),      # 07:05 in Qingdao
+    "audit-anchor": (crontab(minute="17", hour="*/6"), _anchor),    # every six hours
+    "backup": (crontab(minute="30", hour="18"), _backup),           # 02:30
+    "audit-archive": (crontab(minute="45", hour="19"), _archive),   # 03:45
+    "clean-up": (crontab(minute="15", hour="20"), _clean_up),       # 04:15
+    "purge-tokens": (crontab(minute="17"), _purge_tokens),          # hourly
+    "verify-lookups": (crontab(minute="*/5"), _verify_lookups),     # finished hours, one entry each
+}
+
+
+def _scheduled(name: str, when, body):
+    def run():
+        from ..security import scope as scopes
+        from ..services import audit
+
+        with huey.lock_task(f"upkeep-{name}"), app_for_task().app_context(), \
+                audit.acting_as(f"schedule:{name}"), scopes.acting_as_system():
+            log.info("scheduled %s: %s", name, body())
+
+    run.__name__ = f"upkeep_{name.replace('-', '_')}"
+    return huey.periodic_task(when, name=f"upkeep.{name}")(run)
+
+
+UPKEEP = {name: _scheduled(name, when, body) for name, (when, body) in SCHEDULE.items()}

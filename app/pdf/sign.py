@@ -63,11 +63,37 @@ def _pdf_signer():
                 raise BusinessError(gettext(
                     "The signing certificate (XUESHI_SIGNER_P12) cannot be opened with its "
                     "passphrase: certificates cannot be issued."), status=409)
+            signer.signed_attr_prov_spec = _signed_attributes(signer.signing_cert)
             meta = signers.PdfSignatureMetadata(
                 field_name="XueshiSignature", subfilter=fields.SigSeedSubFilter.PADES,
                 md_algorithm="sha256", reason="青岛市继续教育协会电子证书", location="青岛")
             found = _signers[source] = signers.PdfSigner(meta, signer=signer)
     return found
+
+
+def _signed_attributes(cert):
+    """The signed attributes pyHanko adds to PAdES B-B besides content type and
+    message digest: only signing-certificate-v2 (no signing time, as PAdES wants),
+    the same for every signature, so it is encoded once and parsed back lazily:
+    rebuilding it from native values was most of each signature's time."""
+    from asn1crypto import cms
+    from pyhanko.sign.attributes import CMSAttributeProvider
+    from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
+    from pyhanko.sign.signers.pdf_cms import SignedAttributeProviderSpec
+
+    der = simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)).dump()
+
+    class SigningCertificate(CMSAttributeProvider):
+        attribute_type = "signing_certificate_v2"
+
+        async def get_attribute(self, dry_run=False):
+            return cms.CMSAttribute.load(der)
+
+    class Attributes(SignedAttributeProviderSpec):
+        def signed_attr_providers(self, data_digest, digest_algorithm):
+            yield SigningCertificate()
+
+    return Attributes()
 
 
 def require() -> None:

@@ -189,10 +189,10 @@ class ClaimView(WorkflowView, ScopedModelView):
             db.session.rollback()
             return None, str(exc)
 
-    @expose("/preview/<kind>", methods=["POST"])
+    @expose("/expected-hours/<kind>", methods=["POST"])
     @has_access
     @permission_name("create")
-    def preview(self, kind):
+    def expected_hours(self, kind):
         """预计认定学时 of the form as filled so far (nothing is saved), as HTML for the form."""
         year = _form_year()
         claim = scopes.get_or_404(Claim, request.args["claim"]) if request.args.get("claim") else None
@@ -235,7 +235,7 @@ class ClaimView(WorkflowView, ScopedModelView):
                 else:
                     return back_to(claim.id, gettext("The draft claim was saved."))
         return self._form_page(form, kind, year, url_for(".list"),
-                               url_for(".preview", kind=kind, year=year), result, error)
+                               url_for(".expected_hours", kind=kind, year=year), result, error)
 
     @expose("/change/<pk>", methods=["GET", "POST"])
     @has_access
@@ -263,7 +263,7 @@ class ClaimView(WorkflowView, ScopedModelView):
                 else:
                     return back_to(claim.id, gettext("The claim was saved."))
         return self._form_page(form, claim.kind, claim.year, url_for(".show", pk=claim.id),
-                               url_for(".preview", kind=claim.kind, claim=claim.id), result, error)
+                               url_for(".expected_hours", kind=claim.kind, claim=claim.id), result, error)
 
     @expose("/evidence/<pk>", methods=["POST"])
     @has_access

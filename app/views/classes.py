@@ -2,7 +2,7 @@
 Views translate requests into calls of app/services/classes.py."""
 from __future__ import annotations
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -21,9 +21,12 @@ from ..services import evidence as evidence_files
 from ..services.errors import BusinessError
 from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, report_response, uploaded
-from .base import ScopedModelRestApi, ScopedModelView, expose
+from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
+from .jobs import accepted, redirect_to
 from .lists import capped_count
-from .workflow import WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, show_error
+from .workflow import (
+    WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, show_error,
+)
 
 CLASS_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -93,6 +96,27 @@ def _xlsx(body: bytes, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+SHEET_JOBS = {"import_roster": "roster_import", "import_attendance": "attendance_import"}
+
+
+def _sheet_or_job(step, pk) -> tuple[tuple[str, bytes], object]:
+    """The uploaded roster or attendance file, and the job that takes it when it
+    is longer than XUESHI_JOB_ROWS (None: the request takes it). A job is started
+    only for a row in scope on which the step may be taken now."""
+    upload = uploaded(request.files.get("file"))
+    if not jobs.large(*upload):
+        return upload, None
+    scope = scopes.current_scope()
+    cls = scopes.get_in_scope(TrainingClass, pk, scope)
+    if cls is None:
+        raise BusinessError(gettext("Record not found."), status=404)
+    refused = classes.WORKFLOW.refusal(step.transition.name, scope, cls)
+    if refused is not None:
+        raise refused
+    return upload, jobs.start(SHEET_JOBS[step.transition.name], scope, class_id=cls.id,
+                              **jobs.keep_input(*upload))
+
+
 def _write_certificates(cls: TrainingClass) -> None:
     """The approval numbered the certificates; a job writes their PDFs."""
     jobs.start("certificates", scopes.current_scope(), class_id=cls.id)
@@ -132,7 +156,9 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             people_count=capped_count(db.session.query(in_class.subquery())),
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
-            priority=classes.is_priority(cls), **self.step_context(cls))
+            priority=classes.is_priority(cls),
+            can_zip=scopes.current_scope().may("download", self.class_permission_name),
+            **self.step_context(cls))
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
@@ -191,10 +217,15 @@ class TrainingClassView(WorkflowView, ScopedModelView):
         return evidence_files.file_response(evidence_id, scopes.get_or_404(TrainingClass, pk))
 
     def _sheet(self, pk, step, message):
-        def run(scope, class_id):
-            return step(scope, class_id, {"file": uploaded(request.files.get("file"))})
-
-        return on_screen(run, pk, success=_sheet_done(message))
+        try:
+            upload, job = _sheet_or_job(step, pk)
+        except BusinessError as exc:
+            refuse(exc)
+            return redirect(url_for(".show", pk=pk))
+        if job is not None:
+            return redirect_to(job)
+        return on_screen(lambda scope, class_id: step(scope, class_id, {"file": upload}), pk,
+                         success=_sheet_done(message))
 
     @expose("/roster/<pk>", methods=["POST"])
     @has_access
@@ -233,6 +264,14 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     @permission_name("organise")
     def problems(self, token):
         return report_response(token)
+
+    @expose("/certificates-zip/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("download")
+    def certificates_zip(self, pk):
+        """All the class's certificates as one ZIP, built by a job (its page follows)."""
+        cls = scopes.get_or_404(TrainingClass, pk)
+        return redirect_to(jobs.start("certificates_zip", scopes.current_scope(), class_id=cls.id))
 
     @expose("/progress/<pk>", methods=["GET"])
     @has_access
@@ -375,10 +414,13 @@ class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
         return body if isinstance(body, dict) else {}
 
     def _sheet(self, step, pk):
-        def run(scope, class_id):
-            return step(scope, class_id, {"file": uploaded(request.files.get("file"))})
-
-        return api_answer(self, run, scopes.current_scope(), pk, answer=vars)
+        try:
+            upload, job = _sheet_or_job(step, pk)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        if job is not None:
+            return accepted(self, job)
+        return api_answer(self, step, scopes.current_scope(), pk, {"file": upload}, answer=vars)
 
     @api_expose("/", methods=["POST"])
     @protect()
@@ -429,6 +471,24 @@ class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
 
         return api_answer(self, attach, scopes.current_scope(), pk,
                           answer=lambda row: {"id": row.id, "sha256": row.sha256})
+
+    @api_expose("/<int:pk>/certificates-zip", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("download")
+    def certificates_zip(self, pk):
+        """Start a job that puts the class's valid certificates into one ZIP
+        ---
+        post:
+          parameters: [{in: path, name: pk, schema: {type: integer}}]
+          responses:
+            202: {description: The job; poll its URL, then GET its file}
+            404: {$ref: '#/components/responses/404'}
+        """
+        cls = scopes.get_in_scope(TrainingClass, pk)
+        if cls is None:
+            return self.response_404()
+        return accepted(self, jobs.start("certificates_zip", scopes.current_scope(), class_id=cls.id))
 
     @api_expose("/<int:pk>/roster", methods=["POST"])
     @protect()
