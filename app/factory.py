@@ -78,6 +78,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     errors.install(app)
 
+    from .services import access_log
+
+    access_log.install(app)
+
     from .cli import xueshi
 
     app.cli.add_command(xueshi)

@@ -68,6 +68,15 @@ def mask_id_number(number: str | None) -> str:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
+def mask_phone(number: str | None) -> str:
+    """138****0001: like an ID number, only the first three and last four digits stay."""
+    if not number:
+        return ""
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
 def mask_name(name: str | None) -> str:
     """张*三 / 李*: keep the first and (for 3+ characters) the last character."""
     if not name:

@@ -24,7 +24,7 @@ def test_the_upkeep_is_scheduled_in_the_consumer(app):
     registered = {task.name for task in queue.huey._registry.periodic_tasks}
     assert {f"upkeep.{name}" for name in tasks.SCHEDULE} <= registered
     assert set(tasks.SCHEDULE) == {"reminders", "audit-anchor", "audit-archive", "backup", "clean-up",
-                                   "purge-tokens"}
+                                   "purge-tokens", "verify-lookups"}
     # huey's clock is UTC: 02:30 in Qingdao is 18:30 UTC
     assert "upkeep.backup" in due_at(datetime(2026, 12, 1, 18, 30))
     assert "upkeep.reminders" in due_at(datetime(2026, 9, 1, 23, 5))

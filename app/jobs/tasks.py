@@ -1,5 +1,6 @@
 """The huey tasks: one that runs any job, one that picks up interrupted jobs, one
-that sends the e-mail of messages, and the scheduled upkeep (`SCHEDULE`)."""
+that sends the e-mail of messages, and the scheduled upkeep (`SCHEDULE`), verify-page
+lookups of finished hours written to the audit log among it."""
 from __future__ import annotations
 
 import logging
@@ -79,6 +80,12 @@ def _purge_tokens():
     return identity.purge_expired()
 
 
+def _verify_lookups():
+    from ..services import access_log
+
+    return access_log.flush_lookups()
+
+
 # name -> (when, body); the README's schedule table lists the same
 SCHEDULE = {
     "reminders": (crontab(minute="5", hour="23"), _reminders),      # 07:05 in Qingdao
@@ -87,6 +94,7 @@ SCHEDULE = {
     "audit-archive": (crontab(minute="45", hour="19"), _archive),   # 03:45
     "clean-up": (crontab(minute="15", hour="20"), _clean_up),       # 04:15
     "purge-tokens": (crontab(minute="17"), _purge_tokens),          # hourly
+    "verify-lookups": (crontab(minute="*/5"), _verify_lookups),     # finished hours, one entry each
 }
 
 

@@ -1,7 +1,7 @@
 """All models, one module per aggregate."""
 from .account import UserScope
 from .activity import Activity
-from .audit import AuditEntry, AuditHead
+from .audit import AuditEntry, AuditHead, VerifyLookupCount
 from .claim import Claim
 from .department import Department
 from .district import DISTRICTS, District
@@ -50,6 +50,7 @@ __all__ = [
     "LookupAlert",
     "AuditEntry",
     "AuditHead",
+    "VerifyLookupCount",
     "DISTRICTS",
     "Department",
     "District",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Model
@@ -13,6 +13,8 @@ GENESIS_HASH = "0" * 64
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
+    # a record's history, newest first (the auditor's record and person filters)
+    __table_args__ = (Index("ix_audit_entry_record", "table_name", "record_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
@@ -43,3 +45,17 @@ class AuditHead(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class VerifyLookupCount(Model):
+    """Public verify-page lookups of one client in one hour (UTC), counted until
+    `access_log.flush_lookups` turns each finished hour into one audit entry."""
+
+    __tablename__ = "verify_lookup_count"
+
+    hour: Mapped[str] = mapped_column(String(16), primary_key=True)  # "2026-12-01T08"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lookups: Mapped[int] = mapped_column(Integer, default=0)
+    not_found: Mapped[int] = mapped_column(Integer, default=0)
+
+    __audit__ = False  # each finished hour is one `verify.lookups` event

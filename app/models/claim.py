@@ -20,7 +20,8 @@ DRAFT, SUBMITTED, APPROVED, REJECTED, REVOKED, WITHDRAWN = (
 class Claim(HasEvidence, RecordFields, TimestampMixin, Model):
     __tablename__ = "claim"
     # a reviewer's queue: state filter, newest first
-    __table_args__ = (Index("ix_claim_state_id", "state", "id"),)
+    __table_args__ = (Index("ix_claim_state_id", "state", "id"),
+                      Index("ix_claim_title", "title"))  # the auditor finds a claim by its title
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

@@ -13,10 +13,20 @@ from flask import g, has_app_context
 from sqlalchemy import select
 
 from ..extensions import db
-from ..validators import mask_id_number
+from ..validators import mask_id_number, mask_phone
 from .scope import Scope, clause, current_scope, sees_everything
 
 CHUNK = 1000
+
+# Columns the audit log never holds in full (written masked; older entries are
+# masked again when shown): ID numbers and phone numbers.
+LOG_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def for_log(column: str, value):
+    """`value` of `column` as the audit log may hold it."""
+    mask = LOG_MASKS.get(column)
+    return mask(str(value)) if mask is not None and value else value
 
 
 def _cache(scope: Scope) -> dict:

@@ -28,7 +28,7 @@ from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..models.audit import GENESIS_HASH, AuditEntry, AuditHead
-from ..validators import mask_id_number
+from ..security.masking import LOG_MASKS, for_log
 
 # Tables never audited: the log itself, FAB's permission bookkeeping, and
 # derived data (recomputed from audited sources).
@@ -53,12 +53,14 @@ SKIP_COLUMNS = {
     "token",
     "key_hash",
     "lookup_hash",
+    "password_hash",
+    "code_hash",
 }
-MASK_COLUMNS = {"id_number"}
 # Collections whose changes are security-relevant: a login's roles and groups.
 COLLECTIONS = ("roles", "groups")
 
 _actor: ContextVar[str | None] = ContextVar("xueshi_audit_actor", default=None)
+_system: ContextVar[str | None] = ContextVar("xueshi_audit_system", default=None)
 
 
 @contextmanager
@@ -71,7 +73,21 @@ def acting_as(name: str) -> Iterator[None]:
         _actor.reset(token)
 
 
+@contextmanager
+def system_write(name: str) -> Iterator[None]:
+    """Changes the system makes while someone reads (a certificate written on
+    its first download): the entries name `name`, never the reader, who gets
+    their own download entry instead. Reads do not write."""
+    token = _system.set(name)
+    try:
+        yield
+    finally:
+        _system.reset(token)
+
+
 def _who() -> tuple[int | None, str, str]:
+    if _system.get() is not None:
+        return None, _system.get(), ""
     user = g.get("user") if has_app_context() else None
     if user is not None and getattr(user, "is_authenticated", False):
         roles = ",".join(sorted(r.name for r in user.roles))
@@ -82,8 +98,8 @@ def _who() -> tuple[int | None, str, str]:
 def _plain(key: str, value):
     if value is None:
         return None
-    if key in MASK_COLUMNS:
-        return mask_id_number(str(value))
+    if key in LOG_MASKS:
+        return for_log(key, str(value))
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -251,15 +267,85 @@ def _append(conn, entries: list[dict]) -> None:
     conn.execute(update(head).where(head.c.id == 1).values(hash=prev))
 
 
+def _unaudited_tables(obj) -> set[str]:
+    return {m.class_.__tablename__ for m in inspect(obj).mapper.registry.mappers
+            if not getattr(m.class_, "__audit__", True)}
+
+
+def _cascaded(session: Session, obj) -> list[dict]:
+    """The rows the database removes with `obj` (ON DELETE CASCADE, and the
+    link rows of its collections) as delete entries, read before they go."""
+    table = getattr(obj, "__table__", None)
+    identity = inspect(obj).identity
+    if table is None or not identity or len(identity) != 1:
+        return []
+    skipped = SKIP_TABLES | _unaudited_tables(obj)
+    found = []
+    for other in table.metadata.sorted_tables:
+        if other.name in skipped:
+            continue
+        for fk in other.foreign_keys:
+            if fk.column.table is not table or (fk.ondelete or "").upper() != "CASCADE":
+                continue
+            rows = session.connection().execute(
+                select(other).where(fk.parent == identity[0])).mappings().all()
+            for row in rows:
+                before = {k: _plain(k, v) for k, v in row.items() if k not in SKIP_COLUMNS}
+                before["cascade"] = f"{table.name}:{identity[0]}"
+                found.append({"action": "delete", "table_name": other.name,
+                              "record_id": ",".join(str(row[c.name]) for c in other.primary_key),
+                              "before": before, "after": None})
+    return found
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    pending = session.info.setdefault("xueshi_cascaded", [])
+    for obj in session.deleted:
+        if _audited(obj):
+            pending.extend(_cascaded(session, obj))
+
+
+# Logins: what an administrator (or the CLI) does to a login, its roles or its
+# scope is also an `admin.action` event naming the act, beside the row's entry.
+def _admin_action(action: str, obj, before: dict | None, after: dict | None) -> dict | None:
+    table = obj.__tablename__
+    if table not in ("ab_user", "user_scope"):
+        return None
+    subject_id = obj.id if table == "ab_user" else obj.user_id
+    actor_id = _who()[0]
+    if actor_id is not None and actor_id == subject_id:
+        return None  # a login editing its own profile is no administrator action
+    if table == "user_scope":
+        act = "scope.delete" if action == "delete" else "scope.set"
+    elif action == "insert":
+        act = "user.create"
+    elif action == "delete":
+        act = "user.delete"
+    elif "active" in (after or {}):
+        act = "user.activate" if after["active"] else "user.deactivate"
+    elif "roles" in (after or {}):
+        act = "user.roles"
+    else:
+        act = "user.edit"
+    data = {"act": act, "fields": sorted(set(before or {}) | set(after or {}) - {"cascade"})}
+    if "roles" in (after or {}) or "roles" in (before or {}):
+        data.update(roles_before=(before or {}).get("roles"), roles_after=(after or {}).get("roles"))
+    return {"action": "event", "table_name": "admin.action", "record_id": str(subject_id),
+            "after": data}
+
+
 def _after_flush(session: Session, flush_context) -> None:
     changes = _collect(session)
-    if not changes:
+    cascaded = session.info.pop("xueshi_cascaded", [])
+    if not changes and not cascaded:
         return
-    _append(session.connection(), [
+    entries = [
         {"action": action, "table_name": obj.__tablename__, "record_id": _record_id(obj),
          "before": before, "after": after}
         for action, obj, before, after in changes
-    ])
+    ] + cascaded
+    entries += [e for e in (_admin_action(*change) for change in changes) if e is not None]
+    _append(session.connection(), entries)
 
 
 # Security events: action "event", table_name the event type, record_id the login.
@@ -282,12 +368,14 @@ def client_address() -> str | None:
 
 
 def security_event(kind: str, *, session: Session | None = None, user=None,
-                   username: str | None = None, commit: bool = False, **details) -> None:
+                   username: str | None = None, record: str | None = None,
+                   commit: bool = False, **details) -> None:
     """Write one security event to the chain, in the caller's transaction
     (`commit=True` commits it at once, e.g. a failed login that changes nothing else).
 
     `user` is the login the event is about (the actor comes from the request or
-    `acting_as`); `details` are stored as the entry's JSON, with the client address."""
+    `acting_as`), or `record` what it concerns ("certificate:12"); `details` are
+    stored as the entry's JSON, with the client address."""
     if kind not in SECURITY_EVENTS:
         raise ValueError(f"unknown security event {kind}")
     if session is None:
@@ -299,7 +387,8 @@ def security_event(kind: str, *, session: Session | None = None, user=None,
     address = client_address()
     if address:
         data.setdefault("client", address)
-    entry = {"action": "event", "table_name": kind, "record_id": str(subject)[:64], "after": data}
+    entry = {"action": "event", "table_name": kind, "record_id": str(record or subject)[:64],
+             "after": data}
     actor_id, actor, _roles = _who()
     if actor_id is None and actor == "system" and user is not None:
         # before login the actor is the login itself (or the name it typed)
@@ -314,6 +403,7 @@ def security_event(kind: str, *, session: Session | None = None, user=None,
 
 def install() -> None:
     if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
 
 

@@ -33,7 +33,7 @@ from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
 from ..pdf import certificate as certificate_pdf
 from ..pdf import report, sign
-from . import credentials, files, identifiers, inputs, locks, status_list
+from . import audit, credentials, files, identifiers, inputs, locks, status_list
 from .errors import BusinessError
 from .locks import for_update
 from .records import CATEGORIES
@@ -216,6 +216,7 @@ def _store(cert: Certificate | YearCertificate, body: bytes) -> bytes:
     return signed
 
 
+@audit.system_write("system:certificates")  # a reader never becomes the writer
 def pdf_bytes(cert: Certificate) -> bytes:
     """The stored PDF; written now (and kept) if its turn has not come yet."""
     if cert.stored_name:
@@ -297,6 +298,7 @@ def class_zip(class_id: int, *, chunk: int = 100,
     return out.getvalue(), len(sums)
 
 
+@audit.system_write("system:certificates")
 def year_certificate(ledger: Ledger) -> YearCertificate:
     """The year certificate of `ledger` as it stands, written and committed: the
     latest one while the year is unchanged, else the next version (a person's

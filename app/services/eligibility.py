@@ -17,7 +17,7 @@ from ..models import Ledger, Person
 from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_id_number
-from . import dishonesty, inputs, ledgers, lookups, years
+from . import audit, dishonesty, inputs, ledgers, lookups, years
 from .errors import BusinessError
 from .sheets import RowReport, check_rows, read_table, workbook_bytes
 
@@ -156,6 +156,9 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
     lookups.allow(scope, "bulk_check", len(checked.plans))
     answers = _check_many(scope, [(a.id_number, a.name) for a in checked.plans], year)
     lookups.record(scope, "bulk_check", len(checked.plans), _misses(answers))
+    audit.security_event("check.bulk", record=f"eligibility:{year}", year=year, file=filename[:100],
+                         rows=len(rows), checked=len(checked.plans), not_found=_misses(answers),
+                         problems=len(checked.problems))
     db.session.commit()
     verdicts = {a.row: v for a, v in zip(checked.plans, answers)}
     bad = {p.row: p.message for p in checked.problems}

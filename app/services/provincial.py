@@ -21,7 +21,7 @@ from ..formatting import hours_value
 from ..models import Activity, ExportBatch, Ledger, Person, Unit
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import files, inputs, people
+from . import audit, files, inputs, people
 from .errors import BusinessError
 from .ledgers import stored_items
 from .records import when
@@ -150,6 +150,9 @@ def create_batch(scope: Scope, kind: str, year, file_format: str) -> ExportBatch
     )
     db.session.add(batch)
     db.session.flush()
+    audit.security_event("export.personal_data", record=f"export_batch:{batch.id}",
+                         batch=batch.batch_no, coverage=kind, year=year, rows=written,
+                         format=file_format)
     return batch
 
 

@@ -44,7 +44,11 @@ def anchor_due() -> bool:
 def anchor_audit(*, force: bool = False) -> dict | None:
     """Verify the chain and write its signed head outside the database; None when
     nothing is new since the last anchor (unless `force`). A broken chain is never
-    anchored: BusinessError with the problem."""
+    anchored: BusinessError with the problem. The finished hours' verify-page
+    lookups are written first, so the anchor covers them."""
+    from . import access_log
+
+    access_log.flush_lookups()
     result = audit.verify(db.session)
     if not result.ok:
         db.session.rollback()

@@ -1,11 +1,18 @@
-"""审计日志: read-only screen and API for the auditor."""
+"""审计日志: read-only screen and API for the auditor. The screen reads the
+log in words (app/services/audit_search.py); the API gives the raw entries."""
 from __future__ import annotations
 
+from flask import abort, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _l
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext, lazy_gettext as _l
 
+from ..extensions import db
 from ..models import AuditEntry
-from .base import ScopedModelRestApi, ScopedModelView
+from ..security.scope import as_id
+from ..services import audit_search
+from ..services.errors import BusinessError
+from .base import ScopedModelRestApi, ScopedModelView, expose
 
 AUDIT_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -35,6 +42,30 @@ class AuditEntryView(ScopedModelView):
     search_columns = ["at", "username", "action", "table_name", "record_id", "seq"]
     base_order = ("seq", "desc")
     page_size = 50
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        search = audit_search.Search.from_args(request.args)
+        error, rows, more = None, [], False
+        try:
+            rows, more = audit_search.run(search)
+        except BusinessError as exc:
+            error = str(exc)
+        return self.render_template(
+            "xueshi/audit_log.html", title=gettext("Audit log"), search=search, rows=rows,
+            more=more, error=error, tables=audit_search.tables(),
+            actions=audit_search.ACTIONS, events=audit_search.EVENTS)
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        entry = db.session.get(AuditEntry, as_id(pk)) if as_id(pk) else None
+        if entry is None:
+            abort(404)
+        (shown,) = audit_search.describe([entry])
+        return self.render_template("xueshi/audit_entry.html", title=gettext("Audit entry"),
+                                    row=shown)
 
 
 class AuditEntryApi(ScopedModelRestApi):

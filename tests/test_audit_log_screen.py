@@ -1,0 +1,107 @@
+"""The audit log as an auditor reads it (issue 13 item 6): Chinese tables and
+actions, the record's title with a link to its history, field-by-field
+before/after with Chinese labels, Beijing time, filters by person, record,
+user and date range; phones masked, dedupe keys never shown."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.formatting import local_time
+from app.models import AuditEntry
+from app.services import audit, audit_search
+from tests.test_claims import exam, submitted_claim
+
+
+def approved_claim(api, title):
+    claim_id = submitted_claim(api, body=exam(title=title, hours=3))
+    assert api("unit_reviewer", "POST", f"/api/v1/claim/{claim_id}/step/approve").status_code == 200
+    return claim_id
+
+
+def page(clients, **args):
+    resp = clients("auditor").get("/auditentryview/list/", query_string=args)
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def test_who_approved_a_claim_found_by_its_title_in_words(app, api, clients):
+    claim_id = approved_claim(api, "发明专利:一种审计测试浮标")
+    text = page(clients, table="claim", title="发明专利:一种审计", action="update")
+    text = text[text.index("<tbody>"):]  # the entries, not the filter form
+    assert "发明专利:一种审计测试浮标" in text
+    assert "unit_reviewer" in text and "用人单位审核员" in text  # user and role in Chinese
+    assert "学时申报" in text and "修改" in text  # table and action in Chinese
+    assert "已提交" in text and "已批准" in text and "状态" in text  # field label, before → after
+    assert "submitted" not in text and "approved" not in text and "reviewed_by" not in text
+    assert "审核人" in text and "Reviewed" not in text and "+00:00" not in text
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(
+            AuditEntry.table_name == "claim", AuditEntry.record_id == str(claim_id),
+            AuditEntry.action == "update").order_by(AuditEntry.seq.desc()).limit(1)).scalar_one()
+        assert local_time(entry.at, "%Y-%m-%d %H:%M:%S") in text  # Beijing time
+        db.session.remove()
+    history = re.search(r'href="(/auditentryview/list/\?[^"]*record=%d[^"]*)"' % claim_id, text)
+    assert history, "the record's title links to its history"
+    whole = clients("auditor").get(history.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "新增" in whole and "已批准" in whole  # from its creation on
+
+
+def test_filters_by_person_user_and_date_range(app, api, clients, world):
+    approved_claim(api, "按人员筛选的申报")
+    mine = page(clients, person=world.id_number["A"], user="unit_reviewer")
+    assert "按人员筛选的申报" in mine
+    assert "测试人员B" not in mine
+    other = page(clients, person=world.id_number["B"], user="unit_reviewer")
+    assert "按人员筛选的申报" not in other
+    assert "按人员筛选的申报" not in page(clients, table="claim", title="按人员", since="2001-01-01",
+                                         until="2001-01-31")
+    assert "按人员筛选的申报" in page(clients, table="claim", title="按人员", since="2026-01-01")
+
+
+def test_bad_filters_answer_in_chinese_and_show_nothing(clients):
+    for args, words in ((dict(since="yesterday"), "日期"), (dict(person="12345"), "18"),
+                        (dict(since="2026-12-02", until="2026-12-01"), "早于"),
+                        (dict(record="4"), "数据表"), (dict(page="99999"), "10000")):
+        text = page(clients, **args)
+        error = re.search(r'<div class="alert alert-danger audit-error">([^<]*)</div>', text)
+        assert error and words in error.group(1), (args, error and error.group(1))
+        assert "audit-entry" not in text
+
+
+def test_phones_are_masked_and_dedupe_keys_never_shown(app, clients):
+    with app.app_context(), audit.acting_as("tests:audit"):
+        # an entry written before phones were masked at write time
+        audit._append(db.session.connection(), [{
+            "action": "update", "table_name": "person", "record_id": "999999",
+            "before": {"phone": "13912345678"}, "after": {"phone": "13987654321",
+                                                          "dedupe_key": "ab" * 32}}])
+        db.session.commit()
+        seq = db.session.execute(select(func.max(AuditEntry.seq))).scalar()
+        assert audit.verify(db.session).ok
+        db.session.remove()
+    text = page(clients, table="person", record="999999")
+    assert f'id="entry-{seq}"' in text
+    assert "139****5678" in text and "139****4321" in text
+    assert "13912345678" not in text and "ab" * 32 not in text and "dedupe_key" not in text
+
+
+def test_every_security_event_and_action_has_its_chinese_name(app):
+    assert set(audit_search.EVENTS) == audit.SECURITY_EVENTS
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        labels = dict(audit_search.tables())
+        assert labels["claim"] == "学时申报" and labels["ab_user"] == "账号"
+        assert all(not re.fullmatch(r"[a-z_]+", label) for label in labels.values()), labels
+
+
+def test_the_entry_page_shows_the_entry_in_words_with_its_hashes(app, clients):
+    with app.app_context():
+        entry_id, seq = db.session.execute(select(AuditEntry.id, AuditEntry.seq).where(
+            AuditEntry.table_name == "person").limit(1)).one()
+        db.session.remove()
+    text = clients("auditor").get(f"/auditentryview/show/{entry_id}").get_data(as_text=True)
+    assert f"#{seq}" in text and "专业技术人员" in text and "audit-hash" in text
+    assert clients("auditor").get("/auditentryview/show/99999999").status_code == 404
+    assert clients("unit_reviewer").get(f"/auditentryview/show/{entry_id}").status_code == 403
