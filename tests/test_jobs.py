@@ -266,8 +266,7 @@ def test_a_result_is_not_downloadable_after_the_starters_scope_changed(app, smal
 
 
 def _admin_token(app) -> str:
-    from tests.conftest import PASSWORD
+    from tests.conftest import api_login
 
-    resp = app.test_client().post("/api/v1/security/login", json={
-        "username": "association_admin", "password": PASSWORD, "provider": "db", "refresh": False})
+    resp = api_login(app, app.test_client(), "association_admin", refresh=False)
     return f"Bearer {resp.json['access_token']}"

@@ -15,7 +15,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from tests.conftest import PASSWORD, app_overrides, fresh_database_url, seed_world
+from tests.conftest import api_login, app_overrides, fresh_database_url, seed_world
 
 ROLES = ("association_admin", "unit_reviewer", "base_staff")
 EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 1}
@@ -46,8 +46,7 @@ def fuzz_app(instance_dir):
 
 
 def _token(app, username: str) -> dict:
-    resp = app.test_client().post("/api/v1/security/login", json={
-        "username": username, "password": PASSWORD, "provider": "db", "refresh": False})
+    resp = api_login(app, app.test_client(), username, refresh=False)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return {"Authorization": f"Bearer {resp.json['access_token']}"}
 
