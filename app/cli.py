@@ -114,6 +114,8 @@ def demo_command(people, seed):
     click.echo(gettext("Logins marked TOTP sign in with a second factor: add the key to an "
                        "authenticator app, or print the current code with "
                        ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\"."))
+    click.echo(gettext("Certificate QR codes point to %(base)s/verify/… (XUESHI_PUBLIC_BASE_URL).",
+                       base=current_app.config["XUESHI_PUBLIC_BASE_URL"].rstrip("/")))
 
 
 @xueshi.command("recompute")

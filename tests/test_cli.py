@@ -54,6 +54,11 @@ def test_demo_prints_one_login_per_role(demo):
         assert re.search(rf"^\s+{role}\s+\S+\s+\S{{10,}}", demo, re.M), role
 
 
+def test_demo_says_where_certificate_qr_codes_point(fresh, demo):
+    base = fresh.get("XUESHI_PUBLIC_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
+    assert f"证书二维码指向 {base}/verify/" in demo
+
+
 def test_demo_logins_work(fresh, demo):
     from app import create_app
 
