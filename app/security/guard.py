@@ -68,4 +68,5 @@ def _headers(response):
 def install(app: Flask) -> None:
     app.before_request(_must_act)
     app.after_request(_headers)
-    app.context_processor(lambda: {"csp_nonce": _nonce})
+    # a global, not a context variable: FAB's widgets import baselib without context
+    app.jinja_env.globals["csp_nonce"] = _nonce
