@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -167,6 +168,18 @@ def test_a_holder_downloading_their_own_certificate_is_no_entry_and_a_blank_temp
         f"/trainingclassview/roster-template/{files['open_class']}").status_code == 200
     assert api("professional", "GET", f"/api/v1/claim/{files['claim']}/evidence/{files['evidence']}"
                ).status_code == 200
+    assert entries_since(app, start, "download.personal_data") == []
+
+
+def test_the_apps_own_scripts_styles_and_fonts_are_no_download_entries(app, clients):
+    """Static files are sent inline with a file name; a page load is no audit entry."""
+    start = last_seq(app)
+    client = clients("association_admin")
+    page = client.get("/").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="(/static/[^"?]+)', page)
+    assert assets
+    for path in assets[:5]:
+        assert client.get(path).status_code == 200, path
     assert entries_since(app, start, "download.personal_data") == []
 
 

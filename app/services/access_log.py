@@ -62,9 +62,14 @@ def _holder_reading_own() -> bool:
     return current_scope().person_id is not None
 
 
+def _static(endpoint: str) -> bool:
+    """The app's own scripts, styles, fonts and images (sent inline with a file name)."""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def _record_download(response):
     endpoint = request.endpoint or ""
-    if endpoint in NO_PERSONAL_DATA or _holder_reading_own():
+    if endpoint in NO_PERSONAL_DATA or _static(endpoint) or _holder_reading_own():
         return
     _label, table = FILES.get(endpoint, (None, None))
     pk = (request.view_args or {}).get("pk")

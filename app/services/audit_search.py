@@ -87,6 +87,7 @@ UNLISTED = {"ab_api_key", "ab_group", "ab_user_group"}  # FAB tables Xueshi does
 DETAIL_LABELS = {
     "cascade": _l("Removed with"),
     "client": _l("Client address"),
+    "method": _l("Method"),
     "channel": _l("Channel"),
     "reason": _l("Reason"),
     "endpoint": _l("File"),
