@@ -39,9 +39,8 @@ def certificates(ctx, class_id: int) -> str:
 
 @kind("certificates_zip", _l("Certificates of a class (ZIP)"), "download", "TrainingClassView")
 def certificates_zip(ctx, class_id: int) -> str:
-    """A class's certificates as one ZIP for its organiser or the association: a
-    download of personal data, audited as one when it is ready."""
-    from ..services import audit
+    """A class's certificates as one ZIP for its organiser or the association;
+    fetching the file is audited as a download of personal data (access_log)."""
     from ..services import certificates as service
 
     cls = scopes.get_in_scope(TrainingClass, class_id)
@@ -50,17 +49,7 @@ def certificates_zip(ctx, class_id: int) -> str:
     total = db.session.execute(select(func.count()).select_from(
         scopes.scoped(Certificate).where(Certificate.class_id == cls.id,
                                          Certificate.revoked.is_(False)).subquery())).scalar()
-    ctx.progress(0, total)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        ctx.progress(done)
-
-    body, count = service.class_zip(cls.id, progress=advance)
-    audit.security_event("download.personal_data", what="certificates", class_id=cls.id,
-                         certificates=count, job=ctx.job_id)
+    body, count = service.class_zip(cls.id, progress=_advancing(ctx, total))
     ctx.attach(body, f"certificates-{cls.id}.zip", "application/zip")
     return gettext("%(n)d certificates in the ZIP.", n=count)
 
@@ -80,15 +69,7 @@ def platform_import(ctx, input: str, filename: str) -> str:
     from ..services import platform_import as service
     from ..services.sheets import problems_workbook
 
-    data = _input(input)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        ctx.progress(done)
-
-    result = service.run(filename, data, progress=advance)
+    result = service.run(filename, _input(input), progress=_advancing(ctx))
     if result.problems:
         ctx.attach(problems_workbook(result.problems), "problems.xlsx", XLSX_MIME)
         raise BusinessError(gettext("Nothing was imported: the attached report lists each problem."))
@@ -96,9 +77,10 @@ def platform_import(ctx, input: str, filename: str) -> str:
                    added=result.added, already=result.already, people=result.people)
 
 
-def _advancing(ctx, total: int):
-    """A progress callback for the ledger chunk loop: `n` more people done."""
-    ctx.progress(0, total)
+def _advancing(ctx, total: int | None = None):
+    """A progress callback for a chunk loop: `n` more rows done (of `total` when known)."""
+    if total is not None:
+        ctx.progress(0, total)
     done = 0
 
     def advance(n: int) -> None:
