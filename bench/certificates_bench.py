@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, inspect, text  # noqa: E402
+from sqlalchemy import MetaData, create_engine, insert, inspect, text  # noqa: E402
 
 
 def seed(app, people: int) -> int:
@@ -102,9 +102,14 @@ def main() -> None:
     if inspect(engine).get_table_names():
         if not args.reset:
             sys.exit(f"{url} is not empty; pass --reset to drop its tables")
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        if engine.dialect.name == "sqlite":
+            tables = MetaData()  # no schemas in SQLite
+            tables.reflect(engine)
+            tables.drop_all(engine)
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
     from flask_migrate import upgrade
