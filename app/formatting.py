@@ -9,6 +9,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from flask_babel import get_locale
+
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
@@ -101,3 +103,8 @@ def for_template(value):
     if isinstance(value, datetime):
         return local_time(value)
     return "" if value is None else value
+
+
+def locale() -> str:
+    """The viewer's language code ("zh" by default) for texts chosen from rule sets."""
+    return str(get_locale() or "zh")

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..security.masking import for_log
 from ..validators import InvalidValue, normalize_id_number
-from . import audit
+from . import audit, records
 from .errors import BusinessError
 
 PAGE = 50
@@ -359,7 +359,8 @@ def _day(text: str, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise BusinessError(gettext("%(what)s must be a date like 2026-12-01.", what=what))
+        raise BusinessError(gettext("%(field)s must be a date like %(example)s.", field=what,
+                                    example=records.example_date()))
 
 
 def _utc(day: date) -> datetime:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import rules
 from ..rules import model as rules_model
 from ..rules import registry
 from ..extensions import db
-from ..formatting import hours
+from ..formatting import hours, locale as _locale
 from ..models import Activity, Claim, Ledger, Person
 from ..models.base import utcnow
 from ..models.claim import APPROVED, DRAFT, REJECTED, REVOKED, SUBMITTED, WITHDRAWN
@@ -230,10 +230,6 @@ def credit(claim: Claim) -> Credit | None:
         return None
     return _credit(claim.person, activity, range(activity.first_year, activity.last_year + 1),
                    _locale())
-
-
-def _locale() -> str:
-    return str(get_locale() or "zh")
 
 
 def approved_message(claim: Claim) -> str:

@@ -40,14 +40,6 @@ from .organisers import organised_by, organiser
 from .workflow import REASON, Transition, Workflow, atomic
 
 MODE_LABELS = {"offline": _l("Offline"), "online": _l("Online")}
-CHANNEL_LABELS = {
-    "platform": _l("Learning platform"),
-    "live": _l("Live streaming platform"),
-    "video_meeting": _l("Video meeting"),
-    "wechat": _l("WeChat"),
-    "wechat_group": _l("WeChat group"),
-    "other": _l("Other"),
-}
 PURPOSES = {
     "approval_form": _l("Class approval form"),
     "sign_in": _l("Sign-in sheet"),

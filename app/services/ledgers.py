@@ -15,13 +15,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable, NamedTuple
 
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import event, func, inspect, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import rules
 from ..extensions import db
-from ..formatting import hours
+from ..formatting import hours, locale as _locale
 from ..models import Activity, Ledger, Person, Unit
 from ..models.base import utcnow
 from ..rules import model as rules_model
@@ -40,7 +40,7 @@ def compliance_text(compliant: bool | None, series: str | None, year: int) -> st
     their hours (the year's rule set, 二)."""
     if compliant is not None:
         return gettext("Yes") if compliant else gettext("No")
-    who = rules.handler(series, str(get_locale() or "zh"), year) if has_rules(year) else None
+    who = rules.handler(series, _locale(), year) if has_rules(year) else None
     if who:
         return gettext("Not applicable (hours recognised by %(handler)s)", handler=who)
     return gettext("Not applicable")

@@ -6,10 +6,9 @@ Nothing outside `app/rules/sets/` names a year; everything asks here or the
 year's rule set (`app.rules.registry`)."""
 from __future__ import annotations
 
-from flask_babel import get_locale
 
 from .. import rules
-from ..formatting import local_now
+from ..formatting import local_now, locale
 from ..rules import registry
 from ..rules.model import RuleSet
 
@@ -47,4 +46,4 @@ def handler(series: str | None, year: int) -> str | None:
     None when this platform does."""
     if registry.get(year) is None:
         return None
-    return rules.handler(series, str(get_locale() or "zh"), year)
+    return rules.handler(series, locale(), year)

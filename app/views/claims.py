@@ -10,10 +10,10 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from .. import rules
 from ..extensions import db
-from ..formatting import hours
+from ..formatting import hours, locale as _locale
 from ..rules import registry
 from ..models import Claim, Person
 from ..security import scope as scopes
@@ -58,10 +58,6 @@ def kind_label(kind: str, year: int | None = None) -> str:
     if year is not None and registry.get(year) is None:
         return kind
     return rules.kinds(_locale(), year).get(kind, kind)
-
-
-def _locale() -> str:
-    return str(get_locale() or "zh")
 
 
 def _files_for_others(scope) -> bool:

@@ -11,8 +11,9 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField, StringField
 
-from .. import jobs
+from .. import jobs, rules
 from ..extensions import db
+from ..formatting import locale as _locale
 from ..models import Certificate, Enrolment, PlanProject, Seminar, TrainingClass
 from ..models.plan import APPROVED as SEMINAR_APPROVED
 from ..security import scope as scopes
@@ -60,7 +61,7 @@ LIST_COLUMNS = ["name", "base", "department", "unit", "mode", "category", "start
 FORMATTERS = {
     "state": classes.WORKFLOW.label,
     "mode": label_of(classes.MODE_LABELS),
-    "channel": label_of(classes.CHANNEL_LABELS),
+    "channel": lambda code: rules.channels(_locale()).get(code, code or ""),
     "category": label_of(CATEGORIES),
 }
 
@@ -74,8 +75,8 @@ def _class_form(data=None):
     class ClassForm(FlaskForm):
         name = StringField(_l("Class name"))
         mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()])
-        channel = SelectField(_l("Online channel"), choices=[("", "—")] + [
-            (k, str(v)) for k, v in classes.CHANNEL_LABELS.items()])
+        channel = SelectField(_l("Online channel"), choices=[("", "—")] + list(
+            rules.channels(_locale()).items()))  # the latest year's (the year's own are checked on filing)
         category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
         start_date = StringField(_l("Start date"), render_kw={"type": "date"})
         end_date = StringField(_l("End date"), render_kw={"type": "date"})

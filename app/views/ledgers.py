@@ -8,10 +8,11 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 
 from .. import jobs
 from ..extensions import db
+from ..formatting import locale as _locale
 from ..services import inputs
 from ..services.errors import BusinessError
 from ..models import Ledger, YearCertificate
@@ -43,10 +44,6 @@ LEDGER_FIELDS = {
     "shortfall_professional": (_l("Professional shortfall"), _l("Professional hours still missing")),
     "computed_at": (_l("Computed"), _l("When the rules engine last computed the ledger")),
 }
-
-
-def _locale() -> str:
-    return str(get_locale() or "zh")
 
 
 def _yes_no(value) -> str:
