@@ -28,6 +28,8 @@ AUDIT_FIELDS = {
     "after": (_l("After"), _l("Changed fields after (JSON; ID numbers masked)")),
     "prev_hash": (_l("Previous hash"), _l("SHA-256 of the previous entry")),
     "hash": (_l("Hash"), _l("SHA-256 of this entry")),
+    "redacted": (_l("Redaction seal"), _l("Set when personal data was removed from the entry "
+                                          "(flask xueshi audit-redact): the audit key's MAC of what is left")),
 }
 _ALL = list(AUDIT_FIELDS)
 
