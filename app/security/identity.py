@@ -198,12 +198,18 @@ def set_password(user, password: str, *, by_administrator: bool) -> None:
     record_password(user, by_administrator=by_administrator)
 
 
+def password_expired(state: LoginState) -> bool:
+    """Older than XUESHI_PASSWORD_MAX_AGE_DAYS (0: never expires)."""
+    changed = _aware(state.password_changed_at)
+    days = setting("XUESHI_PASSWORD_MAX_AGE_DAYS")
+    return bool(days) and changed is not None and changed < now() - timedelta(days=days)
+
+
 def password_change_reason(state: LoginState) -> str | None:
     """Why the login must change its password before anything else, if it must."""
     if state.must_change_password:
         return gettext("Choose a new password before you continue.")
-    changed = _aware(state.password_changed_at)
-    days = setting("XUESHI_PASSWORD_MAX_AGE_DAYS")
-    if days and changed is not None and changed < now() - timedelta(days=days):
-        return gettext("Your password is older than %(n)d days; choose a new one.", n=days)
+    if password_expired(state):
+        return gettext("Your password is older than %(n)d days; choose a new one.",
+                       n=setting("XUESHI_PASSWORD_MAX_AGE_DAYS"))
     return None

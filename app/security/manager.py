@@ -510,6 +510,8 @@ class XueshiSecurityManager(SecurityManager):
         login_user(user, remember=False)
         session[SESSION_VERSION] = identity.current_version(user.id)
         audit.security_event("login.success", user=user, channel=channel)
+        if identity.password_expired(identity.state_of(user.id)):
+            audit.security_event("password.expired", user=user)  # the change is forced next
         db.session.commit()
 
     # ---- every request ---------------------------------------------------------

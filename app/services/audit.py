@@ -353,7 +353,7 @@ SECURITY_EVENTS = {
     "login.success", "login.failure", "login.locked", "logout", "lockout",
     "password.change", "password.reset", "password.expired",
     "mfa.enrol", "mfa.success", "mfa.failure", "mfa.reset", "mfa.recovery_code",
-    "token.refresh", "token.reuse", "token.revoked",
+    "token.refresh", "token.reuse",
     "role.proposed", "role.approved", "role.refused", "role.grant_refused",
     "session.revoked", "export.personal_data", "download.personal_data",
     "check.bulk", "verify.lookups", "admin.action", "audit.anchor", "audit.archive",

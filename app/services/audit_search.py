@@ -53,7 +53,6 @@ EVENTS = {
     "mfa.recovery_code": _l("Recovery code used"),
     "token.refresh": _l("API token renewed"),
     "token.reuse": _l("Used API token presented again"),
-    "token.revoked": _l("API tokens revoked"),
     "role.proposed": _l("Role grant proposed"),
     "role.approved": _l("Role grant approved"),
     "role.refused": _l("Role grant refused"),
