@@ -324,18 +324,9 @@ def _password(app, username, by_administrator):
 
 def _expired(app, username):
     """A login whose password is past its age signs in on screen (and must change it)."""
-    from sqlalchemy import update
+    from tests.test_identity import age_password, sign_in
 
-    from app.models import LoginState
-    from app.security import identity
-    from tests.test_identity import sign_in
-
-    with app.app_context():
-        uid = app.appbuilder.sm.find_user(username=username).id
-        db.session.execute(update(LoginState).where(LoginState.user_id == uid).values(
-            password_changed_at=identity.now() - timedelta(days=91)))
-        db.session.commit()
-        db.session.remove()
+    age_password(app, username)
     assert sign_in(client_from(app), username).status_code == 302
 
 

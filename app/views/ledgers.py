@@ -230,7 +230,7 @@ class LedgerApi(ScopedModelRestApi):
         ids = body.get("ids") if isinstance(body, dict) else None
         try:
             if not ids or not isinstance(ids, list) or not all(
-                    type(i) is int and 0 < i < 2 ** 31 for i in ids) or len(ids) > 10000:
+                    type(i) is int and scopes.as_id(i) is not None for i in ids) or len(ids) > 10000:
                 raise BusinessError(gettext("Give the ledgers as a list of record numbers."),
                                     field="ids")
             job = jobs.start("recompute_ledgers", scopes.current_scope(), ledger_ids=ids)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort
 from flask_appbuilder import BaseView, expose
 
+from ..security.scope import as_id
 from ..services import status_list
 
 
@@ -15,7 +16,7 @@ class StatusListView(BaseView):
 
     @expose("/<int:number>")
     def status(self, number):
-        token = status_list.published(number) if 0 < number < 2 ** 31 else None
+        token = status_list.published(number) if as_id(number) is not None else None
         if token is None:
             abort(404)
         return token, 200, {"Content-Type": "application/vc+jwt", "Cache-Control": "no-cache"}
