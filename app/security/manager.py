@@ -46,6 +46,7 @@ from ..models.identity import RefreshToken
 from ..services import audit
 from . import captcha, identity, mfa
 from .roles import needs_second_administrator
+from .scope import granted
 
 USER_FIELDS = {
     "roles": (_l("Roles"), _l("Roles of the login (one business role per login)")),
@@ -515,6 +516,16 @@ class XueshiSecurityManager(SecurityManager):
         db.session.commit()
 
     # ---- every request ---------------------------------------------------------
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        """FAB's check (a menu item, a `@has_access` view) read from the request's one
+        grants query (`scope.granted`) instead of one query per item."""
+        roles = self.get_user_roles(user)
+        if any(role.name in self.builtin_roles
+               and self._has_access_builtin_roles(role, permission_name, view_name) for role in roles):
+            return True
+        names = frozenset(role.name for role in roles if role.name not in self.builtin_roles)
+        return (permission_name, view_name) in granted(names)
 
     def load_user(self, pk):
         user = super().load_user(pk)

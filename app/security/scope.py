@@ -199,6 +199,11 @@ def sees_everything(model: type, scope: Scope | None = None) -> bool:
     return any(rules.get(r) is everything for r in scope.roles)
 
 
+def ruled_roles(model: type, scope: Scope) -> set[str]:
+    """The scope's roles that see some rows of `model`."""
+    return {r for r in scope.roles if r in _RULES.get(model, {})}
+
+
 def clause(model: type, scope: Scope | None = None) -> ColumnElement:
     """The where clause for the rows of `model` that `scope` may see."""
     scope = scope or current_scope()

@@ -31,6 +31,8 @@ class Rate:
     label: str
     people: int
     compliant: int
+    short: int = 0  # people with a ledger of the year that is short (the rest have none yet)
+    key: int | None = None  # the district's (department's, unit's) id
 
     @property
     def percent(self) -> Decimal:
@@ -54,8 +56,9 @@ class Figures:
 
 def _rates(year: int, group_column, label_column, district_id: int | None) -> list[Rate]:
     compliant = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
+    short = func.sum(case((Ledger.compliant.is_(False), 1), else_=0))
     stmt = (
-        select(label_column, func.count(Person.id), compliant)
+        select(group_column, label_column, func.count(Person.id), compliant, short)
         .select_from(Person)
         .join(Unit, Unit.id == Person.unit_id)
         .outerjoin(Ledger, and_(Ledger.person_id == Person.id, Ledger.year == year))
@@ -69,7 +72,8 @@ def _rates(year: int, group_column, label_column, district_id: int | None) -> li
         stmt = stmt.join(District, District.id == Unit.district_id)
     if district_id is not None:
         stmt = stmt.where(Unit.district_id == district_id)
-    return [Rate(str(label), people, int(done or 0)) for label, people, done in db.session.execute(stmt)]
+    return [Rate(str(label), people, int(done or 0), int(missing or 0), key)
+            for key, label, people, done, missing in db.session.execute(stmt)]
 
 
 # Credited hours by the activity's source and the month of its first day in
@@ -170,30 +174,46 @@ def compute(year: int, district_id: int | None = None) -> Figures:
     return out
 
 
-# Figures per (year, district), kept for a short time (XUESHI_DASHBOARD_TTL
+# Figures per (what, year, district), kept for a short time (XUESHI_DASHBOARD_TTL
 # seconds) and dropped when this process commits a ledger change.
-_CACHE: dict[tuple[int, int | None], tuple[float, Figures]] = {}
+_CACHE: dict[tuple[str, int, int | None], tuple[float, object]] = {}
 
 
-def figures(year: int, district_id: int | None = None) -> Figures:
-    key = (year, district_id)
+def _cached(key: tuple[str, int, int | None], compute_them):
     now = time.monotonic()
     cached = _CACHE.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
-    out = compute(year, district_id)
+    out = compute_them()
     _CACHE[key] = (now + current_app.config["XUESHI_DASHBOARD_TTL"], out)
     return out
+
+
+def figures(year: int, district_id: int | None = None) -> Figures:
+    return _cached(("figures", year, district_id), lambda: compute(year, district_id))
+
+
+def district_rates(year: int, district_id: int | None = None) -> list[Rate]:
+    """People, compliant and short by district (only `district_id`'s when given):
+    one aggregate query, cached like `figures` (the home pages show them)."""
+    return _cached(("districts", year, district_id),
+                   lambda: _rates(year, District.id, District.name, district_id))
 
 
 def forget() -> None:
     _CACHE.clear()
 
 
+def ledgers_changed(session) -> None:
+    """Ledgers changed in this transaction (Core writes say so here): the figures
+    are dropped when it commits."""
+    session.info["xueshi_ledgers_changed"] = True
+
+
 @event.listens_for(Session, "after_flush")
-def _ledgers_changed(session, _context) -> None:
+def _ledgers_flushed(session, _context) -> None:
     if any(isinstance(obj, Ledger) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["xueshi_ledgers_changed"] = True
+        ledgers_changed(session)
 
 
 @event.listens_for(Session, "after_commit")

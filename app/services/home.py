@@ -20,13 +20,13 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
-    AuditEntry, Claim, District, Inspection, Ledger, Person, Unit,
+    AuditEntry, Claim, Inspection, Ledger, Person,
 )
 from ..rules import registry
 from ..security import roles as role_table
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import ledgers, messages, workflow, years
+from . import dashboard, ledgers, messages, workflow, years
 from .progress import next_steps
 from .workflow import Workflow
 
@@ -100,21 +100,24 @@ def show_url(resource: str, pk) -> str:
     return url_for(f"{resource}View.show", pk=pk)
 
 
+def _by_state(wf: Workflow, stmt) -> list[tuple[str, int, datetime | None]]:
+    """(state, count, oldest update) of the rows `stmt` (a select of the workflow's
+    model) finds: one GROUP BY on the same WHERE."""
+    model, state = wf.model, wf.state.column
+    moved = func.min(model.updated_at) if hasattr(model, "updated_at") else func.count()
+    rows = db.session.execute(stmt.with_only_columns(state, func.count(), moved).group_by(state))
+    return [(value, count, oldest if hasattr(model, "updated_at") else None)
+            for value, count, oldest in rows]
+
+
 def queue(wf: Workflow, scope: Scope) -> Queue:
     """Rows of one workflow waiting for the viewer, by state: count, age, link."""
     out = Queue(title=wf.record)
     if wf.state is None:
         return out
-    rows = wf.actionable(scope).subquery()
-    state = rows.c[wf.state.column.key]
-    moved = rows.c["updated_at"] if "updated_at" in rows.c else None
-    stmt = select(state, func.count(), func.min(moved) if moved is not None else func.count()
-                  ).group_by(state)
-    for value, count, oldest in db.session.execute(stmt):
-        out.links.append(Link(wf.label(value), count, state_url(wf, value),
-                              oldest if moved is not None else None, next_steps(wf, value, scope)))
-    out.links.sort(key=lambda link: list(wf.states).index(next(
-        s for s in wf.states if wf.label(s) == str(link.label))))
+    found = {value: (count, oldest) for value, count, oldest in _by_state(wf, wf.actionable(scope))}
+    out.links = [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
+                 for s in wf.states if s in found]
     return out
 
 
@@ -130,13 +133,9 @@ def queues(scope: Scope) -> list[Queue]:
     return found
 
 
-def by_state(wf: Workflow, scope: Scope, extra=()) -> list[Link]:
+def by_state(wf: Workflow, scope: Scope) -> list[Link]:
     """Every row of the workflow in the viewer's scope, by state (not only the to-dos)."""
-    model = wf.model
-    rows = scopes.scoped(model, scope).where(*extra).subquery()
-    state = rows.c[wf.state.column.key]
-    stmt = select(state, func.count(), func.min(rows.c["updated_at"])).group_by(state)
-    found = {value: (count, oldest) for value, count, oldest in db.session.execute(stmt)}
+    found = {value: (count, oldest) for value, count, oldest in _by_state(wf, scopes.scoped(wf.model, scope))}
     return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
             for s in wf.states if s in found]
 
@@ -176,6 +175,13 @@ def _ledgers(scope: Scope, year: int):
 
 
 def compliance(scope: Scope, year: int) -> Compliance:
+    """People in scope and their ledgers of the year: for the city or one district the
+    dashboard's cached figures (`area`), else two aggregate queries."""
+    found = area(scope)
+    if found is not None:
+        rates = dashboard.district_rates(year, found or None)
+        return Compliance(sum(r.people for r in rates), sum(r.compliant for r in rates),
+                          sum(r.short for r in rates), ledger_url(year, True), ledger_url(year, False))
     people = db.session.execute(select(func.count()).select_from(Person).where(
         scopes.clause(Person, scope), Person.series.not_in(sorted(years.out_of_scope_series(year))))).scalar()
     met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
@@ -184,18 +190,26 @@ def compliance(scope: Scope, year: int) -> Compliance:
     return Compliance(people, done, total - done, ledger_url(year, True), ledger_url(year, False))
 
 
+def area(scope: Scope) -> int | None:
+    """0 for a scope that sees the whole city, the district's id for one that sees
+    exactly one district, else None (the figures are then the scope's own queries)."""
+    if scopes.sees_everything(Person, scope):
+        return 0
+    if scope.district_id and scopes.ruled_roles(Person, scope) == {"district_officer"}:
+        return scope.district_id
+    return None
+
+
 def compliance_by_district(scope: Scope, year: int) -> list[tuple[str, Compliance]]:
-    """Ledgers of the year in scope by the district the person works in."""
-    met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
-    stmt = (select(District.id, District.name, func.count(Ledger.id), met)
-            .join(Ledger, Ledger.district_id == District.id).where(*_ledgers(scope, year))
-            .group_by(District.id, District.name, District.code).order_by(District.code))
+    """The city's people, compliant and short by district (the dashboard's cached
+    aggregate), each count linking to the ledger list of that district."""
+    if area(scope) != 0:
+        return []
     found = []
-    for pk, name, total, done in db.session.execute(stmt):
-        done = int(done or 0)
-        where = ("district", "FilterRelationOneToManyEqual", pk)
-        found.append((name, Compliance(total, done, total - done, ledger_url(year, True, where),
-                                       ledger_url(year, False, where))))
+    for rate in dashboard.district_rates(year):
+        where = ("district", "FilterRelationOneToManyEqual", rate.key)
+        found.append((rate.label, Compliance(rate.people, rate.compliant, rate.short,
+                                             ledger_url(year, True, where), ledger_url(year, False, where))))
     return found
 
 

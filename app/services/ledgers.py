@@ -18,6 +18,7 @@ from typing import Callable, Iterable, NamedTuple
 from flask_babel import gettext
 from sqlalchemy import event, func, inspect, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import object_session
 
 from .. import rules
 from ..extensions import db
@@ -26,6 +27,7 @@ from ..models import Activity, Ledger, Person, Unit
 from ..models.base import utcnow
 from ..rules import model as rules_model
 from ..rules import registry
+from . import dashboard
 from .locks import for_update
 
 ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "registration", "courses",
@@ -350,6 +352,7 @@ def _write(rows: list[dict]) -> None:
     and merged with one INSERT … ON CONFLICT: several times faster than
     row-by-row parameters for a city-wide recompute."""
     conn = db.session.connection()
+    dashboard.ledgers_changed(db.session)
     if conn.dialect.name != "postgresql":
         conn.execute(_upsert(), rows)
         return
@@ -598,6 +601,7 @@ def _follow_unit_change(mapper, connection, person: Person) -> None:
         return
     district_id = connection.execute(
         select(Unit.district_id).where(Unit.id == person.unit_id)).scalar()
+    dashboard.ledgers_changed(object_session(person))
     connection.execute(
         update(Ledger.__table__).where(Ledger.__table__.c.person_id == person.id)
         .values(unit_id=person.unit_id, district_id=district_id))
