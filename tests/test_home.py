@@ -327,3 +327,27 @@ def test_every_count_is_a_link_to_a_list_of_exactly_that_many(app, clients, city
         resp = client.get(url)
         assert resp.status_code == 200, (key, url)
         assert listed_count(resp.get_data(as_text=True)) == n, (key, url)
+
+
+def step_bar(page: str) -> str:
+    start = page.index('class="step-bar"')
+    return page[start:page.index("</div>", page.index("step-bar-next", start))]
+
+
+def test_the_step_bar_on_class_and_evaluation_pages(app, api, clients):
+    from tests.test_governance import _evaluation
+
+    class_id = new_class(api, "base_staff", name="步骤条班次")
+    material(api, "base_staff", class_id, "approval_form")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
+    bar = step_bar(clients("association_admin").get(f"/trainingclassview/show/{class_id}")
+                   .get_data(as_text=True))
+    assert re.search(r'step-bar-done">\s*<span class="step-bar-label">✓ 草稿', bar)
+    assert re.search(r'step-bar-current">\s*<span class="step-bar-label">[^<✓]+<', bar)
+    assert '<small class="step-bar-at">' in bar  # the filing's date
+    assert "备案" in bar[bar.index("step-bar-next"):]  # the association accepts it next
+
+    pk = _evaluation(api, 2025)
+    bar = step_bar(clients("base_staff").get(f"/baseevaluationview/show/{pk}").get_data(as_text=True))
+    assert 'step-bar-current' in bar and bar.count("<li ") >= 3
+    assert "由您" in bar[bar.index("step-bar-next"):]  # the base submits its own report next

@@ -36,43 +36,124 @@ def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, widt
         page.close()
 
 
-def test_the_professional_sees_hours_and_verdict_on_a_phone_and_starts_a_claim(browser, live_url):  # noqa: F811
-    page = home(browser, live_url, "professional", WIDTHS["phone"])
-    for selector in (".home-hours", ".home-verdict"):
-        box = page.locator(selector).first.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
-    assert "/30" in page.inner_text(".home-progress") and "/60" in page.inner_text(".home-progress")
-    page.click(".home-actions a.btn-primary")
-    page.wait_for_load_state("networkidle")
-    assert "/claimview/new" in page.url
-    page.close()
-
-
-def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, app, tokens):  # noqa: F811
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, app, tokens, width):  # noqa: F811
     client = app.test_client()
 
     def api(key, method, url, **kw):
         return client.open(url, method=method, headers=tokens(key), **kw)
 
-    claim_id = new_claim(api, body=exam(title="浏览器首页审核", hours=2))
+    title = f"浏览器首页审核{width}"
+    claim_id = new_claim(api, body=exam(title=title, hours=2))
     assert upload(api, "professional", claim_id).status_code == 200
     assert api("professional", "POST", f"/api/v1/claim/{claim_id}/step/submit").status_code == 200
-    for width in WIDTHS:
-        page = home(browser, live_url, "unit_reviewer", WIDTHS[width])
-        assert "浏览器首页审核" in page.inner_text(".home-pending")
-        page.close()
-    page = home(browser, live_url, "unit_reviewer", WIDTHS["desktop"])
-    page.click(".home-pending a:has-text('浏览器首页审核')")
+    page = home(browser, live_url, "unit_reviewer", WIDTHS[width])
+    assert title in page.inner_text(".home-pending")
+    page.click(f".home-pending a:has-text('{title}')")
     page.wait_for_load_state("networkidle")
     assert page.locator(".step-bar-current").is_visible()
     page.click("button:has-text('批准')")
     page.wait_for_load_state("networkidle")
     page.goto(f"{live_url}/")
-    assert "浏览器首页审核" not in page.inner_text(".home-pending")
+    assert title not in page.inner_text(".home-pending")
     page.close()
-    mine = home(browser, live_url, "professional", WIDTHS["phone"])
-    badge = mine.locator(".navbar-messages .badge")
-    assert badge.count() == 1
+    mine = home(browser, live_url, "professional", WIDTHS[width])
+    assert mine.locator(".navbar-messages .badge").count() == 1
     mine.goto(f"{live_url}/messages/")
-    assert "浏览器首页审核" in mine.inner_text(".messages")
+    assert title in mine.inner_text(".messages")
     mine.close()
+
+
+def inside(page, selector: str, width: int) -> None:
+    """The first element `selector` finds lies within the viewport's width."""
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, selector
+
+
+# the key numbers of each role's home: hours and 达标 for a professional, counts and states elsewhere
+KEY_NUMBERS = {
+    "professional": (".home-hours", ".home-verdict"),
+    "unit_reviewer": (".panel-heading .home-count", ".home-figures"),
+    "base_staff": (".home-queue td:first-child", ".home-queue .home-count"),
+    "authority_staff": (".home-actions a.btn-primary",),
+    "association_admin": (".home-queue td:first-child", ".home-queue .home-count", ".home-figures"),
+    "district_officer": (".home-figures", ".home-short"),
+    "auditor": (".home-events",),
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_key_numbers_fit_the_width(browser, live_url, api, width):  # noqa: F811
+    from tests.test_classes import material, new_class
+
+    filed = new_class(api, "base_staff", name=f"浏览器宽度班{width}")  # a class in both queues
+    material(api, "base_staff", filed, "approval_form")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{filed}/step/file").status_code == 200
+    for username, selectors in KEY_NUMBERS.items():
+        page = home(browser, live_url, username, WIDTHS[width])
+        for selector in selectors:
+            inside(page, selector, WIDTHS[width][0])
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_professional_starts_a_claim_from_home(browser, live_url, width):  # noqa: F811
+    page = home(browser, live_url, "professional", WIDTHS[width])
+    assert "/30" in page.inner_text(".home-progress") and "/60" in page.inner_text(".home-progress")
+    page.click(".home-actions a.btn-primary")
+    page.wait_for_load_state("networkidle")
+    assert "/claimview/new" in page.url and overflow(page) <= 0
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_organisers_open_the_filing_form_from_home(browser, live_url, width):  # noqa: F811
+    for username in ("base_staff", "authority_staff"):
+        page = home(browser, live_url, username, WIDTHS[width])
+        page.click(".home-actions a.btn-primary")
+        page.wait_for_load_state("networkidle")
+        assert "/trainingclassview/new" in page.url and page.locator("form").first.is_visible()
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url, api, width):  # noqa: F811
+    from tests.test_classes import material, new_class
+
+    name = f"浏览器受理班{width}"
+    class_id = new_class(api, "base_staff", name=name)
+    material(api, "base_staff", class_id, "approval_form")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
+    page = home(browser, live_url, "association_admin", WIDTHS[width])
+    page.click(".home-queue a.home-count[href*='trainingclassview'][href$='=filed']")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_url}/trainingclassview/show/{class_id}")  # the row of the list just opened
+    assert name in page.content()
+    page.click("button:has-text('备案')")
+    page.wait_for_load_state("networkidle")
+    assert "已备案" in page.inner_text(".step-bar-current") or page.locator(".step-bar-current").count() == 1
+    page.close()
+    assert api("base_staff", "GET", f"/api/v1/training_class/{class_id}").json["result"]["state"] == "accepted"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_district_opens_its_short_list_and_downloads_it(browser, live_url, width):  # noqa: F811
+    page = home(browser, live_url, "district_officer", WIDTHS[width])
+    shown = int(page.inner_text(".home-short-count"))
+    page.click(".home-short-count")
+    page.wait_for_load_state("networkidle")
+    assert "/ledgerview/list/" in page.url and str(shown) in page.content()
+    page.go_back()
+    with page.expect_download() as download:
+        page.click("a:has-text('导出Excel')")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_auditor_opens_a_security_event_from_home(browser, live_url, width):  # noqa: F811
+    page = home(browser, live_url, "auditor", WIDTHS[width])
+    page.click(".home-events a >> nth=0")
+    page.wait_for_load_state("networkidle")
+    assert "/auditentryview/show/" in page.url.lower()
+    page.close()
