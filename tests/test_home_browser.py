@@ -125,7 +125,7 @@ def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url,
     material(api, "base_staff", class_id, "approval_form")
     assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
     page = home(browser, live_url, "association_admin", WIDTHS[width])
-    page.click(".home-queue a.home-count[href*='trainingclassview'][href$='=filed']")
+    page.click(".home-queue a.home-count[href*='trainingclassview'][href*='=filed&']")
     page.wait_for_load_state("networkidle")
     page.goto(f"{live_url}/trainingclassview/show/{class_id}")  # the row of the list just opened
     assert name in page.content()

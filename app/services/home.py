@@ -77,23 +77,28 @@ def _view(name: str):
     return next((v for v in current_app.appbuilder.baseviews if type(v).__name__ == name), None)
 
 
-def list_url(view_name: str, *filters: tuple[str, str, Any]) -> str | None:
-    """The list screen of `view_name` filtered by (column, FAB filter class name, value),
-    or None when the view is not registered."""
+def list_url(view_name: str, *filters: tuple[str, str | type, Any]) -> str | None:
+    """The list screen of `view_name` filtered by (column, FAB filter class or its name,
+    value), or None when the view is not registered."""
     view = _view(view_name)
     if view is None:
         return None
     args = {}
     for column, filter_name, value in filters:
         options = view._filters._all_filters.get(column, [])
-        wanted = getattr(sqla_filters, filter_name)
+        wanted = getattr(sqla_filters, filter_name) if isinstance(filter_name, str) else filter_name
         index = next(i for i, f in enumerate(options) if isinstance(f, wanted))
         args[f"_flt_{index}_{column}"] = value
     return messages.path(f"{view_name}.list", **args)
 
 
-def state_url(wf: Workflow, state: str) -> str | None:
-    return list_url(f"{wf.resource}View", (wf.state.column.key, "FilterEqual", state))
+def state_url(wf: Workflow, state: str, *, to_do: bool = False) -> str | None:
+    """The list of the workflow's rows in `state`; `to_do`: only those the viewer can act on."""
+    from ..views.workflow import FilterICanAct
+
+    column = wf.state.column.key
+    return list_url(f"{wf.resource}View", (column, "FilterEqual", state),
+                    *([(column, FilterICanAct, "y")] if to_do else []))
 
 
 def show_url(resource: str, pk) -> str:
@@ -116,7 +121,8 @@ def queue(wf: Workflow, scope: Scope) -> Queue:
     if wf.state is None:
         return out
     found = {value: (count, oldest) for value, count, oldest in _by_state(wf, wf.actionable(scope))}
-    out.links = [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
+    out.links = [Link(wf.label(s), found[s][0], state_url(wf, s, to_do=True), found[s][1],
+                      next_steps(wf, s, scope))
                  for s in wf.states if s in found]
     return out
 
@@ -259,7 +265,7 @@ def unit_home(scope: Scope, year: int) -> dict:
     returned = db.session.execute(select(func.count()).select_from(
         scopes.scoped(Claim, scope).where(Claim.state == "rejected").subquery())).scalar()
     return {
-        "pending": Link(wf.label("submitted"), pending_count, state_url(wf, "submitted")),
+        "pending": Link(wf.label("submitted"), pending_count, state_url(wf, "submitted", to_do=True)),
         "oldest": [{"claim": c, "days": days_since(c.submitted_at)} for c in oldest],
         "returned": Link(wf.label("rejected"), returned, state_url(wf, "rejected")),
         "compliance": compliance(scope, year),
