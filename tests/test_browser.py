@@ -106,11 +106,11 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
                         series="engineering", title_level="intermediate")
         db.session.add(person)
         db.session.commit()
-        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000"]
+        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000", "engineering", "intermediate"]
         db.session.remove()
     roster = tmp_path / "roster.xlsx"
     book = Workbook()
-    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"])
     book.active.append(row)
     book.save(roster)
     approval = tmp_path / "approval.pdf"
