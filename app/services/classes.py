@@ -479,6 +479,21 @@ def _given(v: dict, number: str, name: str, phone: str | None, units: dict,
                      v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
 
 
+def _units(scope: Scope, codes: set[str]) -> tuple[dict[str, Unit], set[int]]:
+    """The registered units of these credit codes, and the ids of those in the
+    organiser's scope (a chunk of codes per query)."""
+    units: dict[str, Unit] = {}
+    own: set[int] = set()
+    wanted = sorted(codes)
+    for start in range(0, len(wanted), people.CHUNK):
+        for unit, mine in db.session.execute(select(Unit, scopes.clause(Unit, scope)).where(
+                Unit.credit_code.in_(wanted[start:start + people.CHUNK]))):
+            units[unit.credit_code] = unit
+            if mine:
+                own.add(unit.id)
+    return units, own
+
+
 def _same(person: Person, given: NewPerson) -> bool:
     return (person.name, person.unit_id, person.series, person.title_level) == (
         given.name, given.unit_id, given.series, given.title_level)
@@ -494,11 +509,7 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     numbers = _numbers(rows)
     mine = lookups.visible_by_id_number(scope, numbers)
     registry_ = people.by_id_number(numbers)
-    codes = sorted({c for c in (_credit_code(r.values["单位统一社会信用代码"]) for r in rows) if c})
-    units = {u.credit_code: u for u in db.session.execute(
-        select(Unit).where(Unit.credit_code.in_(codes))).scalars()} if codes else {}
-    own_units = set(db.session.execute(select(Unit.id).where(
-        Unit.id.in_([u.id for u in units.values()]), scopes.clause(Unit, scope))).scalars()) if units else set()
+    units, own_units = _units(scope, {_credit_code(r.values["单位统一社会信用代码"]) for r in rows} - {None})
     seen: dict[str, int] = {}
 
     def check(row, report: RowReport) -> RosterLine | None:
