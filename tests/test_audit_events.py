@@ -73,7 +73,12 @@ def files(app, tokens, people, world):  # noqa: F811
               json={"coverage": "all", "year": 2026, "format": "csv"})
     assert job.status_code == 202, job.json
     with app.app_context():
+        from app.security.scope import scope_for_user
         from app.services.sheets import Problem, keep_report
+
+        def report(login, record):
+            scope = scope_for_user(app.appbuilder.sm.find_user(username=login))
+            return keep_report([Problem(2, "身份证号", "校验码错误")], record, scope)
 
         cert = db.session.execute(select(Certificate).where(Certificate.class_id == class_id)
                                   .order_by(Certificate.id).limit(1)).scalar_one()
@@ -83,7 +88,8 @@ def files(app, tokens, people, world):  # noqa: F811
         found.update(
             class_id=class_id, open_class=open_class, cert=cert.id, ledger=ledger.id,
             claim=claim_id, evaluation=evaluation, export=export.json["id"], job=job.json["job"]["id"],
-            report=keep_report([Problem(2, "身份证号", "校验码错误")]),
+            report=report("base_staff", f"TrainingClassView:{open_class}"),
+            import_report=report("association_admin", "PlatformImportView"),
             material=[e.id for e in db.session.execute(Evidence.owned_by(cls, "sign_in")).scalars()][0],
             evidence=db.session.execute(Evidence.owned_by(db.session.get(Claim, claim_id))).scalars().one().id,
             evaluation_material=db.session.execute(Evidence.owned_by(
@@ -113,9 +119,9 @@ DOWNLOADS = [
      "/trainingclassview/attendance-template/{open_class}", "training_class:{open_class}"),
     ("TrainingClassView.material_file", "screen", "association_admin",
      "/trainingclassview/material/{class_id}/{material}", "training_class:{class_id}"),
-    ("TrainingClassView.problems", "screen", "base_staff", "/trainingclassview/problems/{report}",
-     "TrainingClassView.problems"),
-    ("PlatformImportView.report", "screen", "association_admin", "/platform-import/report/{report}",
+    ("TrainingClassView.problems", "screen", "base_staff",
+     "/trainingclassview/problems/{open_class}/{report}", "training_class:{open_class}"),
+    ("PlatformImportView.report", "screen", "association_admin", "/platform-import/report/{import_report}",
      "PlatformImportView.report"),
     ("ClaimView.download", "screen", "unit_reviewer", "/claimview/evidence/{claim}/{evidence}", "claim:{claim}"),
     ("ClaimApi.evidence_file", "api", "unit_reviewer", "/api/v1/claim/{claim}/evidence/{evidence}", "claim:{claim}"),
