@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from app.extensions import db
 from app.models import AuditEntry, BaseEvaluation, Certificate, Claim, Evidence, Ledger, TrainingClass
@@ -421,3 +422,91 @@ def test_every_listed_event_type_writes_its_entry(app, api, world, files, tmp_pa
     written = entries_since(app, start, kind)
     assert written, f"no {kind} entry"
     assert all(e.action == "event" for e in written)
+
+
+# -- issue 14 item 2: no file hands a role a full ID number it may not see ---------------------
+
+FULL_NUMBER = re.compile(r"(?<![0-9*])\d{17}[\dXx](?![0-9])")
+# the blank templates, which the access log does not record (NO_PERSONAL_DATA)
+TEMPLATES = [("PlatformImportView.template", "screen", "/platform-import/template"),
+             ("TrainingClassView.roster_template", "screen", "/trainingclassview/roster-template/{open_class}")]
+
+
+def _texts(data: bytes, tmp_path, depth: int = 0) -> str:
+    """Every text a reader of the file finds: a workbook's cells, a PDF's text
+    (and its raw bytes: metadata), each member of a ZIP, else the bytes as text."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from tests import pdfcheck
+
+    if data.startswith(b"%PDF"):
+        path = tmp_path / f"scan-{depth}-{len(data)}.pdf"
+        path.write_bytes(data)
+        try:
+            text = pdfcheck.text(path)
+        except subprocess.CalledProcessError:  # the tests' stub evidence is no readable PDF
+            text = ""
+        return text + "\n" + data.decode("latin-1")
+    if data.startswith(b"PK"):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if "xl/workbook.xml" in archive.namelist():
+            book = load_workbook(io.BytesIO(data), read_only=True)
+            return "\n".join(str(v) for sheet in book.worksheets
+                             for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+        return "\n".join(_texts(archive.read(name), tmp_path, depth + 1) for name in archive.namelist())
+    return data.decode("utf-8", errors="replace")
+
+
+def _may_see(app, world, login: str) -> set[str]:
+    """The full numbers a login may see, from the brief (not from the app's
+    masking): the association every one, a unit reviewer their unit's staff,
+    a professional their own; every other role none."""
+    from app.models import Person
+    from tests.conftest import USERS
+
+    role, _option, side = USERS[login]
+    with app.app_context():
+        stmt = select(Person.id_number)
+        if role == "unit_reviewer":
+            stmt = stmt.where(Person.unit_id == world.unit[side])
+        elif role == "professional":
+            stmt = stmt.where(Person.id == world.person[side])
+        elif role != "association_admin":
+            stmt = stmt.where(false())
+        numbers = set(db.session.execute(stmt).scalars())
+        db.session.remove()
+    return numbers
+
+
+def test_no_downloadable_file_of_any_role_holds_a_full_number_it_may_not_see(
+        app, clients, api, world, files, tmp_path):
+    """Every file the app hands out (templates, problem reports, check results,
+    job results, exports, evidence, certificate and year-certificate PDFs),
+    fetched by every login on screens and the API, holds no registered full
+    ID number outside what that login may see (the numbers a login sent in its
+    own list excepted)."""
+    from app.models import Person
+    from tests.conftest import USERS
+
+    urls = [(e, how, url) for e, how, _login, url, _record in DOWNLOADS] + TEMPLATES
+    assert {e for e, _how, _url in urls} == set(access_log.FILES) | access_log.NO_PERSONAL_DATA
+    with app.app_context():
+        registered = set(db.session.execute(select(Person.id_number)).scalars())
+        db.session.remove()
+    sent = {world.id_number["A"]}  # the bulk check's list (bulk_sheet)
+    opened, shown_in_full = set(), set()
+    for login in USERS:
+        allowed = _may_see(app, world, login)
+        for endpoint, how, url in urls:
+            resp = fetch(app, clients, api, world, how, login, url.format(**files))
+            if resp.status_code != 200:
+                continue
+            opened.add(endpoint)
+            found = set(FULL_NUMBER.findall(_texts(resp.data, tmp_path))) & registered
+            leaked = found - allowed - sent
+            assert not leaked, (login, endpoint, sorted(leaked))
+            shown_in_full |= found - sent
+    assert opened == {e for e, _how, _url in urls}  # every file was opened by someone
+    assert shown_in_full  # and the scan reads numbers where they are shown in full
