@@ -34,6 +34,7 @@ class RosterLinkView(RecordPage, WorkflowView, ScopedModelView):
     list_columns = ["training_class", "name", "person", "kind", "state", "created_at"]
     show_columns = ["training_class", "unit", "name", "person", "phone", "kind", "state", "reason",
                     "created_at", "decided_at"]
+    key_columns = ["name", "kind", "state"]
     search_columns = ["state", "kind"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show"]
