@@ -260,6 +260,30 @@ def test_no_id_number_can_be_recovered_from_the_audit_log(app, api, world):
             assert hashlib.sha256(text.encode()).hexdigest() != logged["dedupe_key"]
 
 
+
+def test_no_answer_gives_the_plain_sha256_of_an_evidence_file(app, api, clients):
+    """Anyone holding a copy of a file could confirm it against a plain SHA-256:
+    the API and the pages show only the keyed digest of the duplicate flag."""
+    import hashlib
+
+    from app.security.keyed import digest
+    from tests.test_claims import new_claim, upload
+
+    data = samples.PDF + f"% {next(_serial)} probe\n".encode()
+    plain = hashlib.sha256(data).hexdigest()
+    claim_id = new_claim(api)
+    attached = upload(api, "professional", claim_id, data=data)
+    assert attached.status_code == 200, attached.json
+    with app.app_context():
+        keyed = digest("evidence", plain)
+    assert attached.json["digest"] == keyed and "sha256" not in attached.json
+    shown = api("professional", "GET", f"/api/v1/claim/{claim_id}").json["result"]["evidence"]
+    assert [e["digest"] for e in shown] == [keyed] and "sha256" not in shown[0]
+    page = clients("professional").get(f"/claimview/show/{claim_id}").get_data(as_text=True)
+    assert keyed[:16] in page
+    for answer in (attached.get_data(as_text=True), str(shown), page):
+        assert plain[:16] not in answer
+
 # 3. Uploads within bounds before parsing; text is text in every output -----------------------
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -470,8 +494,8 @@ def rostering(app, make_app, world):
     token = client.post("/api/v1/security/login", json={
         "username": name, "password": PASSWORD, "provider": "db", "refresh": False}).json["access_token"]
 
-    def upload(rows):
-        body = xlsx(rows, ["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    def upload(rows, headers=("姓名", "身份证号", "单位统一社会信用代码", "手机")):
+        body = xlsx(rows, list(headers))
         return client.post(f"/api/v1/training_class/{class_id}/roster",
                            headers={"Authorization": f"Bearer {token}"},
                            content_type="multipart/form-data",
@@ -510,6 +534,7 @@ def test_roster_imports_are_recorded_limited_and_mismatches_alert(rostering, wor
 
 
 def test_roster_lists_are_limited_per_login_per_day(rostering, world):
-    row = [["测试人员A", world.id_number["A"], world.credit_code["A"], ""]]
-    codes = [rostering(row).status_code for _ in range(3)]
+    row = [["测试人员A", world.id_number["A"], world.credit_code["A"], "", "engineering", "intermediate"]]
+    headers = ("姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别")
+    codes = [rostering(row, headers).status_code for _ in range(3)]
     assert codes == [200, 200, 429]

@@ -16,8 +16,9 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..formatting import hours_value
-from ..models import Activity, Enrolment, Person, PlanProject, Seminar, TrainingBase, TrainingClass, Unit
+from ..formatting import hours_value, local_now
+from ..models import (Activity, Enrolment, Person, PlanProject, RosterLink, Seminar, TrainingBase,
+                      TrainingClass, Unit)
 from ..models.base import utcnow
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
@@ -29,11 +30,13 @@ from ..models.training_class import (
 from ..rules import model as rules_model
 from ..rules import registry
 from ..security import masking
+from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import certificates, inputs, ledgers, lookups, people, plans, records, years
+from . import roster_links as links
 from . import evidence as evidence_files
-from .errors import BusinessError
+from .errors import BusinessError, Problems
 from .sheets import (Checked, RowReport, SheetProblems, check_rows, read_sheet, read_table,
                      workbook_bytes)
 from .organisers import organised_by, organiser
@@ -178,57 +181,69 @@ def is_priority(cls: TrainingClass) -> bool:
 
 # -- filing ----------------------------------------------------------------
 
-def check_fields(cls: TrainingClass) -> None:
-    """The class as filed must make sense; the first problem is reported on its field."""
+def check_fields(cls: TrainingClass, problems: Problems | None = None) -> None:
+    """The class as filed must make sense: every problem is reported at once,
+    each on its field (`problems`: those found before, e.g. unreadable input)."""
+    problems = problems or Problems()
+    say = problems.add
     if not (cls.name or "").strip():
-        raise BusinessError(gettext("%(field)s is required.", field=gettext("Class name")), field="name")
+        say("name", gettext("%(field)s is required.", field=gettext("Class name")))
     if cls.mode not in MODES:
-        raise BusinessError(gettext("The mode must be offline or online."), field="mode")
+        say("mode", gettext("The mode must be offline or online."))
     if cls.mode != "online":
-        cls.channel = None
+        cls.channel = None  # an offline class has no online channel (the form hides it)
     if cls.category not in records.CATEGORIES:
-        raise BusinessError(gettext("The category must be public or professional."), field="category")
+        say("category", gettext("The category must be public or professional."))
+    rule_set = None
     if cls.start_date is None or cls.end_date is None:
-        raise BusinessError(gettext("Give the start and end dates."), field="start_date")
-    if cls.end_date < cls.start_date:
-        raise BusinessError(gettext("The end date is before the start date."), field="end_date")
-    if (cls.end_date - cls.start_date).days > 365:
-        raise BusinessError(gettext("A class lasts at most a year."), field="end_date")
-    rule_set = _rule_set(cls)
-    if rule_set is None:
-        raise BusinessError(gettext("No rules for the year %(year)d.", year=cls.start_date.year),
-                            field="start_date")
-    if cls.mode == "online":  # the channels of the class's year
-        if cls.channel not in rule_set.channels:
-            raise BusinessError(gettext("Choose the online channel."), field="channel")
-        if cls.channel in rule_set.unrecognized_channels:
-            raise BusinessError(gettext(
+        for name in ("start_date", "end_date"):
+            if getattr(cls, name) is None:
+                say(name, gettext("Give the start and end dates."))
+    elif cls.end_date < cls.start_date:
+        say("end_date", gettext("The end date is before the start date."))
+    elif (cls.end_date - cls.start_date).days > 365:
+        say("end_date", gettext("A class lasts at most a year."))
+    if cls.start_date is not None:
+        rule_set = _rule_set(cls)
+        if rule_set is None:
+            say("start_date", gettext("No rules for the year %(year)d.", year=cls.start_date.year))
+    if cls.mode == "online":  # the channels of the class's year (else the latest year's)
+        channels = rule_set or registry.get(registry.latest())
+        if cls.channel not in channels.channels:
+            say("channel", gettext("Choose the online channel."))
+        elif cls.channel in channels.unrecognized_channels:
+            say("channel", gettext(
                 "Online training run through WeChat or WeChat groups earns no hours "
-                "(notice 四(二)4); such a class cannot be filed."), field="channel")
+                "(notice 四(二)4); such a class cannot be filed."))
     hours = cls.hours_per_day
     if hours is None or hours <= 0 or hours > 24 or (Decimal(hours) * 10) % 1:
-        raise BusinessError(gettext("Planned hours per day must be above 0 and at most 24, "
-                                    "with at most one decimal place."), field="hours_per_day")
+        say("hours_per_day", gettext("Planned hours per day must be above 0 and at most 24, "
+                                     "with at most one decimal place."))
     if not (cls.venue or "").strip():
-        raise BusinessError(gettext("Give the location or the platform."), field="venue")
+        say("venue", gettext("Give the location or the platform."))
     if cls.capacity is None or cls.capacity < 1:
-        raise BusinessError(gettext("The capacity must be at least 1."), field="capacity")
+        say("capacity", gettext("The capacity must be at least 1."))
     if cls.plan_project_id and cls.seminar_id:
-        raise BusinessError(gettext("A class belongs to a plan project or to a seminar, not both."),
-                            field="seminar_id")
+        say("seminar_id", gettext("A class belongs to a plan project or to a seminar, not both."))
     if cls.plan_project is not None:
-        if cls.plan_project.year != cls.start_date.year:
-            raise BusinessError(gettext("The plan project is of another year."), field="plan_project_id")
-        if not is_published(cls.plan_project):
-            raise BusinessError(gettext(
+        if cls.start_date is not None and cls.plan_project.year != cls.start_date.year:
+            say("plan_project_id", gettext("The plan project is of another year."))
+        elif not is_published(cls.plan_project):
+            say("plan_project_id", gettext(
                 "Only projects in the published list of the year count double (notice 四(二)3); "
-                "this project is not published."), field="plan_project_id")
+                "this project is not published."))
     if cls.seminar is not None and cls.seminar.state != SEMINAR_APPROVED:
-        raise BusinessError(gettext("The advanced seminar is not approved."), field="seminar_id")
+        say("seminar_id", gettext("The advanced seminar is not approved."))
     for name, approved in (("plan_project_id", cls.plan_project), ("seminar_id", cls.seminar)):
         if approved is not None and not _same_organiser(cls, approved):
-            raise BusinessError(gettext("Only its own organiser runs classes under this project."),
-                                field=name)
+            say(name, gettext("Only its own organiser runs classes under this project."))
+    problems.raise_any()
+
+
+def has_ended(cls: TrainingClass) -> bool:
+    """The class's last day is past (Asia/Shanghai): filing it now is filing
+    after the fact, which the organiser is warned about (not refused)."""
+    return cls.end_date is not None and cls.end_date < local_now().date()
 
 
 def _same_organiser(cls: TrainingClass, approved) -> bool:
@@ -237,22 +252,24 @@ def _same_organiser(cls: TrainingClass, approved) -> bool:
 
 
 def _assign(cls: TrainingClass, data: dict) -> None:
+    values, problems = coerce(data)
     with db.session.no_autoflush:
         for name in FIELDS:
-            if name in data:
-                setattr(cls, name, data[name])
+            if name in values:
+                setattr(cls, name, values[name])
         cls.plan_project = db.session.get(PlanProject, cls.plan_project_id) if cls.plan_project_id else None
         cls.seminar = db.session.get(Seminar, cls.seminar_id) if cls.seminar_id else None
         for name, pk, row in (("plan_project_id", cls.plan_project_id, cls.plan_project),
                               ("seminar_id", cls.seminar_id, cls.seminar)):
             if pk and row is None:
-                raise BusinessError(gettext("Not found."), field=name)
-        check_fields(cls)
+                problems.add(name, gettext("Not found."))
+        check_fields(cls, problems)
 
 
-def coerce(data: dict) -> dict:
-    """Form or JSON input as typed values (strings from forms are accepted)."""
-    out = {}
+def coerce(data: dict) -> tuple[dict, Problems]:
+    """Form or JSON input as typed values (strings from forms are accepted), and
+    the problems of the values that could not be read (left out of the values)."""
+    out, problems = {}, Problems()
     for name in FIELDS:
         if name not in data:
             continue
@@ -261,19 +278,28 @@ def coerce(data: dict) -> dict:
             value = value.strip()
             if value == "":
                 value = None
-        if value is not None:
-            if name in ("start_date", "end_date"):
-                value = records.parse_date(value, "date")
-            elif name == "hours_per_day":
-                value = records.parse_hours(value, "hours", records.day_max(
-                    records.record_year({"start": data.get("start_date")})))
-            elif name in ("capacity", "plan_project_id", "seminar_id"):
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    raise BusinessError(gettext("Must be a whole number."), field=name)
+        try:
+            if value is not None:
+                value = _typed(name, value, data)
+        except BusinessError as exc:
+            problems.take(exc, name)
+            continue
         out[name] = value
-    return out
+    return out, problems
+
+
+def _typed(name: str, value, data: dict):
+    if name in ("start_date", "end_date"):
+        return records.parse_date(value, "date")
+    if name == "hours_per_day":
+        return records.parse_hours(value, "hours", records.day_max(
+            records.record_year({"start": data.get("start_date")})))
+    if name in ("capacity", "plan_project_id", "seminar_id"):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise BusinessError(gettext("Must be a whole number."), field=name)
+    return value
 
 
 @atomic
@@ -283,7 +309,7 @@ def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = (
     cls = TrainingClass(state=DRAFT, **organiser(scope))
     cls.base = db.session.get(TrainingBase, cls.base_id) if cls.base_id else None
     _base_not_withdrawn(cls)
-    _assign(cls, coerce(data))
+    _assign(cls, data)
     db.session.add(cls)
     db.session.flush()
     evidence_files.store_all(list(approval_forms), scope.user_id, cls, "approval_form")
@@ -292,7 +318,7 @@ def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = (
 
 @WORKFLOW.step("change")
 def update(scope: Scope, cls: TrainingClass, data: dict) -> None:
-    _assign(cls, coerce(data))
+    _assign(cls, data)
 
 
 def material_purposes(cls: TrainingClass) -> list[str]:
@@ -363,7 +389,7 @@ class SheetResult:
 
 @dataclass(frozen=True)
 class NewPerson:
-    """A participant the roster registers (their unit is registered already)."""
+    """A participant as the roster describes them (their unit is registered)."""
 
     id_number: str
     name: str
@@ -376,23 +402,33 @@ class NewPerson:
 
 @dataclass(frozen=True)
 class RosterLine:
-    """One checked roster row: a participant, registered already or new."""
+    """One checked roster row: a person the organiser may see (`person`), or a
+    participant as the row describes them (`given`) with what the registry
+    says (`registered`, None for a number nobody has); `link` is the 待确认
+    the row leaves for another organisation's unit (None: enrolled as it is)."""
 
     row: int
     id_number: str
     phone: str | None
-    person: Person | None
-    new: NewPerson | None
+    person: Person | None = None
+    given: NewPerson | None = None
+    registered: Person | None = None
+    link: str | None = None
 
     @property
     def series(self):
-        return self.person.series if self.person else self.new.series
+        return self.given.series if self.given else self.person.series
 
     @property
     def seminar_admits(self) -> bool:
-        level = self.person.title_level if self.person else self.new.title_level
-        manager = self.person.is_enterprise_manager if self.person else self.new.is_enterprise_manager
+        level = self.given.title_level if self.given else self.person.title_level
+        manager = self.given.is_enterprise_manager if self.given else self.person.is_enterprise_manager
         return level in SEMINAR_LEVELS_OK or bool(manager)
+
+    @property
+    def held(self) -> bool:
+        """Nobody is enrolled until the person's unit reviewer confirms the row."""
+        return self.link == links.DIFFERS
 
 
 def roster_template(cls: TrainingClass) -> bytes:
@@ -414,29 +450,66 @@ def _id_number(text: str, report: RowReport) -> str | None:
         return None
 
 
-def _new_person(v: dict, number: str, name: str, phone: str | None, report: RowReport) -> NewPerson | None:
+def _credit_code(text: str) -> str | None:
     try:
-        unit = db.session.execute(select(Unit).where(
-            Unit.credit_code == normalize_credit_code(v["单位统一社会信用代码"]))).scalar()
+        return normalize_credit_code(text)
+    except InvalidValue:
+        return None
+
+
+def _given(v: dict, number: str, name: str, phone: str | None, units: dict,
+           report: RowReport) -> NewPerson | None:
+    """The participant as the row describes them: a registered unit, a title
+    series and level. Asked of every row outside the organiser's scope, known
+    number or not, with the same words."""
+    raw = v["单位统一社会信用代码"]
+    try:
+        unit = units.get(normalize_credit_code(raw))
         if unit is None:
-            report.add("单位统一社会信用代码", gettext(
-                "Unknown unit: a new person can only be added with a registered unit."))
+            report.add("单位统一社会信用代码", gettext("Unknown unit: the unit must be registered."))
     except InvalidValue as exc:
         unit = None
         report.add("单位统一社会信用代码", str(exc))
     series, level = _code(TITLE_SERIES, v.get("职称系列", "")), _code(TITLE_LEVELS, v.get("职称级别", ""))
-    if unit is not None and (series is None or level is None):
-        report.add("职称系列", gettext("A new person needs a valid title series and level."))
+    if series is None or level is None:
+        report.add("职称系列", gettext("Give the participant's title series and level."))
     if report:
         return None
     return NewPerson(number, name, unit.id, series, level, phone,
                      v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
 
 
-def _check_roster(cls: TrainingClass, rows, mismatches: list) -> Checked[RosterLine]:
-    """Every row checked; `mismatches` gets the rows whose name is not the
-    registered one (counted against the login's lookups, like not-found numbers)."""
-    known = people.by_id_number(_numbers(rows))
+def _units(scope: Scope, codes: set[str]) -> tuple[dict[str, Unit], set[int]]:
+    """The registered units of these credit codes, and the ids of those in the
+    organiser's scope (a chunk of codes per query)."""
+    units: dict[str, Unit] = {}
+    own: set[int] = set()
+    wanted = sorted(codes)
+    for start in range(0, len(wanted), people.CHUNK):
+        for unit, mine in db.session.execute(select(Unit, scopes.clause(Unit, scope)).where(
+                Unit.credit_code.in_(wanted[start:start + people.CHUNK]))):
+            units[unit.credit_code] = unit
+            if mine:
+                own.add(unit.id)
+    return units, own
+
+
+def _same(person: Person, given: NewPerson) -> bool:
+    return (person.name, person.unit_id, person.series, person.title_level) == (
+        given.name, given.unit_id, given.series, given.title_level)
+
+
+def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Checked[RosterLine]:
+    """Every row checked. A person outside the organiser's scope is answered
+    by what the row says, never by what the registry holds: an unknown
+    number, a known one with other details, and a known one exactly as
+    registered pass or fail alike (the same two queries for every file).
+    `mismatches` gets the rows giving a registered number with other details,
+    passed or not: they count towards the login's daily threshold."""
+    numbers = _numbers(rows)
+    mine = lookups.visible_by_id_number(scope, numbers)
+    registry_ = people.by_id_number(numbers)
+    units, own_units = _units(scope, {_credit_code(r.values["单位统一社会信用代码"]) for r in rows} - {None})
     seen: dict[str, int] = {}
 
     def check(row, report: RowReport) -> RosterLine | None:
@@ -453,15 +526,27 @@ def _check_roster(cls: TrainingClass, rows, mismatches: list) -> Checked[RosterL
         if report or number is None:
             return None
         seen[number] = row.number
-        person, new = known.get(number), None
-        if person is not None and person.name != name:
-            mismatches.append(row.number)
-            report.add("姓名", gettext("The name does not match the ID number."))
-        elif person is None:
-            new = _new_person(v, number, name, phone, report)
-        if report:
-            return None
-        line = RosterLine(row.number, number, phone, person, new)
+        person = mine.get(number)
+        if person is not None:  # the organiser sees this person: the registry decides
+            if person.name != name:
+                report.add("姓名", gettext("The name does not match the ID number."))
+                return None
+            line = RosterLine(row.number, number, phone, person=person)
+        else:
+            registered = registry_.get(number)
+            if registered is not None and registered.name != name:
+                mismatches.add(row.number)
+            given = _given(v, number, name, phone, units, report)
+            if given is None:
+                return None
+            if registered is None:
+                link = None if given.unit_id in own_units else links.NEW
+            elif _same(registered, given):
+                link = None
+            else:
+                link = links.DIFFERS
+                mismatches.add(row.number)
+            line = RosterLine(row.number, number, phone, given=given, registered=registered, link=link)
         if not years.in_scope(line.series, cls.start_date.year):
             report.add("身份证号", gettext("Hours of this title series are recognised by %(handler)s.",
                                         handler=years.handler(line.series, cls.start_date.year)
@@ -485,37 +570,55 @@ def _numbers(rows) -> list[str]:
     return out
 
 
+def _on_roster(cls: TrainingClass) -> set[str]:
+    """The numbers the class has already: enrolled, or held for a unit's reviewer."""
+    enrolled = select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id).where(
+        Enrolment.class_id == cls.id)
+    held = select(Person.id_number).join(RosterLink, RosterLink.person_id == Person.id).where(
+        RosterLink.class_id == cls.id, RosterLink.kind == links.DIFFERS)
+    return set(db.session.execute(enrolled.union(held)).scalars())
+
+
 @WORKFLOW.step("import_roster")
 def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     """data["file"] = (name, bytes). Every row is checked first; the new
     participants are added only when every row passes, else SheetProblems.
     A roster is a lookup of ID numbers: recorded (audited) and limited per
-    login per day like a bulk check, refused or not."""
+    login per day like a bulk check, refused or not; rows whose details
+    differ from the registered person's count towards the day's threshold.
+    Rows naming a person of another organisation's unit leave a 待确认 link
+    for that unit's reviewer (app/services/roster_links.py)."""
     rows = read_table(*data["file"], ROSTER_HEADERS)
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
     lookups.allow(scope, "roster", len(rows))
-    mismatches: list[int] = []
-    checked = _check_roster(cls, rows, mismatches)
-    enrolled = set(db.session.execute(
-        select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id)
-        .where(Enrolment.class_id == cls.id)).scalars())
-    joining = [line for line in checked.plans if line.id_number not in enrolled]
-    for line in joining[max(cls.capacity - len(enrolled), 0):]:
+    mismatched: set[int] = set()
+    checked = _check_roster(scope, cls, rows, mismatched)
+    mismatches = len(mismatched)
+    on_roster = _on_roster(cls)
+    joining = [line for line in checked.plans if line.id_number not in on_roster]
+    for line in joining[max(cls.capacity - len(on_roster), 0):]:
         checked.add(line.row, "身份证号", gettext("The class is full (capacity %(n)d).", n=cls.capacity))
     try:
         checked.refuse_if_any()
     except SheetProblems:
-        lookups.record_apart(scope, "roster", len(rows), len(mismatches))
+        lookups.record_apart(scope, "roster", len(rows), mismatches)
         raise
-    lookups.record(scope, "roster", len(rows), len(mismatches))
+    lookups.record(scope, "roster", len(rows), mismatches)
+    waiting = []
     for line in joining:
-        person = line.person
+        if line.held:
+            waiting.append(links.hold(cls, line.registered, line.given.name, line.phone))
+            continue
+        person = line.person or line.registered
         if person is None:
-            person = Person(**asdict(line.new))
+            person = Person(**asdict(line.given))
             db.session.add(person)
             db.session.flush()
         db.session.add(Enrolment(class_id=cls.id, person_id=person.id, phone=line.phone, attendance={}))
+        if line.link == links.NEW:
+            waiting.append(links.register(cls, person))
+    links.tell_reviewers(cls, waiting)
     return SheetResult(added=len(joining), unchanged=len(checked.plans) - len(joining))
 
 
