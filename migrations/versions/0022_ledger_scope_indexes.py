@@ -1,14 +1,14 @@
 """Composite indexes for a district's and a unit's ledgers (their scope and list filters,
 newest first, and 是否达标 within a district); they replace the single-column ones
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01 21:00:00
 """
 from alembic import op
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
