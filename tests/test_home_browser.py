@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import SHOTS, browser, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS, sign_in
 from tests.test_claims import exam, new_claim, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,7 +27,7 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, width):  # noqa: F811
+def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, width):
     for username in ROLES:
         page = home(browser, live_url, username, WIDTHS[width])
         assert page.locator(".container.home").is_visible()
@@ -37,7 +37,7 @@ def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, widt
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, app, tokens, width):  # noqa: F811
+def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, app, tokens, width):
     client = app.test_client()
 
     def api(key, method, url, **kw):
@@ -83,7 +83,7 @@ KEY_NUMBERS = {
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_key_numbers_fit_the_width(browser, live_url, api, width):  # noqa: F811
+def test_the_key_numbers_fit_the_width(browser, live_url, api, width):
     from tests.test_classes import material, new_class
 
     filed = new_class(api, "base_staff", name=f"浏览器宽度班{width}")  # a class in both queues
@@ -97,7 +97,7 @@ def test_the_key_numbers_fit_the_width(browser, live_url, api, width):  # noqa: 
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_professional_starts_a_claim_from_home(browser, live_url, width):  # noqa: F811
+def test_the_professional_starts_a_claim_from_home(browser, live_url, width):
     page = home(browser, live_url, "professional", WIDTHS[width])
     assert "/30" in page.inner_text(".home-progress") and "/60" in page.inner_text(".home-progress")
     page.click(".home-actions a.btn-primary")
@@ -107,7 +107,7 @@ def test_the_professional_starts_a_claim_from_home(browser, live_url, width):  #
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_organisers_open_the_filing_form_from_home(browser, live_url, width):  # noqa: F811
+def test_the_organisers_open_the_filing_form_from_home(browser, live_url, width):
     for username in ("base_staff", "authority_staff"):
         page = home(browser, live_url, username, WIDTHS[width])
         page.click(".home-actions a.btn-primary")
@@ -117,7 +117,7 @@ def test_the_organisers_open_the_filing_form_from_home(browser, live_url, width)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url, api, width):  # noqa: F811
+def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url, api, width):
     from tests.test_classes import material, new_class
 
     name = f"浏览器受理班{width}"
@@ -137,7 +137,7 @@ def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url,
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_district_opens_its_short_list_and_downloads_it(browser, live_url, width):  # noqa: F811
+def test_the_district_opens_its_short_list_and_downloads_it(browser, live_url, width):
     page = home(browser, live_url, "district_officer", WIDTHS[width])
     shown = int(page.inner_text(".home-short-count"))
     page.click(".home-short-count")
@@ -151,7 +151,7 @@ def test_the_district_opens_its_short_list_and_downloads_it(browser, live_url, w
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_auditor_opens_a_security_event_from_home(browser, live_url, width):  # noqa: F811
+def test_the_auditor_opens_a_security_event_from_home(browser, live_url, width):
     page = home(browser, live_url, "auditor", WIDTHS[width])
     page.click(".home-events a >> nth=0")
     page.wait_for_load_state("networkidle")
