@@ -93,6 +93,13 @@ def files(app, tokens, people, world):  # noqa: F811
     return found
 
 
+def bulk_result(clients, world) -> str:
+    """The answered list of a bulk check on screen: its page links the file."""
+    page = clients("unit_reviewer").post("/eligibility/bulk", data=bulk_sheet(world),
+                                         content_type="multipart/form-data").get_data(as_text=True)
+    return re.search(r'href="/eligibility/result/([^"]+)"', page).group(1)
+
+
 def bulk_sheet(world):
     return {"file": (io.BytesIO(xlsx(["身份证号", "姓名"], [[world.id_number["A"], "测试人员A"]])),
                      "list.xlsx"), "year": "2026"}
@@ -104,7 +111,8 @@ DOWNLOADS = [
     ("ExportBatchApi.file", "api", "unit_reviewer", "/api/v1/export/{export}/file", "export_batch:{export}"),
     ("JobView.file", "screen", "association_admin", "/jobs/{job}/file", "job:{job}"),
     ("JobApi.file", "api", "association_admin", "/api/v1/jobs/{job}/file", "job:{job}"),
-    ("EligibilityView.bulk", "screen", "unit_reviewer", "POST /eligibility/bulk", "EligibilityView.bulk"),
+    ("EligibilityView.result", "screen", "unit_reviewer", "/eligibility/result/{bulk_result}",
+     "EligibilityView.result"),
     ("EligibilityApi.bulk", "api", "unit_reviewer", "POST /api/v1/eligibility/bulk", "EligibilityApi.bulk"),
     ("HomeView.short_sheet", "screen", "district_officer", "/home/short.xlsx?year=2026", "HomeView.short_sheet"),
     ("DishonestyRecordView.notice", "screen", "district_officer", "/dishonestyrecordview/notice?format=xlsx",
@@ -149,6 +157,8 @@ def fetch(app, clients, api, world, how, login, url):
 def test_each_download_of_personal_data_writes_its_entry(app, clients, api, world, files,
                                                          endpoint, how, login, url, record):
     start = last_seq(app)
+    if "{bulk_result}" in url:
+        files = {**files, "bulk_result": bulk_result(clients, world)}
     resp = fetch(app, clients, api, world, how, login, url.format(**files))
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     assert "Content-Disposition" in resp.headers

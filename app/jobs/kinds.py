@@ -58,10 +58,10 @@ def certificates_zip(ctx, class_id: int) -> str:
 def eligibility_bulk(ctx, year, input: str, filename: str) -> str:
     from ..services import eligibility
 
-    body, rows = eligibility.check_bulk(ctx.scope, filename, _input(input), year)
-    ctx.attach(body, f"hours-check-{year}.xlsx", XLSX_MIME)
-    ctx.progress(rows, rows)
-    return gettext("%(n)d applicants checked.", n=rows)
+    result = eligibility.check_bulk(ctx.scope, filename, _input(input), year)
+    ctx.attach(result.body, f"hours-check-{year}.xlsx", XLSX_MIME)
+    ctx.progress(result.rows, result.rows)
+    return eligibility.summary(result)
 
 
 @kind("platform_import", _l("Platform course import"), "import", "PlatformImportView")

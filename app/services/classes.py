@@ -34,7 +34,7 @@ from ..validators import InvalidValue, normalize_credit_code, normalize_id_numbe
 from . import certificates, inputs, ledgers, lookups, people, plans, records, years
 from . import evidence as evidence_files
 from .errors import BusinessError
-from .sheets import (Checked, RowReport, SheetProblems, check_rows, read_sheet, read_table,
+from .sheets import (Checked, RowReport, SheetProblems, Template, check_rows, read_sheet,
                      workbook_bytes)
 from .organisers import organised_by, organiser
 from .workflow import REASON, Transition, Workflow, atomic
@@ -395,10 +395,12 @@ class RosterLine:
         return level in SEMINAR_LEVELS_OK or bool(manager)
 
 
+ROSTER_TEMPLATE = Template(_l("Roster"), ROSTER_HEADERS, ROSTER_OPTIONAL, lambda: [
+    "张三", "370202198001011232", "91370200163562681G", "13800000000", "工程", "中级", "否"])
+
+
 def roster_template(cls: TrainingClass) -> bytes:
-    return workbook_bytes(gettext("Roster"), ROSTER_HEADERS + ROSTER_OPTIONAL,
-                          [["张三", "370202198001011234", "91370200163562681G", "13800000000",
-                            "工程", "中级", "否"]])
+    return ROSTER_TEMPLATE.workbook()
 
 
 def _code(table: dict, text: str) -> str | None:
@@ -491,9 +493,7 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     participants are added only when every row passes, else SheetProblems.
     A roster is a lookup of ID numbers: recorded (audited) and limited per
     login per day like a bulk check, refused or not."""
-    rows = read_table(*data["file"], ROSTER_HEADERS)
-    if not rows:
-        raise BusinessError(gettext("The file has no data rows."), field="file")
+    rows = ROSTER_TEMPLATE.rows(*data["file"])
     lookups.allow(scope, "roster", len(rows))
     mismatches: list[int] = []
     checked = _check_roster(cls, rows, mismatches)
@@ -520,15 +520,17 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
 
 
 def attendance_template(scope: Scope, cls: TrainingClass) -> bytes:
-    """The participants to fill in, for the class's own organiser only, each ID
-    number as the organiser may see it (masked outside their scope); the
-    import matches a masked number together with the name."""
+    """The participants to fill in, with the hours already entered, for the
+    class's own organiser only, each ID number as the organiser may see it
+    (masked outside their scope); the import matches a masked number together
+    with the name. Uploaded unchanged, it changes nothing."""
     if not ORGANISER.test(scope, cls):
         raise BusinessError(str(ORGANISER.message), status=404)
     days = [d.isoformat() for d in cls.days]
     enrolments = participants(cls)
     shown = masking.shown_all((e.person.id_number for e in enrolments), scope)
-    rows = [[shown[e.person.id_number], e.person.name] + ["" for _ in days] for e in enrolments]
+    rows = [[shown[e.person.id_number], e.person.name] + [e.attendance.get(d, "") for d in days]
+            for e in enrolments]
     return workbook_bytes(gettext("Attendance"), ["身份证号", "姓名"] + days, rows)
 
 
