@@ -16,7 +16,7 @@ from typing import Iterator
 from flask import abort, current_app, send_file
 
 AREAS = ("evidence", "certificates", "exports", "reports", "jobs")
-_NAME_LENGTH = 40  # secrets.token_hex(20)
+NAME_LENGTH = 40  # secrets.token_hex(20)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def root() -> Path:
 def _check(area: str, name: str | None = None) -> None:
     if area not in AREAS:
         raise ValueError(f"unknown file area {area!r}")
-    if name is not None and not (len(name) == _NAME_LENGTH and all(
+    if name is not None and not (len(name) == NAME_LENGTH and all(
             c in "0123456789abcdef" for c in name)):
         raise FileNotFoundError(name)
 
@@ -50,7 +50,7 @@ class Writer:
 
     def __init__(self, area: str):
         _check(area)
-        self.name = secrets.token_hex(_NAME_LENGTH // 2)
+        self.name = secrets.token_hex(NAME_LENGTH // 2)
         self.path = path(area, self.name)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._digest = hashlib.sha256()

@@ -379,7 +379,7 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             return claims.add_evidence(scope, claim_id, {"files": [upload]})[0]
 
         return api_answer(self, attach, scopes.current_scope(), pk,
-                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
+                          answer=lambda row: {"id": row.id, "digest": row.digest})
 
     @api_expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
     @protect()
@@ -411,7 +411,7 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             result["rule"] = rules.rule_text(claim.kind, _locale())
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
-                 "size": e.size, "sha256": e.sha256,
+                 "size": e.size, "digest": e.digest,
                  **_reuse_json(evidence_files.reuse(e, claim, scope))}
                 for e in claim.evidence
             ]

@@ -26,7 +26,8 @@ from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .jobs import accepted, redirect_to
 from .lists import capped_count
 from .workflow import (
-    WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, show_error,
+    WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, report_record,
+    show_error,
 )
 
 CLASS_FIELDS = {
@@ -76,7 +77,8 @@ def _class_form(data=None):
         name = StringField(_l("Class name"))
         mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()])
         channel = SelectField(_l("Online channel"), choices=[("", "—")] + list(
-            rules.channels(_locale()).items()))  # the latest year's (the year's own are checked on filing)
+            rules.channels(_locale()).items()),  # the latest year's (the year's own are checked on filing)
+            render_kw={"data-shown-when": "mode=online"})
         category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
         start_date = StringField(_l("Start date"), render_kw={"type": "date"})
         end_date = StringField(_l("End date"), render_kw={"type": "date"})
@@ -158,6 +160,7 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
             priority=classes.is_priority(cls),
+            ended=cls.state in classes.EDITABLE and classes.has_ended(cls),
             can_zip=scopes.current_scope().may("download", self.class_permission_name),
             **self.step_context(cls))
 
@@ -260,11 +263,14 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             abort(404)  # only the organiser downloads it
         return _xlsx(body, f"attendance-{cls.id}.xlsx")
 
-    @expose("/problems/<token>", methods=["GET"])
+    @expose("/problems/<pk>/<token>", methods=["GET"])
     @has_access
     @permission_name("organise")
-    def problems(self, token):
-        return report_response(token)
+    def problems(self, pk, token):
+        """The problem report of a refused roster or attendance file: for the
+        login that uploaded it, while the class is in its scope (else 404)."""
+        scopes.get_or_404(TrainingClass, pk)
+        return report_response(token, report_record(pk), scopes.current_scope())
 
     @expose("/certificates-zip/<pk>", methods=["POST"])
     @has_access
@@ -471,7 +477,7 @@ class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
                                                           "files": [upload]})[0]
 
         return api_answer(self, attach, scopes.current_scope(), pk,
-                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
+                          answer=lambda row: {"id": row.id, "digest": row.digest})
 
     @api_expose("/<int:pk>/certificates-zip", methods=["POST"])
     @protect()

@@ -107,4 +107,4 @@ class BaseEvaluationApi(CreateApi, WorkflowApi, ScopedModelRestApi):
             return evaluations.add_material(scope, evaluation_id, {"files": [upload]})[0]
 
         return api_answer(self, attach, scopes.current_scope(), pk,
-                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
+                          answer=lambda row: {"id": row.id, "digest": row.digest})
