@@ -1,11 +1,11 @@
-"""登录范围: which district, department, unit, base or person a login sees."""
+"""Logins and what they see: the one form of login, role and scope (新建账号),
+a login's scope changed, and role grants decided by two administrators."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
-
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Optional
@@ -14,13 +14,14 @@ from ..extensions import db
 from ..models import Department, District, TrainingBase, Unit, UserScope
 from ..models.identity import RoleGrant
 from ..security import scope as scopes
+from ..security.roles import ROLE_LABELS, needs_second_administrator
 from ..services import accounts, role_grants
 from ..services.errors import BusinessError
 from ..services.workflow import Input
-from ..security.roles import ROLE_LABELS, needs_second_administrator
 from .base import ScopedModelView, expose
 from .lists import LookupField
 from .workflow import build_form, form_data
+
 
 def _username(user_id) -> str:
     from flask import current_app
