@@ -43,16 +43,18 @@ def browser():
         chromium.close()
 
 
-def sign_in(browser, live_url, username):
+def sign_in(browser, live_url, username, *, password=PASSWORD, app=None, secret=None):
+    """A new page signed in through the form (and the second factor: a code from
+    `secret`, else the seeded one, against `app`'s database, else live_url's)."""
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(15000)
     page.goto(f"{live_url}/login/")
     page.fill("#username", username)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", password)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
     if page.url.endswith("/login/code"):
-        page.fill("#code", totp_code(LIVE["app"], username))
+        page.fill("#code", totp_code(app or LIVE["app"], username, secret))
         page.click("input[type=submit]")
         page.wait_for_load_state("networkidle")
     return page
@@ -106,11 +108,11 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
                         series="engineering", title_level="intermediate")
         db.session.add(person)
         db.session.commit()
-        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000"]
+        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000", "engineering", "intermediate"]
         db.session.remove()
     roster = tmp_path / "roster.xlsx"
     book = Workbook()
-    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"])
     book.active.append(row)
     book.save(roster)
     approval = tmp_path / "approval.pdf"

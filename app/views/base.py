@@ -153,7 +153,10 @@ def _refuse_out_of_scope_relations(item) -> None:
 
 def check_unique(item) -> None:
     """Report a duplicate on the field that must be unique, before the database
-    does, and only to a writer whose row lies in its scope."""
+    does, and only to a writer whose row lies in its scope: the scope is
+    checked first, for every write, so a taken value and a free one outside
+    the scope take the same path."""
+    _refuse_out_of_scope_relations(item)
     model = type(item)
     for column in model.__table__.columns:
         if not column.unique or column.primary_key:
@@ -166,7 +169,6 @@ def check_unique(item) -> None:
                 select(model.id).where(getattr(model, column.key) == value, model.id != item.id)
             ).first()
         if clash:
-            _refuse_out_of_scope_relations(item)
             raise BusinessError(gettext("This value is already registered."), field=column.key)
 
 
@@ -184,6 +186,8 @@ class ScopedModelView(ModelView):
 
     # (label, description) per column; subclasses fill it.
     fields: dict = {}
+    # The list columns a phone keeps (the others are hidden below 768 px); empty: all.
+    key_columns: list = []
     base_filters = SCOPE_FILTER
     page_size = 25
 
@@ -214,6 +218,8 @@ class ScopedModelView(ModelView):
             formatters.setdefault(col, mask_for_viewer)
         self.formatters_columns = formatters
         super().__init__(**kwargs)
+        if not set(self.key_columns) <= set(self.list_columns):
+            raise ValueError(f"{type(self).__name__}.key_columns must be list columns")
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, plain_value)
         # sorting is offered on indexed columns only: an unindexed sort of a
@@ -250,7 +256,7 @@ class ScopedModelView(ModelView):
                 n=lists.MAX_ROWS))
         return super()._get_list_widget(
             filters, actions=actions, order_column=order_column, order_direction=order_direction,
-            page=page, page_size=page_size, widgets=widgets, **kwargs)
+            page=page, page_size=page_size, widgets=widgets, key_columns=self.key_columns, **kwargs)
 
     # Writes: the result must stay in scope; nothing referenced is deleted.
     def pre_add(self, item):

@@ -99,6 +99,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     fields = CLAIM_FIELDS
     list_title = _l("Claims")
     show_title = _l("Claim")
+    key_columns = ["person", "title", "state"]
     list_columns = ["person", "kind", "title", "year", "state", "submitted_at"]
     show_columns = ["person", "kind", "title", "year", "state", "category", "date", "hours",
                     "days", "passed", "courses", "project", "start", "end", "reason",

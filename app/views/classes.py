@@ -136,6 +136,7 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     fields = CLASS_FIELDS
     list_title = _l("Filed classes")
     show_title = _l("Filed class")
+    key_columns = ["name", "start_date", "state"]
     list_columns = LIST_COLUMNS
     show_columns = ["name", "base", "department", "unit", "mode", "channel", "category",
                     "start_date", "end_date", "hours_per_day", "venue", "capacity", "plan_project",
@@ -307,6 +308,7 @@ class EnrolmentView(ScopedModelView):
     fields = ENROLMENT_FIELDS
     list_title = _l("Participants")
     show_title = _l("Participant")
+    key_columns = ["training_class", "person", "attended_hours"]
     list_columns = ["training_class", "person", "attended_hours"]
     show_columns = ["training_class", "person", "phone", "attendance", "attended_hours"]
     search_columns = ["training_class", "person"]
@@ -354,6 +356,7 @@ class CertificateView(WorkflowView, ScopedModelView):
     fields = CERTIFICATE_FIELDS
     list_title = _l("Certificates")
     show_title = _l("Certificate")
+    key_columns = ["training_class", "person", "hours"]
     list_columns = ["number", "training_class", "person", "hours", "issued_at", "revoked", "suspended"]
     show_columns = ["number", "training_class", "person", "hours", "issued_at"] + STATUS_COLUMNS
     search_columns = ["number", "training_class", "person", "revoked", "suspended"]

@@ -42,6 +42,7 @@ class BaseEvaluationView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     fields = EVAL_FIELDS
     list_title = _l("Base evaluations")
     show_title = _l("Base evaluation")
+    key_columns = ["base", "year", "result"]
     list_columns = ["base", "year", "stage", "expert_score", "result", "published_on"]
     show_columns = ["base", "year", "stage", "summary", "department_opinion", "expert_score",
                     "site_findings", "result", "published_on", "returned_reason"]
