@@ -72,9 +72,14 @@ def _people_visible(person_id_column, scope):
     return person_id_column.in_(select(Person.id).where(clause(Person, scope)))
 
 
-PERSON_ROLES = ("association_admin", "district_officer", "unit_reviewer", "professional")
 for _model in (Claim, Ledger, Activity, YearCertificate):
-    rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
+    rule(_model, "association_admin")(everything)  # the city: no subquery on any list
+    rule(_model, "district_officer", "unit_reviewer", "professional")(
+        lambda s, _m=_model: _people_visible(_m.person_id, s))
+# a ledger carries its person's unit and district (kept when either moves, ledgers.py):
+# a district's or unit's ledger list reads its composite index, not every person
+rule(Ledger, "district_officer")(lambda s: Ledger.district_id == s.district_id)
+rule(Ledger, "unit_reviewer")(lambda s: Ledger.unit_id == s.unit_id)
 
 # Export batches: the association sees all; others the batches they made, while
 # their scope still covers the batch (their unit, their own year).
