@@ -26,6 +26,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
+    # Browsers ask every page for /favicon.ico: the app's icon, as one more of its static files.
+    app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
+                     defaults={"filename": "favicon.ico"})
     db.init_app(app)
     app.jinja_env.finalize = formatting.for_template
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints

@@ -580,3 +580,58 @@ def test_the_year_rule_set_decides_what_a_class_counts_as(app, monkeypatch, sour
         activity = classes._class_activity(cls, enrolment, kind)
         assert classes.earned_hours(activity) == earned
         db.session.rollback()
+
+
+def _form_fields(html: str) -> dict[str, list[str]]:
+    """The errors the form shows under each field, by field name."""
+    found = {}
+    for group in re.findall(r'<div class="form-group has-error".*?</div>\s*</div>', html, flags=re.S):
+        name = re.search(r'name="([^"]+)"', group).group(1)
+        found[name] = re.findall(r'<span class="help-block">([^<]+)</span>', group)
+    return found
+
+
+def test_the_filing_form_shows_every_problem_at_once(app, clients, api):
+    """No name, an unreadable start date, the end before…, no place, capacity 0:
+    each under its own field in one answer, on the screen and on the API."""
+    with app.app_context():
+        before = db.session.execute(select(func.count()).select_from(TrainingClass)).scalar()
+    body = {**{k: str(v) for k, v in class_body(name="", start_date="2026-9-1", venue="",
+                                                 capacity="0", hours_per_day="30").items()},
+            "channel": "", "plan_project_id": "", "seminar_id": ""}
+    resp = clients("base_staff").post("/trainingclassview/new", data=body)
+    assert resp.status_code == 200
+    errors = _form_fields(resp.get_data(as_text=True))
+    assert set(errors) == {"name", "start_date", "hours_per_day", "venue", "capacity"}, errors
+    assert "班次名称" in errors["name"][0] and "日期" in errors["start_date"][0]
+    resp = api("base_staff", "POST", "/api/v1/training_class/",
+               json=class_body(name="", end_date="2026-08-01", venue="", capacity=0))
+    assert resp.status_code == 400
+    assert set(resp.json["message"]) == {"name", "end_date", "venue", "capacity"}, resp.json
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(TrainingClass)).scalar() == before
+        db.session.remove()
+
+
+def test_an_offline_class_neither_asks_nor_keeps_an_online_channel(app, api, clients):
+    page = clients("base_staff").get("/trainingclassview/new").get_data(as_text=True)
+    channel = re.search(r'<select[^>]*name="channel"[^>]*>', page).group()
+    assert 'data-shown-when="mode=online"' in channel  # the form hides it unless 线上
+    class_id = new_class(api, mode="offline", channel="live")
+    with app.app_context():
+        assert db.session.get(TrainingClass, class_id).channel is None
+        db.session.remove()
+    resp = api("base_staff", "POST", "/api/v1/training_class/", json=class_body(mode="online"))
+    assert resp.status_code == 400 and set(resp.json["message"]) == {"channel"}
+
+
+def test_a_class_that_has_already_ended_is_saved_with_a_warning(api, clients):
+    from app.formatting import local_now
+
+    today = local_now().date()
+    ended = new_class(api, start_date=f"{today.year}-01-05", end_date=f"{today.year}-01-06")
+    coming = new_class(api, start_date=today.isoformat(), end_date=today.isoformat())  # ends today
+    warning = "该班次已于"
+    page = clients("base_staff").get(f"/trainingclassview/show/{ended}").get_data(as_text=True)
+    assert warning in page and f"{today.year}-01-06" in page
+    assert warning not in clients("base_staff").get(f"/trainingclassview/show/{coming}").get_data(as_text=True)

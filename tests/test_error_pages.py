@@ -83,3 +83,37 @@ def test_rate_limited_login_says_when_to_retry(app, make_app):
         resp = client.post("/api/v1/security/login", json={"username": "nobody", "password": "x",
                                                              "provider": "db"})
     assert resp.status_code == 429 and resp.is_json and "秒" in resp.json["message"]
+
+
+def test_bad_request_is_a_chinese_page_and_chinese_json(clients, api):
+    """400 on a screen (a page number that is not one) and on the API (a broken query)."""
+    html = _check_page(clients("district_officer").get("/personview/list/?page_PersonView=abc"), 400)
+    assert "格式不正确" in html
+    resp = api("district_officer", "GET", "/api/v1/person/?q=((((")
+    assert resp.status_code == 400 and resp.is_json
+    assert HAN.search(resp.json["message"]) and not ENGLISH_STOCK.search(resp.json["message"])
+
+
+def test_forbidden_is_chinese_json_on_the_api(api):
+    resp = api("professional", "GET", "/api/v1/audit_entry/")
+    assert resp.status_code == 403 and resp.is_json, resp.get_data(as_text=True)
+    assert HAN.search(resp.json["message"]) and "Forbidden" not in resp.json["message"]
+
+
+def test_a_crash_on_the_api_or_asked_as_json_is_chinese_json(app, api, clients, monkeypatch):
+    from app.views import dashboard as view
+    from app.views.people import PersonApi
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret stack detail")
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(PersonApi, "pre_get_list", broken)
+    resp = api("district_officer", "GET", "/api/v1/person/")
+    assert resp.status_code == 500 and resp.is_json
+    body = resp.get_data(as_text=True)
+    assert HAN.search(resp.json["message"]) and "Fatal error" not in body and "secret" not in body
+    monkeypatch.setattr(view.dashboard, "figures", broken)
+    resp = clients("association_admin").get("/dashboard/", headers={"Accept": "application/json"})
+    assert resp.status_code == 500 and resp.is_json and "未保存" in resp.json["message"]
+    assert "secret" not in resp.get_data(as_text=True)

@@ -16,7 +16,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..formatting import hours_value
+from ..formatting import hours_value, local_now
 from ..models import Activity, Enrolment, Person, PlanProject, Seminar, TrainingBase, TrainingClass, Unit
 from ..models.base import utcnow
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
@@ -33,7 +33,7 @@ from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import certificates, inputs, ledgers, lookups, people, plans, records, years
 from . import evidence as evidence_files
-from .errors import BusinessError
+from .errors import BusinessError, Problems
 from .sheets import (Checked, RowReport, SheetProblems, check_rows, read_sheet, read_table,
                      workbook_bytes)
 from .organisers import organised_by, organiser
@@ -178,57 +178,69 @@ def is_priority(cls: TrainingClass) -> bool:
 
 # -- filing ----------------------------------------------------------------
 
-def check_fields(cls: TrainingClass) -> None:
-    """The class as filed must make sense; the first problem is reported on its field."""
+def check_fields(cls: TrainingClass, problems: Problems | None = None) -> None:
+    """The class as filed must make sense: every problem is reported at once,
+    each on its field (`problems`: those found before, e.g. unreadable input)."""
+    problems = problems or Problems()
+    say = problems.add
     if not (cls.name or "").strip():
-        raise BusinessError(gettext("%(field)s is required.", field=gettext("Class name")), field="name")
+        say("name", gettext("%(field)s is required.", field=gettext("Class name")))
     if cls.mode not in MODES:
-        raise BusinessError(gettext("The mode must be offline or online."), field="mode")
+        say("mode", gettext("The mode must be offline or online."))
     if cls.mode != "online":
-        cls.channel = None
+        cls.channel = None  # an offline class has no online channel (the form hides it)
     if cls.category not in records.CATEGORIES:
-        raise BusinessError(gettext("The category must be public or professional."), field="category")
+        say("category", gettext("The category must be public or professional."))
+    rule_set = None
     if cls.start_date is None or cls.end_date is None:
-        raise BusinessError(gettext("Give the start and end dates."), field="start_date")
-    if cls.end_date < cls.start_date:
-        raise BusinessError(gettext("The end date is before the start date."), field="end_date")
-    if (cls.end_date - cls.start_date).days > 365:
-        raise BusinessError(gettext("A class lasts at most a year."), field="end_date")
-    rule_set = _rule_set(cls)
-    if rule_set is None:
-        raise BusinessError(gettext("No rules for the year %(year)d.", year=cls.start_date.year),
-                            field="start_date")
-    if cls.mode == "online":  # the channels of the class's year
-        if cls.channel not in rule_set.channels:
-            raise BusinessError(gettext("Choose the online channel."), field="channel")
-        if cls.channel in rule_set.unrecognized_channels:
-            raise BusinessError(gettext(
+        for name in ("start_date", "end_date"):
+            if getattr(cls, name) is None:
+                say(name, gettext("Give the start and end dates."))
+    elif cls.end_date < cls.start_date:
+        say("end_date", gettext("The end date is before the start date."))
+    elif (cls.end_date - cls.start_date).days > 365:
+        say("end_date", gettext("A class lasts at most a year."))
+    if cls.start_date is not None:
+        rule_set = _rule_set(cls)
+        if rule_set is None:
+            say("start_date", gettext("No rules for the year %(year)d.", year=cls.start_date.year))
+    if cls.mode == "online":  # the channels of the class's year (else the latest year's)
+        channels = rule_set or registry.get(registry.latest())
+        if cls.channel not in channels.channels:
+            say("channel", gettext("Choose the online channel."))
+        elif cls.channel in channels.unrecognized_channels:
+            say("channel", gettext(
                 "Online training run through WeChat or WeChat groups earns no hours "
-                "(notice 四(二)4); such a class cannot be filed."), field="channel")
+                "(notice 四(二)4); such a class cannot be filed."))
     hours = cls.hours_per_day
     if hours is None or hours <= 0 or hours > 24 or (Decimal(hours) * 10) % 1:
-        raise BusinessError(gettext("Planned hours per day must be above 0 and at most 24, "
-                                    "with at most one decimal place."), field="hours_per_day")
+        say("hours_per_day", gettext("Planned hours per day must be above 0 and at most 24, "
+                                     "with at most one decimal place."))
     if not (cls.venue or "").strip():
-        raise BusinessError(gettext("Give the location or the platform."), field="venue")
+        say("venue", gettext("Give the location or the platform."))
     if cls.capacity is None or cls.capacity < 1:
-        raise BusinessError(gettext("The capacity must be at least 1."), field="capacity")
+        say("capacity", gettext("The capacity must be at least 1."))
     if cls.plan_project_id and cls.seminar_id:
-        raise BusinessError(gettext("A class belongs to a plan project or to a seminar, not both."),
-                            field="seminar_id")
+        say("seminar_id", gettext("A class belongs to a plan project or to a seminar, not both."))
     if cls.plan_project is not None:
-        if cls.plan_project.year != cls.start_date.year:
-            raise BusinessError(gettext("The plan project is of another year."), field="plan_project_id")
-        if not is_published(cls.plan_project):
-            raise BusinessError(gettext(
+        if cls.start_date is not None and cls.plan_project.year != cls.start_date.year:
+            say("plan_project_id", gettext("The plan project is of another year."))
+        elif not is_published(cls.plan_project):
+            say("plan_project_id", gettext(
                 "Only projects in the published list of the year count double (notice 四(二)3); "
-                "this project is not published."), field="plan_project_id")
+                "this project is not published."))
     if cls.seminar is not None and cls.seminar.state != SEMINAR_APPROVED:
-        raise BusinessError(gettext("The advanced seminar is not approved."), field="seminar_id")
+        say("seminar_id", gettext("The advanced seminar is not approved."))
     for name, approved in (("plan_project_id", cls.plan_project), ("seminar_id", cls.seminar)):
         if approved is not None and not _same_organiser(cls, approved):
-            raise BusinessError(gettext("Only its own organiser runs classes under this project."),
-                                field=name)
+            say(name, gettext("Only its own organiser runs classes under this project."))
+    problems.raise_any()
+
+
+def has_ended(cls: TrainingClass) -> bool:
+    """The class's last day is past (Asia/Shanghai): filing it now is filing
+    after the fact, which the organiser is warned about (not refused)."""
+    return cls.end_date is not None and cls.end_date < local_now().date()
 
 
 def _same_organiser(cls: TrainingClass, approved) -> bool:
@@ -237,22 +249,24 @@ def _same_organiser(cls: TrainingClass, approved) -> bool:
 
 
 def _assign(cls: TrainingClass, data: dict) -> None:
+    values, problems = coerce(data)
     with db.session.no_autoflush:
         for name in FIELDS:
-            if name in data:
-                setattr(cls, name, data[name])
+            if name in values:
+                setattr(cls, name, values[name])
         cls.plan_project = db.session.get(PlanProject, cls.plan_project_id) if cls.plan_project_id else None
         cls.seminar = db.session.get(Seminar, cls.seminar_id) if cls.seminar_id else None
         for name, pk, row in (("plan_project_id", cls.plan_project_id, cls.plan_project),
                               ("seminar_id", cls.seminar_id, cls.seminar)):
             if pk and row is None:
-                raise BusinessError(gettext("Not found."), field=name)
-        check_fields(cls)
+                problems.add(name, gettext("Not found."))
+        check_fields(cls, problems)
 
 
-def coerce(data: dict) -> dict:
-    """Form or JSON input as typed values (strings from forms are accepted)."""
-    out = {}
+def coerce(data: dict) -> tuple[dict, Problems]:
+    """Form or JSON input as typed values (strings from forms are accepted), and
+    the problems of the values that could not be read (left out of the values)."""
+    out, problems = {}, Problems()
     for name in FIELDS:
         if name not in data:
             continue
@@ -261,19 +275,28 @@ def coerce(data: dict) -> dict:
             value = value.strip()
             if value == "":
                 value = None
-        if value is not None:
-            if name in ("start_date", "end_date"):
-                value = records.parse_date(value, "date")
-            elif name == "hours_per_day":
-                value = records.parse_hours(value, "hours", records.day_max(
-                    records.record_year({"start": data.get("start_date")})))
-            elif name in ("capacity", "plan_project_id", "seminar_id"):
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    raise BusinessError(gettext("Must be a whole number."), field=name)
+        try:
+            if value is not None:
+                value = _typed(name, value, data)
+        except BusinessError as exc:
+            problems.take(exc, name)
+            continue
         out[name] = value
-    return out
+    return out, problems
+
+
+def _typed(name: str, value, data: dict):
+    if name in ("start_date", "end_date"):
+        return records.parse_date(value, "date")
+    if name == "hours_per_day":
+        return records.parse_hours(value, "hours", records.day_max(
+            records.record_year({"start": data.get("start_date")})))
+    if name in ("capacity", "plan_project_id", "seminar_id"):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise BusinessError(gettext("Must be a whole number."), field=name)
+    return value
 
 
 @atomic
@@ -283,7 +306,7 @@ def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = (
     cls = TrainingClass(state=DRAFT, **organiser(scope))
     cls.base = db.session.get(TrainingBase, cls.base_id) if cls.base_id else None
     _base_not_withdrawn(cls)
-    _assign(cls, coerce(data))
+    _assign(cls, data)
     db.session.add(cls)
     db.session.flush()
     evidence_files.store_all(list(approval_forms), scope.user_id, cls, "approval_form")
@@ -292,7 +315,7 @@ def create(scope: Scope, data: dict, approval_forms: list[tuple[str, bytes]] = (
 
 @WORKFLOW.step("change")
 def update(scope: Scope, cls: TrainingClass, data: dict) -> None:
-    _assign(cls, coerce(data))
+    _assign(cls, data)
 
 
 def material_purposes(cls: TrainingClass) -> list[str]:

@@ -103,10 +103,10 @@ def ensure_in_scope(item) -> None:
 
 
 def error_response(api, exc: BusinessError):
-    """A refused step as JSON: the message under its field (400), or alone with
+    """A refused step as JSON: each message under its field (400), or alone with
     its status; a file refused row by row lists its problems."""
     db.session.rollback()
-    message = {exc.field: [str(exc)]} if exc.field else str(exc)
+    message = {field: [text] for field, text in exc.by_field().items()} or str(exc)
     extra = {}
     if getattr(exc, "problems", None):
         extra["problems"] = [{"row": p.row, "column": p.column, "problem": p.message}

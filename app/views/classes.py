@@ -76,7 +76,8 @@ def _class_form(data=None):
         name = StringField(_l("Class name"))
         mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()])
         channel = SelectField(_l("Online channel"), choices=[("", "—")] + list(
-            rules.channels(_locale()).items()))  # the latest year's (the year's own are checked on filing)
+            rules.channels(_locale()).items()),  # the latest year's (the year's own are checked on filing)
+            render_kw={"data-shown-when": "mode=online"})
         category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
         start_date = StringField(_l("Start date"), render_kw={"type": "date"})
         end_date = StringField(_l("End date"), render_kw={"type": "date"})
@@ -158,6 +159,7 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
             priority=classes.is_priority(cls),
+            ended=cls.state in classes.EDITABLE and classes.has_ended(cls),
             can_zip=scopes.current_scope().may("download", self.class_permission_name),
             **self.step_context(cls))
 

@@ -115,8 +115,10 @@ def respond(exc: HTTPException):
     return resp
 
 
-# Flask-AppBuilder's API answers these in English whatever the language.
-FAB_STOCK = {"Not found", "Forbidden", "Not authorized", "Internal error", "Arguments are not correct",
+# Flask-AppBuilder's API answers these in English whatever the language ("Fatal error":
+# any exception inside its @safe).
+FAB_STOCK = {"Not found", "Forbidden", "Not authorized", "Internal error", "Fatal error",
+             "Arguments are not correct",
              "Could not process entity", "Request is not JSON", "Not a valid rison/json argument",
              "Not a valid rison argument", "Method Not Allowed"}
 

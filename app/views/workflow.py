@@ -91,14 +91,15 @@ def back_to(pk, message) -> "Response":
 
 
 def show_error(form, exc: BusinessError) -> None:
-    """A refusal on a form: under its field, or flashed (a 404 stays a 404)."""
+    """A refusal on a form: each problem under its field, or flashed (a 404 stays a 404)."""
     if exc.status == 404 and not exc.field:
         abort(404)
-    target = form._fields.get(exc.field or "")
-    if target is not None:
-        target.errors = list(target.errors) + [str(exc)]
-    else:
-        flash(str(exc), "danger")
+    for field, text in (exc.by_field() or {"": str(exc)}).items():
+        target = form._fields.get(field)
+        if target is not None:
+            target.errors = list(target.errors) + [text]
+        else:
+            flash(text, "danger")
 
 
 def api_answer(api, run: Callable, *args, code: int = 200, answer: Callable | None = None):
