@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from app.extensions import db
 from app.models import AuditEntry, BaseEvaluation, Certificate, Claim, Evidence, Ledger, TrainingClass
@@ -73,7 +74,12 @@ def files(app, tokens, people, world):  # noqa: F811
               json={"coverage": "all", "year": 2026, "format": "csv"})
     assert job.status_code == 202, job.json
     with app.app_context():
+        from app.security.scope import scope_for_user
         from app.services.sheets import Problem, keep_report
+
+        def report(login, record):
+            scope = scope_for_user(app.appbuilder.sm.find_user(username=login))
+            return keep_report([Problem(2, "身份证号", "校验码错误")], record, scope)
 
         cert = db.session.execute(select(Certificate).where(Certificate.class_id == class_id)
                                   .order_by(Certificate.id).limit(1)).scalar_one()
@@ -83,7 +89,8 @@ def files(app, tokens, people, world):  # noqa: F811
         found.update(
             class_id=class_id, open_class=open_class, cert=cert.id, ledger=ledger.id,
             claim=claim_id, evaluation=evaluation, export=export.json["id"], job=job.json["job"]["id"],
-            report=keep_report([Problem(2, "身份证号", "校验码错误")]),
+            report=report("base_staff", f"TrainingClassView:{open_class}"),
+            import_report=report("association_admin", "PlatformImportView"),
             material=[e.id for e in db.session.execute(Evidence.owned_by(cls, "sign_in")).scalars()][0],
             evidence=db.session.execute(Evidence.owned_by(db.session.get(Claim, claim_id))).scalars().one().id,
             evaluation_material=db.session.execute(Evidence.owned_by(
@@ -113,9 +120,9 @@ DOWNLOADS = [
      "/trainingclassview/attendance-template/{open_class}", "training_class:{open_class}"),
     ("TrainingClassView.material_file", "screen", "association_admin",
      "/trainingclassview/material/{class_id}/{material}", "training_class:{class_id}"),
-    ("TrainingClassView.problems", "screen", "base_staff", "/trainingclassview/problems/{report}",
-     "TrainingClassView.problems"),
-    ("PlatformImportView.report", "screen", "association_admin", "/platform-import/report/{report}",
+    ("TrainingClassView.problems", "screen", "base_staff",
+     "/trainingclassview/problems/{open_class}/{report}", "training_class:{open_class}"),
+    ("PlatformImportView.report", "screen", "association_admin", "/platform-import/report/{import_report}",
      "PlatformImportView.report"),
     ("ClaimView.download", "screen", "unit_reviewer", "/claimview/evidence/{claim}/{evidence}", "claim:{claim}"),
     ("ClaimApi.evidence_file", "api", "unit_reviewer", "/api/v1/claim/{claim}/evidence/{evidence}", "claim:{claim}"),
@@ -415,3 +422,91 @@ def test_every_listed_event_type_writes_its_entry(app, api, world, files, tmp_pa
     written = entries_since(app, start, kind)
     assert written, f"no {kind} entry"
     assert all(e.action == "event" for e in written)
+
+
+# -- issue 14 item 2: no file hands a role a full ID number it may not see ---------------------
+
+FULL_NUMBER = re.compile(r"(?<![0-9*])\d{17}[\dXx](?![0-9])")
+# the blank templates, which the access log does not record (NO_PERSONAL_DATA)
+TEMPLATES = [("PlatformImportView.template", "screen", "/platform-import/template"),
+             ("TrainingClassView.roster_template", "screen", "/trainingclassview/roster-template/{open_class}")]
+
+
+def _texts(data: bytes, tmp_path, depth: int = 0) -> str:
+    """Every text a reader of the file finds: a workbook's cells, a PDF's text
+    (and its raw bytes: metadata), each member of a ZIP, else the bytes as text."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from tests import pdfcheck
+
+    if data.startswith(b"%PDF"):
+        path = tmp_path / f"scan-{depth}-{len(data)}.pdf"
+        path.write_bytes(data)
+        try:
+            text = pdfcheck.text(path)
+        except subprocess.CalledProcessError:  # the tests' stub evidence is no readable PDF
+            text = ""
+        return text + "\n" + data.decode("latin-1")
+    if data.startswith(b"PK"):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if "xl/workbook.xml" in archive.namelist():
+            book = load_workbook(io.BytesIO(data), read_only=True)
+            return "\n".join(str(v) for sheet in book.worksheets
+                             for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+        return "\n".join(_texts(archive.read(name), tmp_path, depth + 1) for name in archive.namelist())
+    return data.decode("utf-8", errors="replace")
+
+
+def _may_see(app, world, login: str) -> set[str]:
+    """The full numbers a login may see, from the brief (not from the app's
+    masking): the association every one, a unit reviewer their unit's staff,
+    a professional their own; every other role none."""
+    from app.models import Person
+    from tests.conftest import USERS
+
+    role, _option, side = USERS[login]
+    with app.app_context():
+        stmt = select(Person.id_number)
+        if role == "unit_reviewer":
+            stmt = stmt.where(Person.unit_id == world.unit[side])
+        elif role == "professional":
+            stmt = stmt.where(Person.id == world.person[side])
+        elif role != "association_admin":
+            stmt = stmt.where(false())
+        numbers = set(db.session.execute(stmt).scalars())
+        db.session.remove()
+    return numbers
+
+
+def test_no_downloadable_file_of_any_role_holds_a_full_number_it_may_not_see(
+        app, clients, api, world, files, tmp_path):
+    """Every file the app hands out (templates, problem reports, check results,
+    job results, exports, evidence, certificate and year-certificate PDFs),
+    fetched by every login on screens and the API, holds no registered full
+    ID number outside what that login may see (the numbers a login sent in its
+    own list excepted)."""
+    from app.models import Person
+    from tests.conftest import USERS
+
+    urls = [(e, how, url) for e, how, _login, url, _record in DOWNLOADS] + TEMPLATES
+    assert {e for e, _how, _url in urls} == set(access_log.FILES) | access_log.NO_PERSONAL_DATA
+    with app.app_context():
+        registered = set(db.session.execute(select(Person.id_number)).scalars())
+        db.session.remove()
+    sent = {world.id_number["A"]}  # the bulk check's list (bulk_sheet)
+    opened, shown_in_full = set(), set()
+    for login in USERS:
+        allowed = _may_see(app, world, login)
+        for endpoint, how, url in urls:
+            resp = fetch(app, clients, api, world, how, login, url.format(**files))
+            if resp.status_code != 200:
+                continue
+            opened.add(endpoint)
+            found = set(FULL_NUMBER.findall(_texts(resp.data, tmp_path))) & registered
+            leaked = found - allowed - sent
+            assert not leaked, (login, endpoint, sorted(leaked))
+            shown_in_full |= found - sent
+    assert opened == {e for e, _how, _url in urls}  # every file was opened by someone
+    assert shown_in_full  # and the scan reads numbers where they are shown in full

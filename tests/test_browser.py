@@ -43,16 +43,18 @@ def browser():
         chromium.close()
 
 
-def sign_in(browser, live_url, username):
+def sign_in(browser, live_url, username, *, password=PASSWORD, app=None, secret=None):
+    """A new page signed in through the form (and the second factor: a code from
+    `secret`, else the seeded one, against `app`'s database, else live_url's)."""
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(15000)
     page.goto(f"{live_url}/login/")
     page.fill("#username", username)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", password)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
     if page.url.endswith("/login/code"):
-        page.fill("#code", totp_code(LIVE["app"], username))
+        page.fill("#code", totp_code(app or LIVE["app"], username, secret))
         page.click("input[type=submit]")
         page.wait_for_load_state("networkidle")
     return page

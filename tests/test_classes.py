@@ -197,11 +197,47 @@ def test_a_bad_roster_on_the_screen_links_its_problem_report(api, clients, peopl
     page = client.post(f"/trainingclassview/roster/{class_id}",
                        data={"file": (io.BytesIO(xlsx(ROSTER, rows)), "roster.xlsx")},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
-    link = re.search(r"/trainingclassview/problems/[0-9a-f]{40}", page).group(0)
+    link = re.search(rf"/trainingclassview/problems/{class_id}/[0-9a-f]{{104}}", page).group(0)
     with client.get(link) as resp:
         report = [[c.value for c in r] for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows()]
     assert any(r[0] == 3 and r[1] == "身份证号" for r in report[1:]), report
-    assert client.get("/trainingclassview/problems/" + "f" * 40).status_code == 404
+    assert client.get(f"/trainingclassview/problems/{class_id}/" + "f" * 104).status_code == 404
+
+
+def test_a_problem_report_is_only_for_its_uploader_its_class_and_their_scope(
+        app, api, clients, people, world):
+    """Holding the permission and the report's link is not enough: another
+    login of the same base, another base, the department of the base, the same
+    report under another class, the file's name alone, and the uploader moved
+    to another base all get the same 404 as no report at all."""
+    from app.services import accounts, audit
+    from tests.conftest import PASSWORD, login_client
+
+    with app.app_context(), audit.acting_as("tests"):
+        accounts.create_user(app.appbuilder, username="report_staff", password=PASSWORD,
+                             role="base_staff", targets={"base": "TB-A"})
+        db.session.remove()
+    uploader = login_client(app, "report_staff")
+    class_id, other_class = accepted_class(api), accepted_class(api)
+    rows = roster_rows(people, [0])
+    rows[0][1] = "110105194912310021"
+    page = uploader.post(
+        f"/trainingclassview/roster/{class_id}", data={"file": (io.BytesIO(xlsx(ROSTER, rows)), "r.xlsx")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    link = re.search(rf"/trainingclassview/problems/{class_id}/([0-9a-f]{{104}})", page)
+    token = link.group(1)
+    assert uploader.get(link.group(0)).status_code == 200
+    for login in ("base_staff", "base_staff_b", "authority_staff", "unit_reviewer", "association_admin"):
+        assert clients(login).get(link.group(0)).status_code in (403, 404), login
+    assert clients("base_staff").get(link.group(0)).status_code == 404  # same base, same role
+    assert uploader.get(f"/trainingclassview/problems/{other_class}/{token}").status_code == 404
+    assert uploader.get(f"/trainingclassview/problems/{class_id}/{token[:40]}").status_code == 404
+    assert uploader.get(f"/trainingclassview/problems/{class_id}/{token[:40]}{'é' * 64}").status_code == 404
+    with app.app_context(), audit.acting_as("tests"):
+        accounts.link_scope(app.appbuilder, username="report_staff", targets={"base": "TB-B"})
+        db.session.commit()
+        db.session.remove()
+    assert login_client(app, "report_staff").get(link.group(0)).status_code == 404
 
 
 def test_a_new_person_is_created_only_with_a_known_unit(app, api, people):

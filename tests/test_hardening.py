@@ -260,6 +260,30 @@ def test_no_id_number_can_be_recovered_from_the_audit_log(app, api, world):
             assert hashlib.sha256(text.encode()).hexdigest() != logged["dedupe_key"]
 
 
+
+def test_no_answer_gives_the_plain_sha256_of_an_evidence_file(app, api, clients):
+    """Anyone holding a copy of a file could confirm it against a plain SHA-256:
+    the API and the pages show only the keyed digest of the duplicate flag."""
+    import hashlib
+
+    from app.security.keyed import digest
+    from tests.test_claims import new_claim, upload
+
+    data = samples.PDF + f"% {next(_serial)} probe\n".encode()
+    plain = hashlib.sha256(data).hexdigest()
+    claim_id = new_claim(api)
+    attached = upload(api, "professional", claim_id, data=data)
+    assert attached.status_code == 200, attached.json
+    with app.app_context():
+        keyed = digest("evidence", plain)
+    assert attached.json["digest"] == keyed and "sha256" not in attached.json
+    shown = api("professional", "GET", f"/api/v1/claim/{claim_id}").json["result"]["evidence"]
+    assert [e["digest"] for e in shown] == [keyed] and "sha256" not in shown[0]
+    page = clients("professional").get(f"/claimview/show/{claim_id}").get_data(as_text=True)
+    assert keyed[:16] in page
+    for answer in (attached.get_data(as_text=True), str(shown), page):
+        assert plain[:16] not in answer
+
 # 3. Uploads within bounds before parsing; text is text in every output -----------------------
 
 def _zip(entries: dict[str, bytes]) -> bytes:

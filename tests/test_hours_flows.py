@@ -106,7 +106,7 @@ def test_the_import_screen_hands_back_a_problem_report(app, clients, world):
     client = clients("association_admin")
     page = client.post("/platform-import/", data={"file": (io.BytesIO(xlsx(bad)), "courses.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
-    link = re.search(r'href="(/platform-import/report/[0-9a-f]{40})"', page).group(1)
+    link = re.search(r'href="(/platform-import/report/[0-9a-f]{104})"', page).group(1)
     with client.get(link) as resp:
         report = load_workbook(io.BytesIO(resp.data)).active
     rows = [[c.value for c in r] for r in report.iter_rows()]
@@ -114,6 +114,9 @@ def test_the_import_screen_hands_back_a_problem_report(app, clients, world):
     assert client.get("/platform-import/report/" + "0" * 40).status_code == 404
     assert client.get("/platform-import/report/..%2F..%2Fsecret").status_code == 404
     assert clients("base_staff").get(link).status_code in (302, 403)
+    # the link names the file and binds it to the login's scope: the name alone is no link
+    assert client.get(link[:-64]).status_code == 404
+    assert client.get(link[:-1] + ("0" if link[-1] != "0" else "1")).status_code == 404
 
 
 def test_platform_import_accepts_csv_with_bom(app, api, crowd):

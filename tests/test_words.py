@@ -169,3 +169,58 @@ def test_no_label_reads_like_a_menu(app):
                         and not column.endswith("_id"):
                     figures.append((type(view).__name__, column, str(label)))
         assert not figures
+
+
+# Which permission lets a login meet a view's column lists (a screen's search form
+# names its columns; an API names its list, show, add and edit columns).
+COLUMN_LISTS = {"list_columns": ("can_list", "can_get"), "show_columns": ("can_show", "can_get"),
+                "search_columns": ("can_list",), "add_columns": ("can_add", "can_post"),
+                "edit_columns": ("can_edit", "can_put")}
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _form_label(view, form: str, column: str):
+    """The label of a form's own field (FAB uses it instead of label_columns)."""
+    field = (getattr(view, f"{form}_form_extra_fields", None) or {}).get(column)
+    if field is None:
+        return None
+    return field.kwargs.get("label") or (field.args[0] if field.args else None)
+
+
+def test_every_field_label_a_login_meets_is_translated_and_no_menu_name(app):
+    """Every column of every registered screen and API that some role may open
+    (as declared in app/security/roles.py) is labelled by a message with its
+    Chinese: never FAB's made-up English ("Created At"), never a menu's name
+    unless the field is the link to that record."""
+    from flask_babel import force_locale
+    from sqlalchemy.orm import RelationshipProperty
+
+    from app.security.roles import ROLE_PERMISSIONS
+
+    granted = {pair for pairs in ROLE_PERMISSIONS.values() for pair in pairs}
+    with app.test_request_context(), force_locale("zh"):
+        categories, items = _menus(app)
+        untranslated, menu_named, checked = [], [], 0
+        for view in app.appbuilder.baseviews:
+            labels = getattr(view, "label_columns", None)
+            if labels is None:
+                continue
+            name = view.class_permission_name
+            for attr, permissions in COLUMN_LISTS.items():
+                if not any((p, name) in granted for p in permissions):
+                    continue
+                form = attr.split("_")[0]
+                for column in getattr(view, attr, None) or []:
+                    label = labels.get(column) or _form_label(view, form, column)
+                    text = "" if label is None else str(label)
+                    checked += 1
+                    if not HAN.search(text):
+                        untranslated.append((type(view).__name__, attr, column, text))
+                    attr_ = getattr(getattr(view, "datamodel", None) and view.datamodel.obj,
+                                    column.split(".")[0], None)
+                    relation = isinstance(getattr(attr_, "property", None), RelationshipProperty)
+                    if text in categories or (text in items and not relation and not column.endswith("_id")):
+                        menu_named.append((type(view).__name__, column, text))
+        assert checked > 500
+        assert not untranslated, untranslated
+        assert not menu_named, menu_named

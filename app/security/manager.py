@@ -56,8 +56,19 @@ USER_FIELDS = {
     "email": (_l("E-mail"), _l("Contact e-mail, unique")),
     "password": (_l("Password"), _l("At least 10 characters mixing three of: lower case, upper case, digits, symbols")),
     "groups": (_l("Groups"), _l("Groups the login belongs to")),
+    "id": (_l("ID"), _l("Internal record number")),
+    "roles.id": (_l("Role ID"), _l("Internal number of the role")),
+    "roles.name": (_l("Role"), _l("Name of the role")),
+    "created_on": (_l("Created"), _l("When the record was created")),
+    "created_by.id": (_l("Created by"), _l("Internal number of the login that created it")),
+    "changed_on": (_l("Updated"), _l("When the record was last changed")),
+    "changed_by.id": (_l("Changed by"), _l("Internal number of the login that last changed it")),
+    "last_login": (_l("Last sign-in"), _l("When the login last signed in")),
+    "login_count": (_l("Sign-ins"), _l("How many times the login has signed in")),
+    "fail_login_count": (_l("Failed sign-ins"), _l("Wrong passwords since the last sign-in")),
 }
-ROLE_FIELDS = {"name": (_l("Name"), _l("Role name; roles are defined in code and synced by xueshi init"))}
+ROLE_FIELDS = {"id": (_l("ID"), _l("Internal record number")),
+               "name": (_l("Name"), _l("Role name; roles are defined in code and synced by xueshi init"))}
 SESSION_VERSION = "_xv"
 # Between a right password and the second factor: the login waiting for its code
 # (or its enrolment). Nothing is signed in until the factor is given.
@@ -80,6 +91,14 @@ class XueshiRoleApi(RoleApi):
 def _one_role(form, field):
     if not field.data or len(field.data) != 1:
         raise ValidationError(gettext("A login has exactly one role."))
+
+
+class XueshiRoleModelView(fab_views.RoleModelView):
+    """FAB's role screen, searched by name and permission (no groups here, and
+    FAB's own search labels for users and groups are English)."""
+
+    class_permission_name = "RoleModelView"  # keep FAB's permission names
+    search_columns = ["name", "permissions"]
 
 
 class XueshiUserDBModelView(UserDBModelView):
@@ -439,6 +458,7 @@ class XueshiSecurityManager(SecurityManager):
     user_api = XueshiUserApi
     role_api = XueshiRoleApi
     userdbmodelview = XueshiUserDBModelView
+    rolemodelview = XueshiRoleModelView
     authdbview = AuthDBView
     security_api = SecurityApi
     resetmypasswordview = ResetMyPasswordView

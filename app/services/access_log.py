@@ -38,7 +38,7 @@ FILES = {
     "TrainingClassView.attendance_template": (_l("Attendance template with the roster"),
                                               "training_class"),
     "TrainingClassView.material_file": (_l("Class material"), "training_class"),
-    "TrainingClassView.problems": (_l("Problem report"), None),
+    "TrainingClassView.problems": (_l("Problem report"), "training_class"),
     "PlatformImportView.report": (_l("Problem report"), None),
     "ClaimView.download": (_l("Claim evidence"), "claim"),
     "ClaimApi.evidence_file": (_l("Claim evidence"), "claim"),

@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ..extensions import db
 from ..formatting import hours_value
-from ..models import Ledger, Person
+from ..models import Ledger
 from ..security import masking
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_id_number
@@ -47,17 +47,14 @@ class Verdict:
         return data
 
 
-def _judge(verdict: Verdict, person: Person | None, values: dict | None, barred: str | None,
-           scope: Scope, expected_name: str | None, year: int) -> Verdict:
-    """`person` is None both when nobody has the number and when its holder is
-    outside the scope: the answer must not tell the two apart."""
-    if person is None:
-        verdict.problems.append(gettext("No professional in your scope has this ID number."))
-        return verdict
+def _judge(verdict: Verdict, person: Row, values: dict, barred: str | None, shown: str,
+           expected_name: str | None, year: int) -> Verdict:
+    """The verdict on a person found in the scope (a row of lookups.visible_by_id_number;
+    `shown`: the number as the viewer may see it)."""
     verdict.found = True
     verdict.in_scope = True
     verdict.name = person.name
-    verdict.id_number = masking.shown(verdict.id_number, scope)
+    verdict.id_number = shown
     if expected_name is not None and expected_name != person.name:
         verdict.name_mismatch = True
         verdict.problems.append(gettext("The name does not match the ID number (the register says %(name)s).",
@@ -101,7 +98,8 @@ def _misses(verdicts: list[Verdict]) -> int:
 
 def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -> list[Verdict]:
     """Every answer from a few queries per CHUNK people (the register through
-    the scope, stored ledgers, dishonesty records), never one per applicant."""
+    the scope, stored ledgers, dishonesty records, which numbers are shown in
+    full), never one per applicant."""
     found = lookups.visible_by_id_number(scope, (n for n, _ in wanted))
     by_id = {p.id: p for p in found.values()}
     ids = sorted(by_id)
@@ -114,12 +112,17 @@ def _check_many(scope: Scope, wanted: list[tuple[str, str | None]], year: int) -
         # nothing stored yet: computed now from the activities, read for the chunk at once
         values.update(ledgers.computed_values([by_id[i] for i in chunk if i not in values], year))
     barred = dishonesty.barred_people(ids)
+    shown = masking.shown_all(found, scope)  # as the viewer may see each number, at once
+    # nobody has the number, or its holder is outside the scope: one answer for both
+    not_found = gettext("No professional in your scope has this ID number.")
     verdicts = []
     for number, name in wanted:
         person = found.get(number)
-        verdicts.append(_judge(Verdict(id_number=number), person,
-                               values.get(person.id) if person else None,
-                               barred.get(person.id) if person else None, scope, name, year))
+        if person is None:
+            verdicts.append(Verdict(id_number=number, problems=[not_found]))
+        else:
+            verdicts.append(_judge(Verdict(id_number=number), person, values[person.id],
+                                   barred.get(person.id), shown[number], name, year))
     return verdicts
 
 
@@ -162,6 +165,8 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
     db.session.commit()
     verdicts = {a.row: v for a, v in zip(checked.plans, answers)}
     bad = {p.row: p.message for p in checked.problems}
+    yes, no = gettext("Yes"), gettext("No")
+    compliance = {True: yes, False: no, None: gettext("Not applicable")}  # 是 / 否 / 不适用
     out = []
     for row in rows:
         name = row.values["姓名"]
@@ -171,10 +176,9 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
             continue
         v = verdicts[row.number]
         out.append([
-            row.number, v.id_number, name,
-            gettext("Yes") if v.found else gettext("No"),
+            row.number, v.id_number, name, yes if v.found else no,
             _num(v.public), _num(v.professional),
-            _compliance(v.compliant) if v.in_scope else "",
+            compliance[v.compliant] if v.in_scope else "",  # out of scope: the problems say who
             _num(v.shortfall_public), _num(v.shortfall_professional),
             ";".join(v.problems),
         ])
@@ -182,13 +186,6 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
                gettext("Professional hours"), gettext("Met the requirement"),
                gettext("Public shortfall"), gettext("Professional shortfall"), gettext("Problems")]
     return workbook_bytes(gettext("Check %(year)d", year=year), headers, out), len(out)
-
-
-def _compliance(compliant: bool | None) -> str:
-    """是 / 否 / 不适用 (out of scope; the problems column names who recognises them)."""
-    if compliant is None:
-        return gettext("Not applicable")
-    return gettext("Yes") if compliant else gettext("No")
 
 
 def _num(value):

@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from flask import abort, current_app, send_file
 
 AREAS = ("evidence", "certificates", "exports", "reports", "jobs")
-_NAME_LENGTH = 40  # secrets.token_hex(20)
+NAME_LENGTH = 40  # secrets.token_hex(20)
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def root() -> Path:
 
 
 def _well_formed(name: str) -> bool:
-    return len(name) == _NAME_LENGTH and all(c in "0123456789abcdef" for c in name)
+    return len(name) == NAME_LENGTH and all(c in "0123456789abcdef" for c in name)
 
 
 def _check(area: str, name: str | None = None) -> None:
@@ -60,7 +60,7 @@ class Writer:
 
     def __init__(self, area: str, journal: str | None = None):
         _check(area)
-        self.name = secrets.token_hex(_NAME_LENGTH // 2)
+        self.name = secrets.token_hex(NAME_LENGTH // 2)
         self.path = path(area, self.name)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if journal is not None:

@@ -219,9 +219,10 @@ def ledger_or_compute(person: Person, year: int) -> dict:
     return _ledger_values(compute(person, year))
 
 
-def computed_values(people: list[Person], year: int) -> dict[int, dict]:
-    """Bulk read path: the ledger values of people who have no stored ledger,
-    computed from their activities read in one query (not one per person)."""
+def computed_values(people: list, year: int) -> dict[int, dict]:
+    """Bulk read path: the ledger values of people (Person objects or rows with
+    their id and series) who have no stored ledger, computed from their
+    activities read in one query (not one per person)."""
     if not people:
         return {}
     grouped: dict[int, list] = {p.id: [] for p in people}

@@ -12,6 +12,7 @@ row-and-column report every import hands back."""
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import itertools
 import re
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Callable, Generic, Iterable, TypeVar
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -30,6 +31,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..formatting import for_cell
+from ..security.keyed import digest
 from . import files
 from .errors import BusinessError
 
@@ -147,10 +149,11 @@ def _inflated_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) 
     return size
 
 
-def check_xlsx_bounds(data: bytes) -> None:
+def check_xlsx_bounds(data: bytes) -> int:
     """Refuse a zip bomb before openpyxl: entry count, declared and inflated
     sizes, compression ratio, shared strings, and each sheet's declared
-    dimension (rows, columns, cells)."""
+    dimension (rows, columns, cells). Returns the most rows a sheet declares
+    (0 when none declares its dimension)."""
     unreadable = BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."),
                                field="file")
     try:
@@ -169,7 +172,7 @@ def check_xlsx_bounds(data: bytes) -> None:
             name = info.filename.lower()
             if name == "xl/sharedstrings.xml" and info.file_size > MAX_SHARED_STRINGS:
                 raise _too_big()
-        total = 0
+        total = declared = 0
         try:
             for info in entries:
                 name = info.filename.lower()
@@ -187,9 +190,13 @@ def check_xlsx_bounds(data: bytes) -> None:
                         columns = _column_number(found.group(3))
                         if rows > MAX_ROWS + 1 or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
                             raise _too_big()
+                        declared = max(declared, rows)
+                    elif found and found.group(2):
+                        declared = max(declared, int(found.group(2)))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
                 NotImplementedError):
             raise unreadable
+    return declared
 
 
 def _rows_from_xlsx(data: bytes):
@@ -403,11 +410,23 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
 
 
-def keep_report(problems: list[Problem]) -> str:
-    """Store a problem report for download; returns its random name."""
-    return files.write("reports", problems_workbook(problems)).name
+def keep_report(problems: list[Problem], record: str, scope) -> str:
+    """Store a problem report for download by `scope` from the page of `record`
+    (say "TrainingClassView:12"); returns its token: the file's random name and
+    a keyed MAC of the name, the record and the scope (scope.key), so only that
+    login, while in that scope, downloads it from that record."""
+    name = files.write("reports", problems_workbook(problems)).name
+    return name + _report_mac(name, record, scope)
 
 
-def report_response(name: str):
-    """The stored report `name` as a download, or 404."""
+def _report_mac(name: str, record: str, scope) -> str:
+    return digest("report", name, record, scope.key)
+
+
+def report_response(token: str, record: str, scope):
+    """The report of `token` as a download, or 404 (the same answer for a report
+    of another record or scope as for none)."""
+    name, mac = token[:files.NAME_LENGTH], token[files.NAME_LENGTH:]
+    if not hmac.compare_digest(mac.encode(), _report_mac(name, record, scope).encode()):
+        abort(404)
     return files.send("reports", name, mimetype=XLSX_MIME, download_name="problems.xlsx")

@@ -70,6 +70,7 @@ class UserScopeView(ScopedModelView):
 
 
 GRANT_FIELDS = {
+    "id": (_l("ID"), _l("Internal record number")),
     "user_id": (_l("Login"), _l("The login that is to get the role")),
     "role_name": (_l("Role"), _l("A role that needs a second administrator")),
     "proposed_by": (_l("Proposed by"), _l("The administrator who proposed the grant")),
@@ -111,6 +112,7 @@ class RoleGrantView(ScopedModelView):
     fields = GRANT_FIELDS
     list_title = _l("Role grants")
     show_title = _l("Role grant")
+    key_columns = ["user_id", "role_name", "state"]
     list_columns = ["id", "user_id", "role_name", "state", "proposed_by", "proposed_at", "decided_by",
                     "decided_at"]
     show_columns = list_columns

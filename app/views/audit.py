@@ -39,6 +39,7 @@ class AuditEntryView(ScopedModelView):
     fields = AUDIT_FIELDS
     list_title = _l("Audit log")
     show_title = _l("Audit entry")
+    key_columns = ["at", "username", "action", "table_name"]
     list_columns = ["seq", "at", "username", "roles", "action", "table_name", "record_id"]
     show_columns = [c for c in _ALL if c != "id"]
     search_columns = ["at", "username", "action", "table_name", "record_id", "seq"]

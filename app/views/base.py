@@ -184,6 +184,8 @@ class ScopedModelView(ModelView):
 
     # (label, description) per column; subclasses fill it.
     fields: dict = {}
+    # The list columns a phone keeps (the others are hidden below 768 px); empty: all.
+    key_columns: list = []
     base_filters = SCOPE_FILTER
     page_size = 25
 
@@ -214,6 +216,8 @@ class ScopedModelView(ModelView):
             formatters.setdefault(col, mask_for_viewer)
         self.formatters_columns = formatters
         super().__init__(**kwargs)
+        if not set(self.key_columns) <= set(self.list_columns):
+            raise ValueError(f"{type(self).__name__}.key_columns must be list columns")
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, plain_value)
         # sorting is offered on indexed columns only: an unindexed sort of a
@@ -250,7 +254,7 @@ class ScopedModelView(ModelView):
                 n=lists.MAX_ROWS))
         return super()._get_list_widget(
             filters, actions=actions, order_column=order_column, order_direction=order_direction,
-            page=page, page_size=page_size, widgets=widgets, **kwargs)
+            page=page, page_size=page_size, widgets=widgets, key_columns=self.key_columns, **kwargs)
 
     # Writes: the result must stay in scope; nothing referenced is deleted.
     def pre_add(self, item):

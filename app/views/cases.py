@@ -29,6 +29,7 @@ class CaseView(RecordPage, WorkflowView, ScopedModelView):
     fields = CASE_FIELDS
     list_title = _l("Cases handed to districts")
     show_title = _l("Case")
+    key_columns = ["subject", "person", "state"]
     list_columns = ["district", "subject", "unit", "person", "state", "closed_at"]
     show_columns = list_columns + ["details", "outcome"]
     search_columns = ["district", "state", "subject"]

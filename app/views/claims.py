@@ -99,6 +99,7 @@ class ClaimView(WorkflowView, ScopedModelView):
     fields = CLAIM_FIELDS
     list_title = _l("Claims")
     show_title = _l("Claim")
+    key_columns = ["person", "title", "state"]
     list_columns = ["person", "kind", "title", "year", "state", "submitted_at"]
     show_columns = ["person", "kind", "title", "year", "state", "category", "date", "hours",
                     "days", "passed", "courses", "project", "start", "end", "reason",
@@ -379,7 +380,7 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             return claims.add_evidence(scope, claim_id, {"files": [upload]})[0]
 
         return api_answer(self, attach, scopes.current_scope(), pk,
-                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
+                          answer=lambda row: {"id": row.id, "digest": row.digest})
 
     @api_expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
     @protect()
@@ -411,7 +412,7 @@ class ClaimApi(WorkflowApi, ScopedModelRestApi):
             result["rule"] = rules.rule_text(claim.kind, _locale())
             result["evidence"] = [
                 {"id": e.id, "name": e.original_name, "content_type": e.content_type,
-                 "size": e.size, "sha256": e.sha256,
+                 "size": e.size, "digest": e.digest,
                  **_reuse_json(evidence_files.reuse(e, claim, scope))}
                 for e in claim.evidence
             ]

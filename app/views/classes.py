@@ -26,7 +26,8 @@ from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .jobs import accepted, redirect_to
 from .lists import capped_count
 from .workflow import (
-    WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, show_error,
+    WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, report_record,
+    show_error,
 )
 
 CLASS_FIELDS = {
@@ -135,6 +136,7 @@ class TrainingClassView(WorkflowView, ScopedModelView):
     fields = CLASS_FIELDS
     list_title = _l("Filed classes")
     show_title = _l("Filed class")
+    key_columns = ["name", "start_date", "state"]
     list_columns = LIST_COLUMNS
     show_columns = ["name", "base", "department", "unit", "mode", "channel", "category",
                     "start_date", "end_date", "hours_per_day", "venue", "capacity", "plan_project",
@@ -262,11 +264,14 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             abort(404)  # only the organiser downloads it
         return _xlsx(body, f"attendance-{cls.id}.xlsx")
 
-    @expose("/problems/<token>", methods=["GET"])
+    @expose("/problems/<pk>/<token>", methods=["GET"])
     @has_access
     @permission_name("organise")
-    def problems(self, token):
-        return report_response(token)
+    def problems(self, pk, token):
+        """The problem report of a refused roster or attendance file: for the
+        login that uploaded it, while the class is in its scope (else 404)."""
+        scopes.get_or_404(TrainingClass, pk)
+        return report_response(token, report_record(pk), scopes.current_scope())
 
     @expose("/certificates-zip/<pk>", methods=["POST"])
     @has_access
@@ -303,6 +308,7 @@ class EnrolmentView(ScopedModelView):
     fields = ENROLMENT_FIELDS
     list_title = _l("Participants")
     show_title = _l("Participant")
+    key_columns = ["training_class", "person", "attended_hours"]
     list_columns = ["training_class", "person", "attended_hours"]
     show_columns = ["training_class", "person", "phone", "attendance", "attended_hours"]
     search_columns = ["training_class", "person"]
@@ -350,6 +356,7 @@ class CertificateView(WorkflowView, ScopedModelView):
     fields = CERTIFICATE_FIELDS
     list_title = _l("Certificates")
     show_title = _l("Certificate")
+    key_columns = ["training_class", "person", "hours"]
     list_columns = ["number", "training_class", "person", "hours", "issued_at", "revoked", "suspended"]
     show_columns = ["number", "training_class", "person", "hours", "issued_at"] + STATUS_COLUMNS
     search_columns = ["number", "training_class", "person", "revoked", "suspended"]
@@ -473,7 +480,7 @@ class TrainingClassApi(WorkflowApi, ScopedModelRestApi):
                                                           "files": [upload]})[0]
 
         return api_answer(self, attach, scopes.current_scope(), pk,
-                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
+                          answer=lambda row: {"id": row.id, "digest": row.digest})
 
     @api_expose("/<int:pk>/certificates-zip", methods=["POST"])
     @protect()

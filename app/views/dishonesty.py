@@ -30,6 +30,7 @@ class DishonestyRecordView(CreatePage, ScopedModelView):
     fields = DISHONESTY_FIELDS
     list_title = _l("Dishonesty records")
     show_title = _l("Dishonesty record")
+    key_columns = ["person", "unit", "end_date"]
     list_columns = ["person", "unit", "reason", "start_date", "end_date"]
     show_columns = list_columns + ["case"]
     search_columns = ["person", "unit", "start_date"]

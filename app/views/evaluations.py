@@ -42,6 +42,7 @@ class BaseEvaluationView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     fields = EVAL_FIELDS
     list_title = _l("Base evaluations")
     show_title = _l("Base evaluation")
+    key_columns = ["base", "year", "result"]
     list_columns = ["base", "year", "stage", "expert_score", "result", "published_on"]
     show_columns = ["base", "year", "stage", "summary", "department_opinion", "expert_score",
                     "site_findings", "result", "published_on", "returned_reason"]
@@ -107,4 +108,4 @@ class BaseEvaluationApi(CreateApi, WorkflowApi, ScopedModelRestApi):
             return evaluations.add_material(scope, evaluation_id, {"files": [upload]})[0]
 
         return api_answer(self, attach, scopes.current_scope(), pk,
-                          answer=lambda row: {"id": row.id, "sha256": row.sha256})
+                          answer=lambda row: {"id": row.id, "digest": row.digest})

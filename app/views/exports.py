@@ -28,7 +28,7 @@ EXPORT_FIELDS = {
     "scope_kind": (_l("Coverage"), _l("person, unit or all")),
     "file_format": (_l("Format"), _l("xlsx or csv (UTF-8 with BOM)")),
     "rows": (_l("Rows"), _l("Number of data rows")),
-    "sha256": (_l("SHA-256"), _l("Fingerprint of the file")),
+    "sha256": (_l("File fingerprint (SHA-256)"), _l("Fingerprint of the file")),
 }
 
 
@@ -56,6 +56,7 @@ class ExportBatchView(ScopedModelView):
     fields = EXPORT_FIELDS
     list_title = _l("Provincial exports")
     show_title = _l("Export batch")
+    key_columns = ["batch_no", "created_at", "rows"]
     list_columns = ["batch_no", "created_at", "username", "year", "scope_kind", "file_format", "rows"]
     show_columns = list_columns + ["sha256"]
     search_columns = ["batch_no", "year", "username"]

@@ -48,7 +48,7 @@ class PlatformImportView(BaseView):
                 if isinstance(result, Job):
                     return job_page(result)
                 if result.problems:
-                    report = keep_report(result.problems)
+                    report = keep_report(result.problems, request.blueprint, current_scope())
         return self.render_template("xueshi/platform_import.html", result=result, error=error,
                                     report=report, title=gettext("Import platform course hours"),
                                     headers=platform_import.HEADERS)
@@ -66,7 +66,9 @@ class PlatformImportView(BaseView):
     @has_access
     @permission_name("import")
     def report(self, token):
-        return report_response(token)
+        """The problem report of a refused file, for the login that imported it
+        while in the same scope (else 404)."""
+        return report_response(token, request.blueprint, current_scope())
 
 
 class PlatformImportApi(BaseApi):

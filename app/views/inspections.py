@@ -38,6 +38,7 @@ class InspectionView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     fields = INSPECTION_FIELDS
     list_title = _l("Inspections")
     show_title = _l("Inspection")
+    key_columns = ["inspected_on", "training_class", "violation"]
     list_columns = ["inspected_on", "training_class", "base", "inspector", "violation"]
     show_columns = list_columns + ["findings"]
     search_columns = ["inspected_on", "training_class", "base", "violation"]

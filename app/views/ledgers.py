@@ -64,6 +64,7 @@ class LedgerView(ScopedModelView):
     fields = LEDGER_FIELDS
     list_title = _l("Ledgers")
     show_title = _l("Ledger")
+    key_columns = ["person", "public", "professional", "compliant"]
     list_columns = ["person", "unit", "district", "year", "public", "professional", "total",
                     "compliant", "shortfall_public", "shortfall_professional"]
     show_columns = ["person", "unit", "year", "public", "professional", "total", "compliant",
@@ -310,6 +311,7 @@ class YearCertificateView(RecordPage, WorkflowView, ScopedModelView):
     fields = YEAR_CERTIFICATE_FIELDS
     list_title = _l("Year certificates")
     show_title = _l("Year certificate")
+    key_columns = ["number", "person", "total"]
     list_columns = YEAR_COLUMNS
     show_columns = ["number", "person", "year", "version", "public", "professional", "total",
                     "compliant", "issued_at"] + STATUS_COLUMNS

@@ -22,6 +22,7 @@ class LookupAlertView(ScopedModelView):
     base_permissions = ["can_list", "can_show"]
     list_title = _l("ID-number lookup alerts")
     show_title = _l("ID-number lookup alert")
+    key_columns = ["day", "username", "not_found"]
     list_columns = ["at", "day", "username", "rows", "not_found"]
     show_columns = list_columns
     search_columns = ["day", "username"]

@@ -84,6 +84,7 @@ class DepartmentView(ScopedModelView):
     show_title = _l("Department")
     add_title = _l("Add department")
     edit_title = _l("Edit department")
+    key_columns = ["name", "contact"]
     list_columns = ["name", "contact", "phone"]
     show_columns = ["name", "contact", "phone", "created_at", "updated_at"]
     add_columns = edit_columns = ["name", "contact", "phone"]
@@ -110,6 +111,7 @@ class UnitView(ScopedModelView):
     show_title = _l("Unit")
     add_title = _l("Add unit")
     edit_title = _l("Edit unit")
+    key_columns = ["name", "district"]
     list_columns = ["name", "credit_code", "district", "department", "contact", "phone"]
     show_columns = _UNIT_COLUMNS + ["created_at", "updated_at"]
     add_columns = edit_columns = _UNIT_COLUMNS
@@ -141,6 +143,7 @@ class TrainingBaseView(ScopedModelView):
     show_title = _l("Training base")
     add_title = _l("Add training base")
     edit_title = _l("Edit training base")
+    key_columns = ["name", "status"]
     list_columns = ["code", "name", "department", "status", "contact", "phone"]
     show_columns = _BASE_COLUMNS + ["created_at", "updated_at"]
     add_columns = edit_columns = _BASE_COLUMNS

@@ -42,6 +42,7 @@ class PersonView(ScopedModelView):
     show_title = _l("Professional")
     add_title = _l("Add professional")
     edit_title = _l("Edit professional")
+    key_columns = ["name", "unit"]
     list_columns = ["id_number", "name", "unit", "unit.district", "series", "title_level"]
     show_columns = _COLUMNS + ["created_at", "updated_at"]
     add_columns = _COLUMNS

@@ -46,6 +46,7 @@ class PlanProjectView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     fields = PLAN_FIELDS
     list_title = _l("Plan projects")
     show_title = _l("Plan project")
+    key_columns = ["name", "planned_hours", "state"]
     list_columns = ["year", "name", "category", "planned_hours", "months", "department", "base", "state"]
     show_columns = list_columns + ["audience", "review_reason"]
     search_columns = ["year", "name", "category", "state", "department", "base"]

@@ -29,6 +29,7 @@ class SeminarView(RecordPage, WorkflowView, CreatePage, ScopedModelView):
     fields = SEMINAR_FIELDS
     list_title = _l("Advanced seminars")
     show_title = _l("Advanced seminar")
+    key_columns = ["name", "level", "state"]
     list_columns = ["year", "name", "level", "department", "base", "state"]
     show_columns = list_columns + ["review_reason"]
     search_columns = ["year", "name", "level", "state"]

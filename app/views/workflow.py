@@ -58,15 +58,21 @@ def form_data(form) -> dict:
     return {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
 
 
-def refuse(exc: BusinessError) -> None:
+def report_record(pk) -> str:
+    """What a problem report of this view's record `pk` is kept for (keep_report)."""
+    return f"{request.blueprint}:{pk}"
+
+
+def refuse(exc: BusinessError, pk=None) -> None:
     """A step refused on a screen (the runner kept nothing of it): a record out
-    of scope stays a 404, a file refused row by row links its report, anything
-    else is told in the user's language."""
+    of scope stays a 404, a file refused row by row links its report (for the
+    record `pk` and the user's scope), anything else is told in the user's language."""
     if exc.status == 404:
         abort(404)
     if isinstance(exc, SheetProblems):
+        token = keep_report(exc.problems, report_record(pk), scopes.current_scope())
         flash(gettext("Nothing was written: %(n)d problems. %(link)s", n=len(exc.problems),
-                      link=url_for(".problems", token=keep_report(exc.problems))), "danger")
+                      link=url_for(".problems", pk=pk, token=token)), "danger")
         return
     flash(str(exc), "danger")
 
@@ -78,7 +84,7 @@ def on_screen(run: Callable, pk, *args, success):
     try:
         result = run(scopes.current_scope(), pk, *args)
     except BusinessError as exc:
-        refuse(exc)
+        refuse(exc, pk)
     else:
         flash(str(success(result) if callable(success) else success), "success")
     return redirect(url_for(".show", pk=pk))
