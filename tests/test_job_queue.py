@@ -20,8 +20,8 @@ from app.services import files
 
 @pytest.fixture()
 def kinds(app, monkeypatch):
-    """Declare job kinds for one test (removed after it); a lease runs out in 1 s."""
-    monkeypatch.setitem(app.config, "XUESHI_JOB_STALE_SECONDS", 1)
+    """Declare job kinds for one test (removed after it); a lease runs out in 3 s."""
+    monkeypatch.setitem(app.config, "XUESHI_JOB_STALE_SECONDS", 3)
 
     def declare(name, run):
         monkeypatch.setitem(jobs.KINDS, name, jobs.JobKind(name, name, "recompute", "LedgerView",
@@ -77,7 +77,7 @@ def test_a_run_slower_than_the_stale_time_keeps_its_job(app, kinds):
     release = threading.Event()
 
     def slow(ctx):
-        release.wait(10)  # one "chunk" of 3.5 lease periods, no progress reported
+        release.wait(30)  # one "chunk" of 3 lease periods, no progress reported
         ctx.progress(1, 1)
         return "slow"
 
@@ -85,7 +85,7 @@ def test_a_run_slower_than_the_stale_time_keeps_its_job(app, kinds):
     job_id = queued_job(app, "test_slow")
     thread, outcome = run_in_thread(app, job_id)
     try:
-        time.sleep(3.5)
+        time.sleep(9.5)
         with app.app_context():
             assert jobs.requeue_stale() == 0  # the lease was renewed meanwhile
             assert jobs.execute(job_id) is None  # a second message takes nothing
@@ -116,7 +116,7 @@ def test_a_run_that_stood_still_loses_the_job_and_its_late_commit(app, kinds, mo
         assert stalled.wait(30)
         with app.app_context():
             db.session.execute(update(Job).where(Job.id == job_id)
-                               .values(touched_at=utcnow() - timedelta(seconds=5)))
+                               .values(touched_at=utcnow() - timedelta(seconds=30)))
             db.session.commit()
             # the sweep puts the job back; the queue runs inline here: run 2 takes it
             assert jobs.requeue_stale() == 1
