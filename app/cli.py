@@ -1,6 +1,7 @@
 """`flask --app app xueshi …`: install, users, demo data, audit check."""
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,7 +125,9 @@ def demo_command(people, seed):
 @click.option("--unit", "unit", help="Only this unit (credit code)")
 @click.option("--district", "district", help="Only this district (code)")
 @click.option("--chunk", default=2000, show_default=True, help="People per transaction")
-def recompute_command(year, stale, unit, district, chunk):
+@click.option("--workers", default=os.cpu_count() or 1, show_default=True,
+              help="Processes recomputing a year side by side (PostgreSQL)")
+def recompute_command(year, stale, unit, district, chunk, workers):
     """Recompute the year's ledgers (or the stale ones) in chunks, with a progress bar.
 
     Each chunk commits on its own: interrupt at any time and run again."""
@@ -155,7 +158,8 @@ def recompute_command(year, stale, unit, district, chunk):
             total = ledgers.count_people_of_year(year, **scope)
             with tqdm(total=total, unit=gettext("people"),
                       desc=gettext("Recompute %(year)d", year=year)) as bar:
-                result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update, **scope)
+                result = ledgers.recompute_year(year, chunk=chunk, progress=bar.update,
+                                                workers=workers, **scope)
     click.echo(gettext("%(people)d people: %(written)d ledgers written, %(unchanged)d unchanged.",
                        people=result.people, written=result.written, unchanged=result.unchanged))
 

@@ -1,55 +1,88 @@
 """Scale benchmark: does a screen cost more in a bigger city?
 
-    python bench/scale_bench.py [--people 2000] [--factor 10] [--db URL] [--repeat 7]
+    python bench/scale_bench.py [--people 100000] [--base 10000] [--db URL] [--repeat 9] [--reuse]
 
-Seeds a city of N people (ledger_bench's seeder: 100 units, ~8 activities a
-person, ledgers recomputed) and another of N × factor, each in its own empty
-database (fresh SQLite files by default; with --db, a PostgreSQL URL whose
-database and database_big are dropped and rebuilt), then times through the
-app, as the association and as a district officer: every list screen below
+Seeds a city of `--base` people (10,000) and one of `--people` N (bench/seed.py:
+the real distribution, by COPY on PostgreSQL), each in its own database (SQLite
+files under --workdir by default; with --db, that PostgreSQL database for the
+base city and <database>_big for N; both dropped and rebuilt unless --reuse
+finds them already seeded with as many people), then serves each with gunicorn
+(gunicorn.conf.py, 2 workers) and times over HTTP, as the association, a
+district officer, the largest unit's reviewer and an auditor: every list screen
 (page 1 and page 50, with and without its usual filter), the person search by
-ID, the lookup endpoint, the API ledger list with a filter, and the dashboard
-figures (uncached). Prints each path's median at N and at N × factor and their
-ratio; the last line is `ratio=R`, the worst list ratio (goal ≤ 1.5).
+ID, a ledger's page, the home page, the dashboard, the API lists with filters,
+the single and the bulk (10,000 ID numbers) eligibility check and the unit
+export. Each path: p50 and p95 over --repeat requests, and its ratio at N ÷ at
+the base city; bulk work also its ratio to its floor (the same rows read and
+the same file written by hand, in the same run). The last line is `ratio=R`,
+the worst ratio of the lists, searches, shows and home pages (goal ≤ 1.5).
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
 import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import ledger_bench  # noqa: E402
-from tests.conftest import TOTP_SECRET, api_login, sign_in  # noqa: E402
+import seed  # noqa: E402
+from tests import serving  # noqa: E402
+from tests.conftest import TOTP_SECRET, totp_code  # noqa: E402
 
 PASSWORD = "Bench-Pass-2026!"
-LISTS = [  # (label, url); {id} is a seeded person's ID number
-    ("persons p1", "/personview/list/"),
-    ("persons p50", "/personview/list/?page_PersonView=49"),
-    ("persons by ID", "/personview/list/?_flt_0_id_number={id}"),
-    ("ledgers p1", "/ledgerview/list/"),
-    ("ledgers p50", "/ledgerview/list/?page_LedgerView=49"),
-    ("ledgers 是否达标=否", "/ledgerview/list/?_flt_0_compliant=n"),
-    ("ledgers 是否达标=否 p50", "/ledgerview/list/?_flt_0_compliant=n&page_LedgerView=49"),
-    ("lookup person", "/lookup/person/?q=人员1"),
-    ("API ledgers compliant=false",
-     "/api/v1/ledger/?q=(filters:!((col:compliant,opr:eq,value:!f)))"),
+YEAR = seed.YEAR
+BULK_ROWS = 10_000
+SERVER_ENV = {"XUESHI_AUTH_RATE_LIMIT": "100000 per minute", "XUESHI_JOB_ROWS": "100000",
+              "XUESHI_TIMEOUT": "600", "XUESHI_LOOKUP_ROWS_PER_DAY": "100000000",
+              "XUESHI_LOOKUP_FILES_PER_DAY": "100000", "XUESHI_LOG_LEVEL": "WARNING"}
+LISTS = {  # screen: (list URL, its usual filter, the page argument)
+    "persons": ("/personview/list/", "_flt_0_series=engineering", "page_PersonView"),
+    "units": ("/unitview/list/", "_flt_0_department=1", "page_UnitView"),
+    "ledgers": ("/ledgerview/list/", "_flt_0_compliant=n", "page_LedgerView"),
+    "claims": ("/claimview/list/", "_flt_0_state=submitted", "page_ClaimView"),
+    "participants": ("/enrolmentview/list/", "_flt_0_training_class=1", "page_EnrolmentView"),
+    "certificates": ("/certificateview/list/", "_flt_0_revoked=n", "page_CertificateView"),
+    "classes": ("/trainingclassview/list/", "_flt_0_state=reviewed", "page_TrainingClassView"),
+}
+API = [
+    ("API ledgers compliant=false", "/api/v1/ledger/?q=(filters:!((col:compliant,opr:eq,value:!f)))"),
+    ("API claims state=submitted", "/api/v1/claim/?q=(filters:!((col:state,opr:eq,value:submitted)))"),
+    ("API persons p50", "/api/v1/person/?q=(page:49,page_size:20)"),
 ]
 
 
+# -- the two cities ----------------------------------------------------------
+
+def _people(url: str) -> int | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM person")).scalar()
+    except Exception:  # no such database or table: not seeded
+        return None
+    finally:
+        engine.dispose()
+
+
 def _empty(url: str) -> None:
-    if url.startswith("sqlite"):
-        return
     u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        Path(u.database).unlink(missing_ok=True)
+        return
     engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
@@ -57,110 +90,307 @@ def _empty(url: str) -> None:
     engine.dispose()
 
 
-def build(url: str, people: int):
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
-    from app.models import District
-    from app.security.scope import acting_as_system
-    from app.security import mfa
-    from app.services import accounts, audit, ledgers
-    from sqlalchemy import select
-
+def build(url: str, people: int, reuse: bool):
+    """The app on a seeded city of `people`, with the bench's logins."""
+    if reuse and _people(url) == people:
+        print(f"  reusing the seeded city at {make_url(url).database}", flush=True)
+        return seed.app_for(url)  # migrated to head: a new index is built on the city
     _empty(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "AUTH_RATE_LIMIT": "100000 per minute"})
-    with app.app_context():
-        upgrade()
-        accounts.initialise(app.appbuilder)
-        db.session.remove()
     t0 = time.perf_counter()
-    ledger_bench.seed(app, people)
-    with app.app_context(), acting_as_system():
-        ledgers.recompute_year(2026)
-        code = db.session.execute(select(District.code).order_by(District.id)).scalars().first()
-        with audit.acting_as("bench:seed"):
-            assoc = accounts.create_user(app.appbuilder, username="assoc", password=PASSWORD,
-                                         role="association_admin", targets={}, full_name="assoc")
-            mfa.enrol_with_secret(assoc, TOTP_SECRET)
-            accounts.create_user(app.appbuilder, username="district", password=PASSWORD,
-                                 role="district_officer", targets={"district": code},
-                                 full_name="district")
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        db.session.remove()
-    print(f"  seeded {people:,} people in {time.perf_counter() - t0:.1f} s", flush=True)
+    app = seed.app_for(url)
+    seed.city(app, people, log=lambda line: print(line, flush=True))
+    logins(app)
+    print(f"  seeded {people:,} people in {time.perf_counter() - t0:.0f} s", flush=True)
     return app
 
 
-def timings(app, repeat: int) -> dict[str, float]:
-    from app.extensions import db
-    from app.models import Person
-    from app.services import dashboard
+def logins(app) -> None:
+    """assoc, district (the first district), unit (the largest unit's reviewer), auditor."""
     from sqlalchemy import select
 
+    from app.extensions import db
+    from app.models import District, Unit
+    from app.security import mfa
+    from app.services import accounts, audit
+
     with app.app_context():
-        number = db.session.execute(select(Person.id_number).order_by(Person.id)).scalars().first()
+        district = db.session.execute(select(District.code).order_by(District.id)).scalars().first()
+        unit = db.session.execute(select(Unit.credit_code).where(Unit.id == 1)).scalar_one()
+        with audit.acting_as("bench:seed"):
+            for username, role, targets in (("assoc", "association_admin", {}),
+                                            ("district", "district_officer", {"district": district}),
+                                            ("unit", "unit_reviewer", {"unit": unit}),
+                                            ("auditor", "auditor", {})):
+                user = accounts.create_user(app.appbuilder, username=username, password=PASSWORD,
+                                            role=role, targets=targets, full_name=username)
+                mfa.enrol_with_secret(user, TOTP_SECRET)
+        db.session.commit()
         db.session.remove()
-    out = {}
-    for user in ("assoc", "district"):
-        client = app.test_client()
-        assert sign_in(app, client, user, PASSWORD).status_code == 302
-        token = api_login(app, app.test_client(), user, PASSWORD).json["access_token"]
-        for label, url in LISTS:
-            url = url.format(id=number)
-            headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}
-            client.get(url, headers=headers)  # warm: templates, caches, plans
-            samples = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                resp = client.get(url, headers=headers)
-                samples.append(time.perf_counter() - t0)
-                assert resp.status_code == 200, (user, url, resp.status_code)
-            out[f"{user:8} {label}"] = statistics.median(samples)
+
+
+# -- HTTP --------------------------------------------------------------------
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    return found.group(1) if found else ""
+
+
+def web_login(app, base: str, username: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(base + "/login/")
+    resp = session.post(base + "/login/", data={"username": username, "password": PASSWORD,
+                                                "csrf_token": _csrf(page.text)},
+                        allow_redirects=False)
+    if resp.headers.get("Location", "").endswith("/login/code"):
+        page = session.get(base + "/login/code")
+        resp = session.post(base + "/login/code", allow_redirects=False,
+                            data={"code": totp_code(app, username, TOTP_SECRET),
+                                  "csrf_token": _csrf(page.text)})
+    assert resp.status_code == 302 and "/login" not in resp.headers.get("Location", ""), \
+        (username, resp.status_code, resp.headers.get("Location"))
+    return session
+
+
+def api_token(app, base: str, username: str) -> str:
+    resp = requests.post(base + "/api/v1/security/login", json={
+        "username": username, "password": PASSWORD, "provider": "db",
+        "totp": totp_code(app, username, TOTP_SECRET)})
+    assert resp.status_code == 200, (username, resp.status_code, resp.text[:300])
+    return resp.json()["access_token"]
+
+
+def timed(send, repeat: int) -> tuple[float, float]:
+    """(p50, p95) seconds of `send()` over `repeat` calls after one warm-up."""
+    send()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        send()
+        samples.append(time.perf_counter() - t0)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+
+
+def _ok(resp, *codes):
+    assert resp.status_code in (codes or (200,)), (resp.request.url, resp.status_code, resp.text[:300])
+    return resp
+
+
+def samples_of(app, people: int, repeat: int) -> dict:
+    """{(kind, path): (p50, p95)} for one city; kind: list, bulk or other."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Ledger, Person
+
     with app.app_context():
-        samples = []
-        for district in (None, 1):
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                dashboard.compute(2026, district)
-                samples.append(time.perf_counter() - t0)
-            out[f"{'assoc' if district is None else 'district':8} dashboard (bulk)"] = \
-                statistics.median(samples[-repeat:])
+        number = db.session.execute(select(Person.id_number).where(Person.id == people // 2)).scalar()
+        ledger_id = db.session.execute(
+            select(Ledger.id).where(Ledger.district_id == 1).order_by(Ledger.id).limit(1)).scalar()
+        db.session.remove()
+        db.engine.dispose()
+    folder = Path(app.instance_path)
+    served = serving.serve(app.config["SQLALCHEMY_DATABASE_URI"], folder, workers=2,
+                           consumer=False, extra_env=SERVER_ENV)
+    out = {}
+    try:
+        _wait_up(served.base)
+        base = served.base
+        for user in ("assoc", "district"):
+            web = web_login(app, base, user)
+            token = api_token(app, base, user)
+            api = {"Authorization": f"Bearer {token}"}
+            get = lambda url, headers=None: _ok(web.get(base + url, headers=headers))  # noqa: E731
+            for screen, (url, usual, page) in LISTS.items():
+                for label, query in ((f"{screen} p1", ""), (f"{screen} p50", f"{page}=49"),
+                                     (f"{screen} filtered", usual),
+                                     (f"{screen} filtered p50", f"{usual}&{page}=49")):
+                    out[("list", f"{user} {label}")] = timed(
+                        lambda: get(url + ("?" + query if query else "")), repeat)
+            out[("list", f"{user} person by ID")] = timed(
+                lambda: get(f"/personview/list/?_flt_0_id_number={number}"), repeat)
+            out[("list", f"{user} ledger show")] = timed(
+                lambda: get(f"/ledgerview/show/{ledger_id}"), repeat)
+            out[("list", f"{user} home")] = timed(lambda: get("/"), repeat)
+            out[("list", f"{user} dashboard")] = timed(lambda: get("/dashboard/"), repeat)
+            for label, url in API:
+                out[("list", f"{user} {label}")] = timed(lambda: get(url, api), repeat)
+            out[("list", f"{user} check one")] = timed(lambda: _ok(web.post(
+                base + "/api/v1/eligibility/check", headers=api,
+                json={"id_number": number, "year": YEAR})), repeat)
+        assoc = {"Authorization": f"Bearer {api_token(app, base, 'assoc')}"}
+        workbook = bulk_file(app, people)
+        out[("bulk", "assoc check 10,000 IDs")] = timed(lambda: _ok(requests.post(
+            base + "/api/v1/eligibility/bulk", headers=assoc, data={"year": str(YEAR)},
+            files={"file": ("check.xlsx", workbook)}, timeout=600)), max(3, repeat // 3))
+        unit = {"Authorization": f"Bearer {api_token(app, base, 'unit')}"}
+        out[("bulk", "unit export CSV")] = timed(lambda: _ok(requests.post(
+            base + "/api/v1/export/", headers=unit, timeout=600,
+            json={"coverage": "unit", "year": YEAR, "format": "csv"}), 201), max(3, repeat // 3))
+        auditor = web_login(app, base, "auditor")
+        out[("list", "auditor audit log p1")] = timed(
+            lambda: _ok(auditor.get(base + "/auditentryview/list/")), repeat)
+        out[("list", "auditor audit log p50")] = timed(
+            lambda: _ok(auditor.get(base + "/auditentryview/list/?page_AuditEntryView=49")), repeat)
+    finally:
+        serving.stop_all(served)
+    with app.app_context():
+        out[("floor", "assoc check 10,000 IDs")] = timed(lambda: bulk_floor(workbook),
+                                                         max(3, repeat // 3))
+        out[("floor", "unit export CSV")] = timed(export_floor, max(3, repeat // 3))
+        out[("bulk", "dashboard figures (uncached)")] = timed(dashboard_compute, repeat)
+        out[("floor", "dashboard figures (uncached)")] = timed(dashboard_floor, repeat)
         db.session.remove()
         db.engine.dispose()
     return out
 
 
+def _wait_up(base: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("gunicorn did not answer /healthz")
+
+
+# -- bulk work and its floors ------------------------------------------------
+
+def bulk_file(app, people: int) -> bytes:
+    """A workbook of 10,000 applicants (身份证号, 姓名) spread over the city."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["身份证号", "姓名"])
+    step = max(1, people // BULK_ROWS)
+    for n in range(0, min(people, BULK_ROWS * step), step):
+        sheet.append([seed.id_number(n), f"人员{n}"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def bulk_floor(workbook: bytes) -> None:
+    """By hand: read the file, look the numbers up (ledger, dishonesty) in chunks, write the answer."""
+    from openpyxl import Workbook, load_workbook
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import DishonestyRecord, Ledger, Person
+
+    rows = list(load_workbook(io.BytesIO(workbook), read_only=True).active.iter_rows(
+        min_row=2, values_only=True))
+    found = {}
+    numbers = [r[0] for r in rows]
+    for start in range(0, len(numbers), 2000):
+        chunk = numbers[start:start + 2000]
+        for row in db.session.execute(
+                select(Person.id_number, Person.name, Ledger.public, Ledger.professional,
+                       Ledger.compliant, Ledger.shortfall_public, Ledger.shortfall_professional)
+                .outerjoin(Ledger, (Ledger.person_id == Person.id) & (Ledger.year == YEAR))
+                .where(Person.id_number.in_(chunk))):
+            found[row[0]] = row
+        db.session.execute(select(DishonestyRecord.person_id).join(
+            Person, Person.id == DishonestyRecord.person_id).where(Person.id_number.in_(chunk))).all()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for i, (number, name) in enumerate(rows, 1):
+        row = found.get(number)
+        sheet.append([i, number, name, *(row[2:] if row else ())])
+    book.save(io.BytesIO())
+    db.session.rollback()
+
+
+def export_floor() -> None:
+    """By hand: the largest unit's credited items (ledgers, then their activities) to CSV."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Activity, Ledger, Person
+
+    out = csv.writer(io.StringIO())
+    rows = db.session.execute(
+        select(Person.id_number, Person.name, Ledger.items).join(Ledger, Ledger.person_id == Person.id)
+        .where(Person.unit_id == 1, Ledger.year == YEAR, Ledger.in_scope).order_by(Person.id)).all()
+    items = [(number, name, it) for number, name, items in rows for it in items
+             if float(it[1]) or float(it[2])]
+    ids = sorted({it[0] for *_, it in items})
+    titles = {}
+    for start in range(0, len(ids), 2000):
+        titles.update(db.session.execute(select(Activity.id, Activity.title).where(
+            Activity.id.in_(ids[start:start + 2000]))).all())
+    for number, name, it in items:
+        out.writerow([number, name, titles[it[0]], it[1], it[2]])
+    db.session.rollback()
+
+
+def dashboard_compute() -> None:
+    from app.extensions import db
+    from app.services import dashboard
+
+    dashboard.compute(YEAR, None)
+    db.session.rollback()
+
+
+def dashboard_floor() -> None:
+    """By hand: the ledgers of the year counted by district and by unit (GROUP BY)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Ledger
+
+    compliant = func.count().filter(Ledger.compliant.is_(True))
+    for column in (Ledger.district_id, Ledger.unit_id):
+        db.session.execute(select(column, func.count(), compliant, func.sum(Ledger.total))
+                           .where(Ledger.year == YEAR).group_by(column)).all()
+    db.session.rollback()
+
+
+# -- report ------------------------------------------------------------------
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--factor", type=int, default=10)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--base", type=int, default=10_000, help="the reference city (10,000)")
     parser.add_argument("--db", default=None, help="PostgreSQL URL (default: SQLite files)")
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a database already seeded with as many people")
+    parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "xueshi-scale"))
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="xueshi-scale-")
-    os.environ["XUESHI_INSTANCE_DIR"] = tmp
+    work = Path(args.workdir)
+    (work / "instance").mkdir(parents=True, exist_ok=True)
+    os.environ["XUESHI_INSTANCE_DIR"] = str(work / "instance")  # one set of keys for both cities
     if args.db:
         big = make_url(args.db)
         urls = (args.db, big.set(database=f"{big.database}_big").render_as_string(False))
     else:
-        urls = (f"sqlite:///{tmp}/small.db", f"sqlite:///{tmp}/big.db")
-    sizes = (args.people, args.people * args.factor)
+        urls = tuple(f"sqlite:///{work}/city-{n}.db" for n in (args.base, args.people))
+    sizes = (args.base, args.people)
     results = []
     for url, people in zip(urls, sizes):
         print(f"city of {people:,} people ({make_url(url).get_backend_name()})", flush=True)
-        results.append(timings(build(url, people), args.repeat))
+        results.append(samples_of(build(url, people, args.reuse), people, args.repeat))
     small, large = results
     worst = 0.0
-    print(f"{'path':40} {sizes[0]:>10,} {sizes[1]:>10,}  ratio")
-    for path in small:
-        ratio = large[path] / small[path]
-        if "(bulk)" not in path:
+    print(f"{'path':42} {sizes[0]:>9,} p50/p95 {sizes[1]:>11,} p50/p95  ratio  floor")
+    for (kind, path), (p50, p95) in large.items():
+        if kind == "floor":
+            continue
+        ratio = p50 / small[(kind, path)][0]
+        floor = large.get(("floor", path))
+        if kind == "list":
             worst = max(worst, ratio)
-        print(f"{path:40} {small[path] * 1000:8.1f}ms {large[path] * 1000:8.1f}ms  {ratio:.2f}")
+        s50, s95 = small[(kind, path)]
+        print(f"{path:42} {s50 * 1000:8.0f}/{s95 * 1000:<8.0f}ms {p50 * 1000:9.0f}/{p95 * 1000:<8.0f}ms"
+              f"  {ratio:5.2f}" + (f"  {p50 / floor[0]:5.2f} (floor {floor[0] * 1000:.0f} ms)"
+                                   if floor else ""))
+    print(json.dumps({"people": sizes, "worst_list_ratio": round(worst, 2)}))
     print(f"ratio={worst:.2f}")
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from werkzeug.security import generate_password_hash
 
 from tests import factories
 
@@ -21,6 +23,20 @@ PASSWORD = "Test-Pass-2026!"
 # the seeded logins whose role requires a second factor are enrolled with this secret
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TEST_DB_ENV = "XUESHI_TEST_DATABASE_URL"
+# Tests hash passwords with a cheap scrypt (production keeps werkzeug's default,
+# N=32768): a login or a new account costs milliseconds, not a fifth of a second.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+TEST_FAKE_HASH = generate_password_hash("password", method=TEST_HASH_METHOD)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, connection_record) -> None:
+    """The test databases are thrown away: SQLite need not wait for the disk on
+    every commit (a killed process still loses nothing; only a power cut would)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
 
 
 def test_database_url(instance: Path) -> str:
@@ -49,6 +65,8 @@ def app_overrides(url: str, instance: Path) -> dict:
         # which does not carry CSRF tokens; CSRF itself is covered by
         # test_security.py (a CSRF-on app) and the browser tests.
         "WTF_CSRF_ENABLED": False,
+        "FAB_PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        "AUTH_DB_FAKE_PASSWORD_HASH_CHECK": TEST_FAKE_HASH,
         "AUTH_RATE_LIMIT": "10000 per minute",
         # Many tests sign in from the test client's one address; the CAPTCHA and the
         # per-account limit are tested on apps with the real settings (test_identity.py).
@@ -326,3 +344,39 @@ def make_app(app, instance_dir):
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+LIVE = {}  # the app behind live_url (second-factor codes are made against its database)
+
+
+@pytest.fixture(scope="session")
+def live_url(make_app):
+    """The app (CSRF on) served on a free port for the browser tests, once a session."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    served = make_app(WTF_CSRF_ENABLED=True)
+    LIVE["app"] = served
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian Chromium through Playwright, started once a session (each test opens its pages)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

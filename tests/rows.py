@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
-    BaseEvaluation, Case, Certificate, Claim, Enrolment, Inspection, Person, PlanProject, Seminar,
-    TrainingClass, YearCertificate,
+    BaseEvaluation, Case, Certificate, Claim, Enrolment, Inspection, Person, PlanProject, RosterLink,
+    Seminar, TrainingClass, YearCertificate,
 )
 from app.models.base import utcnow
 from app.services import certificates, status_list
@@ -71,6 +71,10 @@ def make(app, world, model, state: str | None, side: str = "A"):
                          findings="x")
     elif model is Case:
         row = Case(district_id=world.district[side], subject="x", details="x", state=state)
+    elif model is RosterLink:  # a held row: the person stays in their unit's scope
+        cls = _training_class(world, side, "accepted")
+        row = RosterLink(kind="differs", state=state, class_id=cls.id, person_id=world.person[side],
+                         unit_id=world.unit[side], name=f"探针姓名{n}")
     else:  # pragma: no cover - a new workflow needs its row here
         raise AssertionError(f"no test row for {model.__name__}")
     db.session.add(row)

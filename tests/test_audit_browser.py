@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import SHOTS, browser, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS, sign_in
 from tests.test_claims import exam, submitted_claim
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,7 +26,7 @@ def approved(app, tokens):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_auditor_finds_who_approved_a_claim_by_its_title(browser, live_url, approved, width):  # noqa: F811
+def test_the_auditor_finds_who_approved_a_claim_by_its_title(browser, live_url, approved, width):
     page = sign_in(browser, live_url, "auditor")
     page.set_viewport_size({"width": WIDTHS[width][0], "height": WIDTHS[width][1]})
     page.goto(f"{live_url}/auditentryview/list/")

@@ -257,6 +257,11 @@ GOV_API = [
     ("POST", f"/api/v1/case/{M}/step/close", None, {"district_officer"}, 404),
     ("GET", "/api/v1/dishonesty_record/", None, {ASSOC}, 200),
     ("POST", "/api/v1/dishonesty_record/", {}, {ASSOC}, 400),
+    # 待确认 roster links: the named unit's reviewer decides; the organiser sees none of them
+    ("GET", "/api/v1/roster_link/", None, {ASSOC, "unit_reviewer", "professional"}, 200),
+    ("GET", f"/api/v1/roster_link/{M}", None, {ASSOC, "unit_reviewer", "professional"}, 404),
+    ("POST", f"/api/v1/roster_link/{M}/step/confirm", None, {"unit_reviewer"}, 404),
+    ("POST", f"/api/v1/roster_link/{M}/step/reject", {"reason": "x"}, {"unit_reviewer"}, 404),
 ]
 GOV_SCREENS = [
     ("GET", "/dashboard/", {ASSOC, "district_officer"}, 200),
@@ -269,6 +274,8 @@ GOV_SCREENS = [
     ("GET", "/caseview/list/", {ASSOC, "district_officer"}, 200),
     ("GET", "/dishonestyrecordview/notice", set(ROLES) - {"Admin", "auditor", "professional"}, 200),
     ("GET", "/dishonestyrecordview/new", {ASSOC}, 200),
+    ("GET", "/rosterlinkview/list/", {ASSOC, "unit_reviewer", "professional"}, 200),
+    ("GET", f"/rosterlinkview/show/{M}", {ASSOC, "unit_reviewer", "professional"}, 404),
 ]
 
 

@@ -2,45 +2,16 @@
 (CSRF on) and sees the Chinese menu."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, totp_code
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from tests.conftest import LIVE, PASSWORD, totp_code
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SHOTS.mkdir(exist_ok=True)
 
 pytestmark = pytest.mark.browser
-LIVE = {}  # the app behind live_url (second-factor codes are made against its database)
-
-
-@pytest.fixture(scope="module")
-def live_url(make_app):
-    served = make_app(WTF_CSRF_ENABLED=True)
-    LIVE["app"] = served
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def sign_in(browser, live_url, username, *, password=PASSWORD, app=None, secret=None):
@@ -108,11 +79,11 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
                         series="engineering", title_level="intermediate")
         db.session.add(person)
         db.session.commit()
-        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000"]
+        row = ["浏览器学员", person.id_number, unit.credit_code, "13800000000", "engineering", "intermediate"]
         db.session.remove()
     roster = tmp_path / "roster.xlsx"
     book = Workbook()
-    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"])
     book.active.append(row)
     book.save(roster)
     approval = tmp_path / "approval.pdf"

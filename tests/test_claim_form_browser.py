@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.test_browser import SHOTS, browser, live_url  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,7 +26,7 @@ FILL = {
 }
 
 
-def sign_in(browser, live_url, username):  # noqa: F811
+def sign_in(browser, live_url, username):
     """As tests.test_browser.sign_in, with room for a loaded 2-core machine."""
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(60000)
@@ -59,7 +59,7 @@ def _wait_for_preview(page, pattern, what, seconds=30):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_claim_form_of_every_kind_at_both_widths(browser, live_url, width):  # noqa: F811
+def test_the_claim_form_of_every_kind_at_both_widths(browser, live_url, width):
     size = WIDTHS[width]
     page = sign_in(browser, live_url, "professional")
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -85,7 +85,7 @@ def test_the_claim_form_of_every_kind_at_both_widths(browser, live_url, width): 
 
 
 def test_days_are_added_in_the_table_and_courses_follow_the_registration_choice(
-        browser, live_url):  # noqa: F811
+        browser, live_url):
     page = sign_in(browser, live_url, "professional")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_url}/claimview/new/qualification_exam")

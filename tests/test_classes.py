@@ -74,8 +74,8 @@ def people(app, world):
 
 
 def roster_rows(people, pick=range(5)):
-    return [[people[i]["name"], people[i]["number"], people[i]["credit"], "13800000000", "", ""]
-            for i in pick]
+    return [[people[i]["name"], people[i]["number"], people[i]["credit"], "13800000000", "engineering",
+             people[i]["level"]] for i in pick]
 
 
 def test_wechat_classes_are_refused_at_filing(api):
@@ -136,7 +136,7 @@ def test_filing_needs_the_approval_form_and_illegal_steps_are_refused(api, app):
 
 @pytest.mark.parametrize("case,column,message", [
     ("bad id", "身份证号", "校验码"),
-    ("name mismatch", "姓名", "不符"),
+    ("no title", "职称系列", "职称"),
     ("unknown unit", "单位统一社会信用代码", "单位"),
     ("duplicate", "身份证号", "重复"),
     ("out of scope", "身份证号", "市卫生健康委"),
@@ -156,7 +156,7 @@ def test_roster_errors_are_reported_and_nothing_is_written(app, api, people, wor
     rows = roster_rows(people, [0, 1])
     bad_row = {
         "bad id": ["某人", "110105194912310021", people[0]["credit"], "", "", ""],
-        "name mismatch": ["张冠李戴", people[3]["number"], people[3]["credit"], "", "", ""],
+        "no title": ["张冠李戴", people[3]["number"], people[3]["credit"], "", "", ""],
         "unknown unit": ["新人", factories.id_number("370211"), factories.credit_code("370211"), "",
                          "工程", "中级"],
         "duplicate": list(rows[0]),
@@ -168,7 +168,7 @@ def test_roster_errors_are_reported_and_nothing_is_written(app, api, people, wor
                            series="health", title_level="intermediate")
             db.session.add(nurse)
             db.session.commit()
-            bad_row = ["护士甲", nurse.id_number, people[0]["credit"], "", "", ""]
+            bad_row = ["护士甲", nurse.id_number, people[0]["credit"], "", "health", "intermediate"]
             db.session.remove()
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster",
                   xlsx(ROSTER, rows + [bad_row]))
@@ -527,7 +527,8 @@ def test_the_class_page_shows_only_participants_in_scope(app, api, clients, worl
         db.session.add(outsider)
         db.session.commit()
         rows = roster_rows(people, [0]) + [["外区学员", outsider.id_number,
-                                            db.session.get(Unit, world.unit["B"]).credit_code, "", "", ""]]
+                                            db.session.get(Unit, world.unit["B"]).credit_code, "",
+                                            "engineering", "intermediate"]]
         db.session.remove()
     assert upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster",
                   xlsx(ROSTER, rows)).status_code == 200

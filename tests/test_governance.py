@@ -158,12 +158,12 @@ def _reviewed_class(api, app, world, day="2026-06-20"):
         db.session.add(person)
         db.session.commit()
         unit = db.session.get(Unit, world.unit["A"])
-        row = [person.name, person.id_number, unit.credit_code, ""]
+        row = [person.name, person.id_number, unit.credit_code, "", person.series, person.title_level]
         pid = person.id
         db.session.remove()
     from openpyxl import Workbook
     book = Workbook()
-    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"])
     book.active.append(row)
     buf = io.BytesIO()
     book.save(buf)

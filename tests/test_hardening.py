@@ -494,8 +494,8 @@ def rostering(app, make_app, world):
     token = client.post("/api/v1/security/login", json={
         "username": name, "password": PASSWORD, "provider": "db", "refresh": False}).json["access_token"]
 
-    def upload(rows):
-        body = xlsx(rows, ["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    def upload(rows, headers=("姓名", "身份证号", "单位统一社会信用代码", "手机")):
+        body = xlsx(rows, list(headers))
         return client.post(f"/api/v1/training_class/{class_id}/roster",
                            headers={"Authorization": f"Bearer {token}"},
                            content_type="multipart/form-data",
@@ -534,6 +534,7 @@ def test_roster_imports_are_recorded_limited_and_mismatches_alert(rostering, wor
 
 
 def test_roster_lists_are_limited_per_login_per_day(rostering, world):
-    row = [["测试人员A", world.id_number["A"], world.credit_code["A"], ""]]
-    codes = [rostering(row).status_code for _ in range(3)]
+    row = [["测试人员A", world.id_number["A"], world.credit_code["A"], "", "engineering", "intermediate"]]
+    headers = ("姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别")
+    codes = [rostering(row, headers).status_code for _ in range(3)]
     assert codes == [200, 200, 429]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import SHOTS, browser, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS, sign_in
 from tests.test_claims import exam, new_claim, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,7 +27,7 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, width):  # noqa: F811
+def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, width):
     for username in ROLES:
         page = home(browser, live_url, username, WIDTHS[width])
         assert page.locator(".container.home").is_visible()
@@ -36,7 +36,7 @@ def test_every_role_lands_on_its_own_work_at_both_widths(browser, live_url, widt
         page.close()
 
 
-def test_the_professional_sees_hours_and_verdict_on_a_phone_and_starts_a_claim(browser, live_url):  # noqa: F811
+def test_the_professional_sees_hours_and_verdict_on_a_phone_and_starts_a_claim(browser, live_url):
     page = home(browser, live_url, "professional", WIDTHS["phone"])
     for selector in (".home-hours", ".home-verdict"):
         box = page.locator(selector).first.bounding_box()
@@ -48,7 +48,7 @@ def test_the_professional_sees_hours_and_verdict_on_a_phone_and_starts_a_claim(b
     page.close()
 
 
-def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, app, tokens):  # noqa: F811
+def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, app, tokens):
     client = app.test_client()
 
     def api(key, method, url, **kw):

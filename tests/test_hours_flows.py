@@ -207,6 +207,48 @@ def test_bulk_recompute_equals_per_person_recompute(app, crowd):
         db.session.remove()
 
 
+def test_a_recompute_in_two_processes_writes_what_one_process_writes(app, crowd):
+    """On PostgreSQL two forked workers share the year; on SQLite the same call
+    runs in one process. Either way every ledger is rewritten exactly as before."""
+    with app.app_context():
+        before = dict(db.session.execute(
+            select(Ledger.person_id, Ledger.digest).where(Ledger.year == 2026)).all())
+        db.session.execute(update(Ledger).where(Ledger.year == 2026).values(digest="stale"))
+        db.session.commit()
+        seen = []
+        result = ledgers.recompute_year(2026, workers=2, chunk=3, progress=seen.append)
+        assert (result.people, result.written, result.unchanged) == (len(before), len(before), 0)
+        assert sum(seen) == len(before)
+        db.session.expire_all()
+        assert dict(db.session.execute(
+            select(Ledger.person_id, Ledger.digest).where(Ledger.year == 2026)).all()) == before
+        db.session.remove()
+
+
+def test_a_unit_moving_district_takes_its_ledgers_along(app, crowd, world):
+    """The district officer's scope reads the ledger's own district column."""
+    from app.models import District
+    from app.security.scope import Scope, clause
+
+    with app.app_context():
+        pid = crowd["people"][0][0]
+        unit = db.session.get(Unit, world.unit["A"])
+        home, other = unit.district_id, db.session.execute(
+            select(District.id).where(District.id != unit.district_id)).scalars().first()
+        officer = Scope(user_id=None, username="officer", roles=frozenset({"district_officer"}),
+                        district_id=other)
+        seen = select(Ledger.person_id).where(Ledger.person_id == pid, clause(Ledger, officer))
+        assert db.session.execute(seen).first() is None
+        unit.district_id = other
+        db.session.commit()
+        assert db.session.execute(seen).first() is not None
+        unit = db.session.get(Unit, world.unit["A"])
+        unit.district_id = home
+        db.session.commit()
+        assert db.session.execute(seen).first() is None
+        db.session.remove()
+
+
 def test_single_check_for_each_scope(api, crowd, world):
     number = crowd["people"][0][1]
     resp = api("district_officer", "POST", "/api/v1/eligibility/check", json={"id_number": number, "year": 2026})

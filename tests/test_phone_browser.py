@@ -11,7 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import app_overrides, fresh_database_url
-from tests.test_browser import SHOTS, browser, sign_in  # noqa: F401  (fixture)
+from tests.test_browser import SHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -82,7 +82,7 @@ def _menu_pages(page, base) -> list[str]:
     return sorted({h for h in hrefs if h != "/" and not any(s in h for s in skip)})
 
 
-def test_every_list_of_every_demo_login_keeps_its_key_columns_on_a_phone(browser, demo_site):  # noqa: F811
+def test_every_list_of_every_demo_login_keeps_its_key_columns_on_a_phone(browser, demo_site):
     base, _, logins = demo_site
     problems, seen = [], set()
     for login in logins:
@@ -112,7 +112,7 @@ def test_every_list_of_every_demo_login_keeps_its_key_columns_on_a_phone(browser
     assert seen == set(KEY_HEADERS), f"lists with rows seen: {seen}"
 
 
-def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site):  # noqa: F811
+def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site):
     base, _, logins = demo_site
     professional = next(login for login in logins if login["role"] == "professional")
     page = _phone(browser, demo_site, professional)
@@ -137,7 +137,7 @@ def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site
     page.close()
 
 
-def test_the_filing_form_asks_for_the_online_channel_only_for_online_classes(browser, demo_site):  # noqa: F811
+def test_the_filing_form_asks_for_the_online_channel_only_for_online_classes(browser, demo_site):
     base, _, logins = demo_site
     staff = next(login for login in logins if login["role"] == "base_staff")
     page = _phone(browser, demo_site, staff)

@@ -209,8 +209,35 @@ def _plan(sql: str, params: dict) -> str:
      "ix_certificate_revoked_id"),
     ("SELECT id FROM training_class WHERE start_date >= :d ORDER BY start_date LIMIT 25",
      "ix_training_class_start_date"),
+    # a district officer's ledgers (scope by the ledger's district), and 是否达标 in the district
+    ("SELECT id FROM ledger WHERE district_id = :n ORDER BY id DESC LIMIT 25",
+     "ix_ledger_district_id_id"),
+    ("SELECT id FROM ledger WHERE district_id = :n AND compliant = :f ORDER BY id DESC LIMIT 25",
+     "ix_ledger_district_compliant_id"),
+    ("SELECT id FROM ledger WHERE unit_id = :n ORDER BY id DESC LIMIT 25", "ix_ledger_unit_id_id"),
 ])
 def test_the_offered_filters_and_sorts_use_their_indexes(ctx, sql, index):
     from datetime import date
 
-    assert index in _plan(sql, {"v": "submitted", "f": False, "d": date(2026, 1, 1)})
+    assert index in _plan(sql, {"v": "submitted", "f": False, "d": date(2026, 1, 1), "n": 1})
+
+
+@pytest.mark.parametrize("key", ["association_admin", "district_officer"])
+def test_a_screen_reads_the_permissions_once(app, clients, key):
+    """FAB checks every menu entry and button; the grants are read once per request."""
+    client = clients(key)
+    for url in ("/", "/ledgerview/list/", "/claimview/list/"):
+        client.get(url)
+        with statements(app) as seen:
+            assert client.get(url).status_code == 200
+        permission_reads = [s for s in seen if "ab_permission_view" in s]
+        assert len(permission_reads) <= 2, (url, len(permission_reads))
+
+
+def test_the_association_reads_person_linked_lists_without_a_scope_subquery(app, clients):
+    client = clients("association_admin")
+    with statements(app) as seen:
+        assert client.get("/ledgerview/list/").status_code == 200
+        assert client.get("/claimview/list/").status_code == 200
+    lists = [" ".join(s.split()) for s in seen if re.search(r"FROM (ledger|claim)\b", s)]
+    assert lists and not [s for s in lists if "IN (SELECT person.id" in s], lists

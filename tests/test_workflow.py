@@ -366,10 +366,10 @@ def test_a_completion_sent_back_is_fixed_and_asked_again(app, api, world):
     _step(api, "association_admin", "training_class", class_id, "accept")
     with app.app_context():
         person = rows.person_of_side(world, "A")
-        row = [person.name, person.id_number, person.unit.credit_code, ""]
+        row = [person.name, person.id_number, person.unit.credit_code, "", person.series, person.title_level]
         db.session.remove()
     book = Workbook()
-    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机"])
+    book.active.append(["姓名", "身份证号", "单位统一社会信用代码", "手机", "职称系列", "职称级别"])
     book.active.append(row)
     buf = io.BytesIO()
     book.save(buf)

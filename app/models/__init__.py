@@ -15,6 +15,7 @@ from .message import Message
 from .lookup import IdLookup, LookupAlert
 from .person import Person
 from .plan import PlanProject, PlanPublication, Seminar
+from .roster_link import RosterLink
 from .status import StatusList
 from .training_base import TrainingBase
 from .training_class import Certificate, Enrolment, TrainingClass
@@ -55,6 +56,7 @@ __all__ = [
     "Department",
     "District",
     "Person",
+    "RosterLink",
     "TrainingBase",
     "Unit",
     "UserScope",

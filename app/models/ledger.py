@@ -26,14 +26,19 @@ class Ledger(Model):
         UniqueConstraint("person_id", "year", name="uq_ledger_person_year"),
         Index("ix_ledger_year_compliant", "year", "compliant"),
         Index("ix_ledger_compliant_id", "compliant", "id"),  # 是否达标 filter, newest first
+        # a district's or unit's ledgers (scope and list filter), newest first, and 是否达标 in it
+        Index("ix_ledger_district_id_id", "district_id", "id"),
+        Index("ix_ledger_district_compliant_id", "district_id", "compliant", "id"),
+        Index("ix_ledger_unit_id_id", "unit_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     year: Mapped[int] = mapped_column(Integer)
-    # where the person worked when computed: list filters (scope goes by the person)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    # where the person works (kept when the person or the unit moves): list filters, and
+    # the scope of a district officer and a unit reviewer
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
     in_scope: Mapped[bool] = mapped_column(Boolean)
     public: Mapped[Decimal] = mapped_column(Numeric(6, 1))
     professional: Mapped[Decimal] = mapped_column(Numeric(6, 1))

@@ -188,6 +188,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + read("Case") + read("DishonestyRecord") + steps("DishonestyRecord", "create")
     + [("can_view", "DashboardView")]
     + screen_read("LookupAlertView") + menus("Lookup alerts")
+    + read("RosterLink") + menus("Roster links")
     + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
             "Base evaluations", "Inspections", "Cases", "Dishonesty records"),
     "authority_staff": SELF_SERVICE + JOBS
@@ -212,12 +213,14 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + read("Unit")
     + menus("People", "Professionals", "Units")
     + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + RECOMPUTE_CHOSEN + HOURS_CHECK + EXPORTS
-    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS],
+    + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS]
+    + read("RosterLink") + steps("RosterLink", "review") + menus("Roster links"),
     "professional": SELF_SERVICE + JOBS
     + read("Person")
     + read("Unit")
     + menus("People", "Professionals", "Units")
-    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST + [FULL_ID_NUMBERS],
+    + OWN_CLAIMS + LEDGERS + EXPORTS + CLASS_READER + PUBLISHED_LIST + [FULL_ID_NUMBERS]
+    + read("RosterLink") + menus("Roster links"),
     "district_officer": SELF_SERVICE + JOBS
     + REFERENCE
     + read("Person")

@@ -103,9 +103,9 @@ def acting_as_system() -> "contextmanager[Scope]":
     return acting_as(SYSTEM)
 
 
-def granted(roles: frozenset[str]) -> frozenset[tuple[str, str]]:
-    """Every (permission, view) pair the roles hold: one query, cached for the
-    request (or the CLI command's app context)."""
+def granted(roles: frozenset[str] | frozenset[int]) -> frozenset[tuple[str, str]]:
+    """Every (permission, view) pair the roles (by name, or FAB's role ids) hold:
+    one query, cached for the request (or the CLI command's app context)."""
     cache = g.setdefault("xueshi_grants", {}) if has_app_context() else {}
     if roles not in cache:
         cache[roles] = _grants_from_db(roles)
@@ -118,7 +118,7 @@ def forget_grants() -> None:
         g.pop("xueshi_grants", None)
 
 
-def _grants_from_db(roles: frozenset[str]) -> frozenset[tuple[str, str]]:
+def _grants_from_db(roles: frozenset[str] | frozenset[int]) -> frozenset[tuple[str, str]]:
     if not roles:
         return frozenset()
     from flask_appbuilder.security.sqla.models import assoc_permissionview_role as link
@@ -129,7 +129,8 @@ def _grants_from_db(roles: frozenset[str]) -> frozenset[tuple[str, str]]:
     stmt = (select(perm.name, view.name).select_from(pv)
             .join(perm, perm.id == pv.permission_id).join(view, view.id == pv.view_menu_id)
             .join(link, link.c.permission_view_id == pv.id).join(role, role.id == link.c.role_id)
-            .where(role.name.in_(sorted(roles))))
+            .where((role.id if isinstance(next(iter(roles)), int) else role.name)
+                   .in_(sorted(roles))))
     return frozenset(tuple(row) for row in db.session.execute(stmt))
 
 

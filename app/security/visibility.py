@@ -3,12 +3,12 @@
 A role missing from a model's rules sees none of its rows."""
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import exists, false, or_, select
 
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
     District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
-    PlanProject, PlanPublication, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
+    PlanProject, PlanPublication, RosterLink, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
     YearCertificate,
 )
 from ..models.identity import RoleGrant
@@ -35,14 +35,21 @@ def units_where(*conditions):
     return select(Unit.id).where(*conditions)
 
 
+def _member():
+    """The person belongs to their unit: no roster registered them there
+    without its reviewer's confirmation (待确认, app/services/roster_links.py)."""
+    return ~exists().where(RosterLink.person_id == Person.id, RosterLink.unit_id == Person.unit_id,
+                           RosterLink.kind == "new", RosterLink.state != "confirmed")
+
+
 rule(Person, "association_admin")(everything)
 rule(Person, "district_officer")(
-    lambda s: Person.unit_id.in_(units_where(Unit.district_id == s.district_id))
+    lambda s: Person.unit_id.in_(units_where(Unit.district_id == s.district_id)) & _member()
 )
 rule(Person, "authority_staff")(
-    lambda s: Person.unit_id.in_(units_where(Unit.department_id == s.department_id))
+    lambda s: Person.unit_id.in_(units_where(Unit.department_id == s.department_id)) & _member()
 )
-rule(Person, "unit_reviewer")(lambda s: Person.unit_id == s.unit_id)
+rule(Person, "unit_reviewer")(lambda s: (Person.unit_id == s.unit_id) & _member())
 rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)
@@ -57,9 +64,14 @@ def _people_visible(person_id_column, scope):
     return person_id_column.in_(select(Person.id).where(clause(Person, scope)))
 
 
-PERSON_ROLES = ("association_admin", "district_officer", "unit_reviewer", "professional")
 for _model in (Claim, Ledger, Activity, YearCertificate):
-    rule(_model, *PERSON_ROLES)(lambda s, _m=_model: _people_visible(_m.person_id, s))
+    rule(_model, "association_admin")(everything)  # the city: no subquery on any list
+    rule(_model, "district_officer", "unit_reviewer", "professional")(
+        lambda s, _m=_model: _people_visible(_m.person_id, s))
+# a ledger carries its person's unit and district (kept when either moves, ledgers.py):
+# a district's or unit's ledger list reads its composite index, not every person
+rule(Ledger, "district_officer")(lambda s: Ledger.district_id == s.district_id)
+rule(Ledger, "unit_reviewer")(lambda s: Ledger.unit_id == s.unit_id)
 
 # Export batches: the association sees all; others the batches they made, while
 # their scope still covers the batch (their unit, their own year).
@@ -131,3 +143,7 @@ rule(Case, "district_officer")(lambda s: Case.district_id == s.district_id)
 rule(DishonestyRecord, "association_admin")(everything)
 rule(IdLookup, "association_admin")(everything)
 rule(LookupAlert, "association_admin")(everything)
+# 待确认 links: the unit whose reviewer decides, the person they name, the association.
+rule(RosterLink, "association_admin")(everything)
+rule(RosterLink, "unit_reviewer")(lambda s: RosterLink.unit_id == s.unit_id)
+rule(RosterLink, "professional")(lambda s: RosterLink.person_id == s.person_id)

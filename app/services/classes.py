@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..formatting import hours_value, local_now
-from ..models import Activity, Enrolment, Person, PlanProject, Seminar, TrainingBase, TrainingClass, Unit
+from ..models import (Activity, Enrolment, Person, PlanProject, RosterLink, Seminar, TrainingBase,
+                      TrainingClass, Unit)
 from ..models.base import utcnow
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..models.plan import ACCEPTED as PROJECT_ACCEPTED
@@ -29,9 +30,11 @@ from ..models.training_class import (
 from ..rules import model as rules_model
 from ..rules import registry
 from ..security import masking
+from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import certificates, inputs, ledgers, lookups, people, plans, records, years
+from . import roster_links as links
 from . import evidence as evidence_files
 from .errors import BusinessError, Problems
 from .sheets import (Checked, RowReport, SheetProblems, check_rows, read_sheet, read_table,
@@ -386,7 +389,7 @@ class SheetResult:
 
 @dataclass(frozen=True)
 class NewPerson:
-    """A participant the roster registers (their unit is registered already)."""
+    """A participant as the roster describes them (their unit is registered)."""
 
     id_number: str
     name: str
@@ -399,23 +402,33 @@ class NewPerson:
 
 @dataclass(frozen=True)
 class RosterLine:
-    """One checked roster row: a participant, registered already or new."""
+    """One checked roster row: a person the organiser may see (`person`), or a
+    participant as the row describes them (`given`) with what the registry
+    says (`registered`, None for a number nobody has); `link` is the 待确认
+    the row leaves for another organisation's unit (None: enrolled as it is)."""
 
     row: int
     id_number: str
     phone: str | None
-    person: Person | None
-    new: NewPerson | None
+    person: Person | None = None
+    given: NewPerson | None = None
+    registered: Person | None = None
+    link: str | None = None
 
     @property
     def series(self):
-        return self.person.series if self.person else self.new.series
+        return self.given.series if self.given else self.person.series
 
     @property
     def seminar_admits(self) -> bool:
-        level = self.person.title_level if self.person else self.new.title_level
-        manager = self.person.is_enterprise_manager if self.person else self.new.is_enterprise_manager
+        level = self.given.title_level if self.given else self.person.title_level
+        manager = self.given.is_enterprise_manager if self.given else self.person.is_enterprise_manager
         return level in SEMINAR_LEVELS_OK or bool(manager)
+
+    @property
+    def held(self) -> bool:
+        """Nobody is enrolled until the person's unit reviewer confirms the row."""
+        return self.link == links.DIFFERS
 
 
 def roster_template(cls: TrainingClass) -> bytes:
@@ -437,29 +450,66 @@ def _id_number(text: str, report: RowReport) -> str | None:
         return None
 
 
-def _new_person(v: dict, number: str, name: str, phone: str | None, report: RowReport) -> NewPerson | None:
+def _credit_code(text: str) -> str | None:
     try:
-        unit = db.session.execute(select(Unit).where(
-            Unit.credit_code == normalize_credit_code(v["单位统一社会信用代码"]))).scalar()
+        return normalize_credit_code(text)
+    except InvalidValue:
+        return None
+
+
+def _given(v: dict, number: str, name: str, phone: str | None, units: dict,
+           report: RowReport) -> NewPerson | None:
+    """The participant as the row describes them: a registered unit, a title
+    series and level. Asked of every row outside the organiser's scope, known
+    number or not, with the same words."""
+    raw = v["单位统一社会信用代码"]
+    try:
+        unit = units.get(normalize_credit_code(raw))
         if unit is None:
-            report.add("单位统一社会信用代码", gettext(
-                "Unknown unit: a new person can only be added with a registered unit."))
+            report.add("单位统一社会信用代码", gettext("Unknown unit: the unit must be registered."))
     except InvalidValue as exc:
         unit = None
         report.add("单位统一社会信用代码", str(exc))
     series, level = _code(TITLE_SERIES, v.get("职称系列", "")), _code(TITLE_LEVELS, v.get("职称级别", ""))
-    if unit is not None and (series is None or level is None):
-        report.add("职称系列", gettext("A new person needs a valid title series and level."))
+    if series is None or level is None:
+        report.add("职称系列", gettext("Give the participant's title series and level."))
     if report:
         return None
     return NewPerson(number, name, unit.id, series, level, phone,
                      v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
 
 
-def _check_roster(cls: TrainingClass, rows, mismatches: list) -> Checked[RosterLine]:
-    """Every row checked; `mismatches` gets the rows whose name is not the
-    registered one (counted against the login's lookups, like not-found numbers)."""
-    known = people.by_id_number(_numbers(rows))
+def _units(scope: Scope, codes: set[str]) -> tuple[dict[str, Unit], set[int]]:
+    """The registered units of these credit codes, and the ids of those in the
+    organiser's scope (a chunk of codes per query)."""
+    units: dict[str, Unit] = {}
+    own: set[int] = set()
+    wanted = sorted(codes)
+    for start in range(0, len(wanted), people.CHUNK):
+        for unit, mine in db.session.execute(select(Unit, scopes.clause(Unit, scope)).where(
+                Unit.credit_code.in_(wanted[start:start + people.CHUNK]))):
+            units[unit.credit_code] = unit
+            if mine:
+                own.add(unit.id)
+    return units, own
+
+
+def _same(person: Person, given: NewPerson) -> bool:
+    return (person.name, person.unit_id, person.series, person.title_level) == (
+        given.name, given.unit_id, given.series, given.title_level)
+
+
+def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Checked[RosterLine]:
+    """Every row checked. A person outside the organiser's scope is answered
+    by what the row says, never by what the registry holds: an unknown
+    number, a known one with other details, and a known one exactly as
+    registered pass or fail alike (the same two queries for every file).
+    `mismatches` gets the rows giving a registered number with other details,
+    passed or not: they count towards the login's daily threshold."""
+    numbers = _numbers(rows)
+    mine = lookups.visible_by_id_number(scope, numbers)
+    registry_ = people.by_id_number(numbers)
+    units, own_units = _units(scope, {_credit_code(r.values["单位统一社会信用代码"]) for r in rows} - {None})
     seen: dict[str, int] = {}
 
     def check(row, report: RowReport) -> RosterLine | None:
@@ -476,15 +526,27 @@ def _check_roster(cls: TrainingClass, rows, mismatches: list) -> Checked[RosterL
         if report or number is None:
             return None
         seen[number] = row.number
-        person, new = known.get(number), None
-        if person is not None and person.name != name:
-            mismatches.append(row.number)
-            report.add("姓名", gettext("The name does not match the ID number."))
-        elif person is None:
-            new = _new_person(v, number, name, phone, report)
-        if report:
-            return None
-        line = RosterLine(row.number, number, phone, person, new)
+        person = mine.get(number)
+        if person is not None:  # the organiser sees this person: the registry decides
+            if person.name != name:
+                report.add("姓名", gettext("The name does not match the ID number."))
+                return None
+            line = RosterLine(row.number, number, phone, person=person)
+        else:
+            registered = registry_.get(number)
+            if registered is not None and registered.name != name:
+                mismatches.add(row.number)
+            given = _given(v, number, name, phone, units, report)
+            if given is None:
+                return None
+            if registered is None:
+                link = None if given.unit_id in own_units else links.NEW
+            elif _same(registered, given):
+                link = None
+            else:
+                link = links.DIFFERS
+                mismatches.add(row.number)
+            line = RosterLine(row.number, number, phone, given=given, registered=registered, link=link)
         if not years.in_scope(line.series, cls.start_date.year):
             report.add("身份证号", gettext("Hours of this title series are recognised by %(handler)s.",
                                         handler=years.handler(line.series, cls.start_date.year)
@@ -508,37 +570,55 @@ def _numbers(rows) -> list[str]:
     return out
 
 
+def _on_roster(cls: TrainingClass) -> set[str]:
+    """The numbers the class has already: enrolled, or held for a unit's reviewer."""
+    enrolled = select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id).where(
+        Enrolment.class_id == cls.id)
+    held = select(Person.id_number).join(RosterLink, RosterLink.person_id == Person.id).where(
+        RosterLink.class_id == cls.id, RosterLink.kind == links.DIFFERS)
+    return set(db.session.execute(enrolled.union(held)).scalars())
+
+
 @WORKFLOW.step("import_roster")
 def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     """data["file"] = (name, bytes). Every row is checked first; the new
     participants are added only when every row passes, else SheetProblems.
     A roster is a lookup of ID numbers: recorded (audited) and limited per
-    login per day like a bulk check, refused or not."""
+    login per day like a bulk check, refused or not; rows whose details
+    differ from the registered person's count towards the day's threshold.
+    Rows naming a person of another organisation's unit leave a 待确认 link
+    for that unit's reviewer (app/services/roster_links.py)."""
     rows = read_table(*data["file"], ROSTER_HEADERS)
     if not rows:
         raise BusinessError(gettext("The file has no data rows."), field="file")
     lookups.allow(scope, "roster", len(rows))
-    mismatches: list[int] = []
-    checked = _check_roster(cls, rows, mismatches)
-    enrolled = set(db.session.execute(
-        select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id)
-        .where(Enrolment.class_id == cls.id)).scalars())
-    joining = [line for line in checked.plans if line.id_number not in enrolled]
-    for line in joining[max(cls.capacity - len(enrolled), 0):]:
+    mismatched: set[int] = set()
+    checked = _check_roster(scope, cls, rows, mismatched)
+    mismatches = len(mismatched)
+    on_roster = _on_roster(cls)
+    joining = [line for line in checked.plans if line.id_number not in on_roster]
+    for line in joining[max(cls.capacity - len(on_roster), 0):]:
         checked.add(line.row, "身份证号", gettext("The class is full (capacity %(n)d).", n=cls.capacity))
     try:
         checked.refuse_if_any()
     except SheetProblems:
-        lookups.record_apart(scope, "roster", len(rows), len(mismatches))
+        lookups.record_apart(scope, "roster", len(rows), mismatches)
         raise
-    lookups.record(scope, "roster", len(rows), len(mismatches))
+    lookups.record(scope, "roster", len(rows), mismatches)
+    waiting = []
     for line in joining:
-        person = line.person
+        if line.held:
+            waiting.append(links.hold(cls, line.registered, line.given.name, line.phone))
+            continue
+        person = line.person or line.registered
         if person is None:
-            person = Person(**asdict(line.new))
+            person = Person(**asdict(line.given))
             db.session.add(person)
             db.session.flush()
         db.session.add(Enrolment(class_id=cls.id, person_id=person.id, phone=line.phone, attendance={}))
+        if line.link == links.NEW:
+            waiting.append(links.register(cls, person))
+    links.tell_reviewers(cls, waiting)
     return SheetResult(added=len(joining), unchanged=len(checked.plans) - len(joining))
 
 

@@ -118,11 +118,12 @@ def queue(wf: Workflow, scope: Scope) -> Queue:
     return out
 
 
-def queues(scope: Scope) -> list[Queue]:
-    """Every workflow's to-do queue for the viewer that has something in it."""
+def queues(scope: Scope, leave_out=()) -> list[Queue]:
+    """Every workflow's to-do queue for the viewer that has something in it
+    (less the models whose queue the page shows otherwise)."""
     found = []
     for wf in workflow.workflows():
-        if not any(t.waits and wf.may(scope, t.permission) for t in wf.transitions.values()):
+        if wf.model in leave_out or not any(t.waits and wf.may(scope, t.permission) for t in wf.transitions.values()):
             continue
         q = queue(wf, scope)
         if q.links:
@@ -251,6 +252,7 @@ def unit_home(scope: Scope, year: int) -> dict:
         "compliance": compliance(scope, year),
         "short": short_people(scope, year),
         "export_url": url_for("HomeView.short_sheet", year=year),
+        "queues": queues(scope, leave_out=(Claim,)),  # roster links, its own classes
     }
 
 

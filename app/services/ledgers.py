@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Callable, Iterable, NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import event, func, inspect, select, union, update
+from sqlalchemy import event, func, inspect, select, true, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import rules
@@ -266,16 +266,19 @@ def _in_scope_of(stmt, person_id_column, unit_id: int | None, district_id: int |
 
 
 def _next_people(year: int, after: int, limit: int, unit_id: int | None,
-                 district_id: int | None, among=None) -> list[int]:
-    """The next `limit` ids after `after` of people with activities in the year
-    or a ledger for it: two index range scans, merged."""
+                 district_id: int | None, among=None, before: int | None = None) -> list[int]:
+    """The next `limit` ids after `after` (and below `before`) of people with
+    activities in the year or a ledger for it: two index range scans, merged."""
+    below = (lambda column: column < before) if before is not None else (lambda column: true())
     with_activities = _in_scope_of(
         select(Activity.person_id).where(
-            Activity.person_id > after, Activity.first_year <= year, Activity.last_year >= year)
+            Activity.person_id > after, below(Activity.person_id), Activity.first_year <= year,
+            Activity.last_year >= year)
         .distinct().order_by(Activity.person_id).limit(limit),
         Activity.person_id, unit_id, district_id, among)
     with_ledgers = _in_scope_of(
-        select(Ledger.person_id).where(Ledger.year == year, Ledger.person_id > after)
+        select(Ledger.person_id).where(Ledger.year == year, Ledger.person_id > after,
+                                       below(Ledger.person_id))
         .order_by(Ledger.person_id).limit(limit),
         Ledger.person_id, unit_id, district_id, among)
     ids = set(db.session.execute(with_activities).scalars())
@@ -371,15 +374,98 @@ def _write(rows: list[dict]) -> None:
 
 def recompute_year(year: int, *, unit_id: int | None = None, district_id: int | None = None,
                    among=None, chunk: int = 2000, progress: Callable[[int], None] | None = None,
-                   result: BulkResult | None = None) -> BulkResult:
+                   result: BulkResult | None = None, workers: int = 1) -> BulkResult:
     """Recompute every ledger of `year` (optionally of one unit or district, and of
-    the people `among` selects), chunk by chunk."""
+    the people `among` selects), chunk by chunk; with `workers` > 1 on PostgreSQL,
+    in that many processes, each its own connection, over slices of the person ids
+    (SQLite writes one at a time: there it stays one process)."""
     if not has_rules(year):
         raise ValueError(f"no rule set for {year}")
     result = result or BulkResult()
+    if workers > 1 and db.engine.dialect.name == "postgresql":
+        _recompute_in_processes(year, workers, chunk, dict(unit_id=unit_id, district_id=district_id,
+                                                           among=among), result, progress)
+        return result
     _recompute_in_chunks(year, lambda last: _next_people(year, last, chunk, unit_id, district_id,
                                                          among), result, progress)
     return result
+
+
+def _slices(parts: int) -> list[tuple[int, int]]:
+    """The person ids cut into `parts` ranges [low, high) of equal width."""
+    low, high = db.session.execute(select(func.min(Person.id), func.max(Person.id))).one()
+    if low is None:
+        return []
+    width = -(-(high - low + 1) // parts)
+    return [(start, min(start + width, high + 1)) for start in range(low, high + 1, width)]
+
+
+def _recompute_in_processes(year: int, workers: int, chunk: int, where: dict, result: BulkResult,
+                            progress: Callable[[int], None] | None) -> None:
+    """Forked workers take id slices from a queue (four a worker, so that they
+    finish together) and report each committed chunk; a worker's error stops the
+    run with it (what was committed stays: run again to finish)."""
+    import multiprocessing
+    import queue
+    import traceback
+
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    slices = _slices(workers * 4)
+    db.session.remove()
+    db.engine.dispose()  # no connection crosses the fork
+    ctx = multiprocessing.get_context("fork")
+    todo, done = ctx.Queue(), ctx.Queue()
+    processes = min(workers, len(slices))
+    for part in slices + [None] * processes:  # a None for each worker: no slice left
+        todo.put(part)
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                while (part := todo.get()) is not None:
+                    low, high = part
+                    counted = BulkResult()
+                    _recompute_in_chunks(
+                        year, lambda last: _next_people(year, max(last, low - 1), chunk,
+                                                        before=high, **where),
+                        counted, lambda n: done.put(("chunk", n)))
+                    done.put(("slice", (counted.written, counted.unchanged)))
+                db.session.remove()
+                db.engine.dispose()
+        except BaseException:
+            done.put(("error", traceback.format_exc()))
+        finally:
+            done.put(("end", None))
+
+    processes = [ctx.Process(target=work, daemon=True) for _ in range(processes)]
+    for process in processes:
+        process.start()
+    running, errors = len(processes), []
+    while running:
+        try:
+            kind, value = done.get(timeout=5)
+        except queue.Empty:
+            if not any(process.is_alive() for process in processes):  # killed, said nothing
+                errors.append("a worker ended without a word (killed?)")
+                break
+            continue
+        if kind == "chunk":
+            result.people += value
+            if progress:
+                progress(value)
+        elif kind == "slice":
+            result.written += value[0]
+            result.unchanged += value[1]
+        elif kind == "error":
+            errors.append(value)
+        else:
+            running -= 1
+    for process in processes:
+        process.join()
+    if errors:
+        raise RuntimeError("a recompute worker failed:\n" + errors[0])
 
 
 def people_among(person_ids: Iterable[int], within=None):
@@ -593,7 +679,7 @@ def _reason(trace: dict, rule, rule_set, credited: Decimal, titles: dict, locale
 
 @event.listens_for(Person, "after_update")
 def _follow_unit_change(mapper, connection, person: Person) -> None:
-    """A person who changes unit takes their ledgers' list filters along."""
+    """A person who changes unit takes their ledgers along (list filters and scope)."""
     history = inspect(person).attrs.unit_id.history
     if not history.has_changes():
         return
@@ -602,3 +688,13 @@ def _follow_unit_change(mapper, connection, person: Person) -> None:
     connection.execute(
         update(Ledger.__table__).where(Ledger.__table__.c.person_id == person.id)
         .values(unit_id=person.unit_id, district_id=district_id))
+
+
+@event.listens_for(Unit, "after_update")
+def _follow_district_change(mapper, connection, unit: Unit) -> None:
+    """A unit that moves to another district takes its ledgers along (the district
+    officer's scope and list filter read the ledger's own district)."""
+    if inspect(unit).attrs.district_id.history.has_changes():
+        connection.execute(
+            update(Ledger.__table__).where(Ledger.__table__.c.unit_id == unit.id)
+            .values(district_id=unit.district_id))

@@ -20,6 +20,7 @@ from ..formatting import local_now
 from ..models import IdLookup, LookupAlert, Person
 from ..security import scope as scopes
 from ..security.scope import Scope
+from . import messages
 from .errors import BusinessError
 
 CHUNK = 1000  # numbers per IN (…), well under every database's parameter limit
@@ -88,9 +89,23 @@ def record(scope: Scope, kind: str, rows: int, not_found: int) -> None:
                             rows=rows, not_found=not_found))
     if before < threshold <= before + not_found:
         used_rows = _used(scope)[0] + rows
-        db.session.add(LookupAlert(day=day, user_id=scope.user_id, username=scope.username,
-                                   rows=used_rows, not_found=before + not_found))
+        alert = LookupAlert(day=day, user_id=scope.user_id, username=scope.username,
+                            rows=used_rows, not_found=before + not_found)
+        db.session.add(alert)
+        db.session.flush()
+        _tell_the_association(alert)
     db.session.flush()
+
+
+def _tell_the_association(alert: LookupAlert) -> None:
+    """Each association login hears of the alert in its messages (and e-mail)."""
+    subject = gettext("ID-number checks of %(user)s are stopped for today",
+                      user=alert.username)[:200]
+    body = gettext("%(n)d of the ID numbers %(user)s looked up today were not found or did not "
+                   "match (of %(rows)d rows).", n=alert.not_found, user=alert.username, rows=alert.rows)
+    ids = db.session.execute(messages.role_logins("association_admin")).scalars().all()
+    messages.write(ids, subject, body, messages.path("LookupAlertView.list"), "LookupAlert",
+                   alert.id, "threshold")
 
 
 def record_apart(scope: Scope, kind: str, rows: int, not_found: int) -> None:

@@ -41,6 +41,15 @@ def logins(**target) -> select:
     return select(UserScope.user_id).where(getattr(UserScope, column) == value)
 
 
+def role_logins(role: str) -> select:
+    """Logins holding `role` (the association has no scope target to name it by)."""
+    from flask_appbuilder.security.sqla.models import assoc_user_role
+
+    model = current_app.appbuilder.sm.role_model
+    return (select(assoc_user_role.c.user_id)
+            .join(model, model.id == assoc_user_role.c.role_id).where(model.name == role))
+
+
 def _organiser(row) -> list:
     return [logins(**{c: getattr(row, c)}) for c in ("base_id", "department_id", "unit_id")
             if getattr(row, c, None)]
@@ -65,6 +74,7 @@ CONCERNED = {
     "Case": lambda row: [logins(district_id=row.district_id)],
     "Certificate": lambda row: [logins(person_id=row.person_id)],
     "YearCertificate": lambda row: [logins(person_id=row.person_id)],
+    "RosterLink": lambda row: [logins(person_id=row.person_id)],  # never the organiser
 }
 
 

@@ -291,11 +291,13 @@ class Workflow:
 
 def workflows() -> list[Workflow]:
     """Every declared workflow, each from the service module of its aggregate."""
-    from . import cases, certificates, claims, classes, evaluations, inspections, plans, seminars
+    from . import (cases, certificates, claims, classes, evaluations, inspections, plans,
+                   roster_links, seminars)
 
     return [claims.WORKFLOW, classes.WORKFLOW, certificates.WORKFLOW, certificates.YEAR_WORKFLOW,
             plans.WORKFLOW,
-            seminars.WORKFLOW, evaluations.WORKFLOW, inspections.WORKFLOW, cases.WORKFLOW]
+            seminars.WORKFLOW, evaluations.WORKFLOW, inspections.WORKFLOW, cases.WORKFLOW,
+            roster_links.WORKFLOW]
 
 
 def for_model(model) -> Workflow:

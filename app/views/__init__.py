@@ -40,6 +40,7 @@ from .ledgers import LedgerApi, LedgerView, YearCertificateApi, YearCertificateV
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
+from .roster_links import RosterLinkApi, RosterLinkView
 from . import openapi
 from .people import PersonApi, PersonView
 from .status import StatusListView
@@ -87,6 +88,7 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, JobView, "My jobs", _l("My jobs"), "fa-tasks", HOURS)
     _add(appbuilder, PersonView, "Professionals", _l("Professionals"), "fa-user", PEOPLE)
     _add(appbuilder, UnitView, "Units", _l("Units"), "fa-building", PEOPLE)
+    _add(appbuilder, RosterLinkView, "Roster links", _l("Roster links to confirm"), "fa-link", PEOPLE)
     _add(appbuilder, TrainingBaseView, "Training bases", _l("Training bases"), "fa-university", TRAINING)
     _add(appbuilder, DepartmentView, "Departments", _l("Departments"), "fa-sitemap", REFERENCE)
     _add(appbuilder, DistrictView, "Districts", _l("Districts"), "fa-map", REFERENCE)
@@ -126,7 +128,7 @@ def register_views(appbuilder) -> None:
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
                 ClaimApi, LedgerApi, YearCertificateApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
-                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi):
+                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi, RosterLinkApi):
         appbuilder.add_api(api)
     openapi.register(appbuilder)
     # FAB's own security APIs too: no field's `_info` may fall back to gettext("")

@@ -153,7 +153,10 @@ def _refuse_out_of_scope_relations(item) -> None:
 
 def check_unique(item) -> None:
     """Report a duplicate on the field that must be unique, before the database
-    does, and only to a writer whose row lies in its scope."""
+    does, and only to a writer whose row lies in its scope: the scope is
+    checked first, for every write, so a taken value and a free one outside
+    the scope take the same path."""
+    _refuse_out_of_scope_relations(item)
     model = type(item)
     for column in model.__table__.columns:
         if not column.unique or column.primary_key:
@@ -166,7 +169,6 @@ def check_unique(item) -> None:
                 select(model.id).where(getattr(model, column.key) == value, model.id != item.id)
             ).first()
         if clash:
-            _refuse_out_of_scope_relations(item)
             raise BusinessError(gettext("This value is already registered."), field=column.key)
 
 
@@ -220,6 +222,8 @@ class ScopedModelView(ModelView):
             raise ValueError(f"{type(self).__name__}.key_columns must be list columns")
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, plain_value)
+        self.datamodel.listed_relations = tuple(
+            c for c in self.list_columns if self.datamodel.is_relation_many_to_one(c))
         # sorting is offered on indexed columns only: an unindexed sort of a
         # city-wide table reads every row
         self.order_columns = [c for c in self.order_columns if lists.indexed(self.datamodel.obj, c)]

@@ -25,6 +25,7 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
 from wtforms import Field, SelectField
 
 from ..extensions import db
@@ -124,6 +125,15 @@ class CityFilters(SQLAFilterConverter):
 
 class CityInterface(SQLAInterface):
     filter_converter_class = CityFilters
+    # the many-to-one relations a list page shows: loaded for the page in one
+    # query each (selectin), not one query per row
+    listed_relations: tuple[str, ...] = ()
+
+    def apply_all(self, query, *args, **kwargs):
+        if self.listed_relations:
+            query = query.options(*(selectinload(getattr(self.obj, name))
+                                    for name in self.listed_relations))
+        return super().apply_all(query, *args, **kwargs)
 
     def is_unique(self, col_name: str) -> bool:
         """FAB's form validator would report a duplicate ID number before the

@@ -1,0 +1,48 @@
+"""待确认: a roster row of one organiser that names a person of another
+organisation's unit, waiting for that unit's reviewer.
+
+A new person the roster registers is enrolled at once but joins the unit's
+staff list only when its reviewer confirms (`NEW`); a row whose details differ
+from the registered person's is held, nobody enrolled, until the person's
+unit reviewer confirms that the row means them (`DIFFERS`). Either way the
+organiser's answer was the same; the hours of an enrolment stay with the
+person whatever the reviewer decides."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Model, TimestampMixin
+from .person import Person
+from .training_class import TrainingClass
+from .unit import Unit
+
+NEW, DIFFERS = "new", "differs"
+PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+
+
+class RosterLink(TimestampMixin, Model):
+    __tablename__ = "roster_link"
+    __table_args__ = (Index("ix_roster_link_unit_state", "unit_id", "state"),
+                      Index("ix_roster_link_person", "person_id", "unit_id", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # new or differs
+    state: Mapped[str] = mapped_column(String(20), default=PENDING)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # whose reviewer decides
+    name: Mapped[str] = mapped_column(String(50))                # as the roster gave it
+    phone: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    training_class: Mapped[TrainingClass] = relationship()
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.training_class}"

@@ -1,0 +1,218 @@
+"""待确认: a base's roster names people of other organisations' units only as
+links their unit's reviewer confirms or rejects, and answers a wrong name
+exactly like a number nobody has (issue 14, items 1 and 6)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Enrolment, Message, Person, RosterLink
+from tests import factories
+from tests.samples import xlsx
+from tests.test_classes import ROSTER, accepted_class, upload
+
+
+def roster(api, class_id, rows, role="base_staff"):
+    return upload(api, role, f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, rows))
+
+
+def links_of(app, class_id):
+    with app.app_context():
+        found = db.session.execute(select(RosterLink).where(RosterLink.class_id == class_id)
+                                   .order_by(RosterLink.id)).scalars().all()
+        out = [(link.id, link.kind, link.state, link.unit_id, link.person_id) for link in found]
+        db.session.remove()
+    return out
+
+
+def enrolled(app, class_id):
+    with app.app_context():
+        ids = set(db.session.execute(select(Enrolment.person_id).where(
+            Enrolment.class_id == class_id)).scalars())
+        db.session.remove()
+    return ids
+
+
+def registered_b(app, world, name="乙单位学员"):
+    """A person of unit B (outside base A's scope) with a number base A does not know."""
+    with app.app_context():
+        person = Person(id_number=factories.id_number("370203"), name=name, unit_id=world.unit["B"],
+                        series="engineering", title_level="intermediate")
+        db.session.add(person)
+        db.session.commit()
+        out = (person.id, person.id_number)
+        db.session.remove()
+    return out
+
+
+def test_a_wrong_name_is_answered_like_an_unknown_number(app, api, world):
+    """The attack: guess the birth date behind a masked number by uploading the
+    known name with each candidate; before, a registered number with another
+    name was refused (“姓名与身份证号不符”) while an unknown one registered a
+    new person. Now both answers are identical, problems and outcome alike."""
+    _, known = registered_b(app, world)
+    unknown = factories.id_number("370203")
+    unit_b = world.credit_code["B"]
+    answers = []
+    for number in (known, unknown):
+        class_id = accepted_class(api)
+        resp = roster(api, class_id, [["猜的名字", number, unit_b, "", "engineering", "intermediate"]])
+        answers.append((resp.status_code, resp.json))
+    assert answers[0] == answers[1] == (200, {"added": 1, "unchanged": 0})
+    # the same problem text for a row lacking its title, known number or not
+    problems = []
+    for number in (known, unknown):
+        resp = roster(api, accepted_class(api), [["猜的名字", number, unit_b, "", "", ""]])
+        problems.append((resp.status_code, resp.json["problems"]))
+    assert problems[0] == problems[1] and problems[0][0] == 400
+    # an unknown unit, the same
+    bogus = factories.credit_code("370203")
+    refused = [roster(api, accepted_class(api), [["猜的名字", n, bogus, "", "engineering", "intermediate"]]
+                      ).json["problems"] for n in (known, unknown)]
+    assert refused[0] == refused[1]
+
+
+def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, world):
+    class_id = accepted_class(api)
+    number = factories.id_number("370203")
+    resp = roster(api, class_id, [["新登记学员", number, world.credit_code["B"], "13900000000",
+                                   "engineering", "intermediate"]])
+    assert resp.status_code == 200 and resp.json["added"] == 1
+    (link_id, kind, state, unit_id, person_id), = links_of(app, class_id)
+    assert (kind, state, unit_id) == ("new", "pending", world.unit["B"])
+    assert person_id in enrolled(app, class_id)  # enrolled at once: the hours are the person's
+    with app.app_context():
+        from app.models import AuditEntry
+        assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.table_name == "roster_link", AuditEntry.record_id == str(link_id))).scalar() == 1
+        db.session.remove()
+    # not in unit B's staff list yet, on the screen and the API
+    assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 404
+    # unit B's reviewer was told, and sees the to-do on the home page and the list
+    with app.app_context():
+        told = db.session.execute(select(func.count()).select_from(Message).where(
+            Message.resource == "RosterLink", Message.step == "import_roster",
+            Message.user_id == app.appbuilder.sm.find_user(username="unit_reviewer_b").id)).scalar()
+        db.session.remove()
+    assert told >= 1
+    reviewer = clients("unit_reviewer_b")
+    assert "花名册待确认记录" in reviewer.get("/").get_data(as_text=True)
+    page = reviewer.get("/rosterlinkview/list/").get_data(as_text=True)
+    assert "新登记学员" in page
+    # another unit's reviewer and the base get nothing of it, on every path
+    assert clients("unit_reviewer").get(f"/rosterlinkview/show/{link_id}").status_code == 404
+    assert api("unit_reviewer", "GET", f"/api/v1/roster_link/{link_id}").status_code == 404
+    assert api("unit_reviewer", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 404
+    assert api("base_staff", "GET", f"/api/v1/roster_link/{link_id}").status_code in (403, 404)
+    assert api("base_staff", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code in (403, 404)
+    assert links_of(app, class_id)[0][2] == "pending"
+    # confirmed: the person joins unit B
+    resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm")
+    assert resp.status_code == 200 and resp.json["state"] == "confirmed"
+    assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 200
+    assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 409
+
+
+def test_a_rejected_new_person_keeps_the_hours_outside_the_unit(app, api, world):
+    class_id = accepted_class(api)
+    number = factories.id_number("370203")
+    roster(api, class_id, [["不是本单位", number, world.credit_code["B"], "", "engineering", "junior"]])
+    (link_id, _, _, _, person_id), = links_of(app, class_id)
+    assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
+               json={}).status_code == 400  # a reason is required
+    resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
+               json={"reason": "查无此人"})
+    assert resp.status_code == 200 and resp.json["state"] == "rejected"
+    assert person_id in enrolled(app, class_id)
+    assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 404
+    assert api("association_admin", "GET", f"/api/v1/person/{person_id}").status_code == 200
+
+
+@pytest.mark.parametrize("step,body,joins", [("confirm", None, True), ("reject", {"reason": "非本人"}, False)])
+def test_a_row_with_other_details_is_held_for_the_persons_reviewer(app, api, world, step, body, joins):
+    person_id, number = registered_b(app, world)
+    class_id = accepted_class(api)
+    resp = roster(api, class_id, [["错写的名字", number, world.credit_code["B"], "", "engineering",
+                                   "intermediate"]])
+    assert resp.status_code == 200
+    (link_id, kind, state, unit_id, linked), = links_of(app, class_id)
+    assert (kind, state, unit_id, linked) == ("differs", "pending", world.unit["B"], person_id)
+    assert person_id not in enrolled(app, class_id)  # nobody gets hours on a name that differs
+    again = roster(api, class_id, [["错写的名字", number, world.credit_code["B"], "", "engineering",
+                                    "intermediate"]])
+    assert again.json == {"added": 0, "unchanged": 1}  # as an enrolled row answers
+    resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/{step}", json=body)
+    assert resp.status_code == 200, resp.json
+    assert (person_id in enrolled(app, class_id)) is joins
+
+
+def test_a_unit_organiser_registers_its_own_people_directly(app, api, world):
+    class_id = accepted_class(api, "unit_reviewer")
+    number = factories.id_number("370202")
+    resp = roster(api, class_id, [["本单位新人", number, world.credit_code["A"], "", "engineering",
+                                   "junior"]], role="unit_reviewer")
+    assert resp.status_code == 200 and links_of(app, class_id) == []
+    # its own people keep being checked by name: it sees them anyway
+    resp = roster(api, class_id, [["张冠李戴", world.id_number["A"], world.credit_code["A"], "", "", ""]],
+                  role="unit_reviewer")
+    assert resp.status_code == 400 and resp.json["problems"][0]["column"] == "姓名"
+
+
+def test_the_association_is_told_when_a_login_crosses_the_threshold(make_app, world):
+    """Crossing the day's not-found/mismatch threshold writes each association
+    login a message, and stops the login's checks for the day."""
+    from app.services import accounts, audit
+    from tests.conftest import PASSWORD, api_login
+
+    limited = make_app(XUESHI_LOOKUP_NOT_FOUND_PER_DAY=2)
+    name = f"threshold_{factories.id_number()[-6:]}"
+    with limited.app_context(), audit.acting_as("tests"):
+        accounts.create_user(limited.appbuilder, username=name, password=PASSWORD,
+                             role="district_officer", targets={"district": "370202"})
+        db.session.commit()
+        db.session.remove()
+    client = limited.test_client()
+    token = api_login(limited, client, name).json["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(2):
+        client.post("/api/v1/eligibility/check", headers=headers,
+                    json={"id_number": world.id_number["B"], "year": 2026})
+    stopped = client.post("/api/v1/eligibility/check", headers=headers,
+                          json={"id_number": world.id_number["A"], "year": 2026})
+    assert stopped.status_code == 429
+    with limited.app_context():
+        admin = limited.appbuilder.sm.find_user(username="association_admin")
+        told = db.session.execute(select(Message).where(
+            Message.user_id == admin.id, Message.resource == "LookupAlert")).scalars().all()
+        assert any(name in m.subject for m in told)
+        db.session.remove()
+
+
+def test_person_create_takes_one_path_for_a_taken_and_a_free_number(app, api, world):
+    """The scope is checked before uniqueness on every write, so a number
+    registered in another unit and a free one run the same statements (no
+    timing oracle from an extra query on the taken one)."""
+    from sqlalchemy import event
+
+    def statements(number):
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement.split()[0])
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            resp = api("unit_reviewer", "POST", "/api/v1/person/", json={
+                "id_number": number, "name": "查重", "unit": world.unit["B"], "series": "engineering",
+                "title_level": "junior", "is_enterprise_manager": False})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return resp.status_code, resp.json, len(seen)
+
+    taken, free = statements(world.id_number["B"]), statements(factories.id_number("370203"))
+    assert taken == free and taken[0] == 403
