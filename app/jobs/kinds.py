@@ -21,19 +21,16 @@ def certificates(ctx, class_id: int) -> str:
 
     if scopes.get_in_scope(TrainingClass, class_id) is None:
         raise BusinessError(gettext("Record not found."), status=404)
-    total, pending = db.session.execute(select(
-        func.count(), func.count().filter(Certificate.stored_name.is_(None)))
-        .where(Certificate.class_id == class_id)).one()
-    done = total - pending
+    def written() -> tuple[int, int]:  # the class's PDFs so far, whoever wrote them
+        return db.session.execute(select(func.count(), func.count(Certificate.stored_name))
+                                  .where(Certificate.class_id == class_id)).one()
+
+    total, done = written()
     ctx.progress(done, total)
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        ctx.progress(done)
-
     # ten PDFs a commit: the bar moves, and a killed consumer loses at most ten
-    service.render_pending(class_id, chunk=10, progress=advance)
+    service.render_pending(class_id, chunk=10, progress=lambda n: ctx.progress(written()[1]),
+                           journal=ctx.journal)
+    ctx.progress(written()[1])
     return gettext("%(n)d certificate PDFs written.", n=total)
 
 
