@@ -46,7 +46,7 @@ def entries_since(app, seq: int, kind: str | None = None) -> list[AuditEntry]:
 
 
 @pytest.fixture(scope="module")
-def files(app, tokens, people, world):  # noqa: F811
+def files(app, tokens, people, world, clients):  # noqa: F811
     """One of every downloadable file, and the records they belong to."""
     client = app.test_client()
 
@@ -97,7 +97,15 @@ def files(app, tokens, people, world):  # noqa: F811
                 db.session.get(BaseEvaluation, evaluation))).scalars().one().id,
         )
         db.session.remove()
+    found["bulk_result"] = bulk_result(clients, world)  # the unit reviewer's session's answered list
     return found
+
+
+def bulk_result(clients, world) -> str:
+    """The answered list of a bulk check on screen: its page links the file."""
+    page = clients("unit_reviewer").post("/eligibility/bulk", data=bulk_sheet(world),
+                                         content_type="multipart/form-data").get_data(as_text=True)
+    return re.search(r'href="/eligibility/result/([^"]+)"', page).group(1)
 
 
 def bulk_sheet(world):
@@ -111,7 +119,8 @@ DOWNLOADS = [
     ("ExportBatchApi.file", "api", "unit_reviewer", "/api/v1/export/{export}/file", "export_batch:{export}"),
     ("JobView.file", "screen", "association_admin", "/jobs/{job}/file", "job:{job}"),
     ("JobApi.file", "api", "association_admin", "/api/v1/jobs/{job}/file", "job:{job}"),
-    ("EligibilityView.bulk", "screen", "unit_reviewer", "POST /eligibility/bulk", "EligibilityView.bulk"),
+    ("EligibilityView.result", "screen", "unit_reviewer", "/eligibility/result/{bulk_result}",
+     "EligibilityView.result"),
     ("EligibilityApi.bulk", "api", "unit_reviewer", "POST /api/v1/eligibility/bulk", "EligibilityApi.bulk"),
     ("HomeView.short_sheet", "screen", "district_officer", "/home/short.xlsx?year=2026", "HomeView.short_sheet"),
     ("DishonestyRecordView.notice", "screen", "district_officer", "/dishonestyrecordview/notice?format=xlsx",

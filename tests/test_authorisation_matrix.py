@@ -34,7 +34,8 @@ SECURITY_SCREENS = {
     "/rolegrantview/propose": {"Admin"},
     "/groups/list/": set(),
     "/permissions/list/": set(),
-    "/users/add": {"Admin"},
+    "/userscopeview/new": {"Admin"},  # logins are created here (/users/add leads to it)
+    "/userscopeview/link": {"Admin"},
     "/roles/add": set(),
 }
 

@@ -12,11 +12,26 @@ from tests.conftest import app_overrides, fresh_database_url
 
 
 @pytest.fixture(scope="module")
-def backup_folder(app, tmp_path_factory):
-    from app.services import files
+def backup_folder(app, world, tmp_path_factory):
+    from datetime import date
+    from decimal import Decimal
 
-    with app.app_context():
+    from app.models import Activity, Person
+    from app.services import audit, files, ledgers
+    from tests import factories
+
+    with app.app_context(), audit.acting_as("tests:backup"):
         files.write("reports", b"a stored report")  # the files area is never empty here
+        # a ledger with hours is never missing either: the restored copy recomputes it
+        person = Person(id_number=factories.id_number("370202"), name="备份学员",
+                        unit_id=world.unit["A"], series="engineering", title_level="intermediate")
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(Activity(person_id=person.id, kind="platform_course", title="备份课程",
+                                category="public", date=date(2026, 3, 2), hours=Decimal(12),
+                                first_year=2026, last_year=2026, source="platform"))
+        ledgers.recompute_person(person.id, [2026])
+        db.session.commit()
         db.session.remove()
     out = tmp_path_factory.mktemp("backups")
     result = app.test_cli_runner().invoke(args=["xueshi", "backup", "--to", str(out)])
@@ -55,6 +70,7 @@ def test_backup_restores_into_an_empty_instance_and_verifies(app, backup_folder,
             before = db.session.execute(select(func.count()).select_from(Ledger)).scalar()
             with audit.acting_as("tests:restore"), acting_as_system():
                 result = ledgers.recompute_year(2026)
+            assert before >= 1  # the fixture's ledger at least
             assert result.written == 0 and result.unchanged == before  # every ledger as recomputed
             rel, digest = next(iter(manifest["files"].items()))
             from app.services.backup import _sha256

@@ -654,6 +654,10 @@ def test_an_offline_class_neither_asks_nor_keeps_an_online_channel(app, api, cli
     page = clients("base_staff").get("/trainingclassview/new").get_data(as_text=True)
     channel = re.search(r'<select[^>]*name="channel"[^>]*>', page).group()
     assert 'data-shown-when="mode=online"' in channel  # the form hides it unless 线上
+    hidden = {k: str(v) for k, v in class_body(name="线下班不送渠道").items()}  # a hidden field is not sent
+    resp = clients("base_staff").post("/trainingclassview/new",
+                                      data={**hidden, "plan_project_id": "", "seminar_id": ""})
+    assert resp.status_code == 302 and "/trainingclassview/show/" in resp.headers["Location"]
     class_id = new_class(api, mode="offline", channel="live")
     with app.app_context():
         assert db.session.get(TrainingClass, class_id).channel is None

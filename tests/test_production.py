@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from tests import serving
@@ -174,3 +174,112 @@ def test_a_login_limit_of_ten_a_minute_holds_across_both_workers(production):
     served_by = {line["pid"] for line in map(json.loads, production.log("access").splitlines())
                  if line.get("path") == "/api/v1/security/login"}
     assert len(served_by) == 2  # both workers answered, and they counted together
+
+
+
+@pytest.fixture(scope="module")
+def on_production(production):
+    """The production database seeded with the tests' world, and an API client of
+    an app in this process on the same database, files and keys (to set classes up)."""
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import api_login, seed_world
+
+    url, folder = production.env["XUESHI_DATABASE_URL"], production.folder
+    settings = app_overrides(url, folder)
+    settings.update(XUESHI_AUDIT_KEY_FILE=str(folder / "audit_key"),
+                    XUESHI_DIGEST_KEY=production.env["XUESHI_DIGEST_KEY"])
+    setup = create_app(settings)
+    with setup.app_context():
+        world = seed_world(setup)
+        db.session.remove()
+    client, tokens = setup.test_client(), {}
+
+    def api(key, method, path, **kwargs):
+        if key not in tokens:
+            resp = api_login(setup, client, key, refresh=False)
+            tokens[key] = {"Authorization": f"Bearer {resp.json['access_token']}"}
+        return client.open(path, method=method, headers=tokens[key], **kwargs)
+
+    engine = create_engine(url)
+    try:
+        yield setup, world, api, engine
+    finally:
+        engine.dispose()
+        with setup.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _association_login(production, setup) -> dict:
+    """The seeded association login on the server ("assoc" is locked by the wrong
+    passwords above), from a client of its own."""
+    from tests.conftest import totp_code
+    from tests.test_runtime import _post_json
+
+    status, login = _post_json(production.base + "/api/v1/security/login", {
+        "username": "association_admin", "password": PASSWORD, "provider": "db",
+        "totp": totp_code(setup, "association_admin")}, {"X-Forwarded-For": "203.0.113.2"})
+    assert status == 200, login
+    return {"Authorization": f"Bearer {login['access_token']}"}
+
+
+@pytest.mark.slow
+def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(production,
+                                                                             on_production):
+    from tests.test_runtime import (
+        assert_each_certificate_once, class_awaiting_approval, kill_mid_batch_and_finish,
+    )
+
+    setup, world, api, engine = on_production
+    total = 40
+    class_id = class_awaiting_approval(api, world, total)
+    kill_mid_batch_and_finish(production, engine, class_id, _association_login(production, setup),
+                              total)
+    assert_each_certificate_once(setup, engine, production.folder / "uploads", class_id, total)
+
+
+@pytest.mark.slow
+def test_a_certificate_batch_started_twice_writes_each_certificate_once(production,
+                                                                        on_production):
+    """The approval's job and a second job for the same class, started at once from
+    another process, run side by side on the consumer's two threads."""
+    from tests.test_runtime import (
+        _post_json, certificate_files, certificate_jobs, class_awaiting_approval, stored_names,
+    )
+
+    setup, world, api, engine = on_production
+    total = 30
+    class_id = class_awaiting_approval(api, world, total)
+    status, answer = _post_json(production.base + f"/api/v1/training_class/{class_id}/step/approve",
+                                {}, _association_login(production, setup))
+    assert status == 200, answer
+    started = subprocess.run([sys.executable, "-c", SECOND_BATCH, "association_admin",
+                              str(class_id)], cwd=serving.ROOT, env=production.env,
+                             capture_output=True, text=True, timeout=300)
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert serving.wait_for(lambda: {state for state, *_ in certificate_jobs(engine, class_id)}
+                            <= {"done"}, 240), certificate_jobs(engine, class_id)
+    runs = certificate_jobs(engine, class_id)
+    assert len(runs) == 2 and all(done == job_total == total for _, _, done, job_total in runs), runs
+    with engine.connect() as conn:
+        from app.models import Certificate
+
+        names = conn.execute(select(Certificate.stored_name)
+                             .where(Certificate.class_id == class_id)).scalars().all()
+    assert len(names) == len(set(names)) == total and None not in names
+    assert certificate_files(production.folder / "uploads") <= stored_names(engine)
+
+
+# a second certificates job for a class, as its starter, on the queue of the environment
+SECOND_BATCH = """
+import sys
+from app import create_app, jobs
+from app.security.scope import scope_for_user
+from app.services import audit
+
+app = create_app()
+with app.app_context(), audit.acting_as("tests:second-batch"):
+    user = app.appbuilder.sm.find_user(username=sys.argv[1])
+    print(jobs.start("certificates", scope_for_user(user), class_id=int(sys.argv[2])).id)
+"""

@@ -122,11 +122,10 @@ def test_an_admin_granting_association_admin_alone_is_refused_and_audited(app, c
 
 def test_a_login_created_with_a_privileged_role_gets_it_only_after_approval(app, clients):
     name = f"newaud{next(_n)}"
-    resp = clients("Admin").post("/users/add", data={
-        "first_name": name, "last_name": "-", "username": name, "active": "y",
-        "email": f"{name}@users.xueshi.invalid", "roles": [str(role_id(app, "auditor"))],
+    resp = clients("Admin").post("/userscopeview/new", data={
+        "full_name": name, "username": name, "role": "auditor",
         "password": "Aud1tor-Pass-2026!", "conf_password": "Aud1tor-Pass-2026!"}, follow_redirects=True)
-    assert resp.status_code == 200
+    assert resp.status_code == 200 and "第二名管理员" in resp.get_data(as_text=True)
     assert user_info(app, name)[1] == []  # no role until a second administrator approves
     [grant] = grants_of(app, name)
     assert grant.role_name == "auditor" and grant.state == "proposed"
@@ -165,7 +164,7 @@ def test_the_propose_form_takes_only_privileged_roles(app, clients):
 
 ADMIN_VIEWS = {"UserDBModelView", "ResetPasswordView", "RoleModelView", "UserScopeView",
                "RoleGrantView", "User", "Role"}
-ADMIN_MENUS = {"Security", "List Users", "List Roles", "Login scopes", "Set a login's scope",
+ADMIN_MENUS = {"Security", "New login", "List Users", "List Roles", "Login scopes", "Set a login's scope",
                "Role grants", "Propose a role"}
 
 

@@ -185,31 +185,57 @@ def rendered(engine, class_id: int) -> tuple[int, int]:
                             .where(Certificate.class_id == class_id)).one()
 
 
+def stored_names(engine) -> set[str]:
+    """The file names every class and year certificate row records."""
+    from sqlalchemy import select
+
+    from app.models import Certificate, YearCertificate
+
+    with engine.connect() as conn:
+        return {name for model in (Certificate, YearCertificate) for name in conn.execute(
+            select(model.stored_name).where(model.stored_name.is_not(None))).scalars()}
+
+
+def certificate_files(uploads) -> set[str]:
+    """The PDFs in the files area (journals aside)."""
+    return {p.name for p in (uploads / "certificates").glob("??/*") if p.is_file()}
+
+
 def kill_mid_batch_and_finish(served, engine, class_id: int, login: dict, total: int) -> None:
-    """Approve the completion on the server, kill -9 the consumer once some but
-    not all PDFs are written, restart it, and wait for the job to finish."""
+    """Approve the completion on the server, kill -9 the consumer in the middle of
+    a chunk (some PDFs committed, some more written but not committed), restart it,
+    and wait for the job to finish."""
     import signal
 
     status, answer = _post_json(served.base + f"/api/v1/training_class/{class_id}/step/approve", {},
                                 login)
     assert status == 200, answer
-    consumer = served.processes["consumer"]
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    consumer, uploads = served.processes["consumer"], served.folder / "uploads"
+
+    def half_written() -> tuple[int, int, int]:
         count, done = rendered(engine, class_id)
-        if done >= 10:
-            break
+        return count, done, len(certificate_files(uploads) - stored_names(engine))
+
+    deadline = time.monotonic() + 180
+    while True:
+        assert time.monotonic() < deadline, "no chunk caught between its files and its commit"
+        count, done, unnamed = half_written()
+        if 10 <= done < total and unnamed:
+            consumer.send_signal(signal.SIGSTOP)  # freeze it where it is, then look
+            count, done_at_kill, unnamed = half_written()
+            if 10 <= done_at_kill < total and unnamed:
+                break
+            consumer.send_signal(signal.SIGCONT)  # the chunk committed meanwhile: go on
         time.sleep(0.02)
-    consumer.send_signal(signal.SIGSTOP)  # freeze it where it is, then look
-    count, done_at_kill = rendered(engine, class_id)
     consumer.send_signal(signal.SIGKILL)
     consumer.wait()
     served.processes.pop("consumer")
-    assert count == total and 10 <= done_at_kill < total, (count, done_at_kill)
+    assert count == total, count
     _silent_for_long(engine, class_id)  # as if XUESHI_JOB_STALE_SECONDS had passed
     served.start_consumer()  # it takes the job again at start
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and certificate_jobs(engine, class_id)[0][0] == "running":
+    while time.monotonic() < deadline and \
+            certificate_jobs(engine, class_id)[0][0] not in ("done", "failed"):
         time.sleep(0.3)
 
 
@@ -265,6 +291,9 @@ def assert_each_certificate_once(app, engine, uploads, class_id: int, total: int
             assert sign.check(body) == sign.SIGNED  # signed over the whole file
     (state, attempts, done, job_total), = job
     assert state == "done" and attempts >= 2 and done == job_total == total, job
+    # the killed chunk's files went: every PDF in the files area is a row's, no journal is left
+    assert certificate_files(uploads) <= stored_names(engine)
+    assert not list((uploads / "certificates" / ".journal").glob("*"))
 
 
 @pytest.mark.slow

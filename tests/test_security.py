@@ -37,9 +37,8 @@ def test_generated_passwords_are_strong(ctx):
 
 
 def test_admin_cannot_create_a_user_with_a_weak_password(clients, app):
-    resp = clients("Admin").post("/users/add", data={
-        "first_name": "弱", "last_name": "口令", "username": "weakling", "active": "y",
-        "email": "weak@example.invalid", "roles": "1",
+    resp = clients("Admin").post("/userscopeview/new", data={
+        "full_name": "弱口令", "username": "weakling", "role": "auditor",
         "password": "password1", "conf_password": "password1",
     })
     assert resp.status_code == 200
@@ -149,9 +148,9 @@ def test_the_system_administrator_links_a_login_to_its_scope(app, clients, world
         user_id = user.id
         db.session.remove()
     admin = clients("Admin")
-    bad = admin.post("/userscopeview/link", data={"username": "ui_officer", "unit": world.credit_code["A"]})
-    assert "--district" in bad.get_data(as_text=True) or "district" in bad.get_data(as_text=True)
-    resp = admin.post("/userscopeview/link", data={"username": "ui_officer", "district": "370203"})
+    bad = admin.post("/userscopeview/link", data={"username": "ui_officer", "unit": world.unit["A"]})
+    assert "区(市)" in bad.get_data(as_text=True) and "--" not in bad.get_data(as_text=True)
+    resp = admin.post("/userscopeview/link", data={"username": "ui_officer", "district": world.district["B"]})
     assert resp.status_code == 302
     with app.app_context():
         link = db.session.execute(select(UserScope).where(UserScope.user_id == user_id)).scalar_one()

@@ -10,18 +10,31 @@ audited as that user; the job reports progress, may attach one result file
 
 Every job is idempotent: a job interrupted by a killed consumer is picked up
 again (`requeue_stale`, at consumer start and every minute) and finishes what
-is left. The queue itself is huey (`queue.py`).
+is left. The queue itself is huey (`queue.py`); huey's Redis storage has no
+acknowledgement (a message taken by a consumer that dies is gone), so the job
+rows are what recovery reads, never the queue.
+
+A run holds its job by a lease: claiming it bumps `attempts` (the run's fencing
+token) and `touched_at`, and a lease thread renews `touched_at` while the run
+works, however long one chunk takes. A job whose lease ran out (its consumer
+died or stood still longer than XUESHI_JOB_STALE_SECONDS) goes back to the queue
+and the next claim takes a new token; every commit of a run through its context
+(progress, result, end) first checks the token, so a late commit of the old run
+is refused (`LeaseLost`) and rolled back. Files a run wrote for a commit that
+never came are named in a journal (`files.write(..., journal=ctx.journal)`) and
+removed by the next run of the job.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
 from flask import current_app, g
 from flask_babel import gettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Job
@@ -60,30 +73,58 @@ def kind(name: str, label, permission: str, view: str):
     return register
 
 
+class LeaseLost(Exception):
+    """This run no longer holds its job (another consumer took it over): nothing it
+    still had to commit is kept."""
+
+
+def _hold(job_id: int, attempt: int, **values) -> None:
+    """In the current transaction: check that run `attempt` still holds the job and
+    renew its lease (with `values`), keeping the job row locked until the commit.
+    LeaseLost, after a rollback, when another run took the job."""
+    held = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.attempts == attempt, Job.state == RUNNING)
+        .values(touched_at=utcnow(), **values).execution_options(synchronize_session=False))
+    if held.rowcount != 1:
+        db.session.rollback()
+        raise LeaseLost(f"job {job_id}: run {attempt} was taken over")
+
+
 class Context:
-    """What a running job may do besides its work: report progress, attach a result."""
+    """What a running job may do besides its work: report progress, attach a result.
+    Each call commits the work done so far, if this run still holds the job."""
 
     def __init__(self, job: Job, scope: Scope):
         self.job_id = job.id
+        self.attempt = job.attempts  # this run's fencing token
         self.scope = scope
+        self.journal = journal_of(job.id, job.attempts)
 
     def progress(self, done: int, total: int | None = None) -> None:
-        """Record progress (its own small commit; call it between chunks)."""
-        values = {"done": done, "touched_at": utcnow()}
+        """Record progress and commit with it what the job wrote since the last call
+        (LeaseLost, and nothing committed, when another run holds the job)."""
+        values = {"done": done}
         if total is not None:
             values["total"] = total
-        db.session.execute(update(Job).where(Job.id == self.job_id).values(**values))
+        _hold(self.job_id, self.attempt, **values)
         db.session.commit()
 
     def attach(self, data: bytes, filename: str, mimetype: str) -> None:
         """The job's result file (one per job; a re-run replaces it)."""
-        stored = files.write("jobs", data)
+        stored = files.write("jobs", data, journal=self.journal)
+        _hold(self.job_id, self.attempt)
         job = db.session.get(Job, self.job_id)
         old = job.result_name
         job.result_name, job.result_sha256 = stored.name, stored.sha256
         job.result_filename, job.result_mimetype = filename, mimetype
         db.session.commit()
+        files.close_journal("jobs", self.journal)
         files.remove("jobs", old)
+
+
+def journal_of(job_id: int, attempt: int) -> str:
+    """The journal of the files one run of a job writes (see files.write)."""
+    return f"job-{job_id}-{attempt}"
 
 
 def start(kind_name: str, scope: Scope, **params) -> Job:
@@ -151,26 +192,74 @@ def _scope_of(job: Job) -> tuple[Scope, object]:
     return scopes.scope_for_user(user), user
 
 
+def _stale_seconds() -> int:
+    return int(current_app.config.get("XUESHI_JOB_STALE_SECONDS", 300))
+
+
 def _stale_before():
-    return utcnow() - timedelta(seconds=current_app.config.get("XUESHI_JOB_STALE_SECONDS", 300))
+    return utcnow() - timedelta(seconds=_stale_seconds())
 
 
-def _claim(job_id: int) -> bool:
-    """Take the job: queued, or running but silent for long (its consumer died)."""
-    claimed = db.session.execute(
-        update(Job).where(Job.id == job_id, or_(
-            Job.state == QUEUED, (Job.state == RUNNING) & (Job.touched_at < _stale_before())))
+def _claim(job_id: int) -> int | None:
+    """Take a queued job: this run's fencing token, or None when it is running
+    elsewhere or finished."""
+    token = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.state == QUEUED)
         .values(state=RUNNING, touched_at=utcnow(), attempts=Job.attempts + 1)
-        .execution_options(synchronize_session=False))
+        .returning(Job.attempts).execution_options(synchronize_session=False)).scalar()
     db.session.commit()
-    return claimed.rowcount == 1
+    return token
+
+
+class _Lease(threading.Thread):
+    """Renews a run's lease every third of XUESHI_JOB_STALE_SECONDS while the run
+    works (a chunk may take longer than that); stops when told or when the lease
+    is lost. Its own connection: the run's transaction is not touched."""
+
+    def __init__(self, job_id: int, attempt: int):
+        super().__init__(name=f"xueshi-lease-{job_id}", daemon=True)
+        self.job_id, self.attempt = job_id, attempt
+        self.engine, self.every = db.engine, max(0.2, _stale_seconds() / 3)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                with self.engine.begin() as conn:
+                    held = conn.execute(update(Job).where(
+                        Job.id == self.job_id, Job.attempts == self.attempt,
+                        Job.state == RUNNING).values(touched_at=utcnow())).rowcount
+            except Exception:  # the database is busy or away: try again at the next beat
+                log.warning("job %s: lease not renewed", self.job_id, exc_info=True)
+                continue
+            if held != 1:
+                log.warning("job %s: run %s lost its lease", self.job_id, self.attempt)
+                return
 
 
 def execute(job_id: int) -> str | None:
     """Run one job to its end (the consumer's task). Returns the final state,
-    or None when the job is finished already or another consumer has it."""
-    if not _claim(job_id):
+    or None when the job is finished already, another consumer has it, or this
+    run lost it to another."""
+    attempt = _claim(job_id)
+    if attempt is None:
         return None
+    _discard_unwritten(job_id, attempt)
+    lease = _Lease(job_id, attempt)
+    lease.start()
+    try:
+        return _run(job_id, attempt)
+    except LeaseLost:
+        log.warning("job %s: run %s was taken over; its uncommitted work is dropped",
+                    job_id, attempt)
+        return None
+    finally:
+        lease.stopped.set()
+        db.session.rollback()
+        _discard_unwritten(job_id, attempt + 1)  # what this run wrote but did not commit
+
+
+def _run(job_id: int, attempt: int) -> str:
     job = db.session.get(Job, job_id)
     job_kind = KINDS.get(job.kind)
     scope, user = _scope_of(job)
@@ -181,6 +270,7 @@ def execute(job_id: int) -> str | None:
     try:
         with scopes.acting_as(scope), audit.acting_as(f"job:{job.kind}"):
             if job.started_at is None:
+                _hold(job_id, attempt)
                 job.started_at = utcnow()
                 db.session.commit()
             try:
@@ -191,22 +281,25 @@ def execute(job_id: int) -> str | None:
                         "Your scope changed after the job was started; start it again."),
                         status=403)
                 message = job_kind.run(Context(job, scope), **(job.params or {}))
+            except LeaseLost:
+                raise
             except BusinessError as exc:
-                return _finish(job_id, FAILED, error=str(exc))
+                return _finish(job_id, attempt, FAILED, error=str(exc))
             except Exception:
                 log.exception("job failed")
-                return _finish(job_id, FAILED, error=gettext(
+                return _finish(job_id, attempt, FAILED, error=gettext(
                     "The job stopped on an unexpected error; start it again or ask the "
                     "administrator."))
-            return _finish(job_id, DONE, message=message)
+            return _finish(job_id, attempt, DONE, message=message)
     finally:
         g.pop("user", None)
         logs._job.reset(log_token)
 
 
-def _finish(job_id: int, state: str, *, message: str | None = None,
+def _finish(job_id: int, attempt: int, state: str, *, message: str | None = None,
             error: str | None = None) -> str:
     db.session.rollback()
+    _hold(job_id, attempt)
     job = db.session.get(Job, job_id)
     job.state, job.finished_at, job.touched_at = state, utcnow(), utcnow()
     job.message, job.error = (str(message) if message else None), error
@@ -215,12 +308,33 @@ def _finish(job_id: int, state: str, *, message: str | None = None,
     return state
 
 
-def requeue_stale() -> int:
-    """Enqueue again the jobs a dead consumer left: queued or running and silent
-    for longer than XUESHI_JOB_STALE_SECONDS. Safe: a job is claimed once."""
-    ids = db.session.execute(select(Job.id).where(
-        Job.state.in_((QUEUED, RUNNING)), Job.touched_at < _stale_before())).scalars().all()
+def _discard_unwritten(job_id: int, before: int) -> None:
+    """Files that the runs of the job before `before` wrote for commits that never
+    came (killed, or refused): each kind's area, and the result files."""
+    from ..services import certificates
+
+    prefix = f"job-{job_id}-"
+
+    def runs(key: str) -> bool:
+        run = key[len(prefix):]
+        return key.startswith(prefix) and run.isdigit() and int(run) < before
+
+    files.discard_journals("jobs", runs, lambda names: db.session.execute(
+        select(Job.result_name).where(Job.result_name.in_(names))).scalars().all())
+    files.discard_journals("certificates", runs, certificates.stored_among)
     db.session.rollback()
+
+
+def requeue_stale() -> int:
+    """Put back in the queue the jobs a dead (or stalled) consumer left: queued or
+    running, with a lease older than XUESHI_JOB_STALE_SECONDS. The job goes back to
+    'queued' (its old run's token is void) and is enqueued once per stale period;
+    a job is claimed by one run."""
+    ids = db.session.execute(
+        update(Job).where(Job.state.in_((QUEUED, RUNNING)), Job.touched_at < _stale_before())
+        .values(state=QUEUED, touched_at=utcnow())
+        .returning(Job.id).execution_options(synchronize_session=False)).scalars().all()
+    db.session.commit()
     for job_id in ids:
         _enqueue(job_id)
     return len(ids)

@@ -21,19 +21,16 @@ def certificates(ctx, class_id: int) -> str:
 
     if scopes.get_in_scope(TrainingClass, class_id) is None:
         raise BusinessError(gettext("Record not found."), status=404)
-    total, pending = db.session.execute(select(
-        func.count(), func.count().filter(Certificate.stored_name.is_(None)))
-        .where(Certificate.class_id == class_id)).one()
-    done = total - pending
+    def written() -> tuple[int, int]:  # the class's PDFs so far, whoever wrote them
+        return db.session.execute(select(func.count(), func.count(Certificate.stored_name))
+                                  .where(Certificate.class_id == class_id)).one()
+
+    total, done = written()
     ctx.progress(done, total)
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        ctx.progress(done)
-
     # ten PDFs a commit: the bar moves, and a killed consumer loses at most ten
-    service.render_pending(class_id, chunk=10, progress=advance)
+    service.render_pending(class_id, chunk=10, progress=lambda n: ctx.progress(written()[1]),
+                           journal=ctx.journal)
+    ctx.progress(written()[1])
     return gettext("%(n)d certificate PDFs written.", n=total)
 
 
@@ -58,10 +55,10 @@ def certificates_zip(ctx, class_id: int) -> str:
 def eligibility_bulk(ctx, year, input: str, filename: str) -> str:
     from ..services import eligibility
 
-    body, rows = eligibility.check_bulk(ctx.scope, filename, _input(input), year)
-    ctx.attach(body, f"hours-check-{year}.xlsx", XLSX_MIME)
-    ctx.progress(rows, rows)
-    return gettext("%(n)d applicants checked.", n=rows)
+    result = eligibility.check_bulk(ctx.scope, filename, _input(input), year)
+    ctx.attach(result.body, f"hours-check-{year}.xlsx", XLSX_MIME)
+    ctx.progress(result.rows, result.rows)
+    return eligibility.summary(result)
 
 
 @kind("platform_import", _l("Platform course import"), "import", "PlatformImportView")

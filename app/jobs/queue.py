@@ -3,24 +3,39 @@ embedded default and Redis when `XUESHI_REDIS_URL` is set; the same code for bot
 
 Consumers: `flask --app app xueshi worker` (scripts/serve.sh starts one beside
 the web server). Tests switch the queue to immediate mode (tasks run at once).
+
+The queue is named after the database (`name()`): a message names a job row by
+its id, so a consumer must never take a message of another instance that shares
+the Redis database (a staging copy, another test run) — it would run that
+instance's job id in its own database, and the message would be lost to its own.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
 from huey import RedisHuey, SqliteHuey
+from sqlalchemy.engine import make_url
 
 import config
 
 HEARTBEAT_KEY = "xueshi:consumer-heartbeat"
 
 
+def name(database_url: str) -> str:
+    """The queue of the instance on `database_url`: its backend, host, port and
+    database, whatever the driver or the password."""
+    url = make_url(database_url)
+    where = f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    return "xueshi_" + hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
 def _build():
-    url = config.redis_url()
+    url, queue = config.redis_url(), name(config.database_url())
     if url:
-        return RedisHuey("xueshi", url=url, utc=True)
-    return SqliteHuey("xueshi", filename=str(config.instance_dir() / "jobs.db"), utc=True)
+        return RedisHuey(queue, url=url, utc=True)
+    return SqliteHuey(queue, filename=str(config.instance_dir() / "jobs.db"), utc=True)
 
 
 huey = _build()

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder.api import safe
 from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security import api as fab_api, views as fab_views
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
@@ -94,6 +95,12 @@ def _one_role(form, field):
         raise ValidationError(gettext("A login has exactly one role."))
 
 
+def _role_names(roles) -> str:
+    from .roles import ROLE_LABELS
+
+    return "、".join(str(ROLE_LABELS.get(r.name, r.name)) for r in roles or ())
+
+
 class XueshiRoleModelView(fab_views.RoleModelView):
     """FAB's role screen, searched by name and permission (no groups here, and
     FAB's own search labels for users and groups are English)."""
@@ -104,15 +111,27 @@ class XueshiRoleModelView(fab_views.RoleModelView):
 
 class XueshiUserDBModelView(UserDBModelView):
     """FAB's user screen without groups (a group would carry roles around the
-    one-role rule), one role per login, and nobody changes their own roles.
-    A login created here must change its password at first login; a role
-    change or deactivation ends the login's sessions and tokens."""
+    one-role rule) and without FAB's surname field, one role per login, and
+    nobody changes their own roles. Logins are created on the one form of
+    login, role and scope (UserScopeView.new): FAB's add page leads there. A
+    role change or deactivation ends the login's sessions and tokens."""
 
     class_permission_name = "UserDBModelView"  # keep FAB's permission names
-    list_columns = [c for c in UserDBModelView.list_columns if c != "groups"]
-    add_columns = [c for c in UserDBModelView.add_columns if c != "groups"]
-    edit_columns = [c for c in UserDBModelView.edit_columns if c != "groups"]
+    list_columns = ["username", "first_name", "roles", "active"]
+    edit_columns = ["first_name", "username", "active", "email", "roles"]
+    show_fieldsets = [(label, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
+                      for label, spec in UserDBModelView.show_fieldsets]
+    user_show_fieldsets = [(label, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
+                           for label, spec in UserDBModelView.user_show_fieldsets]
     validators_columns = {"roles": [_one_role]}
+    formatters_columns = {"roles": _role_names,
+                          "active": lambda active: gettext("Yes") if active else gettext("No")}
+    edit_form_query_rel_fields = {"roles": [["name", FilterNotEqual, "Public"]]}
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        return redirect(url_for("UserScopeView.new"))
 
     def _held_back(self, item, before) -> list[str]:
         """三员分立: a role that needs a second administrator is not granted here.
@@ -147,18 +166,6 @@ class XueshiUserDBModelView(UserDBModelView):
         super().pre_update(item)
         if attrs.roles.history.has_changes() or attrs.active.history.has_changes():
             identity.end_sessions(item, "roles" if attrs.roles.history.has_changes() else "active")
-
-    def pre_add(self, item):
-        g.xueshi_held_roles = self._held_back(item, [])
-        super().pre_add(item)
-
-    def post_add(self, item):
-        identity.record_password(item, by_administrator=True)
-        held = g.pop("xueshi_held_roles", [])
-        if held:
-            self._propose(item, held)
-        db.session.commit()
-        super().post_add(item)
 
 
 class _NewPasswordForm(ResetPasswordForm):

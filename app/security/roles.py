@@ -240,11 +240,11 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
        ("can_this_form_post", "ResetPasswordView")]
     + screen_read("RoleModelView")
     + screen_read("UserScopeView")
-    + [("can_link", "UserScopeView")]
+    + [("can_create", "UserScopeView"), ("can_link", "UserScopeView")]
     + screen_read("RoleGrantView") + [("can_propose", "RoleGrantView"), ("can_decide", "RoleGrantView")]
     + api_read("User")  # logins are changed on screen, where one role per login is enforced
     + api_read("Role")
-    + menus("Security", "List Users", "List Roles", "Login scopes", "Set a login's scope",
+    + menus("Security", "New login", "List Users", "List Roles", "Login scopes", "Set a login's scope",
             "Role grants", "Propose a role"),
 }
 

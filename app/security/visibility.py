@@ -26,6 +26,14 @@ rule(Unit, "professional")(
     lambda s: Unit.id.in_(select(Person.unit_id).where(Person.id == s.person_id))
 )
 
+# The system administrator picks the unit or base a new login sees, by name or
+# code (app/views/lookup.py); no screen or API of units or bases is granted.
+rule(Unit, ADMIN_ROLE)(everything)
+rule(TrainingBase, ADMIN_ROLE)(everything)
+# Base staff look up a participant's unit (its credit code) for a roster; they
+# hold no screen or API of units either.
+rule(Unit, "base_staff")(everything)
+
 rule(TrainingBase, "association_admin")(everything)
 rule(TrainingBase, "authority_staff")(lambda s: TrainingBase.department_id == s.department_id)
 rule(TrainingBase, "base_staff")(lambda s: TrainingBase.id == s.base_id)

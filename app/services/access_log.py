@@ -31,7 +31,7 @@ FILES = {
     "ExportBatchApi.file": (_l("Provincial export file"), "export_batch"),
     "JobView.file": (_l("Job result file"), "job"),
     "JobApi.file": (_l("Job result file"), "job"),
-    "EligibilityView.bulk": (_l("Hours check of a list: result"), None),
+    "EligibilityView.result": (_l("Hours check of a list: result"), None),
     "EligibilityApi.bulk": (_l("Hours check of a list: result"), None),
     "HomeView.short_sheet": (_l("People short of hours (Excel)"), None),
     "DishonestyRecordView.notice": (_l("City-wide notice of dishonest conduct (Excel)"), None),

@@ -205,13 +205,13 @@ def data_for(cert: Certificate) -> certificate_pdf.CertificateData:
 CREDENTIAL_ATTACHMENT = "credential.jwt"
 
 
-def _store(cert: Certificate | YearCertificate, body: bytes) -> bytes:
+def _store(cert: Certificate | YearCertificate, body: bytes, journal: str | None = None) -> bytes:
     """Sign `body` with the certificate's credential embedded (under the signature)
     and keep it: the stored file (and its digest) is the issued document."""
     token = year_credential(cert) if isinstance(cert, YearCertificate) else credential(cert)
     signed = sign.sign(body, {CREDENTIAL_ATTACHMENT: (
         token.encode(), "application/vc+jwt", "Open Badges 3.0 credential (VC-JOSE)")})
-    stored = files.write("certificates", signed)
+    stored = files.write("certificates", signed, journal=journal)
     cert.stored_name, cert.sha256 = stored.name, stored.sha256
     return signed
 
@@ -243,27 +243,43 @@ def _count_rendered(class_id: int) -> None:
 
 
 def render_pending(class_id: int, *, chunk: int = 100,
-                   progress: Callable[[int], None] | None = None) -> int:
-    """Write the PDFs of a class's certificates that have none yet."""
-    written = 0
-    while True:
-        batch = db.session.execute(for_update(
+                   progress: Callable[[int], None] | None = None,
+                   journal: str | None = None) -> int:
+    """Write the PDFs of a class's certificates that have none yet, a chunk a
+    commit. `progress(n)` is told of each chunk before its commit (a job's
+    progress commits the chunk only while the job is still its own); each chunk's
+    files are named in `journal` until the commit that records them."""
+    def pending(skip_locked: bool) -> list[Certificate]:
+        return db.session.execute(for_update(
             select(Certificate).where(Certificate.class_id == class_id,
                                       Certificate.stored_name.is_(None))
             .options(selectinload(Certificate.person))  # not one query per certificate
-            .order_by(Certificate.id).limit(chunk), skip_locked=True, of=Certificate,
+            .order_by(Certificate.id).limit(chunk), skip_locked=skip_locked, of=Certificate,
         )).scalars().all()
+
+    written = 0
+    while True:
+        # the rows no other run is writing; then those it is (their commit is awaited:
+        # written, they are left out; rolled back, they are written here)
+        batch = pending(skip_locked=True) or pending(skip_locked=False)
         if not batch:
             break
         for cert, body in zip(batch, certificate_pdf.render_many(
                 (data_for(c) for c in batch))):
-            _store(cert, body)
+            _store(cert, body, journal)
         _count_rendered(class_id)
-        db.session.commit()
-        written += len(batch)
         if progress:
             progress(len(batch))
+        db.session.commit()
+        files.close_journal("certificates", journal)
+        written += len(batch)
     return written
+
+
+def stored_among(names: list[str]) -> list[str]:
+    """Which of these file names a class or year certificate records."""
+    return [name for model in (Certificate, YearCertificate) for name in db.session.execute(
+        select(model.stored_name).where(model.stored_name.in_(names))).scalars()]
 
 
 def class_zip(class_id: int, *, chunk: int = 100,

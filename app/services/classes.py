@@ -37,7 +37,7 @@ from . import certificates, inputs, ledgers, lookups, people, plans, records, ye
 from . import roster_links as links
 from . import evidence as evidence_files
 from .errors import BusinessError, Problems
-from .sheets import (Checked, RowReport, SheetProblems, check_rows, read_sheet, read_table,
+from .sheets import (Checked, RowReport, SheetProblems, Template, check_rows, read_sheet,
                      workbook_bytes)
 from .organisers import organised_by, organiser
 from .workflow import REASON, Transition, Workflow, atomic
@@ -431,10 +431,12 @@ class RosterLine:
         return self.link == links.DIFFERS
 
 
+ROSTER_TEMPLATE = Template(_l("Roster"), ROSTER_HEADERS, ROSTER_OPTIONAL, lambda: [
+    "张三", "370202198001011232", "91370200163562681G", "13800000000", "工程", "中级", "否"])
+
+
 def roster_template(cls: TrainingClass) -> bytes:
-    return workbook_bytes(gettext("Roster"), ROSTER_HEADERS + ROSTER_OPTIONAL,
-                          [["张三", "370202198001011234", "91370200163562681G", "13800000000",
-                            "工程", "中级", "否"]])
+    return ROSTER_TEMPLATE.workbook()
 
 
 def _code(table: dict, text: str) -> str | None:
@@ -588,9 +590,7 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     differ from the registered person's count towards the day's threshold.
     Rows naming a person of another organisation's unit leave a 待确认 link
     for that unit's reviewer (app/services/roster_links.py)."""
-    rows = read_table(*data["file"], ROSTER_HEADERS)
-    if not rows:
-        raise BusinessError(gettext("The file has no data rows."), field="file")
+    rows = ROSTER_TEMPLATE.rows(*data["file"])
     lookups.allow(scope, "roster", len(rows))
     mismatched: set[int] = set()
     checked = _check_roster(scope, cls, rows, mismatched)
@@ -623,15 +623,17 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
 
 
 def attendance_template(scope: Scope, cls: TrainingClass) -> bytes:
-    """The participants to fill in, for the class's own organiser only, each ID
-    number as the organiser may see it (masked outside their scope); the
-    import matches a masked number together with the name."""
+    """The participants to fill in, with the hours already entered, for the
+    class's own organiser only, each ID number as the organiser may see it
+    (masked outside their scope); the import matches a masked number together
+    with the name. Uploaded unchanged, it changes nothing."""
     if not ORGANISER.test(scope, cls):
         raise BusinessError(str(ORGANISER.message), status=404)
     days = [d.isoformat() for d in cls.days]
     enrolments = participants(cls)
     shown = masking.shown_all((e.person.id_number for e in enrolments), scope)
-    rows = [[shown[e.person.id_number], e.person.name] + ["" for _ in days] for e in enrolments]
+    rows = [[shown[e.person.id_number], e.person.name] + [e.attendance.get(d, "") for d in days]
+            for e in enrolments]
     return workbook_bytes(gettext("Attendance"), ["身份证号", "姓名"] + days, rows)
 
 

@@ -148,9 +148,23 @@ def _applicant(row, report: RowReport) -> Applicant | None:
         return None
 
 
-def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, int]:
-    """The applicants' workbook answered row by row, in order: (xlsx bytes, rows).
-    A row whose ID number is malformed is answered with its problem."""
+@dataclass(frozen=True)
+class BulkResult:
+    """The answered workbook and what the page says about it."""
+
+    body: bytes
+    rows: int
+    found: int
+    compliant: int
+    problems: int
+    duplicates: int
+
+
+def check_bulk(scope: Scope, filename: str, data: bytes, year) -> BulkResult:
+    """The applicants' workbook answered row by row, in order. Each row keeps
+    the ID number as the caller typed it (it is their own list); a malformed
+    number is answered with its problem, and a number already on an earlier
+    row is flagged as a duplicate."""
     year = _require_year(year)
     rows = read_table(filename, data, BULK_HEADERS)
     if not rows:
@@ -164,28 +178,49 @@ def check_bulk(scope: Scope, filename: str, data: bytes, year) -> tuple[bytes, i
                          problems=len(checked.problems))
     db.session.commit()
     verdicts = {a.row: v for a, v in zip(checked.plans, answers)}
+    number_of = {a.row: a.id_number for a in checked.plans}
+    first_row: dict[str, int] = {}
+    for applicant in checked.plans:
+        first_row.setdefault(applicant.id_number, applicant.row)
     bad = {p.row: p.message for p in checked.problems}
     yes, no = gettext("Yes"), gettext("No")
     compliance = {True: yes, False: no, None: gettext("Not applicable")}  # 是 / 否 / 不适用
     out = []
+    found = compliant = problems = duplicates = 0
     for row in rows:
-        name = row.values["姓名"]
+        name, typed = row.values["姓名"], row.values["身份证号"]
         if row.number in bad:
-            out.append([row.number, row.values["身份证号"], name, "", "", "", "", "", "",
+            problems += 1
+            out.append([row.number, typed, name, "", "", "", "", "", "",
                         gettext("Bad ID number: %(problem)s", problem=bad[row.number])])
             continue
         v = verdicts[row.number]
+        notes = list(v.problems)
+        earlier = first_row[number_of[row.number]]
+        if earlier != row.number:
+            duplicates += 1
+            notes.append(gettext("The same ID number as row %(row)d.", row=earlier))
+        found += v.found
+        compliant += v.compliant is True
+        problems += bool(notes)
         out.append([
-            row.number, v.id_number, name, yes if v.found else no,
+            row.number, typed, name, yes if v.found else no,
             _num(v.public), _num(v.professional),
             compliance[v.compliant] if v.in_scope else "",  # out of scope: the problems say who
             _num(v.shortfall_public), _num(v.shortfall_professional),
-            ";".join(v.problems),
+            ";".join(notes),
         ])
     headers = [gettext("Row"), "身份证号", "姓名", gettext("Found"), gettext("Public hours"),
                gettext("Professional hours"), gettext("Met the requirement"),
                gettext("Public shortfall"), gettext("Professional shortfall"), gettext("Problems")]
-    return workbook_bytes(gettext("Check %(year)d", year=year), headers, out), len(out)
+    body = workbook_bytes(gettext("Check %(year)d", year=year), headers, out)
+    return BulkResult(body, len(out), found, compliant, problems, duplicates)
+
+
+def summary(result: BulkResult) -> str:
+    return gettext("%(rows)d rows: %(found)d found, %(compliant)d met the requirement, %(problems)d with "
+                   "problems (%(duplicates)d duplicates).", rows=result.rows, found=result.found,
+                   compliant=result.compliant, problems=result.problems, duplicates=result.duplicates)
 
 
 def _num(value):

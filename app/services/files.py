@@ -2,7 +2,13 @@
 
 Every file lives under `XUESHI_UPLOAD_DIR/<area>/`, outside the web root, under a
 random name, mode 0600, and every write returns its name, size and SHA-256. A
-write either completes or leaves no file behind."""
+write either completes or leaves no file behind.
+
+A file written for a row that a later commit records may be named in a journal
+first (`write(..., journal=key)`, kept in `<area>/.journal/<key>`): when the
+process dies before that commit, the file has no row; whoever takes the work
+over calls `discard_journals`, which removes the journal's files that no row
+names. `close_journal` after the commit."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +17,7 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from flask import abort, current_app, send_file
 
@@ -30,11 +36,14 @@ def root() -> Path:
     return Path(current_app.config["XUESHI_UPLOAD_DIR"])
 
 
+def _well_formed(name: str) -> bool:
+    return len(name) == NAME_LENGTH and all(c in "0123456789abcdef" for c in name)
+
+
 def _check(area: str, name: str | None = None) -> None:
     if area not in AREAS:
         raise ValueError(f"unknown file area {area!r}")
-    if name is not None and not (len(name) == NAME_LENGTH and all(
-            c in "0123456789abcdef" for c in name)):
+    if name is not None and not _well_formed(name):
         raise FileNotFoundError(name)
 
 
@@ -46,13 +55,18 @@ def path(area: str, name: str) -> Path:
 
 class Writer:
     """A new private file, written in pieces: `with files.Writer("exports") as out:
-    out.write(b"...")`; then `out.stored`. An exception inside removes the file."""
+    out.write(b"...")`; then `out.stored`. An exception inside removes the file.
+    With `journal`, the name is written to that journal before the file exists."""
 
-    def __init__(self, area: str):
+    def __init__(self, area: str, journal: str | None = None):
         _check(area)
         self.name = secrets.token_hex(NAME_LENGTH // 2)
         self.path = path(area, self.name)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if journal is not None:
+            _journal_path(area, journal).parent.mkdir(exist_ok=True)
+            with open(_journal_path(area, journal), "a") as names:
+                names.write(self.name + "\n")
         self._digest = hashlib.sha256()
         self._size = 0
         self._handle = None
@@ -76,11 +90,46 @@ class Writer:
         self.stored = StoredFile(self.name, self._size, self._digest.hexdigest())
 
 
-def write(area: str, data: bytes) -> StoredFile:
-    """Store `data` as a new private file of `area`."""
-    with Writer(area) as out:
+def write(area: str, data: bytes, journal: str | None = None) -> StoredFile:
+    """Store `data` as a new private file of `area` (named in `journal` first)."""
+    with Writer(area, journal) as out:
         out.write(data)
     return out.stored
+
+
+_JOURNALS = ".journal"
+
+
+def _journal_path(area: str, key: str) -> Path:
+    if not key or not all(c.isalnum() or c in "-_" for c in key):
+        raise ValueError(f"bad journal key {key!r}")
+    return root() / area / _JOURNALS / key
+
+
+def close_journal(area: str, key: str | None) -> None:
+    """The commit recording the journal's files is done: forget their names."""
+    if key:
+        _journal_path(area, key).unlink(missing_ok=True)
+
+
+def discard_journals(area: str, keys: Callable[[str], bool],
+                     named: Callable[[list[str]], Iterable[str]]) -> int:
+    """For each journal of `area` whose key passes `keys` (work whose writer is gone):
+    remove its files that no row names (`named(names)` gives those a row names),
+    then the journal. How many files went."""
+    folder = root() / area / _JOURNALS
+    removed = 0
+    for journal in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if not keys(journal.name):
+            continue
+        names = [n for n in journal.read_text().split() if _well_formed(n)]
+        kept = set(named(names)) if names else set()
+        for name in names:
+            if name not in kept and path(area, name).exists():
+                remove(area, name)
+                removed += 1
+        journal.unlink(missing_ok=True)
+    return removed
 
 
 @contextmanager

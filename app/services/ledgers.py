@@ -569,13 +569,13 @@ def coverage(district: str | None = None, unit: str | None = None) -> dict[str, 
     if len(given) > 1:
         raise BusinessError(gettext("Choose a district or a unit, not both."), field="unit")
     for option, value in given.items():
-        column, find = TARGETS[option]
+        column, name, find = TARGETS[option]
         try:
             row = find(value)
         except InvalidValue as exc:
             raise BusinessError(str(exc), field=option) from None
         if row is None:
-            raise BusinessError(gettext("No %(option)s matches %(value)s.", option=option,
+            raise BusinessError(gettext("No %(target)s matches %(value)s.", target=name,
                                         value=value), field=option)
         return {column: row.id}
     return {}

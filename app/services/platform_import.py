@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
@@ -22,7 +22,7 @@ from ..security import keyed
 from ..validators import InvalidValue, normalize_id_number
 from . import ledgers, people, records
 from .errors import BusinessError
-from .sheets import Checked, Problem, RowReport, check_rows, read_table
+from .sheets import Checked, Problem, RowReport, Template, check_rows
 
 HEADERS = ["身份证号", "姓名", "课程名称", "类别", "日期", "学时"]
 CATEGORY_WORDS = {"公需": "public", "公需科目": "public", "public": "public",
@@ -56,11 +56,13 @@ class CourseLine:
     dedupe_key: str
 
 
+TEMPLATE = Template(_l("Platform courses"), HEADERS, [], lambda: [
+    "370202198001011232", "张三", "数字技术与数字经济", "公需", records.example_date(), 6])
+
+
 def check(filename: str, data: bytes) -> Checked[CourseLine]:
     """Every row checked into a CourseLine, or problems by row and column."""
-    rows = read_table(filename, data, HEADERS)
-    if not rows:
-        raise BusinessError(gettext("The file has no data rows."), field="file")
+    rows = TEMPLATE.rows(filename, data)
     known = people.by_id_number(_number(row.values["身份证号"]) for row in rows)
     seen: dict[str, int] = {}
 

@@ -291,6 +291,39 @@ def read_table(filename: str, data: bytes, required: list[str]) -> list[SheetRow
     return read_sheet(filename, data, required)[1]
 
 
+@dataclass(frozen=True)
+class Template:
+    """A downloadable import template: its columns and one made-up example row
+    that shows how to fill it in. The example's values pass the row checks'
+    formats (a valid check digit, a real date); an upload leaves out a row
+    equal to the example, so a template uploaded unchanged imports cleanly
+    and a forgotten example row writes nothing."""
+
+    title: str  # a lazy text: the sheet's name in the downloader's language
+    required: list[str]
+    optional: list[str]
+    example: Callable[[], list]
+
+    @property
+    def headers(self) -> list[str]:
+        return self.required + self.optional
+
+    def workbook(self) -> bytes:
+        return workbook_bytes(str(self.title), self.headers, [self.example()])
+
+    def rows(self, filename: str, data: bytes) -> list[SheetRow]:
+        """The uploaded data rows without the example; a file with no rows at all is refused."""
+        rows = read_table(filename, data, self.required)
+        if not rows:
+            raise BusinessError(gettext("The file has no data rows."), field="file")
+        example = [_as_text(v) for v in self.example()]
+        return [r for r in rows if [_as_text(r.values.get(h)) for h in self.headers] != example]
+
+
+def _as_text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -110,6 +110,10 @@ def register_views(appbuilder) -> None:
          "fa-bell", GOVERNANCE)
     _link(appbuilder, "City-wide notice", _l("City-wide notice"), "DishonestyRecordView.notice",
           "fa-exclamation-triangle", GOVERNANCE)
+    appbuilder.add_link(
+        "New login", href="UserScopeView.new", label=_l("New login"), icon="fa-user-plus",
+        category="Security", category_label=_l("Security"),
+    )
     appbuilder.add_view(
         UserScopeView, "Login scopes", label=_l("Login scopes"), icon="fa-key",
         category="Security", category_label=_l("Security"),

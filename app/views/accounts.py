@@ -1,41 +1,112 @@
-"""登录范围: which district, department, unit, base or person a login sees."""
+"""Logins and what they see: the one form of login, role and scope (新建账号),
+a login's scope changed, and role grants decided by two administrators."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Optional
 
 from ..extensions import db
-from ..models import UserScope
+from ..models import Department, District, TrainingBase, Unit, UserScope
 from ..models.identity import RoleGrant
 from ..security import scope as scopes
+from ..security.roles import ROLE_LABELS, needs_second_administrator
 from ..services import accounts, role_grants
 from ..services.errors import BusinessError
 from ..services.workflow import Input
 from .base import ScopedModelView, expose
+from .lists import LookupField
 from .workflow import build_form, form_data
 
+
+def _username(user_id) -> str:
+    from flask import current_app
+
+    user = current_app.appbuilder.sm.get_user_by_id(user_id) if user_id else None
+    return user.username if user is not None else ""
+
+
 SCOPE_FIELDS = {
-    "user": (_l("User"), _l("The login")),
+    "user_id": (_l("Login"), _l("The login")),
     "district": (_l("District"), _l("District officers see this district")),
     "department": (_l("Department"), _l("Authority staff see this department")),
     "unit": (_l("Unit"), _l("Unit reviewers see this unit")),
     "base": (_l("Training base"), _l("Base staff see this base")),
     "person": (_l("Professional"), _l("Professionals see themselves")),
 }
-LINK_INPUTS = (
-    Input("username", _l("Username")),
-    Input("district", _l("District code (district officers)"), placeholder="370202"),
-    Input("department", _l("Department name (authority staff)")),
-    Input("unit", _l("Unit credit code (unit reviewers)")),
-    Input("base", _l("Base code (base staff)")),
-    Input("person", _l("ID number (professionals)")),
-)
+SCOPE_TARGETS = ("district", "department", "unit", "base", "person")
+
+
+def _role_choices():
+    """Every Xueshi role by its Chinese name (FAB's Public is none of them); a
+    role granted only with a second administrator says so."""
+    return [("", gettext("Choose a role"))] + [
+        (name, gettext("%(role)s (needs a second administrator)", role=label)
+         if needs_second_administrator(name) else str(label))
+        for name, label in ROLE_LABELS.items()]
+
+
+class ScopeForm(FlaskForm):
+    """What a login sees: one district, department, unit or base chosen from a
+    list searched as you type (rows through the administrator's scope), or the
+    ID number of the professional it belongs to."""
+
+    district = LookupField(SCOPE_FIELDS["district"][0], model=District)
+    department = LookupField(SCOPE_FIELDS["department"][0], model=Department)
+    unit = LookupField(SCOPE_FIELDS["unit"][0], model=Unit)
+    base = LookupField(SCOPE_FIELDS["base"][0], model=TrainingBase)
+    person = StringField(_l("ID number of the professional"), filters=[lambda v: (v or "").strip()])
+
+    def targets(self) -> dict:
+        """Scope target -> the chosen row (or the typed ID number)."""
+        return {name: (self[name].chosen if name != "person" else self[name].data)
+                for name in SCOPE_TARGETS}
+
+
+class AccountForm(ScopeForm):
+    username = StringField(_l("Username"), [DataRequired()], description=_l("The name typed at sign-in"))
+    full_name = StringField(_l("Real name"), [DataRequired()], description=_l("Shown in the menu bar"))
+    email = StringField(_l("E-mail"), [Optional(), Email(message=_l("Not an e-mail address."))],
+                        description=_l("Optional"))
+    role = SelectField(_l("Role"), [DataRequired()], choices=_role_choices)
+    password = PasswordField(_l("Temporary password"), [DataRequired()], description=_l(
+        "At least 10 characters mixing three of: lower case, upper case, digits, symbols. "
+        "The login chooses its own password at its first sign-in."))
+    conf_password = PasswordField(_l("Repeat the password"), [
+        DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+
+    ORDER = ("username", "full_name", "email", "role", *SCOPE_TARGETS, "password", "conf_password")
+
+
+class LinkForm(ScopeForm):
+    username = StringField(_l("Username"), [DataRequired()])
+
+    ORDER = ("username", *SCOPE_TARGETS)
+
+
+def _scope_page(view, form, *, title, submit, note):
+    """The account and scope forms: the scope field that fits the chosen role is shown."""
+    return view.render_template(
+        "xueshi/account_form.html", form=form, fields=[form[name] for name in form.ORDER],
+        title=title, submit=submit, note=note, back_url=url_for(".list"),
+        role_targets={role: accounts.scope_target(role) for role in ROLE_LABELS})
+
+
+def _show_error(form, exc: accounts.AccountError) -> None:
+    """An account refused: the message under the field it concerns, else at the top."""
+    if exc.field in form._fields:
+        form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+    else:
+        flash(str(exc), "danger")
 
 
 class UserScopeView(ScopedModelView):
-    """The system administrator links each login to what it sees (as `xueshi create-user` does)."""
+    """The system administrator creates logins with their role and scope on one
+    form, and changes what an existing login sees."""
 
     datamodel = SQLAInterface(UserScope)
     fields = SCOPE_FIELDS
@@ -43,30 +114,55 @@ class UserScopeView(ScopedModelView):
     show_title = _l("Login scope")
     list_columns = ["user_id", "district", "department", "unit", "base", "person"]
     show_columns = list_columns
-    label_columns = {"user_id": _l("User ID")}
-    base_permissions = ["can_list", "can_show", "can_link"]
+    base_permissions = ["can_list", "can_show", "can_create", "can_link"]
+
+    formatters_columns = {"user_id": _username}
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("create")
+    def new(self):
+        form = AccountForm()
+        if form.validate_on_submit():
+            try:
+                user = accounts.create_user(
+                    self.appbuilder, username=form.username.data, password=form.password.data,
+                    role=form.role.data, targets=form.targets(), full_name=form.full_name.data,
+                    email=form.email.data, must_change=True, by=g.user)
+            except accounts.AccountError as exc:
+                db.session.rollback()
+                _show_error(form, exc)
+            else:
+                if user.roles:
+                    flash(gettext("Login %(username)s created: it signs in now and chooses its own "
+                                  "password first.", username=user.username), "success")
+                else:
+                    flash(gettext("Login %(username)s created without a role: a second administrator "
+                                  "must approve %(role)s (Security → Role grants).",
+                                  username=user.username, role=ROLE_LABELS[form.role.data]), "warning")
+                return redirect(url_for(f"{self.appbuilder.sm.user_view.endpoint}.show", pk=user.id))
+        return _scope_page(self, form, title=gettext("New login"), submit=gettext("Create the login"),
+                           note=gettext("Choose the role first; then choose what the login sees. Roles "
+                                        "marked 三员分立 are granted only when another administrator "
+                                        "approves."))
 
     @expose("/link", methods=["GET", "POST"])
     @has_access
     @permission_name("link")
     def link(self):
-        form = build_form(LINK_INPUTS, request.args.to_dict() or None)
-        if request.method == "POST" and form.validate_on_submit():
-            data = form_data(form)
+        form = LinkForm(data=request.args.to_dict() or None)
+        if form.validate_on_submit():
             try:
-                row = accounts.link_scope(self.appbuilder, username=data.pop("username"), targets=data)
+                row = accounts.link_scope(self.appbuilder, username=form.username.data,
+                                          targets=form.targets())
             except accounts.AccountError as exc:
                 db.session.rollback()
-                flash(str(exc), "danger")
+                _show_error(form, exc)
             else:
                 flash(gettext("The login's scope is set."), "success")
                 return redirect(url_for(".show", pk=row.id))
-        return self.render_template(
-            "xueshi/form.html", form=form, title=gettext("Set a login's scope"), back_url=url_for(".list"),
-            submit=gettext("Save"), note=gettext(
-                "Fill in only the field of the login's role: district officers a district code, "
-                "authority staff a department, unit reviewers a credit code, base staff a base "
-                "code, professionals an ID number."))
+        return _scope_page(self, form, title=gettext("Set a login's scope"), submit=gettext("Save"),
+                           note=gettext("Choose what the login sees: the field of its role."))
 
 
 GRANT_FIELDS = {
@@ -82,16 +178,7 @@ GRANT_FIELDS = {
 GRANT_STATES = {"proposed": _l("Proposed"), "approved": _l("Approved"), "refused": _l("Refused")}
 
 
-def _username(user_id) -> str:
-    from flask import current_app
-
-    user = current_app.appbuilder.sm.get_user_by_id(user_id) if user_id else None
-    return user.username if user is not None else ""
-
-
 def _privileged_roles() -> list[tuple[str, str]]:
-    from ..security.roles import ROLE_LABELS, needs_second_administrator
-
     return [(name, str(label)) for name, label in ROLE_LABELS.items() if needs_second_administrator(name)]
 
 

@@ -78,6 +78,7 @@ def _class_form(data=None):
         mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()])
         channel = SelectField(_l("Online channel"), choices=[("", "—")] + list(
             rules.channels(_locale()).items()),  # the latest year's (the year's own are checked on filing)
+            validate_choice=False,  # judged by the service; not sent while hidden (offline)
             render_kw={"data-shown-when": "mode=online"})
         category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
         start_date = StringField(_l("Start date"), render_kw={"type": "date"})

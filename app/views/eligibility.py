@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Response, flash, request
+from flask import Response, abort, flash, request, session, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.api import expose as api_expose
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..services import inputs
 from ..services import years
 from ..security.scope import current_scope
-from ..services import eligibility
+from ..services import eligibility, files
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME, uploaded
 from .base import error_response, expose
@@ -26,6 +26,18 @@ def _start_bulk(upload: tuple[str, bytes], year):
     """A long list is checked by a job; the year is checked first, at once."""
     year = inputs.year(year)
     return jobs.start("eligibility_bulk", current_scope(), year=year, **jobs.keep_input(*upload))
+
+
+RESULTS = "_eligibility_results"  # the session's own answered lists (newest last)
+KEPT = 5
+
+
+def _keep_result(body: bytes) -> str:
+    """Store the answered list for its uploader's session only: it holds their
+    applicants' full ID numbers."""
+    name = files.write("reports", body).name
+    session[RESULTS] = [*session.get(RESULTS, [])[-(KEPT - 1):], name]
+    return name
 
 
 def _xlsx(body: bytes, name: str) -> Response:
@@ -57,17 +69,29 @@ class EligibilityView(BaseView):
     @permission_name("check")
     def bulk(self):
         year = request.form.get("year", "")
+        result = token = None
         try:
             upload = uploaded(request.files.get("file"))
             if jobs.large(*upload):
                 return job_page(_start_bulk(upload, year))
-            body, _rows = eligibility.check_bulk(current_scope(), *upload, year)
+            result = eligibility.check_bulk(current_scope(), *upload, year)
         except BusinessError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
-            return self.render_template("xueshi/eligibility.html", verdict=None, year=year,
-                                        title=gettext("Title application: hours check"))
-        return _xlsx(body, f"hours-check-{year}.xlsx")
+        else:
+            token = _keep_result(result.body)
+        return self.render_template("xueshi/eligibility.html", verdict=None, year=year, bulk=result,
+                                    result_url=token and url_for(".result", token=token),
+                                    title=gettext("Title application: hours check"))
+
+    @expose("/result/<token>", methods=["GET"])
+    @has_access
+    @permission_name("check")
+    def result(self, token):
+        """An answered list, to the session that uploaded it only."""
+        if token not in session.get(RESULTS, []):
+            abort(404)
+        return files.send("reports", token, mimetype=XLSX_MIME, download_name="hours-check.xlsx")
 
 
 class EligibilityApi(BaseApi):
@@ -124,9 +148,9 @@ class EligibilityApi(BaseApi):
             upload = uploaded(request.files.get("file"))
             if jobs.large(*upload):
                 return accepted(self, _start_bulk(upload, request.form.get("year")))
-            body, _rows = eligibility.check_bulk(current_scope(), *upload, request.form.get("year"))
+            result = eligibility.check_bulk(current_scope(), *upload, request.form.get("year"))
         except BusinessError as exc:
             return error_response(self, exc)
-        return _xlsx(body, "hours-check.xlsx")
+        return _xlsx(result.body, "hours-check.xlsx")
 
 

@@ -13,9 +13,9 @@ from .. import jobs
 from ..extensions import db
 from ..models import Job
 from ..security.scope import current_scope
-from ..services import platform_import, records
+from ..services import platform_import
 from ..services.errors import BusinessError
-from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded, workbook_bytes
+from ..services.sheets import XLSX_MIME, keep_report, report_response, uploaded
 from .base import error_response, expose
 from .jobs import accepted, redirect_to as job_page
 
@@ -57,9 +57,7 @@ class PlatformImportView(BaseView):
     @has_access
     @permission_name("import")
     def template(self):
-        body = workbook_bytes("platform", platform_import.HEADERS,
-                              [["370202198001011234", "张三", "数字技术与数字经济", "公需", records.example_date(), 6]])
-        return Response(body, mimetype=XLSX_MIME,
+        return Response(platform_import.TEMPLATE.workbook(), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": 'attachment; filename="platform-template.xlsx"'})
 
     @expose("/report/<token>", methods=["GET"])

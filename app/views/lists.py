@@ -169,13 +169,13 @@ def city_interface(datamodel: SQLAInterface) -> CityInterface:
 
 def big_relations(datamodel: SQLAInterface) -> dict[str, type]:
     """Relations of the model to tables that grow with the city, by column name."""
-    from .lookup import LOOKUPS
+    from .lookup import GROWING
 
     found = {}
     for name in datamodel.get_columns_list():
         if datamodel.is_relation_many_to_one(name):
             model = datamodel.get_related_model(name)
-            if model in LOOKUPS:
+            if model in GROWING:
                 found[name] = model
     return found
 

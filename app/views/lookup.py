@@ -4,7 +4,8 @@
 as Select2 wants them: `{"results": [{"id": 1, "text": "…"}]}`. People are
 found by the start of the name or by the full ID number (exact: a prefix
 would rebuild a masked number), units by name or credit code, classes by
-name, bases by name or code. Labels mask ID numbers as screens do."""
+name, bases by name or code, districts by name or code, departments by
+name. Labels mask ID numbers as screens do."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -13,7 +14,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import Person, TrainingBase, TrainingClass, Unit
+from ..models import Department, District, Person, TrainingBase, TrainingClass, Unit
 from ..security import masking, scope
 from .base import expose
 
@@ -42,8 +43,16 @@ LOOKUPS = {
     TrainingBase: ("base", lambda q: or_(TrainingBase.name.startswith(q, autoescape=True),
                                          TrainingBase.code == q),
                    lambda b: f"{b.name} {b.code}", TrainingBase.name),
+    District: ("district", lambda q: or_(District.name.startswith(q, autoescape=True), District.code == q),
+               lambda d: f"{d.name} {d.code}", District.code),
+    Department: ("department", lambda q: Department.name.contains(q, autoescape=True),
+                 lambda d: d.name, Department.name),
 }
 _BY_NAME = {spec[0]: model for model, spec in LOOKUPS.items()}
+# Tables that grow with the city: every form's relation to one is searched as
+# you type (lists.big_relations); districts and departments stay dropdowns
+# there, and are searched only where a form asks for it (the login form).
+GROWING = (Person, Unit, TrainingClass, TrainingBase)
 
 
 def lookup_name(model: type) -> str:
