@@ -1,11 +1,9 @@
 """Every import template, downloaded by the role that uses it and uploaded
 unchanged, imports cleanly (its example row writes nothing); the example's
-values pass the row checks' formats; base staff find a unit's credit code by
-its name while filing a roster."""
+values pass the row checks' formats."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from openpyxl import load_workbook
@@ -86,19 +84,6 @@ def test_an_empty_template_is_still_refused(api):
     class_id = accepted_class(api)
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, []))
     assert resp.status_code == 400 and "没有数据行" in str(resp.json["message"])
-
-
-def test_base_staff_find_a_units_credit_code_by_name_on_the_class_page(api, clients, world):
-    class_id = accepted_class(api)
-    client = clients("base_staff")
-    page = client.get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
-    assert re.search(r'id="roster-unit"[^>]*data-endpoint="/lookup/unit/"', page, re.S)
-    found = client.get("/lookup/unit/", query_string={"q": "测试用人单位"}).json["results"]
-    assert {r["id"] for r in found} == {world.unit["A"], world.unit["B"]}
-    assert all(re.search(r"[0-9A-Z]{18}$", r["text"]) for r in found)  # the credit code shows
-    # and still no list or API of units
-    assert client.get("/unitview/list/").status_code == 403
-    assert api("base_staff", "GET", "/api/v1/unit/").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["professional", "unit_reviewer"])

@@ -30,9 +30,6 @@ rule(Unit, "professional")(
 # code (app/views/lookup.py); no screen or API of units or bases is granted.
 rule(Unit, ADMIN_ROLE)(everything)
 rule(TrainingBase, ADMIN_ROLE)(everything)
-# Base staff look up a participant's unit (its credit code) for a roster; they
-# hold no screen or API of units either.
-rule(Unit, "base_staff")(everything)
 
 rule(TrainingBase, "association_admin")(everything)
 rule(TrainingBase, "authority_staff")(lambda s: TrainingBase.department_id == s.department_id)
