@@ -264,11 +264,13 @@ def login_client(app, username: str, password: str = PASSWORD):
 
 @pytest.fixture(scope="session")
 def clients(app):
-    """A logged-in test client per login key, created on first use."""
-    cache = {}
+    """A logged-in test client per login key, created on first use and signed in
+    again before its session's lifetime runs out (a slow run outlives one)."""
+    cache, issued = {}, {}
 
     def get(key: str):
-        if key not in cache:
+        if key not in cache or time.monotonic() - issued[key] > 600:
+            issued[key] = time.monotonic()
             cache[key] = login_client(app, key)
         return cache[key]
 

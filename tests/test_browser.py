@@ -173,3 +173,21 @@ def test_dashboards_render_their_charts_in_chromium(browser, live_url, username,
     assert box and box["width"] > 300 and box["height"] > 50
     page.screenshot(path=str(SHOTS / f"dashboard-{username}.png"), full_page=True)
     page.close()
+
+
+def test_edit_forms_search_relations_as_you_type(browser, live_url, app, world):
+    """FAB's own edit page replaces add_tail_js: the lookup script runs anyway,
+    so a person's unit is chosen by typing, from the scoped lookup."""
+    page = sign_in(browser, live_url, "unit_reviewer")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_url}/personview/edit/{world.person['A']}")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("select.xueshi-lookup.select2-hidden-accessible").count() == 1
+    page.click(".select2-container")
+    page.fill(".select2-search__field", "测试用人单位")
+    option = page.locator(".select2-results__option", has_text="测试用人单位A")
+    option.wait_for()
+    assert page.locator(".select2-results__option", has_text="测试用人单位B").count() == 0
+    assert errors == []
+    page.close()
