@@ -1,9 +1,11 @@
 """Every import template, downloaded by the role that uses it and uploaded
 unchanged, imports cleanly (its example row writes nothing); the example's
-values pass the row checks' formats."""
+values pass the row checks' formats; organisers find a unit's credit code by
+its name while filing a roster, and learn nothing else of units."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -84,6 +86,25 @@ def test_an_empty_template_is_still_refused(api):
     class_id = accepted_class(api)
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, []))
     assert resp.status_code == 400 and "没有数据行" in str(resp.json["message"])
+
+
+def test_base_staff_find_a_units_credit_code_by_name_on_the_class_page(api, clients, world):
+    class_id = accepted_class(api)
+    client = clients("base_staff")
+    page = client.get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
+    assert re.search(r'id="roster-unit"[^>]*data-endpoint="/lookup/unit-directory/"', page, re.S)
+    found = client.get("/lookup/unit-directory/", query_string={"q": "测试用人单位"}).json["results"]
+    assert {(r["id"], r["text"]) for r in found} == {
+        (world.credit_code[side], f"测试用人单位{side} {world.credit_code[side]}") for side in "AB"}
+    # the directory makes no unit the base's own: no unit list, API or scoped lookup
+    assert client.get("/lookup/unit/", query_string={"q": "测试用人单位"}).json["results"] == []
+    assert client.get("/unitview/list/").status_code == 403
+    assert api("base_staff", "GET", "/api/v1/unit/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["professional", "district_officer", "auditor"])
+def test_only_organisers_use_the_unit_directory(clients, role):
+    assert clients(role).get("/lookup/unit-directory/?q=测试").status_code in (302, 403)
 
 
 @pytest.mark.parametrize("role", ["professional", "unit_reviewer"])

@@ -151,6 +151,8 @@ EXPORTS = read("ExportBatch") + steps("ExportBatch", "export", "download") + men
 
 CLASS_ORGANISER = (read("TrainingClass") + steps("TrainingClass", "organise", "download")
                    + read("Enrolment") + read("Certificate") + steps("Certificate", "pdf")
+                   # any unit's name and credit code, for a roster; no unit screen or API
+                   + [("can_unit_directory", "LookupView")]
                    + menus("Training", "Filed classes", "File a class", "Participants", "Certificates"))
 CLASS_READER = (read("TrainingClass") + read("Enrolment") + read("Certificate")
                 + steps("Certificate", "pdf")

@@ -5,7 +5,11 @@ as Select2 wants them: `{"results": [{"id": 1, "text": "…"}]}`. People are
 found by the start of the name or by the full ID number (exact: a prefix
 would rebuild a masked number), units by name or credit code, classes by
 name, bases by name or code, districts by name or code, departments by
-name. Labels mask ID numbers as screens do."""
+name. Labels mask ID numbers as screens do.
+
+`GET /lookup/unit-directory/?q=…` is the organisers' directory of units: any
+unit's name and credit code (public registration facts) to fill a roster,
+outside the scope, since it shows nothing else of the unit."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -85,9 +89,25 @@ def search(model: type, text: str) -> list[dict]:
     return [{"id": row.id, "text": label(row)} for row in db.session.execute(stmt).scalars()]
 
 
+def unit_directory(text: str) -> list[dict]:
+    """Units by name or credit code, city-wide: the credit code and the name only."""
+    text = text.strip()[:MAX_QUERY]
+    if not text:
+        return []
+    stmt = (select(Unit.name, Unit.credit_code).where(LOOKUPS[Unit][1](text))
+            .order_by(Unit.name, Unit.id).limit(LIMIT))
+    return [{"id": code, "text": f"{name} {code}"} for name, code in db.session.execute(stmt)]
+
+
 class LookupView(BaseView):
     route_base = "/lookup"
-    base_permissions = ["can_search"]
+    base_permissions = ["can_search", "can_unit_directory"]
+
+    @expose("/unit-directory/", methods=["GET"])
+    @has_access
+    @permission_name("unit_directory")
+    def unit_directory(self):
+        return jsonify({"results": unit_directory(request.args.get("q", ""))})
 
     @expose("/<kind>/", methods=["GET"])
     @has_access
