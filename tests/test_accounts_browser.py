@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import SHOTS, browser, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.test_browser import SHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
