@@ -373,9 +373,11 @@ def live_url(make_app):
     thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian Chromium through Playwright, started once a session (each test opens its pages)."""
+    """Debian Chromium through Playwright, started once a module (each test opens its pages).
+    Not once a session: Playwright's event loop would stay running in the main thread,
+    and every later asyncio.run (pyHanko's signing) would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

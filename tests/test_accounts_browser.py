@@ -21,8 +21,8 @@ def overflow(page) -> int:
 
 def visible_scopes(page) -> list[str]:
     return page.eval_on_selector_all(
-        "#account-form [data-scope]",
-        "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.scope)")
+        "#account-form [data-shown-when]",
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.querySelector('select, input').name)")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -41,7 +41,7 @@ def test_the_administrator_creates_a_unit_reviewer_who_signs_in_at_once(browser,
     assert visible_scopes(page) == ["unit"]
     page.fill("#username", username)
     page.fill("#full_name", "浏览器审核员")
-    page.click("[data-scope=unit] .select2-selection")
+    page.click(".form-group:has(#unit) .select2-selection")
     page.fill(".select2-search__field", "测试用人单位")
     page.click(".select2-results__option:has-text('测试用人单位A')")
     page.fill("#password", TEMPORARY)

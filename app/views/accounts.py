@@ -89,11 +89,16 @@ class LinkForm(ScopeForm):
 
 
 def _scope_page(view, form, *, title, submit, note):
-    """The account and scope forms: the scope field that fits the chosen role is shown."""
+    """The account and scope forms: on the account form only the scope field
+    that fits the chosen role is shown (the scope form shows them all)."""
+    shown_when = {}
+    if "role" in form._fields:
+        for target in SCOPE_TARGETS:
+            roles = [role for role in ROLE_LABELS if accounts.scope_target(role) == target]
+            shown_when[target] = "role=" + ",".join(roles)
     return view.render_template(
         "xueshi/account_form.html", form=form, fields=[form[name] for name in form.ORDER],
-        title=title, submit=submit, note=note, back_url=url_for(".list"),
-        role_targets={role: accounts.scope_target(role) for role in ROLE_LABELS})
+        title=title, submit=submit, note=note, back_url=url_for(".list"), shown_when=shown_when)
 
 
 def _show_error(form, exc: accounts.AccountError) -> None:
