@@ -105,10 +105,11 @@ def test_demo_again_issues_new_passwords(fresh, demo):
 
 @pytest.mark.parametrize("args,message", [
     (["--role", "wizard"], "未知角色"),
-    (["--role", "district_officer"], "--district"),
-    (["--role", "district_officer", "--district", "999999"], "找不到"),
-    (["--role", "district_officer", "--unit", "91370200163562681G"], "--district"),
-    (["--role", "auditor", "--district", "370202"], "不需要"),
+    # the same Chinese refusals as the account form's (which names no flag)
+    (["--role", "district_officer"], "须选择一个区(市)"),
+    (["--role", "district_officer", "--district", "999999"], "没有与 999999 对应的区(市)"),
+    (["--role", "district_officer", "--unit", "91370200163562681G"], "须选择一个区(市),且只选这一项"),
+    (["--role", "auditor", "--district", "370202"], "无需选择数据范围"),
     (["--role", "professional", "--person", "110105194912310021"], "校验码"),
 ])
 def test_create_user_refuses_bad_roles_and_scopes(fresh, demo, args, message):

