@@ -164,3 +164,12 @@ def test_the_scope_list_shows_usernames_and_only_the_administrator_creates_login
     for key in ("association_admin", "auditor", "unit_reviewer"):
         assert clients(key).get("/userscopeview/new").status_code in (302, 403), key
         assert clients(key).post("/userscopeview/new", data={"username": "x"}).status_code in (302, 403)
+
+
+def test_the_login_edit_form_offers_roles_by_their_chinese_names(app, clients, world):
+    with app.app_context():
+        user_id = app.appbuilder.sm.find_user(username="unit_reviewer").id
+    page = clients("Admin").get(f"/users/edit/{user_id}").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
+    assert "用人单位审核员" in options
+    assert not set(options) & {"unit_reviewer", "association_admin", "Public", "Admin"}

@@ -95,10 +95,14 @@ def _one_role(form, field):
         raise ValidationError(gettext("A login has exactly one role."))
 
 
-def _role_names(roles) -> str:
+def _role_label(role) -> str:
     from .roles import ROLE_LABELS
 
-    return "、".join(str(ROLE_LABELS.get(r.name, r.name)) for r in roles or ())
+    return str(ROLE_LABELS.get(role.name, role.name))
+
+
+def _role_names(roles) -> str:
+    return "、".join(_role_label(r) for r in roles or ())
 
 
 class XueshiRoleModelView(fab_views.RoleModelView):
@@ -127,6 +131,10 @@ class XueshiUserDBModelView(UserDBModelView):
     formatters_columns = {"roles": _role_names,
                           "active": lambda active: gettext("Yes") if active else gettext("No")}
     edit_form_query_rel_fields = {"roles": [["name", FilterNotEqual, "Public"]]}
+
+    def _init_forms(self):
+        super()._init_forms()
+        self.edit_form.roles.kwargs["get_label"] = _role_label  # FAB offers a role by its code
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
