@@ -311,9 +311,11 @@ def district_home(scope: Scope, year: int) -> dict:
 def audit_home(scope: Scope, year: int) -> dict:
     stmt = (scopes.scoped(AuditEntry, scope).where(AuditEntry.table_name.in_(SECURITY_TABLES))
             .order_by(AuditEntry.seq.desc()).limit(2 * TOP))
-    return {
-        "events": db.session.execute(stmt).scalars().all(),
-        "tables": [(t, list_url("AuditEntryView", ("table_name", "FilterEqual", t)))
+    from .audit_search import describe, table_label
+
+    return {  # in the audit log's own Chinese words (actions, tables, record titles)
+        "events": describe(db.session.execute(stmt).scalars().all()),
+        "tables": [(table_label(t), list_url("AuditEntryView", ("table_name", "FilterEqual", t)))
                    for t in SECURITY_TABLES],
     }
 
