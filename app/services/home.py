@@ -27,6 +27,7 @@ from ..security import roles as role_table
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import dashboard, ledgers, messages, workflow, years
+from .audit_search import describe, table_label
 from .progress import next_steps
 from .workflow import Workflow
 
@@ -311,8 +312,6 @@ def district_home(scope: Scope, year: int) -> dict:
 def audit_home(scope: Scope, year: int) -> dict:
     stmt = (scopes.scoped(AuditEntry, scope).where(AuditEntry.table_name.in_(SECURITY_TABLES))
             .order_by(AuditEntry.seq.desc()).limit(2 * TOP))
-    from .audit_search import describe, table_label
-
     return {  # in the audit log's own Chinese words (actions, tables, record titles)
         "events": describe(db.session.execute(stmt).scalars().all()),
         "tables": [(table_label(t), list_url("AuditEntryView", ("table_name", "FilterEqual", t)))
