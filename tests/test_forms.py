@@ -38,3 +38,16 @@ def test_the_account_form_is_the_same_form_with_its_descriptions_and_role_bound_
     assert '<span class="help-block">登录时输入的名称</span>' in fields["username"]
     unit = re.search(r"<select[^>]*>", fields["unit"]).group()
     assert 'data-shown-when="role=unit_reviewer"' in unit
+
+
+def test_the_scope_field_a_role_requires_is_starred_on_the_account_form_only(clients):
+    """Shown only for its roles, a scope field is then required: its label says so.
+    On the scope form one of them is chosen, so none is starred there."""
+    admin = clients("Admin")
+    fields = groups(admin.get("/userscopeview/new").get_data(as_text=True))
+    for target in ("district", "department", "unit", "base", "person"):
+        assert STAR in label(fields[target]), target
+    assert re.search(r'<input[^>]*name="person"[^>]*required', fields["person"])  # hidden, it is disabled
+    fields = groups(admin.get("/userscopeview/link").get_data(as_text=True))
+    for target in ("district", "department", "unit", "base", "person"):
+        assert STAR not in label(fields[target]), target
