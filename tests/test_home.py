@@ -388,4 +388,4 @@ def test_the_step_bar_on_class_and_evaluation_pages(app, api, clients):
     pk = _evaluation(api, 2025)
     bar = step_bar(clients("base_staff").get(f"/baseevaluationview/show/{pk}").get_data(as_text=True))
     assert 'step-bar-current' in bar and bar.count("<li ") >= 3
-    assert "由您" in bar[bar.index("step-bar-next"):]  # the base submits its own report next
+    assert "继续教育基地:报送主管部门" in bar[bar.index("step-bar-next"):]  # the base submits its report next

@@ -123,7 +123,7 @@ def queue(wf: Workflow, scope: Scope) -> Queue:
         return out
     found = {value: (count, oldest) for value, count, oldest in _by_state(wf, wf.actionable(scope))}
     out.links = [Link(wf.label(s), found[s][0], state_url(wf, s, to_do=True), found[s][1],
-                      next_steps(wf, s, scope))
+                      next_steps(wf, s))
                  for s in wf.states if s in found]
     return out
 
@@ -144,7 +144,7 @@ def queues(scope: Scope, leave_out=()) -> list[Queue]:
 def by_state(wf: Workflow, scope: Scope) -> list[Link]:
     """Every row of the workflow in the viewer's scope, by state (not only the to-dos)."""
     found = {value: (count, oldest) for value, count, oldest in _by_state(wf, scopes.scoped(wf.model, scope))}
-    return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
+    return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s))
             for s in wf.states if s in found]
 
 
@@ -262,7 +262,7 @@ def person_home(scope: Scope, year: int) -> dict:
         "recent": (ledgers.explained_items(ledger)[::-1][:TOP] if ledger is not None else []),
         "claims": [Link(wf.label(s), claims[s], list_url(
             "ClaimView", ("state", "FilterEqual", s), ("year", "FilterEqual", year)),
-            next_step=next_steps(wf, s, scope)) for s in wf.states if s in claims],
+            next_step=next_steps(wf, s)) for s in wf.states if s in claims],
         "plan": planner.plan(person, year, values) if values and not values["compliant"] else None,
     }
 
