@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
@@ -9,6 +10,7 @@ from wtforms import BooleanField
 
 from ..models import Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
+from ..services.dashboard import counted
 from ..validators import FormCheck, api_check, normalize_id_number
 from .base import ScopedModelRestApi, ScopedModelView
 from .fields import code_formatter, code_select, code_validator
@@ -34,6 +36,21 @@ PERSON_FIELDS = {
 }
 
 _COLUMNS = ["id_number", "name", "unit", "series", "title_level", "is_enterprise_manager", "phone"]
+
+
+class FilterCountedIn(BaseFilter):
+    """On the unit column, the value a year: the people that year's compliance
+    figures count (`dashboard.counted`), the list behind a home page's 人员 figure."""
+
+    name = _l("Counted in the year's figures")
+    arg_name = "counted"
+
+    def apply(self, query, value):
+        try:
+            year = int(str(value).strip())
+        except ValueError:
+            return query.filter(False)
+        return query.filter(counted(year))
 
 
 class PersonView(ScopedModelView):
@@ -64,6 +81,13 @@ class PersonView(ScopedModelView):
         "series": code_formatter(TITLE_SERIES),
         "title_level": code_formatter(TITLE_LEVELS),
     }
+
+    def _init_properties(self):
+        """FAB's filters, plus `FilterCountedIn` after the unit column's own."""
+        super()._init_properties()
+        flt = FilterCountedIn("unit", self.datamodel)
+        self._filters.get_search_filters()["unit"].append(flt)
+        self._filters._all_filters["unit"].append(flt)
 
     @action("recompute", _l("Recompute"), _l("Recompute the chosen people's ledgers?"),
             "fa-refresh")
