@@ -51,3 +51,35 @@ def test_the_scope_field_a_role_requires_is_starred_on_the_account_form_only(cli
     fields = groups(admin.get("/userscopeview/link").get_data(as_text=True))
     for target in ("district", "department", "unit", "base", "person"):
         assert STAR not in label(fields[target]), target
+
+
+def test_a_professional_who_is_no_enterprise_manager_is_saved_with_the_box_unticked(app, clients, world):
+    """企业经营管理人员 is a yes/no: neither starred nor required (a required box must be ticked)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Person
+    from tests import factories
+
+    client = clients("unit_reviewer")
+    box = groups_fab(client.get("/personview/add").get_data(as_text=True))["is_enterprise_manager"]
+    assert "required" not in re.search(r"<input[^>]*>", box).group() and "*" not in box
+    number = factories.id_number("370202")
+    resp = client.post("/personview/add", data={"id_number": number, "name": "非经营管理人员",
+                                                "unit": str(world.unit["A"]), "series": "engineering",
+                                                "title_level": "junior"}, follow_redirects=True)
+    assert "记录已添加" in resp.get_data(as_text=True)  # (the flash is read, not left for the next page)
+    with app.app_context():
+        person = db.session.execute(select(Person).where(Person.id_number == number)).scalar_one()
+        assert person.is_enterprise_manager is False
+        db.session.remove()
+
+
+def groups_fab(html: str) -> dict[str, str]:
+    """Each row of FAB's own add/edit form (a table row per field), by the field's name."""
+    found = {}
+    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
+        name = re.search(r'name="([^"]+)"', row)
+        if name:
+            found[name.group(1)] = row
+    return found

@@ -6,6 +6,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
 from ..models import Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
@@ -71,6 +72,9 @@ class PersonView(ScopedModelView):
     add_form_extra_fields = {
         "series": code_select(_l("Title series"), TITLE_SERIES),
         "title_level": code_select(_l("Title level"), TITLE_LEVELS),
+        # a yes/no: FAB would make a NOT NULL boolean required, i.e. ticked
+        "is_enterprise_manager": BooleanField(PERSON_FIELDS["is_enterprise_manager"][0],
+                                              description=PERSON_FIELDS["is_enterprise_manager"][1]),
     }
     edit_form_extra_fields = add_form_extra_fields
     formatters_columns = {
