@@ -127,6 +127,10 @@ def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site
     cell = page.locator("table.table-cards td[data-label]").first
     assert cell.get_attribute("data-label") == page.locator("table.table-cards th").first.text_content().strip()
     assert cell.bounding_box()["width"] > 300
+    # no label stands over nothing: a field or cell without a value reads "—"
+    bare = page.eval_on_selector_all("table.table-cards td, table.table-stack td",
+                                     "els => els.filter(e => !e.innerText.trim()).length")
+    assert bare == 0 and page.locator("table.table-cards td .cell-empty").count()  # e.g. 说明
     assert page.evaluate(MEASURE)["page"] <= 0
     page.screenshot(path=str(SHOTS / "phone-ledger-show.png"), full_page=True)
     page.goto(f"{base}/verify/")

@@ -225,6 +225,7 @@ class LookupWidget:
             "class": "form-control xueshi-lookup",
             "data-endpoint": url_for("LookupView.search", kind=lookup_name(self.model)),
             "data-placeholder": str(_l("Type to search")),
+            **{k: v for k, v in kwargs.items() if k.startswith("data-")},  # e.g. data-shown-when
         }
         html = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
         return Markup(f"<select {html}>") + Markup("").join(options) + Markup("</select>")

@@ -170,7 +170,7 @@ class WorkflowView:
         scope = scopes.current_scope()
         available = self.workflow.available(scope, row)
         return {
-            "progress": progress.step_bar(self.workflow, row, scope),
+            "progress": progress.step_bar(self.workflow, row),
             "local_date": lambda at: local_time(at, "%Y-%m-%d"),
             "steps": [(t, build_form(t.inputs)) for t in available if not t.custom],
             "may_step": {t.name for t in available},

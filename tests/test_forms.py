@@ -1,0 +1,85 @@
+"""The hand-written forms (xueshi/form.html): one frame for every form but the
+claim form — a star on each required field, the field's description under it,
+and a field asked only for some choices of another hidden until they are made."""
+from __future__ import annotations
+
+import re
+
+STAR = '<span class="text-danger" title="必填">*</span>'
+
+
+def groups(html: str) -> dict[str, str]:
+    """Each form group's HTML, by the name of its field."""
+    found = {}
+    for group in re.findall(r'<div class="form-group[^"]*".*?</div>\s*</div>', html, flags=re.S):
+        name = re.search(r'name="([^"]+)"', group)
+        if name:
+            found[name.group(1)] = group
+    return found
+
+
+def label(group: str) -> str:
+    return re.search(r"<label.*?</label>", group, flags=re.S).group()
+
+
+def test_a_step_form_stars_its_required_fields_and_not_its_optional_ones(clients):
+    page = clients("association_admin").get("/dishonestyrecordview/new").get_data(as_text=True)
+    fields = groups(page)
+    assert STAR in label(fields["reason"]) and STAR in label(fields["start_date"])
+    assert STAR not in label(fields["person_id"]) and STAR not in label(fields["end_date"])
+
+
+def test_the_account_form_is_the_same_form_with_its_descriptions_and_role_bound_scope(clients):
+    page = clients("Admin").get("/userscopeview/new").get_data(as_text=True)
+    assert 'id="account-form"' in page
+    fields = groups(page)
+    assert list(fields)[:4] == ["username", "full_name", "email", "role"]
+    assert STAR in label(fields["username"]) and STAR not in label(fields["email"])
+    assert '<span class="help-block">登录时输入的名称</span>' in fields["username"]
+    unit = re.search(r"<select[^>]*>", fields["unit"]).group()
+    assert 'data-shown-when="role=unit_reviewer"' in unit
+
+
+def test_the_scope_field_a_role_requires_is_starred_on_the_account_form_only(clients):
+    """Shown only for its roles, a scope field is then required: its label says so.
+    On the scope form one of them is chosen, so none is starred there."""
+    admin = clients("Admin")
+    fields = groups(admin.get("/userscopeview/new").get_data(as_text=True))
+    for target in ("district", "department", "unit", "base", "person"):
+        assert STAR in label(fields[target]), target
+    assert re.search(r'<input[^>]*name="person"[^>]*required', fields["person"])  # hidden, it is disabled
+    fields = groups(admin.get("/userscopeview/link").get_data(as_text=True))
+    for target in ("district", "department", "unit", "base", "person"):
+        assert STAR not in label(fields[target]), target
+
+
+def test_a_professional_who_is_no_enterprise_manager_is_saved_with_the_box_unticked(app, clients, world):
+    """企业经营管理人员 is a yes/no: neither starred nor required (a required box must be ticked)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Person
+    from tests import factories
+
+    client = clients("unit_reviewer")
+    box = groups_fab(client.get("/personview/add").get_data(as_text=True))["is_enterprise_manager"]
+    assert "required" not in re.search(r"<input[^>]*>", box).group() and "*" not in box
+    number = factories.id_number("370202")
+    resp = client.post("/personview/add", data={"id_number": number, "name": "非经营管理人员",
+                                                "unit": str(world.unit["A"]), "series": "engineering",
+                                                "title_level": "junior"}, follow_redirects=True)
+    assert "记录已添加" in resp.get_data(as_text=True)  # (the flash is read, not left for the next page)
+    with app.app_context():
+        person = db.session.execute(select(Person).where(Person.id_number == number)).scalar_one()
+        assert person.is_enterprise_manager is False
+        db.session.remove()
+
+
+def groups_fab(html: str) -> dict[str, str]:
+    """Each row of FAB's own add/edit form (a table row per field), by the field's name."""
+    found = {}
+    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
+        name = re.search(r'name="([^"]+)"', row)
+        if name:
+            found[name.group(1)] = row
+    return found
