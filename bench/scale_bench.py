@@ -139,7 +139,19 @@ def _csrf(html: str) -> str:
     return found.group(1) if found else ""
 
 
-def web_login(app, base: str, username: str) -> requests.Session:
+def web_login(app, base: str, username: str, attempts: int = 3) -> requests.Session:
+    """A logged-in browser session (tried again after a TOTP step: on a loaded
+    machine the code can change between reading it and posting it)."""
+    for attempt in range(attempts):
+        try:
+            return _web_login(app, base, username)
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(31)
+
+
+def _web_login(app, base: str, username: str) -> requests.Session:
     session = requests.Session()
     page = session.get(base + "/login/")
     resp = session.post(base + "/login/", data={"username": username, "password": PASSWORD,
