@@ -108,3 +108,9 @@ def test_the_class_filing_form_and_the_step_forms_star_what_they_need(clients):
     assert STAR in label(propose["role"])
     record = groups(clients("association_admin").get("/dishonestyrecordview/new").get_data(as_text=True))
     assert STAR in label(record["unit_id"]) and STAR in label(record["case_id"])
+
+
+def test_the_login_edit_form_speaks_of_xueshi_not_of_ldap_or_oid(clients):
+    page = clients("Admin").get("/users/edit/1").get_data(as_text=True)
+    assert "LDAP" not in page and "OID" not in page
+    assert "登录时输入的名称" in page and "显示在页面顶部菜单栏" in page
