@@ -1,133 +1,172 @@
-"""Home page benchmark: each role's `/` at N people and at 10 x N people.
+"""Home page benchmark: each role's `/` against a hand-written page of the same figures.
 
-    python bench/home_bench.py [--people 10000] [--requests 50] [--db URL]
+    python bench/home_bench.py [--people 100000] [--requests 50] [--db URL] [--workdir DIR] [--reuse]
 
-Seeds N people (about 8 activities each, as bench/ledger_bench.py does, plus
-a submitted claim for one person in five and filed classes), computes the
-ledgers, logs one user of each role in, and times GET / (p50 and p95 over
---requests requests through the WSGI test client). Then adds 9 x N people
-to the same database and times again. Prints both figures per role and
-their ratio (how the page grows with the city); the last line is
-`ratio=R`, the worst role's p50 ratio. The association's city figures are
-cached (services/dashboard.py); a further row times its page with the cache
-dropped before each request (not in R: that cost is paid once a minute).
+Seeds a city of N people with bench/seed.py (the real distribution, as
+bench/ledger_bench.py does) into --db (default: city.db in --workdir, a new
+folder unless given; a database already seeded with N people is kept with
+--reuse and the same --workdir, whose instance folder holds the keys of the
+logins' second factor; else the database is emptied first),
+adds a few accepted classes still to run (the professional's planner offers
+them), and logs one user of each role in: the professional is the first
+person short of hours, the unit reviewer reviews the largest unit, base staff
+the first base, the authority its department, the district officer that
+unit's district.
+
+Then, in one run and through the same WSGI test client, each role's (the two
+requested in turn, so that both see the same load):
+
+  page   GET /: the app's home page (p50 and p95 over --requests requests);
+  floor  GET /bench-floor/<role>: the hand-written page. It runs, for the same
+         logged-in user through the same Flask app (session, login, request
+         hooks), hand-written SQL fetching the same figures the home page
+         shows (the same counts, the same capped lists, the unread-message
+         count of the navbar) and renders them with a minimal Jinja template
+         (no menu, no FAB base layout). What the app caches (the city and
+         district figures, services/dashboard.py) the floor computes once and
+         keeps as well; the row "(figures not cached)" times the association
+         with both caches dropped before each request.
+
+The ratio of a role is page p50 ÷ floor p50; the last line is `ratio=R`, the
+worst role's (goal ≤ 3). Before timing, every statement one professional's
+page runs is explained (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN with
+sequential scans disabled, so a scan left is one no index can serve); a scan
+of a table that grows with the city fails the bench.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import create_engine, insert, inspect, select, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.ledger_bench import activity  # noqa: E402
+import seed  # noqa: E402
 from tests.conftest import TOTP_SECRET, sign_in  # noqa: E402  (the second factor of privileged logins)
 
 PASSWORD = "Bench-Pass-2026!"
-UNITS = 100
+YEAR = seed.YEAR
 ROLES = ("professional", "unit_reviewer", "base_staff", "authority_staff", "association_admin",
          "district_officer", "auditor")
 
 
-def seed(app, start: int, people: int, unit_ids: list[int], rng: random.Random) -> None:
-    from stdnum.cn import ric
+# -- the city ----------------------------------------------------------------
 
+def _people(url: str) -> int | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM person")).scalar()
+    except Exception:  # no such database or table: not seeded
+        return None
+    finally:
+        engine.dispose()
+
+
+def _empty(url: str) -> None:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        Path(u.database).unlink(missing_ok=True)
+        return
+    engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    engine.dispose()
+
+
+def build(url: str, people: int, reuse: bool):
+    config = {"WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMIT": "100000 per minute"}
+    if reuse and _people(url) == people:
+        print(f"reusing the seeded city at {make_url(url).database}", flush=True)
+        return seed.app_for(url, **config)
+    _empty(url)
+    t0 = time.perf_counter()
+    app = seed.app_for(url, **config)
+    seed.city(app, people, log=lambda line: print(line, flush=True))
+    print(f"seeded {people:,} people in {time.perf_counter() - t0:.0f} s", flush=True)
+    return app
+
+
+def targets(app) -> dict:
+    """Who each login is: the ids the floor's SQL filters by, the scope targets."""
     from app.extensions import db
-    from app.models import Activity, Claim, Person
+    from app.services import years
 
+    q = lambda sql, **kw: db.session.execute(text(sql), kw).scalar()  # noqa: E731
     with app.app_context():
-        next_activity = (db.session.execute(text("SELECT max(id) FROM activity")).scalar() or 0) + 1
-        next_claim = (db.session.execute(text("SELECT max(id) FROM claim")).scalar() or 0) + 1
-        for chunk in range(start, start + people, 5000):
-            persons, acts, claims = [], [], []
-            for n in range(chunk, min(chunk + 5000, start + people)):
-                born = date(1965, 1, 1) + timedelta(days=n % 12000)
-                body = f"370202{born:%Y%m%d}{(n // 12000) % 1000:03d}"
-                persons.append({"id": n + 1, "id_number": body + ric.calc_check_digit(body + "0"),
-                                "name": f"人员{n}", "unit_id": unit_ids[n % UNITS],
-                                "series": "engineering", "title_level": "intermediate",
-                                "is_enterprise_manager": False})
-                for k in range(rng.randint(6, 10)):
-                    acts.append({**activity(rng, n + 1, k), "id": next_activity})
-                    next_activity += 1
-                if n % 5 == 0:
-                    claims.append({"id": next_claim, "person_id": n + 1, "year": 2026,
-                                   "kind": "public_subject_exam", "title": f"考试{n}", "state": "submitted",
-                                   "date": date(2026, 5, 10), "hours": 4, "passed": True,
-                                   "category": "public"})
-                    next_claim += 1
-            conn = db.session.connection()
-            conn.execute(insert(Person), persons)
-            conn.execute(insert(Activity), acts)
-            conn.execute(insert(Claim), claims)
-            db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        person = q("SELECT l.person_id FROM ledger l JOIN person p ON p.id = l.person_id "
+                   "WHERE l.year = :y AND l.compliant = :f AND p.series = 'engineering' "
+                   "ORDER BY l.person_id LIMIT 1", y=YEAR, f=False)
+        unit = q("SELECT unit_id FROM person GROUP BY unit_id ORDER BY count(*) DESC, unit_id LIMIT 1")
+        found = {
+            "person": person, "unit": unit, "base": 1,
+            "department": q("SELECT department_id FROM training_base WHERE id = 1"),
+            "district": q("SELECT district_id FROM unit WHERE id = :u", u=unit),
+            "out_of_scope": ", ".join(f"'{s}'" for s in sorted(years.out_of_scope_series(YEAR))),
+        }
+        found["targets"] = {
+            "professional": {"person": q("SELECT id_number FROM person WHERE id = :p", p=person)},
+            "unit_reviewer": {"unit": q("SELECT credit_code FROM unit WHERE id = :u", u=unit)},
+            "base_staff": {"base": q("SELECT code FROM training_base WHERE id = 1")},
+            "authority_staff": {"department": q("SELECT name FROM department WHERE id = :d",
+                                                d=found["department"])},
+            "district_officer": {"district": q("SELECT code FROM district WHERE id = :d",
+                                               d=found["district"])},
+        }
         db.session.remove()
+    return found
 
 
-def setup(app) -> list[int]:
-    """Units, a base, filed classes and one login per role."""
-    from stdnum.cn import uscc
-
+def extras(app) -> None:
+    """Accepted classes still to run this year (the planner's offers), once."""
     from app.extensions import db
-    from app.models import Department, District, TrainingBase, TrainingClass, Unit
-    from app.services import accounts, audit
 
     with app.app_context():
-        accounts.initialise(app.appbuilder)
-        district_ids = db.session.execute(select(District.id).order_by(District.id)).scalars().all()
-        conn = db.session.connection()
-        dept = conn.execute(insert(Department).values(name="基准测试部门").returning(Department.id)).scalar()
-        base = conn.execute(insert(TrainingBase).values(
-            code="TB-BENCH", name="基准基地", department_id=dept, status="active").returning(TrainingBase.id)).scalar()
-        unit_ids = []
-        for i in range(UNITS):
-            body = f"91370202MA{i:07d}"
-            unit_ids.append(conn.execute(insert(Unit).values(
-                name=f"基准单位{i}", credit_code=body + uscc.calc_check_digit(body),
-                district_id=district_ids[i % len(district_ids)], department_id=dept,
-            ).returning(Unit.id)).scalar())
-        conn.execute(insert(TrainingClass), [{
-            "name": f"基准班次{i}", "base_id": base, "mode": "offline", "category": "professional",
-            "start_date": date(2026, 12, 20), "end_date": date(2026, 12, 21), "hours_per_day": 8,
-            "venue": "青岛", "capacity": 50, "state": ("filed", "accepted", "draft")[i % 3]}
-            for i in range(300)])
+        if db.session.execute(text("SELECT count(*) FROM training_class WHERE name LIKE '待开班%'")).scalar():
+            return
+        now = seed.NOW
+        for i in range(12):
+            day = date(YEAR, 12, 20 + i % 10)
+            db.session.execute(text(
+                "INSERT INTO training_class (name, base_id, mode, category, start_date, end_date, "
+                "hours_per_day, venue, capacity, state, certificates_total, certificates_rendered, "
+                "created_at, updated_at) VALUES (:n, :b, 'offline', :c, :s, :s, 8, '青岛', 60, "
+                "'accepted', 0, 0, :t, :t)"),
+                {"n": f"待开班{i}", "b": i % 200 + 1, "c": ("public", "professional")[i % 2],
+                 "s": day, "t": now})
         db.session.commit()
-        unit = db.session.get(Unit, unit_ids[0])
-        district_code = db.session.get(District, unit.district_id).code
         db.session.remove()
-    return unit_ids, {"unit": unit.credit_code, "district": district_code, "department": "基准测试部门",
-                      "base": "TB-BENCH"}
 
 
-def logins(app, targets: dict):
+def logins(app, who: dict) -> dict:
     from app.extensions import db
-    from app.models import Person
+    from flask_appbuilder.security.sqla.models import User
     from app.security import mfa
     from app.services import accounts, audit
 
-    with app.app_context(), audit.acting_as("bench"):
-        person = db.session.get(Person, 1)
-        scope_of = {"professional": {"person": person.id_number}, "unit_reviewer": {"unit": targets["unit"]},
-                    "base_staff": {"base": targets["base"]},
-                    "authority_staff": {"department": targets["department"]},
-                    "district_officer": {"district": targets["district"]}}
+    with app.app_context(), audit.acting_as("bench:seed"):
         for role in ROLES:
-            user = accounts.create_user(app.appbuilder, username=f"b_{role}", password=PASSWORD,
-                                        role=role, targets=scope_of.get(role, {}), full_name=role)
+            username = f"b_{role}"
+            if db.session.query(User.id).filter_by(username=username).first():
+                continue
+            user = accounts.create_user(app.appbuilder, username=username, password=PASSWORD, role=role,
+                                        targets=who["targets"].get(role, {}), full_name=role)
             if mfa.required(user):
                 mfa.enrol_with_secret(user, TOTP_SECRET)
-                db.session.commit()
+            db.session.commit()
+        ids = {role: db.session.query(User.id).filter_by(username=f"b_{role}").scalar() for role in ROLES}
         db.session.remove()
     clients = {}
     for role in ROLES:
@@ -135,50 +174,187 @@ def logins(app, targets: dict):
         resp = sign_in(app, client, f"b_{role}", PASSWORD)
         assert resp.status_code == 302 and "/login/" not in resp.headers["Location"], role
         clients[role] = client
-    return clients
+    return clients, ids
 
 
-def recompute(app) -> None:
+# -- the floor: hand-written SQL and a minimal page ---------------------------
+
+FLOOR_TEMPLATE = """<!doctype html><html><head><title>{{ role }}</title></head><body>
+<p>{{ user }} · {{ unread }}</p>
+{% for name, rows in figures %}<h4>{{ name }}</h4><table>
+{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+</table>{% endfor %}</body></html>"""
+
+TOP = 10
+# the workflow states each role acts on (services/classes.py, evaluations.py, claims.py)
+ASSOCIATION_CLASS_STATES = ("filed", "completion_requested")
+
+
+def floor_queries(role: str, who: dict) -> list[tuple[str, str, dict, bool]]:
+    """(name, SQL, parameters, cached) of the figures on `role`'s home page."""
+    y = {"y": YEAR}
+    person, unit, base = {"p": who["person"], **y}, {"u": who["unit"], **y}, {"b": who["base"]}
+    district = {"d": who["district"], **y}
+    people_of_unit = "SELECT id FROM person WHERE unit_id = :u"
+    counted = (f"p.series NOT IN ({who['out_of_scope']}) AND NOT EXISTS (SELECT 1 FROM roster_link r "
+               "WHERE r.person_id = p.id AND r.unit_id = p.unit_id AND r.kind = 'new' "
+               "AND r.state != 'confirmed')")  # a unit's staff, their hours recognised here
+    short_list = ("SELECT p.name, p.id_number, u.name, l.shortfall_public, l.shortfall_professional "
+                  "FROM ledger l JOIN person p ON p.id = l.person_id LEFT JOIN unit u ON u.id = l.unit_id "
+                  "WHERE l.year = :y AND l.in_scope = :t AND l.compliant = :f AND {where} "
+                  f"ORDER BY l.id LIMIT {TOP}")
+    compliance = ("SELECT count(*), sum(CASE WHEN compliant = :t THEN 1 ELSE 0 END) FROM ledger "
+                  "WHERE year = :y AND in_scope = :t AND {where}")
+    by_district = ("SELECT d.name, count(p.id), sum(CASE WHEN l.compliant = :t THEN 1 ELSE 0 END), "
+                   "sum(CASE WHEN l.compliant = :f THEN 1 ELSE 0 END) FROM person p "
+                   "JOIN unit u ON u.id = p.unit_id JOIN district d ON d.id = u.district_id "
+                   "LEFT JOIN ledger l ON l.person_id = p.id AND l.year = :y AND l.in_scope = :t "
+                   f"WHERE {counted} {{where}} GROUP BY d.id, d.name")
+    tf = {"t": True, "f": False}
+    classes_by_state = ("SELECT state, count(*), min(updated_at) FROM training_class WHERE {where} "
+                        "GROUP BY state")
+    evaluations_by_state = ("SELECT stage, count(*), min(updated_at) FROM base_evaluation WHERE {where} "
+                            "GROUP BY stage")
+    if role == "professional":
+        return [
+            ("person", "SELECT id, name, series, title_level, is_enterprise_manager FROM person "
+                       "WHERE id = :p", person, False),
+            ("ledger", "SELECT id, public, professional, compliant, shortfall_public, "
+                       "shortfall_professional, items FROM ledger WHERE person_id = :p AND year = :y",
+             person, False),
+            ("activities", "SELECT id, kind, title, category, date, hours, days FROM activity "
+                           "WHERE person_id = :p AND first_year <= :y AND last_year >= :y ORDER BY id",
+             person, False),
+            ("claims", "SELECT state, count(*) FROM claim WHERE person_id = :p AND year = :y "
+                       "GROUP BY state", person, False),
+            ("classes to run", "SELECT id, name, category, start_date, end_date, hours_per_day "
+                               "FROM training_class WHERE state = 'accepted' AND start_date > :today "
+                               "AND start_date <= :end ORDER BY start_date, id LIMIT 10",
+             {"today": date.today(), "end": date(YEAR, 12, 31)}, False),
+            ("plan projects", "SELECT id, name, category, planned_hours FROM plan_project "
+                              "WHERE year = :y AND state = 'published' LIMIT 10", y, False),
+        ]
+    if role == "unit_reviewer":
+        return [
+            ("pending", f"SELECT count(*) FROM claim WHERE state = 'submitted' AND person_id IN ({people_of_unit})",
+             unit, False),
+            ("oldest", "SELECT c.id, c.title, p.name, c.submitted_at FROM claim c JOIN person p ON p.id = c.person_id "
+                       f"WHERE c.state = 'submitted' AND p.unit_id = :u ORDER BY c.submitted_at, c.id LIMIT {TOP}",
+             unit, False),
+            ("returned", f"SELECT count(*) FROM claim WHERE state = 'rejected' AND person_id IN ({people_of_unit})",
+             unit, False),
+            ("people", f"SELECT count(*) FROM person p WHERE p.unit_id = :u AND {counted}", unit, False),
+            ("compliance", compliance.format(where="unit_id = :u"), {**unit, **tf}, False),
+            ("short", short_list.format(where="l.unit_id = :u"), {**unit, **tf}, False),
+            ("roster links", "SELECT state, count(*), min(updated_at) FROM roster_link WHERE unit_id = :u "
+                             "AND state = 'pending' GROUP BY state", unit, False),
+            ("own classes", classes_by_state.format(
+                where="unit_id = :u AND state IN ('draft', 'rejected', 'accepted', 'completion_rejected')"),
+             unit, False),
+        ]
+    if role == "base_staff":
+        return [("classes", classes_by_state.format(where="base_id = :b"), base, False),
+                ("evaluations", evaluations_by_state.format(where="base_id = :b"), base, False)]
+    if role == "authority_staff":
+        bases = "base_id IN (SELECT id FROM training_base WHERE department_id = :dep)"
+        dep = {"dep": who["department"]}
+        return [("classes", classes_by_state.format(where=bases), dep, False),
+                ("evaluations", evaluations_by_state.format(where=bases), dep, False)]
+    if role == "association_admin":
+        states = ", ".join(f"'{s}'" for s in ASSOCIATION_CLASS_STATES)
+        return [
+            ("classes to act on", classes_by_state.format(where=f"state IN ({states})"), {}, False),
+            ("evaluations", evaluations_by_state.format(
+                where="stage IN ('submitted', 'department_reviewed', 'expert_reviewed', 'site_checked')"),
+             {}, False),
+            ("plan projects", "SELECT state, count(*), min(updated_at) FROM plan_project "
+                              "WHERE state = 'proposed' GROUP BY state", {}, False),
+            ("seminars", "SELECT state, count(*), min(updated_at) FROM seminar WHERE state = 'applied' "
+                         "GROUP BY state", {}, False),
+            ("inspections", "SELECT count(*) FROM inspection WHERE violation = :t", tf, False),
+            ("city by district", by_district.format(where=""), {**y, **tf}, True),
+        ]
+    if role == "district_officer":
+        return [
+            ("district", by_district.format(where="AND u.district_id = :d"), {**district, **tf}, True),
+            ("short", short_list.format(where="l.district_id = :d"), {**district, **tf}, False),
+            ("cases", "SELECT state, count(*), min(updated_at) FROM case_handover WHERE district_id = :d "
+                      "AND state = 'open' GROUP BY state", district, False),
+        ]
+    if role == "auditor":
+        return [("events", "SELECT id, seq, at, username, action, table_name, record_id FROM audit_entry "
+                           "WHERE table_name IN ('ab_user', 'ab_role', 'ab_user_role', 'user_scope', "
+                           "'export_batch') ORDER BY seq DESC LIMIT 20", {}, False)]
+    raise KeyError(role)
+
+
+def add_floor(app, who: dict, user_ids: dict) -> dict:
+    """The route /bench-floor/<role>; returns its cache (what the app caches, it keeps)."""
+    from flask import g, render_template_string
+
     from app.extensions import db
-    from app.services import ledgers
 
-    with app.app_context():
-        ledgers.recompute_year(2026, chunk=2000)
-        db.session.remove()
+    cache: dict = {}
+
+    def run(name, sql, params):
+        return [tuple(r) for r in db.session.execute(text(sql), params).all()]
+
+    def floor(role):
+        assert g.user.id == user_ids[role]
+        figures = []
+        for name, sql, params, cached in floor_queries(role, who):
+            if cached:
+                if name not in cache:
+                    cache[name] = run(name, sql, params)
+                rows = cache[name]
+            else:
+                rows = run(name, sql, params)
+            if name == "ledger" and rows:  # the recent items: the stored JSON, newest ten
+                items = rows[0][-1]
+                items = json.loads(items) if isinstance(items, str) else items
+                rows = [rows[0][:-1], *[tuple(it) for it in (items or [])[::-1][:TOP]]]
+            figures.append((name, rows))
+        unread = db.session.execute(text("SELECT count(*) FROM message WHERE user_id = :u AND read_at IS NULL"),
+                                    {"u": g.user.id}).scalar()
+        return render_template_string(FLOOR_TEMPLATE, role=role, user=g.user.username,
+                                      unread=unread, figures=figures)
+
+    app.add_url_rule("/bench-floor/<role>", "bench_floor", floor)
+    return cache
 
 
-def time_homes(clients, requests: int, before=lambda: None) -> dict[str, tuple[float, float]]:
-    found = {}
-    for role, client in clients.items():
-        assert client.get("/").status_code == 200  # warm
-        times = []
-        for _ in range(requests):
+# -- timing and plans ----------------------------------------------------------
+
+def timed(client, paths: tuple[str, ...], requests: int, before=lambda: None) -> list[tuple[float, float]]:
+    """(p50, p95) of each path, requested in turn (page, floor, page, floor ...) so
+    that both see the same load on a shared machine."""
+    for path in paths:
+        assert client.get(path).status_code == 200, path  # warm
+    times: list[list[float]] = [[] for _ in paths]
+    for _ in range(requests):
+        for path, found in zip(paths, times):
             before()
             t0 = time.perf_counter()
-            resp = client.get("/")
-            times.append(time.perf_counter() - t0)
-            assert resp.status_code == 200, role
-        times.sort()
-        found[role] = (statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)])
-    return found
+            resp = client.get(path)
+            found.append(time.perf_counter() - t0)
+            assert resp.status_code == 200, path
+    out = []
+    for found in times:
+        found.sort()
+        out.append((statistics.median(found), found[max(int(len(found) * 0.95) - 1, 0)]))
+    return out
 
 
-BIG_TABLES = ("person", "activity", "ledger", "claim", "message", "audit_entry", "unit")
-
-
-def statements(app, client) -> list[tuple[str, tuple]]:
+def statements(app, client) -> list[tuple[str, object]]:
     """The SQL one GET / runs."""
     from sqlalchemy import event
 
     from app.extensions import db
 
     seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
     with app.app_context():
         engine = db.engine
+    record = lambda conn, cursor, statement, parameters, context, many: seen.append((statement, parameters))  # noqa: E731
     event.listen(engine, "before_cursor_execute", record)
     try:
         client.get("/")
@@ -187,91 +363,76 @@ def statements(app, client) -> list[tuple[str, tuple]]:
     return seen
 
 
-def full_scans(app, seen) -> list[str]:
-    """Statements whose SQLite plan scans a big table without an index."""
+def city_scans(app, seen) -> list[str]:
+    """The statements of `seen` whose plan scans a table that grows with the city
+    (tests/test_home.py checks the same on the test databases)."""
     from app.extensions import db
+    from tests.plans import scans
 
-    found = []
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            return found
-        raw = db.engine.raw_connection()
-        try:
-            for statement, parameters in seen:
-                if not statement.lstrip().upper().startswith("SELECT"):
-                    continue
-                plan = raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
-                for row in plan:
-                    detail = row[-1]
-                    if detail.startswith("SCAN ") and detail.split()[1] in BIG_TABLES \
-                            and "INDEX" not in detail:
-                        found.append(f"{detail}: {' '.join(statement.split())[:120]}")
-        finally:
-            raw.close()
-    return found
+        return scans(db.engine, seen)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--db", default=None, help="SQLAlchemy URL of an empty database (default: SQLite)")
+    parser.add_argument("--db", default=None, help="SQLAlchemy URL (default: city.db in --workdir)")
+    parser.add_argument("--workdir", default=None, help="the SQLite file and the instance folder "
+                                                        "(its keys: keep it to --reuse; default: a new one)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a database already seeded with as many people")
+    parser.add_argument("--queries", action="store_true", help="print the SQL of each role's page")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="xueshi-home-bench-")
-    os.environ["XUESHI_INSTANCE_DIR"] = tmp
-    url = args.db or f"sqlite:///{tmp}/bench.db"
-    engine = create_engine(url)
-    if inspect(engine).get_table_names():
-        sys.exit(f"{url} is not empty")
-    engine.dispose()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="xueshi-home-bench-")).resolve()
+    (workdir / "instance").mkdir(parents=True, exist_ok=True)
+    os.environ["XUESHI_INSTANCE_DIR"] = str(workdir / "instance")
+    url = args.db or f"sqlite:///{workdir}/city.db"
+    app = build(url, args.people, args.reuse)
+    extras(app)
+    who = targets(app)
+    from app.services import dashboard
 
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
-    from app.services import accounts, dashboard
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "AUTH_RATE_LIMIT": "100000 per minute"})
-    with app.app_context():
-        upgrade()
-        accounts.load_districts()
-        db.session.remove()
-    rng = random.Random(2026)
-    unit_ids, targets = setup(app)
-    t0 = time.perf_counter()
-    seed(app, 0, args.people, unit_ids, rng)
-    recompute(app)
-    print(f"seeded and computed {args.people} people in {time.perf_counter() - t0:.1f} s "
-          f"({engine.dialect.name})")
-    clients = logins(app, targets)
-    small = time_homes(clients, args.requests)
-    cold = {"association_admin": clients["association_admin"]}
-    small_cold = time_homes(cold, args.requests, dashboard.forget)
-    t0 = time.perf_counter()
-    seed(app, args.people, 9 * args.people, unit_ids, rng)
-    recompute(app)
-    print(f"added {9 * args.people} people in {time.perf_counter() - t0:.1f} s")
-    large = time_homes(clients, args.requests)
-    large_cold = time_homes(cold, args.requests, dashboard.forget)
-    for role, client in clients.items():
-        seen = statements(app, client)
-        scans = full_scans(app, seen)
-        print(f"{role}: {len(seen)} queries per page" + (f"; full scans: {len(scans)}" if scans else ""))
-        if role == "professional":
-            for scan in scans:
-                print(f"    {scan}")
-    worst = 0.0
-    print(f"{'role':<20}{'p50 1x':>10}{'p95 1x':>10}{'p50 10x':>10}{'p95 10x':>10}{'ratio':>8}")
+    user_ids: dict = {}
+    cache = add_floor(app, who, user_ids)  # before the first request, as Flask wants
+    clients, ids = logins(app, who)
+    user_ids.update(ids)
+    scans = city_scans(app, statements(app, clients["professional"]))
     for role in ROLES:
-        ratio = large[role][0] / small[role][0]
-        worst = max(worst, ratio)
-        print(f"{role:<20}{small[role][0] * 1000:>9.1f}ms{small[role][1] * 1000:>8.1f}ms"
-              f"{large[role][0] * 1000:>8.1f}ms{large[role][1] * 1000:>8.1f}ms{ratio:>8.2f}")
-    (s50, s95), (l50, l95) = small_cold["association_admin"], large_cold["association_admin"]
-    print(f"{'(figures not cached)':<20}{s50 * 1000:>9.1f}ms{s95 * 1000:>8.1f}ms{l50 * 1000:>8.1f}ms"
-          f"{l95 * 1000:>8.1f}ms{l50 / s50:>8.2f}  (association_admin, cache dropped before each request)")
+        seen = statements(app, clients[role])
+        print(f"{role}: {len(seen)} queries per page", flush=True)
+        for statement, parameters in seen if args.queries else ():
+            print(f"    {' '.join(statement.split())[:300]} {parameters}")
+    results = {}
+    for role in ROLES:
+        results[role] = timed(clients[role], ("/", f"/bench-floor/{role}"), args.requests)
+
+    def drop():
+        dashboard.forget()
+        cache.clear()
+
+    assoc = clients["association_admin"]
+    cold = timed(assoc, ("/", "/bench-floor/association_admin"), args.requests, drop)
+    print(f"{args.people:,} people ({make_url(url).get_backend_name()}), {args.requests} requests each")
+    print(f"{'role':<22}{'page p50':>10}{'p95':>9}{'floor p50':>11}{'p95':>9}{'ratio':>8}")
+    worst = 0.0
+
+    def line(label, page, floor):
+        print(f"{label:<22}{page[0] * 1000:>8.1f}ms{page[1] * 1000:>7.1f}ms"
+              f"{floor[0] * 1000:>9.1f}ms{floor[1] * 1000:>7.1f}ms{page[0] / floor[0]:>8.2f}")
+
+    for role in ROLES:
+        page, floor = results[role]
+        worst = max(worst, page[0] / floor[0])
+        line(role, page, floor)
+    line("(figures not cached)", *cold)
+    if scans:
+        print("the professional's page scans a table that grows with the city:")
+        for scan in scans:
+            print(f"    {scan}")
+        sys.exit(1)
+    print("the professional's page: no query scans a table that grows with the city")
     print(f"ratio={worst:.2f}")
 
 

@@ -11,7 +11,7 @@ against openpyxl alone: `load_workbook(read_only=True)` reading every row of
 the same bytes, and for the check, whose answer is a workbook, writing the
 same cells the app answered in write-only mode by hand. Peak memory is tracemalloc's peak over a second, untimed run of
 each step (Python allocations, so the timed run is not slowed by tracing).
-The last line is `ratio=R`: the bulk check's time over openpyxl's.
+The last line is `ratio=R`: the worse of the two times over openpyxl's.
 Goal: ratio ≤ 2 and the check's peak under 200 MB.
 """
 from __future__ import annotations
@@ -202,7 +202,7 @@ def main() -> None:
     print(f"  openpyxl alone  {roster_reading[0]:7.2f} s  peak {roster_reading[1]:6.1f} MB")
     print(f"  roster import   {rostering[0]:7.2f} s  peak {rostering[1]:6.1f} MB"
           f"  (ratio {rostering[0] / roster_reading[0]:.2f})")
-    print(f"ratio={checking[0] / reading[0]:.2f}")
+    print(f"ratio={max(checking[0] / reading[0], rostering[0] / roster_reading[0]):.2f}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def overflow(page) -> int:
 def visible_scopes(page) -> list[str]:
     return page.eval_on_selector_all(
         "#account-form [data-shown-when]",
-        "els => els.filter(e => e.offsetParent !== null).map(e => e.querySelector('select, input').name)")
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.name)")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

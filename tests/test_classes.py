@@ -624,7 +624,7 @@ def _form_fields(html: str) -> dict[str, list[str]]:
     found = {}
     for group in re.findall(r'<div class="form-group has-error".*?</div>\s*</div>', html, flags=re.S):
         name = re.search(r'name="([^"]+)"', group).group(1)
-        found[name] = re.findall(r'<span class="help-block">([^<]+)</span>', group)
+        found[name] = re.findall(r'<span class="help-block" role="alert"[^>]*>([^<]+)</span>', group)
     return found
 
 

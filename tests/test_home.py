@@ -263,7 +263,7 @@ def expected_compliance(app, where) -> tuple[int, int, int]:
 def figures(page: str) -> tuple[int, int, int]:
     """(people, compliant, short) as the compliance block prints them."""
     block = page[page.index('class="home-figures"'):]
-    people = int(re.search(r"<strong>(\d+)</strong>", block).group(1))
+    people = int(re.search(r'home-people">(\d+)<', block).group(1))
     met = int(re.search(r'home-met">(\d+)<', block).group(1))
     short = int(re.search(r'home-short-count">(\d+)<', block).group(1))
     return people, met, short
@@ -336,10 +336,35 @@ def test_every_count_is_a_link_to_a_list_of_exactly_that_many(app, clients, city
     client = login(app, clients, key)
     page = client.get(f"/?year={YEAR}").get_data(as_text=True)
     found = counts(page)
+    if 'class="home-figures"' in page:  # the 人员 figure too: the people those figures count
+        assert [url for url in found if url.startswith("/personview/list/")], key
     for url, n in found.items():
         resp = client.get(url)
         assert resp.status_code == 200, (key, url)
         assert listed_count(resp.get_data(as_text=True)) == n, (key, url)
+
+
+def test_a_professionals_page_reads_nothing_the_size_of_the_city(app, clients, city):
+    """Every statement of the page is bounded by an index (the login, the person, their
+    ledger, claims and activities, the classes still to run): none reads a whole table
+    that grows with the city (tests/plans.py; SQLite and PostgreSQL plans)."""
+    from sqlalchemy import event
+
+    from tests.plans import scans
+
+    client = login(app, clients, "professional")
+    seen = []
+    record = lambda conn, cursor, statement, parameters, context, many: seen.append((statement, parameters))  # noqa: E731
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(f"/?year={YEAR}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [s for s, _ in seen if "FROM training_class" in s]  # short of hours: the planner ran
+    with app.app_context():
+        assert scans(db.engine, seen) == []
 
 
 def step_bar(page: str) -> str:
@@ -363,4 +388,4 @@ def test_the_step_bar_on_class_and_evaluation_pages(app, api, clients):
     pk = _evaluation(api, 2025)
     bar = step_bar(clients("base_staff").get(f"/baseevaluationview/show/{pk}").get_data(as_text=True))
     assert 'step-bar-current' in bar and bar.count("<li ") >= 3
-    assert "由您" in bar[bar.index("step-bar-next"):]  # the base submits its own report next
+    assert "继续教育基地:报送主管部门" in bar[bar.index("step-bar-next"):]  # the base submits its report next

@@ -227,3 +227,37 @@ def test_0016_numbers_existing_certificates_and_lists_the_revoked_ones(instance_
         assert len(bits) * 8 // status_list.STATUS_SIZE == status_list.LIST_SIZE
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0023_drops_the_plain_sha256_of_evidence_and_keeps_the_keyed_digest(instance_dir):
+    """No plain hash of a file that may hold personal data stays stored; the
+    keyed digest (duplicate detection) survives; going back brings an empty,
+    nullable column (a plain hash cannot be recomputed from the keyed one)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+
+    url = fresh_database_url(instance_dir, "migration_0023")
+    app = create_app(app_overrides(url, instance_dir))
+    with app.app_context():
+        upgrade(revision="0022")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO evidence (id, owner_type, owner_id, stored_name, original_name, content_type, "
+                "size, sha256, digest, uploaded_at) VALUES (1, 'claim', 1, 'n1', 'f.pdf', "
+                f"'application/pdf', 1, '{'a' * 64}', '{'b' * 64}', '2026-12-01 00:00:00')"))
+        upgrade(revision="0023")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("evidence")}
+        assert "sha256" not in columns and "digest" in columns
+        assert "ix_evidence_sha256" not in {i["name"] for i in inspect(db.engine).get_indexes("evidence")}
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT digest FROM evidence")).scalar() == "b" * 64
+        downgrade(revision="0022")
+        sha = next(c for c in inspect(db.engine).get_columns("evidence") if c["name"] == "sha256")
+        assert sha["nullable"]
+        with db.engine.connect() as conn:
+            assert tuple(conn.execute(text("SELECT sha256, digest FROM evidence")).one()) == (None, "b" * 64)
+        db.session.remove()
+        db.engine.dispose()

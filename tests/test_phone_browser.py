@@ -127,6 +127,10 @@ def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site
     cell = page.locator("table.table-cards td[data-label]").first
     assert cell.get_attribute("data-label") == page.locator("table.table-cards th").first.text_content().strip()
     assert cell.bounding_box()["width"] > 300
+    # no label stands over nothing: a field or cell without a value reads "—"
+    bare = page.eval_on_selector_all("table.table-cards td, table.table-stack td",
+                                     "els => els.filter(e => !e.innerText.trim()).length")
+    assert bare == 0 and page.locator("table.table-cards td .cell-empty").count()  # e.g. 说明
     assert page.evaluate(MEASURE)["page"] <= 0
     page.screenshot(path=str(SHOTS / "phone-ledger-show.png"), full_page=True)
     page.goto(f"{base}/verify/")
@@ -147,4 +151,18 @@ def test_the_filing_form_asks_for_the_online_channel_only_for_online_classes(bro
     page.select_option("#mode", "online")
     assert page.locator("#channel").is_visible() and page.locator("#channel").is_enabled()
     assert page.evaluate(MEASURE)["page"] <= 0
+    page.close()
+
+
+def test_fab_add_and_edit_forms_put_each_label_above_its_field_on_a_phone(browser, demo_site):
+    base, _, logins = demo_site
+    reviewer = next(login for login in logins if login["role"] == "unit_reviewer")
+    page = _phone(browser, demo_site, reviewer)
+    page.goto(f"{base}/personview/add")
+    label = page.locator("#model_form td:has(label[for=name])").bounding_box()
+    field = page.locator("#name").bounding_box()
+    assert field["y"] >= label["y"] + label["height"] - 1 and field["width"] > 300
+    assert label["width"] > 300  # 企业经营管理人员 on one line, not one character a line
+    assert page.evaluate(MEASURE)["page"] <= 0
+    page.screenshot(path=str(SHOTS / "phone-person-add.png"), full_page=True)
     page.close()

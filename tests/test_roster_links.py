@@ -216,3 +216,25 @@ def test_person_create_takes_one_path_for_a_taken_and_a_free_number(app, api, wo
 
     taken, free = statements(world.id_number["B"]), statements(factories.id_number("370203"))
     assert taken == free and taken[0] == 403
+
+
+def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api, world):
+    """New people, enrolments and links go in one statement per chunk, each row
+    still its own audit entry, and the chain verifies."""
+    from app.models import AuditEntry
+    from app.services import audit
+
+    class_id = accepted_class(api)
+    rows = [[f"批量学员{n}", factories.id_number("370203"), world.credit_code["B"], "", "engineering",
+             "intermediate"] for n in range(3)]
+    assert roster(api, class_id, rows).json == {"added": 3, "unchanged": 0}
+    with app.app_context():
+        enrolments = db.session.execute(select(Enrolment.id, Enrolment.person_id).where(
+            Enrolment.class_id == class_id)).all()
+        audited = set(db.session.execute(select(AuditEntry.table_name, AuditEntry.record_id).where(
+            AuditEntry.action == "insert")).all())
+        assert len(enrolments) == 3
+        for enrolment_id, person_id in enrolments:
+            assert ("enrolment", str(enrolment_id)) in audited and ("person", str(person_id)) in audited
+        assert audit.verify(db.session).ok
+        db.session.remove()

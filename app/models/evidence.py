@@ -27,7 +27,6 @@ class Evidence(Model):
     original_name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(50))
     size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
     # keyed digest of the content (services/evidence.file_digest): finds the same file elsewhere
     digest: Mapped[str | None] = mapped_column(String(64), index=True)
     uploaded_by: Mapped[int | None] = mapped_column(Integer)

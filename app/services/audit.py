@@ -176,11 +176,12 @@ def _at_text(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def entry_hash(row: dict) -> str:
-    """The entry's MAC over every field and the previous MAC."""
+def entry_hash(row: dict, sign=None) -> str:
+    """The entry's MAC over every field and the previous MAC (`sign`: an
+    `audit_key.signer()` to reuse over many entries)."""
     from . import audit_key
 
-    return audit_key.mac(_payload(row))
+    return (sign or audit_key.signer())(_payload(row))
 
 
 def redaction_seal(row: dict) -> str:
@@ -246,6 +247,9 @@ def _append(conn, entries: list[dict]) -> None:
     last_seq, prev = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
     user_id, username, roles = _who()
     at = datetime.now(timezone.utc)
+    from . import audit_key
+
+    sign = audit_key.signer()
     rows = []
     for offset, entry in enumerate(entries):
         row = {
@@ -261,10 +265,32 @@ def _append(conn, entries: list[dict]) -> None:
             "after": _dump(entry.get("after")),
             "prev_hash": prev,
         }
-        row["hash"] = prev = entry_hash(row)
+        row["hash"] = prev = entry_hash(row, sign)
         rows.append(row)
     conn.execute(insert(AuditEntry.__table__), rows)
     conn.execute(update(head).where(head.c.id == 1).values(hash=prev))
+
+
+def insert_rows(session: Session, model, rows: list[dict], chunk: int = 1000) -> list[dict]:
+    """Insert `rows` into `model`'s table, one statement per chunk, and audit each
+    row as its own insert entry (what a flush of the same objects writes), in the
+    session's transaction. Returns the rows as stored (with ids, defaults), in order."""
+    table = model.__table__
+    stored = []
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        if not part:
+            continue
+        stored += [dict(r) for r in session.execute(
+            insert(table).returning(*table.columns, sort_by_parameter_order=True), part).mappings()]
+    if stored:
+        _append(session.connection(), [
+            {"action": "insert", "table_name": table.name,
+             "record_id": ",".join(str(row[c.name]) for c in table.primary_key),
+             "before": None,
+             "after": {k: _plain(k, v) for k, v in row.items() if k not in SKIP_COLUMNS}}
+            for row in stored])
+    return stored
 
 
 def _unaudited_tables(obj) -> set[str]:

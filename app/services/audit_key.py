@@ -9,6 +9,7 @@ import hmac
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app, has_app_context
 
@@ -40,17 +41,26 @@ def algorithm() -> str:
     return name
 
 
-def mac(data: bytes, purpose: str = "entry") -> str:
-    """Hex MAC of `data`; `purpose` separates entry, anchor and archive signatures."""
-    material = purpose.encode() + b"\0" + data
+def signer(purpose: str = "entry") -> Callable[[bytes], str]:
+    """The hex MAC function for `purpose` (entry, anchor, archive…), its key and
+    algorithm read once: many entries are signed with one lookup."""
+    secret, prefix = key(), purpose.encode() + b"\0"
     if algorithm() == "hmac-sm3":
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives import hmac as chmac
 
-        h = chmac.HMAC(key(), hashes.SM3())
-        h.update(material)
-        return h.finalize().hex()
-    return hmac.new(key(), material, hashlib.sha256).hexdigest()
+        def sm3(data: bytes) -> str:
+            h = chmac.HMAC(secret, hashes.SM3())
+            h.update(prefix + data)
+            return h.finalize().hex()
+
+        return sm3
+    return lambda data: hmac.new(secret, prefix + data, hashlib.sha256).hexdigest()
+
+
+def mac(data: bytes, purpose: str = "entry") -> str:
+    """Hex MAC of `data`; `purpose` separates entry, anchor and archive signatures."""
+    return signer(purpose)(data)
 
 
 def same(a: str, b: str) -> bool:

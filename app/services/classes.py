@@ -33,7 +33,7 @@ from ..security import masking
 from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
-from . import certificates, inputs, ledgers, lookups, people, plans, records, years
+from . import audit, certificates, dashboard, inputs, ledgers, lookups, people, plans, records, years
 from . import roster_links as links
 from . import evidence as evidence_files
 from .errors import BusinessError, Problems
@@ -439,9 +439,9 @@ def roster_template(cls: TrainingClass) -> bytes:
     return ROSTER_TEMPLATE.workbook()
 
 
-def _code(table: dict, text: str) -> str | None:
-    text = (text or "").strip()
-    return next((code for code, label in table.items() if text in (code, str(label))), None)
+def _codes(table: dict) -> dict[str, str]:
+    """{code or its label (in this request's language): code}, read once per file."""
+    return {**{str(label): code for code, label in table.items()}, **{code: code for code in table}}
 
 
 def _id_number(text: str, report: RowReport) -> str | None:
@@ -452,27 +452,31 @@ def _id_number(text: str, report: RowReport) -> str | None:
         return None
 
 
-def _credit_code(text: str) -> str | None:
-    try:
-        return normalize_credit_code(text)
-    except InvalidValue:
-        return None
+def _credit_codes(rows) -> dict[str, str | InvalidValue]:
+    """{credit code as written: the normalized code, or why it is not one}, each
+    distinct text checked once (a roster names few units)."""
+    out: dict[str, str | InvalidValue] = {}
+    for raw in {row.values["单位统一社会信用代码"] for row in rows}:
+        try:
+            out[raw] = normalize_credit_code(raw)
+        except InvalidValue as exc:
+            out[raw] = exc
+    return out
 
 
-def _given(v: dict, number: str, name: str, phone: str | None, units: dict,
-           report: RowReport) -> NewPerson | None:
+def _given(v: dict, number: str, name: str, phone: str | None, units: dict, credit: dict,
+           codes: tuple[dict, dict], report: RowReport) -> NewPerson | None:
     """The participant as the row describes them: a registered unit, a title
     series and level. Asked of every row outside the organiser's scope, known
     number or not, with the same words."""
-    raw = v["单位统一社会信用代码"]
-    try:
-        unit = units.get(normalize_credit_code(raw))
-        if unit is None:
-            report.add("单位统一社会信用代码", gettext("Unknown unit: the unit must be registered."))
-    except InvalidValue as exc:
-        unit = None
-        report.add("单位统一社会信用代码", str(exc))
-    series, level = _code(TITLE_SERIES, v.get("职称系列", "")), _code(TITLE_LEVELS, v.get("职称级别", ""))
+    code = credit[v["单位统一社会信用代码"]]
+    unit = None if isinstance(code, InvalidValue) else units.get(code)
+    if isinstance(code, InvalidValue):
+        report.add("单位统一社会信用代码", str(code))
+    elif unit is None:
+        report.add("单位统一社会信用代码", gettext("Unknown unit: the unit must be registered."))
+    series, level = (table.get((v.get(column) or "").strip())
+                     for table, column in zip(codes, ("职称系列", "职称级别")))
     if series is None or level is None:
         report.add("职称系列", gettext("Give the participant's title series and level."))
     if report:
@@ -511,7 +515,9 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     numbers = _numbers(rows)
     mine = lookups.visible_by_id_number(scope, numbers)
     registry_ = people.by_id_number(numbers)
-    units, own_units = _units(scope, {_credit_code(r.values["单位统一社会信用代码"]) for r in rows} - {None})
+    credit = _credit_codes(rows)
+    units, own_units = _units(scope, {c for c in credit.values() if isinstance(c, str)})
+    codes = (_codes(TITLE_SERIES), _codes(TITLE_LEVELS))
     seen: dict[str, int] = {}
 
     def check(row, report: RowReport) -> RosterLine | None:
@@ -538,7 +544,7 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
             registered = registry_.get(number)
             if registered is not None and registered.name != name:
                 mismatches.add(row.number)
-            given = _given(v, number, name, phone, units, report)
+            given = _given(v, number, name, phone, units, credit, codes, report)
             if given is None:
                 return None
             if registered is None:
@@ -581,6 +587,29 @@ def _on_roster(cls: TrainingClass) -> set[str]:
     return set(db.session.execute(enrolled.union(held)).scalars())
 
 
+def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
+    """Write the passed rows: new people, enrolments and 待确认 links, each
+    table one statement per chunk, every row its own audit entry."""
+    session = db.session
+    new = [line for line in joining if line.person is None and line.registered is None]
+    ids = {row["id_number"]: row["id"] for row in audit.insert_rows(
+        session, Person, [asdict(line.given) for line in new])}
+    enrolling, linking = [], []
+    for line in joining:
+        if line.held:
+            linking.append(links.hold(cls, line.registered, line.given.name, line.phone))
+            continue
+        person_id = (line.person or line.registered).id if line.id_number not in ids else ids[line.id_number]
+        enrolling.append({"class_id": cls.id, "person_id": person_id, "phone": line.phone, "attendance": {}})
+        if line.link == links.NEW:
+            linking.append(links.register(cls, person_id, line.given))
+    audit.insert_rows(session, Enrolment, enrolling)
+    audit.insert_rows(session, RosterLink, linking)
+    if new or linking:  # who counts in a unit changed
+        dashboard.ledgers_changed(session)
+    links.tell_reviewers(cls, [link["unit_id"] for link in linking])
+
+
 @WORKFLOW.step("import_roster")
 def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     """data["file"] = (name, bytes). Every row is checked first; the new
@@ -605,20 +634,7 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
         lookups.record_apart(scope, "roster", len(rows), mismatches)
         raise
     lookups.record(scope, "roster", len(rows), mismatches)
-    waiting = []
-    for line in joining:
-        if line.held:
-            waiting.append(links.hold(cls, line.registered, line.given.name, line.phone))
-            continue
-        person = line.person or line.registered
-        if person is None:
-            person = Person(**asdict(line.given))
-            db.session.add(person)
-            db.session.flush()
-        db.session.add(Enrolment(class_id=cls.id, person_id=person.id, phone=line.phone, attendance={}))
-        if line.link == links.NEW:
-            waiting.append(links.register(cls, person))
-    links.tell_reviewers(cls, waiting)
+    _enrol(cls, joining)
     return SheetResult(added=len(joining), unchanged=len(checked.plans) - len(joining))
 
 

@@ -55,6 +55,13 @@ class Figures:
     bases_by_result: dict[str, int] = field(default_factory=dict)
 
 
+def counted(year: int):
+    """The people the year's compliance figures count: their series' hours are
+    recognised here (notice 二) and they are their unit's staff (no roster put them
+    there unconfirmed). The home pages' 人员 figure, and the person list behind it."""
+    return and_(Person.series.not_in(sorted(years.out_of_scope_series(year))), unit_member())
+
+
 def _rates(year: int, group_column, label_column, district_id: int | None) -> list[Rate]:
     compliant = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
     short = func.sum(case((Ledger.compliant.is_(False), 1), else_=0))
@@ -63,7 +70,7 @@ def _rates(year: int, group_column, label_column, district_id: int | None) -> li
         .select_from(Person)
         .join(Unit, Unit.id == Person.unit_id)
         .outerjoin(Ledger, and_(Ledger.person_id == Person.id, Ledger.year == year))
-        .where(Person.series.not_in(sorted(years.out_of_scope_series(year))), unit_member())
+        .where(counted(year))
         .group_by(group_column, label_column)
         .order_by(label_column)
     )
@@ -112,8 +119,7 @@ JOIN activity AS a ON a.id = json_extract(it.value, '$[0]')
 WHERE l.year = :year {district}
 GROUP BY 1, 2""",
 }
-_IN_DISTRICT = ("AND l.person_id IN (SELECT person.id FROM person JOIN unit ON unit.id = person.unit_id "
-                "WHERE unit.district_id = :district)")
+_IN_DISTRICT = "AND l.district_id = :district"  # the ledger's own column, as its scope rule
 
 
 def _hours(year: int, district_id: int | None, figures: Figures) -> None:

@@ -125,8 +125,8 @@ def store_all(uploads: list[tuple[str, bytes]], user_id: int | None, owner,
         rows.append(Evidence(
             owner_type=owner.__tablename__, owner_id=owner.id, purpose=purpose,
             stored_name=stored.name, original_name=served_name(name, content_type),
-            content_type=content_type, size=stored.size, sha256=stored.sha256,
-            digest=file_digest(stored.sha256), uploaded_by=user_id,
+            content_type=content_type, size=stored.size, digest=file_digest(stored.sha256),
+            uploaded_by=user_id,
         ))
     db.session.add_all(rows)
     return rows

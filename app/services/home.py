@@ -123,7 +123,7 @@ def queue(wf: Workflow, scope: Scope) -> Queue:
         return out
     found = {value: (count, oldest) for value, count, oldest in _by_state(wf, wf.actionable(scope))}
     out.links = [Link(wf.label(s), found[s][0], state_url(wf, s, to_do=True), found[s][1],
-                      next_steps(wf, s, scope))
+                      next_steps(wf, s))
                  for s in wf.states if s in found]
     return out
 
@@ -144,7 +144,7 @@ def queues(scope: Scope, leave_out=()) -> list[Queue]:
 def by_state(wf: Workflow, scope: Scope) -> list[Link]:
     """Every row of the workflow in the viewer's scope, by state (not only the to-dos)."""
     found = {value: (count, oldest) for value, count, oldest in _by_state(wf, scopes.scoped(wf.model, scope))}
-    return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s, scope))
+    return [Link(wf.label(s), found[s][0], state_url(wf, s), found[s][1], next_steps(wf, s))
             for s in wf.states if s in found]
 
 
@@ -160,6 +160,7 @@ class Compliance:
     short: int
     met_url: str | None = None
     short_url: str | None = None
+    people_url: str | None = None
 
     @property
     def without_ledger(self) -> int:
@@ -178,6 +179,13 @@ def ledger_url(year: int, compliant: bool, *filters) -> str | None:
                     ("compliant", "FilterEqual", "y" if compliant else "n"), *filters)
 
 
+def people_url(year: int) -> str | None:
+    """The person list of the people the year's figures count (in the viewer's scope)."""
+    from ..views.people import FilterCountedIn
+
+    return list_url("PersonView", ("unit", FilterCountedIn, year))
+
+
 def _ledgers(scope: Scope, year: int):
     return (Ledger.year == year, Ledger.in_scope.is_(True), scopes.clause(Ledger, scope))
 
@@ -189,13 +197,15 @@ def compliance(scope: Scope, year: int) -> Compliance:
     if found is not None:
         rates = dashboard.district_rates(year, found or None)
         return Compliance(sum(r.people for r in rates), sum(r.compliant for r in rates),
-                          sum(r.short for r in rates), ledger_url(year, True), ledger_url(year, False))
+                          sum(r.short for r in rates), ledger_url(year, True), ledger_url(year, False),
+                          people_url(year))
     people = db.session.execute(select(func.count()).select_from(Person).where(
-        scopes.clause(Person, scope), Person.series.not_in(sorted(years.out_of_scope_series(year))))).scalar()
+        scopes.clause(Person, scope), dashboard.counted(year))).scalar()
     met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
     total, done = db.session.execute(select(func.count(), met).where(*_ledgers(scope, year))).one()
     done = int(done or 0)
-    return Compliance(people, done, total - done, ledger_url(year, True), ledger_url(year, False))
+    return Compliance(people, done, total - done, ledger_url(year, True), ledger_url(year, False),
+                      people_url(year))
 
 
 def area(scope: Scope) -> int | None:
@@ -240,7 +250,7 @@ def person_home(scope: Scope, year: int) -> dict:
         return {"person": None}
     ledger = db.session.execute(select(Ledger).where(
         Ledger.person_id == person.id, Ledger.year == year)).scalar_one_or_none()
-    values = ledgers.ledger_or_compute(person, year) if years.in_scope(person.series, year) else None
+    values = ledgers.ledger_or_compute(person, year, ledger) if years.in_scope(person.series, year) else None
     public_need, professional_need = requirement(year)
     claims = dict(db.session.execute(
         select(Claim.state, func.count()).where(scopes.clause(Claim, scope), Claim.year == year)
@@ -252,7 +262,7 @@ def person_home(scope: Scope, year: int) -> dict:
         "recent": (ledgers.explained_items(ledger)[::-1][:TOP] if ledger is not None else []),
         "claims": [Link(wf.label(s), claims[s], list_url(
             "ClaimView", ("state", "FilterEqual", s), ("year", "FilterEqual", year)),
-            next_step=next_steps(wf, s, scope)) for s in wf.states if s in claims],
+            next_step=next_steps(wf, s)) for s in wf.states if s in claims],
         "plan": planner.plan(person, year, values) if values and not values["compliant"] else None,
     }
 

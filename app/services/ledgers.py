@@ -211,9 +211,10 @@ def recompute_person(person_id: int, years: Iterable[int]) -> list[Ledger]:
     return ledgers
 
 
-def ledger_or_compute(person: Person, year: int) -> dict:
-    """A person's year as ledger values: stored, or computed now (nothing stored yet)."""
-    ledger = db.session.execute(
+def ledger_or_compute(person: Person, year: int, ledger: Ledger | None = None) -> dict:
+    """A person's year as ledger values: stored (`ledger`, when the caller has read it),
+    or computed now (nothing stored yet)."""
+    ledger = ledger or db.session.execute(
         select(Ledger).where(Ledger.person_id == person.id, Ledger.year == year)
     ).scalar_one_or_none()
     if ledger is not None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import rules
 from ..extensions import db
@@ -62,9 +63,10 @@ def _free_days(items: list[dict], year: int, count: int, start: date) -> list[st
     return found
 
 
-def credit(person: Person, year: int, items: list[dict], extra: dict, category: str) -> Decimal:
-    """What `extra` would add to the person's `category` hours of the year, by the engine."""
-    before = rules.evaluate(ledgers.person_year(person.id, person.series, year, items))
+def credit(person: Person, year: int, items: list[dict], before: dict, extra: dict,
+           category: str) -> Decimal:
+    """What `extra` would add to the person's `category` hours of the year, by the engine
+    (`before`: the engine's result for `items` alone)."""
     after = rules.evaluate(ledgers.person_year(person.id, person.series, year,
                                                items + [{"id": "plan", **extra}]))
     return after[category] - before[category]
@@ -96,10 +98,11 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
     short = {"public": values["shortfall_public"], "professional": values["shortfall_professional"]}
     missing = [c for c in CATEGORIES if short[c] > 0]
     items = _current_items(person, year)
+    before = rules.evaluate(ledgers.person_year(person.id, person.series, year, items))
     found: list[Option] = []
 
     def offer(category: str, extra: dict, describe) -> None:
-        gained = credit(person, year, items, extra, category)
+        gained = credit(person, year, items, before, extra, category)
         if gained > 0:
             found.append(Option(describe(gained), gained, category))
 
@@ -109,8 +112,9 @@ def plan(person: Person, year: int, values: dict | None = None, today: date | No
         TrainingClass.start_date > today, TrainingClass.start_date <= date(year, 12, 31))
     if not (person.title_level in SEMINAR_LEVELS_OK or person.is_enterprise_manager):
         open_classes = open_classes.where(TrainingClass.seminar_id.is_(None))
-    upcoming = db.session.execute(
-        open_classes.order_by(TrainingClass.start_date, TrainingClass.id).limit(LIMIT * len(missing))).scalars().all()
+    upcoming = db.session.execute(  # with what `class_source` reads of each (no query per class)
+        open_classes.options(joinedload(TrainingClass.seminar), joinedload(TrainingClass.plan_project))
+        .order_by(TrainingClass.start_date, TrainingClass.id).limit(LIMIT * len(missing))).scalars().all()
     for cls in upcoming:
         item = _class_item(cls)
         double = item["kind"] == "priority_training"

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import AuditEntry
 from ..security import roles as role_table
-from ..security.scope import Scope
 from .workflow import Workflow
 
 
@@ -32,22 +31,23 @@ def main_path(wf: Workflow) -> list[str]:
         path.append(step.target)
 
 
-def next_steps(wf: Workflow, state: str, scope: Scope) -> str:
-    """What happens next on a row in `state`: the steps the viewer may take, else who
-    takes which step (the roles holding its permission in roles.py)."""
-    mine, theirs = [], []
-    for t in wf.transitions.values():
-        if not t.waits or t.custom or not t.starts_from(state) or t.target is None:
-            continue
-        if wf.may(scope, t.permission):
-            mine.append(str(t.label))
-        else:
-            who = "、".join(str(role_table.ROLE_LABELS.get(r, r))
-                           for r in role_table.holders(t.permission, f"{wf.resource}View"))
-            theirs.append(gettext("%(who)s: %(step)s", who=who, step=t.label) if who else str(t.label))
-    if mine:
-        return gettext("You: %(steps)s", steps="、".join(dict.fromkeys(mine)))
-    return ";".join(dict.fromkeys(theirs))
+def next_steps(wf: Workflow, state: str) -> str:
+    """What happens next on a row in `state`, the same for every viewer: the waiting
+    steps that move it on along the main path first, then the others (sending
+    back, withdrawing) in declaration order, each under the roles holding its
+    permission in roles.py (the viewer's own buttons are on the page)."""
+    path = main_path(wf)
+    ahead = path[path.index(state) + 1:] if state in path else path
+    steps = sorted((t for t in wf.transitions.values()
+                    if t.waits and not t.custom and t.target is not None and t.starts_from(state)),
+                   key=lambda t: t.target not in ahead)  # stable: declaration order within
+    by_who: dict[str, list[str]] = {}
+    for t in steps:
+        who = "、".join(str(role_table.ROLE_LABELS.get(r, r))
+                       for r in role_table.holders(t.permission, f"{wf.resource}View"))
+        by_who.setdefault(who, []).append(str(t.label))
+    return ";".join(gettext("%(who)s: %(step)s", who=who, step="、".join(dict.fromkeys(labels)))
+                    if who else "、".join(dict.fromkeys(labels)) for who, labels in by_who.items())
 
 
 def reached(wf: Workflow, row) -> dict[str, datetime]:
@@ -76,7 +76,7 @@ class Stage:
     at: datetime | None
 
 
-def step_bar(wf: Workflow, row, scope: Scope) -> dict | None:
+def step_bar(wf: Workflow, row) -> dict | None:
     """The bar on a record's page, or None for a workflow without a path."""
     path = main_path(wf)
     if len(path) < 2:
@@ -95,4 +95,4 @@ def step_bar(wf: Workflow, row, scope: Scope) -> dict | None:
         stages.append(Stage(current, wf.label(current), "detour", dates.get(current)))
         if any(t.waits and t.starts_from(current) for t in wf.transitions.values()):
             stages += [Stage(s, wf.label(s), "todo", None) for s in path[index + 1:]]
-    return {"stages": stages, "next": next_steps(wf, current, scope)}
+    return {"stages": stages, "next": next_steps(wf, current)}

@@ -40,25 +40,23 @@ WORKFLOW = Workflow(RosterLink, "RosterLink", _l("roster link"), {
 ])
 
 
-def register(cls: TrainingClass, person: Person) -> RosterLink:
-    """The new person `cls`'s roster registered in another organisation's unit."""
-    link = RosterLink(kind=NEW, class_id=cls.id, person_id=person.id, unit_id=person.unit_id,
-                      name=person.name, phone=person.phone)
-    db.session.add(link)
-    return link
+def register(cls: TrainingClass, person_id: int, given) -> dict:
+    """The row of the new person `cls`'s roster registered in another
+    organisation's unit (`given`: the person as the row describes them)."""
+    return {"kind": NEW, "class_id": cls.id, "person_id": person_id, "unit_id": given.unit_id,
+            "name": given.name, "phone": given.phone}
 
 
-def hold(cls: TrainingClass, person: Person, name: str, phone: str | None) -> RosterLink:
-    """A row of `cls`'s roster that gives `person`'s number with other details."""
-    link = RosterLink(kind=DIFFERS, class_id=cls.id, person_id=person.id, unit_id=person.unit_id,
-                      name=name, phone=phone)
-    db.session.add(link)
-    return link
+def hold(cls: TrainingClass, person: Person, name: str, phone: str | None) -> dict:
+    """The row of `cls`'s roster that gives `person`'s number with other details."""
+    return {"kind": DIFFERS, "class_id": cls.id, "person_id": person.id, "unit_id": person.unit_id,
+            "name": name, "phone": phone}
 
 
-def tell_reviewers(cls: TrainingClass, links: list[RosterLink]) -> None:
-    """Each unit's reviewers hear how many rows of the roster wait for them."""
-    for unit_id, n in sorted(Counter(link.unit_id for link in links).items()):
+def tell_reviewers(cls: TrainingClass, unit_ids: list[int]) -> None:
+    """Each unit's reviewers hear how many rows of the roster wait for them
+    (`unit_ids`: the unit of each waiting row)."""
+    for unit_id, n in sorted(Counter(unit_ids).items()):
         ids = db.session.execute(messages.logins(unit_id=unit_id)).scalars().all()
         subject = gettext("Pending confirmation: %(n)d participants of the class “%(name)s” name your unit",
                           n=n, name=cls.name[:80])

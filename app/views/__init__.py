@@ -37,6 +37,7 @@ from .exports import ExportBatchApi, ExportBatchView
 from .imports import PlatformImportApi, PlatformImportView
 from .jobs import JobApi, JobView
 from .ledgers import LedgerApi, LedgerView, YearCertificateApi, YearCertificateView
+from .menu import navbar_menu
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
@@ -140,7 +141,7 @@ def register_views(appbuilder) -> None:
         if isinstance(view, ModelRestApi) and not isinstance(view.description_columns, Descriptions):
             view.description_columns = Descriptions(view.description_columns or {}, view.label_columns or {})
     appbuilder.add_view_no_menu(MessageView)
-    current_app.context_processor(lambda: {"unread_messages": unread_messages})
+    current_app.context_processor(lambda: {"unread_messages": unread_messages, "navbar_menu": navbar_menu})
     appbuilder.add_view_no_menu(LookupView)
     appbuilder.add_view_no_menu(WellKnownView)
     status = appbuilder.add_view_no_menu(StatusListView)

@@ -90,15 +90,15 @@ class LinkForm(ScopeForm):
 
 def _scope_page(view, form, *, title, submit, note):
     """The account and scope forms: on the account form only the scope field
-    that fits the chosen role is shown (the scope form shows them all)."""
-    shown_when = {}
+    that fits the chosen role is shown, and it is required (the scope form shows
+    them all, for one of them to be chosen)."""
     if "role" in form._fields:
         for target in SCOPE_TARGETS:
             roles = [role for role in ROLE_LABELS if accounts.scope_target(role) == target]
-            shown_when[target] = "role=" + ",".join(roles)
+            form[target].render_kw = {"data-shown-when": "role=" + ",".join(roles), "required": True}
     return view.render_template(
-        "xueshi/account_form.html", form=form, fields=[form[name] for name in form.ORDER],
-        title=title, submit=submit, note=note, back_url=url_for(".list"), shown_when=shown_when)
+        "xueshi/form.html", form=form, fields=[form[name] for name in form.ORDER], form_id="account-form",
+        title=title, submit=submit, note=note, back_url=url_for(".list"))
 
 
 def _show_error(form, exc: accounts.AccountError) -> None:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
 from ..models import Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
+from ..services.dashboard import counted
 from ..validators import FormCheck, api_check, normalize_id_number
 from .base import ScopedModelRestApi, ScopedModelView
 from .fields import code_formatter, code_select, code_validator
@@ -35,6 +38,21 @@ PERSON_FIELDS = {
 _COLUMNS = ["id_number", "name", "unit", "series", "title_level", "is_enterprise_manager", "phone"]
 
 
+class FilterCountedIn(BaseFilter):
+    """On the unit column, the value a year: the people that year's compliance
+    figures count (`dashboard.counted`), the list behind a home page's 人员 figure."""
+
+    name = _l("Counted in the year's figures")
+    arg_name = "counted"
+
+    def apply(self, query, value):
+        try:
+            year = int(str(value).strip())
+        except ValueError:
+            return query.filter(False)
+        return query.filter(counted(year))
+
+
 class PersonView(ScopedModelView):
     datamodel = SQLAInterface(Person)
     fields = PERSON_FIELDS
@@ -54,12 +72,22 @@ class PersonView(ScopedModelView):
     add_form_extra_fields = {
         "series": code_select(_l("Title series"), TITLE_SERIES),
         "title_level": code_select(_l("Title level"), TITLE_LEVELS),
+        # a yes/no: FAB would make a NOT NULL boolean required, i.e. ticked
+        "is_enterprise_manager": BooleanField(PERSON_FIELDS["is_enterprise_manager"][0],
+                                              description=PERSON_FIELDS["is_enterprise_manager"][1]),
     }
     edit_form_extra_fields = add_form_extra_fields
     formatters_columns = {
         "series": code_formatter(TITLE_SERIES),
         "title_level": code_formatter(TITLE_LEVELS),
     }
+
+    def _init_properties(self):
+        """FAB's filters, plus `FilterCountedIn` after the unit column's own."""
+        super()._init_properties()
+        flt = FilterCountedIn("unit", self.datamodel)
+        self._filters.get_search_filters()["unit"].append(flt)
+        self._filters._all_filters["unit"].append(flt)
 
     @action("recompute", _l("Recompute"), _l("Recompute the chosen people's ledgers?"),
             "fa-refresh")

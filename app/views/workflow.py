@@ -45,7 +45,7 @@ def build_form(inputs, data=None):
         elif spec.kind == "select":
             # the step checks the value itself (a clear refusal, not a bare 400)
             widget = SelectField(spec.label, choices=spec.choices() if spec.choices else [],
-                                 validate_choice=False)
+                                 validate_choice=False, render_kw=required)
         elif spec.kind == "checkbox":
             widget = BooleanField(spec.label)
         elif spec.kind == "date":
@@ -170,7 +170,7 @@ class WorkflowView:
         scope = scopes.current_scope()
         available = self.workflow.available(scope, row)
         return {
-            "progress": progress.step_bar(self.workflow, row, scope),
+            "progress": progress.step_bar(self.workflow, row),
             "local_date": lambda at: local_time(at, "%Y-%m-%d"),
             "steps": [(t, build_form(t.inputs)) for t in available if not t.custom],
             "may_step": {t.name for t in available},

@@ -1,0 +1,43 @@
+"""Query plans of recorded statements: which of them read a whole table.
+
+Shared by tests/test_home.py and bench/home_bench.py. SQLite: EXPLAIN QUERY
+PLAN, where a SCAN (of the table or of a whole index) reads every row; a
+SEARCH is bounded by its index. PostgreSQL: EXPLAIN with sequential scans
+priced out (test tables are tiny), so a Seq Scan left is one no index serves."""
+from __future__ import annotations
+
+import re
+
+# tables whose rows grow with the city
+CITY_TABLES = ("person", "activity", "ledger", "claim", "message", "audit_entry", "unit", "enrolment",
+               "certificate", "training_class", "roster_link", "ab_user", "user_scope", "login_state")
+
+
+def _table(name: str) -> str:
+    return re.sub(r"_\d+$", "", name)  # SQLAlchemy's aliases: person_1
+
+
+def scans(engine, seen: list[tuple[str, object]], tables=CITY_TABLES) -> list[str]:
+    """The statements of `seen` ((SQL, DB-API parameters) as the cursor got them)
+    whose plan reads the whole of one of `tables`."""
+    found = []
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
+            cursor.execute("SET enable_seqscan = off")
+        for statement, parameters in seen:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
+            for row in cursor.fetchall():
+                detail = str(row[0] if postgres else row[-1])
+                match = (re.search(r"Seq Scan on (\w+)", detail) if postgres
+                         else re.match(r"\s*SCAN (\w+)", detail))
+                if match and _table(match.group(1)) in tables:
+                    found.append(f"{detail.strip()}: {' '.join(statement.split())[:160]}")
+    finally:
+        raw.rollback()
+        raw.close()
+    return found
