@@ -311,3 +311,15 @@ def test_the_base_cannot_tell_which_rows_the_registry_matched(app, api, clients,
     assert views[0] == views[1] == views[2] and "单位未确认" in views[0]
     assert all(not enrolled(app, class_id) for class_id in classes.values())
 
+
+def test_the_links_api_gives_times_with_their_offset(app, api, world):
+    """Found by fuzzing the roster-link operations: on SQLite a list answered
+    `created_at` without an offset, which the document's date-time forbids."""
+    from datetime import datetime
+
+    roster(api, accepted_class(api), [["时区学员", factories.id_number("370203"), world.credit_code["B"], "",
+                                       "engineering", "intermediate"]])
+    rows = api("unit_reviewer_b", "GET", "/api/v1/roster_link/").json["result"]
+    assert rows and all(datetime.fromisoformat(r["created_at"]).tzinfo is not None for r in rows)
+    one = api("unit_reviewer_b", "GET", f"/api/v1/roster_link/{rows[0]['id']}").json["result"]
+    assert datetime.fromisoformat(one["created_at"]).tzinfo is not None
