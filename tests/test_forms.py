@@ -83,3 +83,34 @@ def groups_fab(html: str) -> dict[str, str]:
         if name:
             found[name.group(1)] = row
     return found
+
+
+def test_a_list_offers_its_own_new_form_to_whoever_may_create(clients):
+    """Inspections, dishonesty records, plan projects, seminars and base evaluations are
+    created on their own /new form: their list links it (no menu entry does)."""
+    button = re.compile(r'<a href="(/\w+/new)" class="btn btn-sm btn-primary list-new">')
+    for key, view in (("association_admin", "inspectionview"), ("association_admin", "dishonestyrecordview"),
+                      ("base_staff", "planprojectview"), ("base_staff", "seminarview"),
+                      ("base_staff", "baseevaluationview"), ("Admin", "userscopeview")):
+        page = clients(key).get(f"/{view}/list/").get_data(as_text=True)
+        assert button.findall(page) == [f"/{view}/new"], (key, view)
+    # no button for whoever may not create (the district officer reads these lists)
+    assert not button.search(clients("district_officer").get("/dishonestyrecordview/list/").get_data(as_text=True))
+    assert not button.search(clients("association_admin").get("/unitview/list/").get_data(as_text=True))
+
+
+def test_the_class_filing_form_and_the_step_forms_star_what_they_need(clients):
+    fields = groups(clients("base_staff").get("/trainingclassview/new").get_data(as_text=True))
+    needed = {"name", "mode", "channel", "category", "start_date", "end_date", "hours_per_day", "venue",
+              "capacity"}
+    assert {name for name, group in fields.items() if STAR in label(group)} == needed
+    propose = groups(clients("Admin").get("/rolegrantview/propose").get_data(as_text=True))
+    assert STAR in label(propose["role"])
+    record = groups(clients("association_admin").get("/dishonestyrecordview/new").get_data(as_text=True))
+    assert STAR in label(record["unit_id"]) and STAR in label(record["case_id"])
+
+
+def test_the_login_edit_form_speaks_of_xueshi_not_of_ldap_or_oid(clients):
+    page = clients("Admin").get("/users/edit/1").get_data(as_text=True)
+    assert "LDAP" not in page and "OID" not in page
+    assert "登录时输入的名称" in page and "显示在页面顶部菜单栏" in page

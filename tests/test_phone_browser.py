@@ -152,3 +152,17 @@ def test_the_filing_form_asks_for_the_online_channel_only_for_online_classes(bro
     assert page.locator("#channel").is_visible() and page.locator("#channel").is_enabled()
     assert page.evaluate(MEASURE)["page"] <= 0
     page.close()
+
+
+def test_fab_add_and_edit_forms_put_each_label_above_its_field_on_a_phone(browser, demo_site):
+    base, _, logins = demo_site
+    reviewer = next(login for login in logins if login["role"] == "unit_reviewer")
+    page = _phone(browser, demo_site, reviewer)
+    page.goto(f"{base}/personview/add")
+    label = page.locator("#model_form td:has(label[for=name])").bounding_box()
+    field = page.locator("#name").bounding_box()
+    assert field["y"] >= label["y"] + label["height"] - 1 and field["width"] > 300
+    assert label["width"] > 300  # 企业经营管理人员 on one line, not one character a line
+    assert page.evaluate(MEASURE)["page"] <= 0
+    page.screenshot(path=str(SHOTS / "phone-person-add.png"), full_page=True)
+    page.close()

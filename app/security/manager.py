@@ -128,6 +128,13 @@ class XueshiUserDBModelView(UserDBModelView):
     user_show_fieldsets = [(label, {**spec, "fields": [f for f in spec["fields"] if f != "last_name"]})
                            for label, spec in UserDBModelView.user_show_fieldsets]
     validators_columns = {"roles": [_one_role]}
+    description_columns = {  # FAB's speak of LDAP and OID, which Xueshi has not
+        "first_name": _l("Shown in the menu bar"),
+        "username": _l("The name typed at sign-in"),
+        "active": UserDBModelView.description_columns["active"],
+        "email": _l("A login created without an e-mail keeps an address ending in .invalid"),
+        "roles": _l("One role per login; a role that needs a second administrator is proposed to one"),
+    }
     formatters_columns = {"roles": _role_names,
                           "active": lambda active: gettext("Yes") if active else gettext("No")}
     edit_form_query_rel_fields = {"roles": [["name", FilterNotEqual, "Public"]]}

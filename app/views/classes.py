@@ -67,6 +67,9 @@ FORMATTERS = {
 }
 
 
+REQUIRED = {"required": True}  # starred, and asked for by the browser; the service checks the rest
+
+
 def _class_form(data=None):
     projects = db.session.execute(
         scopes.scoped(PlanProject).order_by(PlanProject.year.desc(), PlanProject.name)).scalars()
@@ -74,18 +77,20 @@ def _class_form(data=None):
         scopes.scoped(Seminar).where(Seminar.state == SEMINAR_APPROVED).order_by(Seminar.name)).scalars()
 
     class ClassForm(FlaskForm):
-        name = StringField(_l("Class name"))
-        mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()])
+        name = StringField(_l("Class name"), render_kw=REQUIRED)
+        mode = SelectField(_l("Mode"), choices=[(k, str(v)) for k, v in classes.MODE_LABELS.items()],
+                           render_kw=REQUIRED)
         channel = SelectField(_l("Online channel"), choices=[("", "—")] + list(
             rules.channels(_locale()).items()),  # the latest year's (the year's own are checked on filing)
             validate_choice=False,  # judged by the service; not sent while hidden (offline)
-            render_kw={"data-shown-when": "mode=online"})
-        category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()])
-        start_date = StringField(_l("Start date"), render_kw={"type": "date"})
-        end_date = StringField(_l("End date"), render_kw={"type": "date"})
-        hours_per_day = StringField(_l("Planned hours per day"))
-        venue = StringField(_l("Location or platform"))
-        capacity = StringField(_l("Capacity"))
+            render_kw={"data-shown-when": "mode=online", **REQUIRED})
+        category = SelectField(_l("Category"), choices=[(k, str(v)) for k, v in CATEGORIES.items()],
+                               render_kw=REQUIRED)
+        start_date = StringField(_l("Start date"), render_kw={"type": "date", **REQUIRED})
+        end_date = StringField(_l("End date"), render_kw={"type": "date", **REQUIRED})
+        hours_per_day = StringField(_l("Planned hours per day"), render_kw=REQUIRED)
+        venue = StringField(_l("Location or platform"), render_kw=REQUIRED)
+        capacity = StringField(_l("Capacity"), render_kw=REQUIRED)
         plan_project_id = SelectField(_l("Plan project (published list, counts double)"),
                                       choices=[("", "—")] + [(str(p.id), str(p)) for p in projects])
         seminar_id = SelectField(_l("Advanced seminar (counts double)"),

@@ -45,7 +45,7 @@ def build_form(inputs, data=None):
         elif spec.kind == "select":
             # the step checks the value itself (a clear refusal, not a bare 400)
             widget = SelectField(spec.label, choices=spec.choices() if spec.choices else [],
-                                 validate_choice=False)
+                                 validate_choice=False, render_kw=required)
         elif spec.kind == "checkbox":
             widget = BooleanField(spec.label)
         elif spec.kind == "date":
