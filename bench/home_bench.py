@@ -13,7 +13,8 @@ person short of hours, the unit reviewer reviews the largest unit, base staff
 the first base, the authority its department, the district officer that
 unit's district.
 
-Then, in one run and through the same WSGI test client, each role's:
+Then, in one run and through the same WSGI test client, each role's (the two
+requested in turn, so that both see the same load):
 
   page   GET /: the app's home page (p50 and p95 over --requests requests);
   floor  GET /bench-floor/<role>: the hand-written page. It runs, for the same
@@ -324,17 +325,24 @@ def add_floor(app, who: dict, user_ids: dict) -> dict:
 
 # -- timing and plans ----------------------------------------------------------
 
-def timed(client, path: str, requests: int, before=lambda: None) -> tuple[float, float]:
-    assert client.get(path).status_code == 200, path  # warm
-    times = []
+def timed(client, paths: tuple[str, ...], requests: int, before=lambda: None) -> list[tuple[float, float]]:
+    """(p50, p95) of each path, requested in turn (page, floor, page, floor ...) so
+    that both see the same load on a shared machine."""
+    for path in paths:
+        assert client.get(path).status_code == 200, path  # warm
+    times: list[list[float]] = [[] for _ in paths]
     for _ in range(requests):
-        before()
-        t0 = time.perf_counter()
-        resp = client.get(path)
-        times.append(time.perf_counter() - t0)
-        assert resp.status_code == 200, path
-    times.sort()
-    return statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)]
+        for path, found in zip(paths, times):
+            before()
+            t0 = time.perf_counter()
+            resp = client.get(path)
+            found.append(time.perf_counter() - t0)
+            assert resp.status_code == 200, path
+    out = []
+    for found in times:
+        found.sort()
+        out.append((statistics.median(found), found[max(int(len(found) * 0.95) - 1, 0)]))
+    return out
 
 
 def statements(app, client) -> list[tuple[str, object]]:
@@ -398,16 +406,14 @@ def main() -> None:
             print(f"    {' '.join(statement.split())[:300]} {parameters}")
     results = {}
     for role in ROLES:
-        results[role] = (timed(clients[role], "/", args.requests),
-                         timed(clients[role], f"/bench-floor/{role}", args.requests))
+        results[role] = timed(clients[role], ("/", f"/bench-floor/{role}"), args.requests)
 
     def drop():
         dashboard.forget()
         cache.clear()
 
     assoc = clients["association_admin"]
-    cold = (timed(assoc, "/", args.requests, drop), timed(assoc, "/bench-floor/association_admin",
-                                                          args.requests, drop))
+    cold = timed(assoc, ("/", "/bench-floor/association_admin"), args.requests, drop)
     print(f"{args.people:,} people ({make_url(url).get_backend_name()}), {args.requests} requests each")
     print(f"{'role':<22}{'page p50':>10}{'p95':>9}{'floor p50':>11}{'p95':>9}{'ratio':>8}")
     worst = 0.0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from werkzeug.security import generate_password_hash
 
 from tests import factories
@@ -39,22 +39,24 @@ def _sqlite_without_fsync(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
-def test_database_url(instance: Path) -> str:
-    return os.environ.get(TEST_DB_ENV) or f"sqlite:///{instance / 'xueshi-test.db'}"
+# pytest-xdist runs the suite in several processes ("gw0", "gw1"…); each has its own
+# databases (its PostgreSQL names end in _gw0…), instance dir and live-server ports.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
-def reset_database(url: str) -> None:
-    """Leave an empty database (migrations build the schema)."""
-    if url.startswith("sqlite"):
-        path = Path(url.split("///", 1)[1])
-        if path.exists():
-            path.unlink()
-        return
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+def _worker_url(base: str, name: str = "") -> URL:
+    """The PostgreSQL database `base`, for this worker and, if named, a database beside it."""
+    url = make_url(base)
+    return url.set(database="_".join(part for part in (url.database, WORKER, name) if part))
+
+
+def _recreate_pg(url: URL) -> str:
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     engine.dispose()
+    return url.render_as_string(hide_password=False)
 
 
 def app_overrides(url: str, instance: Path) -> dict:
@@ -178,8 +180,7 @@ def app(instance_dir):
     from app.pdf import sign
     from app.services import accounts, credentials
 
-    url = test_database_url(instance_dir)
-    reset_database(url)
+    url = fresh_database_url(instance_dir)
     application = create_app(app_overrides(url, instance_dir))
     with application.app_context():
         upgrade()
@@ -305,24 +306,15 @@ def api(app, tokens):
     return call
 
 
-def fresh_database_url(instance: Path, name: str) -> str:
-    """An empty database beside the test one, on the same backend."""
-    base = os.environ.get(TEST_DB_ENV)
-    if not base:
-        path = instance / f"{name}.db"
-        if path.exists():
-            path.unlink()
-        return f"sqlite:///{path}"
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base)
-    target = f"{url.database}_{name}"
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target}"'))
-    engine.dispose()
-    return url.set(database=target).render_as_string(hide_password=False)
+def fresh_database_url(instance: Path, name: str = "", base: str | None = None) -> str:
+    """An empty database on the test backend (or on the PostgreSQL server of `base`):
+    the session's one, or the one called `name` beside it."""
+    base = base or os.environ.get(TEST_DB_ENV)
+    if base:
+        return _recreate_pg(_worker_url(base, name))
+    path = instance / f"{name or 'xueshi-test'}.db"
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")

@@ -114,3 +114,14 @@ def test_the_login_edit_form_speaks_of_xueshi_not_of_ldap_or_oid(clients):
     page = clients("Admin").get("/users/edit/1").get_data(as_text=True)
     assert "LDAP" not in page and "OID" not in page
     assert "登录时输入的名称" in page and "显示在页面顶部菜单栏" in page
+
+
+def test_a_step_form_on_a_record_page_stars_its_required_reason(api, clients):
+    from tests.test_classes import material, new_class
+
+    class_id = new_class(api, "base_staff", name="退回原因必填班次")
+    material(api, "base_staff", class_id, "approval_form")
+    assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
+    page = clients("association_admin").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
+    reason = re.search(r'<label[^>]*for="reason-reject"[^>]*>.*?</label>', page, flags=re.S).group()
+    assert STAR in reason

@@ -336,8 +336,10 @@ def test_every_count_is_a_link_to_a_list_of_exactly_that_many(app, clients, city
     client = login(app, clients, key)
     page = client.get(f"/?year={YEAR}").get_data(as_text=True)
     found = counts(page)
-    if 'class="home-figures"' in page:  # the 人员 figure too: the people those figures count
+    if 'class="home-figures"' in page:  # 人员 and 尚无学时记录 too: the people those figures count
         assert [url for url in found if url.startswith("/personview/list/")], key
+    if "home-unrecorded" in page:
+        assert len([url for url in found if url.startswith("/personview/list/")]) == 2, key
     for url, n in found.items():
         resp = client.get(url)
         assert resp.status_code == 200, (key, url)

@@ -13,11 +13,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, select
 
 from tests import serving
-from tests.conftest import PASSWORD, TEST_DB_ENV, TOTP_SECRET, app_overrides
+from tests.conftest import PASSWORD, TOTP_SECRET, app_overrides, fresh_database_url
 
 REDIS_URL = os.environ.get("XUESHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 PG_URL = os.environ.get("XUESHI_PG_TEST_URL",
@@ -58,18 +57,6 @@ def test_production_settings_pass_the_check():
         "XUESHI_REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL}) == []
 
 
-def _fresh_pg(name: str) -> str:
-    base = os.environ.get(TEST_DB_ENV) or PG_URL
-    url = make_url(base)
-    target = f"{url.database}_{name}"
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target}"'))
-    engine.dispose()
-    return url.set(database=target).render_as_string(hide_password=False)
-
-
 def _flask(env: dict, *args: str) -> None:
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "xueshi", *args],
                           cwd=serving.ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -86,7 +73,7 @@ def production(tmp_path_factory, app):
     extra = dict(PRODUCTION, XUESHI_AUTH_RATE_LIMIT="10 per minute",
                  **{k: keys[k] for k in ("XUESHI_SIGNER_P12", "XUESHI_SIGNER_PASSPHRASE",
                                          "XUESHI_CREDENTIAL_KEY")})
-    running = serving.serve(_fresh_pg("production"), folder, workers=2, consumer=False,
+    running = serving.serve(fresh_database_url(folder, "production", PG_URL), folder, workers=2, consumer=False,
                             extra_env=extra)
     try:
         _flask(running.env, "init")

@@ -243,3 +243,16 @@ def test_the_association_reads_person_linked_lists_without_a_scope_subquery(app,
         assert client.get("/claimview/list/").status_code == 200
     lists = [" ".join(s.split()) for s in seen if re.search(r"FROM (ledger|claim)\b", s)]
     assert lists and not [s for s in lists if "IN (SELECT person.id" in s], lists
+
+
+def test_the_persons_list_reads_the_units_and_their_districts_once(app, clients):
+    """The page shows each person's unit and its district: one query for the
+    units, one for their districts, whatever the number of units shown."""
+    client = clients("association_admin")
+    client.get("/personview/list/")
+    with statements(app) as seen:
+        page = client.get("/personview/list/")
+    assert page.status_code == 200
+    reads = [" ".join(s.split()) for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len([s for s in reads if re.search(r"FROM district\b", s)]) == 1, reads
+    assert len([s for s in reads if re.search(r"FROM unit\b", s)]) == 1, reads

@@ -119,8 +119,7 @@ JOIN activity AS a ON a.id = json_extract(it.value, '$[0]')
 WHERE l.year = :year {district}
 GROUP BY 1, 2""",
 }
-_IN_DISTRICT = ("AND l.person_id IN (SELECT person.id FROM person JOIN unit ON unit.id = person.unit_id "
-                "WHERE unit.district_id = :district)")
+_IN_DISTRICT = "AND l.district_id = :district"  # the ledger's own column, as its scope rule
 
 
 def _hours(year: int, district_id: int | None, figures: Figures) -> None:

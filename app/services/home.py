@@ -161,6 +161,7 @@ class Compliance:
     met_url: str | None = None
     short_url: str | None = None
     people_url: str | None = None
+    unrecorded_url: str | None = None
 
     @property
     def without_ledger(self) -> int:
@@ -179,11 +180,13 @@ def ledger_url(year: int, compliant: bool, *filters) -> str | None:
                     ("compliant", "FilterEqual", "y" if compliant else "n"), *filters)
 
 
-def people_url(year: int) -> str | None:
-    """The person list of the people the year's figures count (in the viewer's scope)."""
-    from ..views.people import FilterCountedIn
+def people_urls(year: int) -> tuple[str | None, str | None]:
+    """The person lists (in the viewer's scope) of the people the year's figures count,
+    and of those of them with no hours recorded for the year yet."""
+    from ..views.people import FilterCountedIn, FilterUnrecorded
 
-    return list_url("PersonView", ("unit", FilterCountedIn, year))
+    return (list_url("PersonView", ("unit", FilterCountedIn, year)),
+            list_url("PersonView", ("unit", FilterUnrecorded, year)))
 
 
 def _ledgers(scope: Scope, year: int):
@@ -198,14 +201,14 @@ def compliance(scope: Scope, year: int) -> Compliance:
         rates = dashboard.district_rates(year, found or None)
         return Compliance(sum(r.people for r in rates), sum(r.compliant for r in rates),
                           sum(r.short for r in rates), ledger_url(year, True), ledger_url(year, False),
-                          people_url(year))
+                          *people_urls(year))
     people = db.session.execute(select(func.count()).select_from(Person).where(
         scopes.clause(Person, scope), dashboard.counted(year))).scalar()
     met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
     total, done = db.session.execute(select(func.count(), met).where(*_ledgers(scope, year))).one()
     done = int(done or 0)
     return Compliance(people, done, total - done, ledger_url(year, True), ledger_url(year, False),
-                      people_url(year))
+                      *people_urls(year))
 
 
 def area(scope: Scope) -> int | None:

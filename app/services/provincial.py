@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Callable
 
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from .. import rules
 from ..extensions import db
@@ -29,14 +29,14 @@ from .sheets import write_csv, write_workbook
 from .workflow import atomic, may
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
-    """Everything one export row may need."""
+    """Everything one export row may need: the columns read, not ORM objects
+    (an export of a big unit makes tens of thousands of lines)."""
 
-    person: Person
-    unit: Unit
-    ledger: Ledger
-    activity: Activity
+    ledger: Row  # the ledger's year, public, professional, compliant, its person's
+    # id_number and name, and unit_name
+    activity: Row  # the credited activity's title, kind, date, days, start, end
     public: Decimal
     professional: Decimal
 
@@ -55,9 +55,9 @@ def _clause(line: Line) -> str:
 
 # (header, value of a line): the province's layout, in its order.
 COLUMNS: list[tuple[str, Callable[[Line], object]]] = [
-    ("身份证号", lambda l: l.person.id_number),
-    ("姓名", lambda l: l.person.name),
-    ("单位", lambda l: l.unit.name),
+    ("身份证号", lambda l: l.ledger.id_number),
+    ("姓名", lambda l: l.ledger.name),
+    ("单位", lambda l: l.ledger.unit_name),
     ("年度", lambda l: l.ledger.year),
     ("类别", _category),
     ("项目名称", lambda l: l.activity.title),
@@ -72,9 +72,15 @@ HEADERS = [name for name, _ in COLUMNS]
 CHUNK = 500  # ledgers read (and their activities looked up) at a time
 
 
+_LEDGER = (Ledger.year, Ledger.public, Ledger.professional, Ledger.compliant, Ledger.items,
+           Person.id_number, Person.name, Unit.name.label("unit_name"))
+_ACTIVITY = (Activity.id, Activity.title, Activity.kind, Activity.date, Activity.days,
+             Activity.start, Activity.end)
+
+
 def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None):
     """Credited items of the year's ledgers, ordered by person then item."""
-    stmt = (select(Ledger, Person, Unit).join(Person, Person.id == Ledger.person_id)
+    stmt = (select(*_LEDGER).join(Person, Person.id == Ledger.person_id)
             .join(Unit, Unit.id == Person.unit_id).where(Ledger.year == year, Ledger.in_scope)
             .order_by(Person.id))
     if person_id is not None:
@@ -84,20 +90,20 @@ def lines(year: int, *, person_id: int | None = None, unit_id: int | None = None
     # streamed: CHUNK ledgers at a time, with their activities in one query each
     for part in db.session.execute(stmt.execution_options(yield_per=CHUNK)).partitions():
         credited = []
-        for ledger, person, unit in part:
-            items = [it for it in stored_items(ledger)
-                     if Decimal(it.public) or Decimal(it.professional)]
+        for ledger in part:
+            items = [(it.activity_id, Decimal(it.public), Decimal(it.professional))
+                     for it in stored_items(ledger)]
+            items = [it for it in items if it[1] or it[2]]
             if items:
-                credited.append((ledger, person, unit, items))
-        wanted = sorted({it.activity_id for *_, items in credited for it in items})
+                credited.append((ledger, items))
+        wanted = sorted({it[0] for _, items in credited for it in items})
         activities = {}
         for start in range(0, len(wanted), people.CHUNK):
             activities.update((a.id, a) for a in db.session.execute(
-                select(Activity).where(Activity.id.in_(wanted[start:start + people.CHUNK]))).scalars())
-        for ledger, person, unit, items in credited:
-            for it in items:
-                yield Line(person, unit, ledger, activities[it.activity_id],
-                           Decimal(it.public), Decimal(it.professional))
+                select(*_ACTIVITY).where(Activity.id.in_(wanted[start:start + people.CHUNK]))))
+        for ledger, items in credited:
+            for activity_id, public, professional in items:
+                yield Line(ledger, activities[activity_id], public, professional)
 
 
 COVERAGE = {"person": _l("My own year"), "unit": _l("My unit"), "all": _l("All professionals")}

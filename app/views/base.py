@@ -223,8 +223,10 @@ class ScopedModelView(ModelView):
             raise ValueError(f"{type(self).__name__}.key_columns must be list columns")
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, plain_value)
-        self.datamodel.listed_relations = tuple(
-            c for c in self.list_columns if self.datamodel.is_relation_many_to_one(c))
+        paths = {self.datamodel.relation_path(c) for c in self.list_columns}
+        # a path also loads its prefixes: keep only the longest of each
+        self.datamodel.listed_relations = tuple(sorted(
+            p for p in paths if p and not any(q != p and q[:len(p)] == p for q in paths)))
         # sorting is offered on indexed columns only: an unindexed sort of a
         # city-wide table reads every row
         self.order_columns = [c for c in self.order_columns if lists.indexed(self.datamodel.obj, c)]

@@ -125,15 +125,36 @@ class CityFilters(SQLAFilterConverter):
 
 class CityInterface(SQLAInterface):
     filter_converter_class = CityFilters
-    # the many-to-one relations a list page shows: loaded for the page in one
+    # the many-to-one relations a list page shows, as paths ("unit", then
+    # "district" of the unit for unit.district): loaded for the page in one
     # query each (selectin), not one query per row
-    listed_relations: tuple[str, ...] = ()
+    listed_relations: tuple[tuple[str, ...], ...] = ()
 
     def apply_all(self, query, *args, **kwargs):
-        if self.listed_relations:
-            query = query.options(*(selectinload(getattr(self.obj, name))
-                                    for name in self.listed_relations))
+        options = []
+        for path in self.listed_relations:
+            model, option = self.obj, None
+            for name in path:
+                attribute = getattr(model, name)
+                option = selectinload(attribute) if option is None else option.selectinload(attribute)
+                model = attribute.property.mapper.class_
+            options.append(option)
+        if options:
+            query = query.options(*options)
         return super().apply_all(query, *args, **kwargs)
+
+    def relation_path(self, column: str) -> tuple[str, ...]:
+        """The leading many-to-one relations of a (dotted) list column: ("unit",
+        "district") for unit.district, ("unit",) for unit.name, () for name."""
+        path, model = [], self.obj
+        for name in column.split("."):
+            prop = getattr(model, name, None)
+            relation = getattr(prop, "property", None)
+            if getattr(relation, "direction", None) is None or relation.direction.name != "MANYTOONE":
+                break
+            path.append(name)
+            model = relation.mapper.class_
+        return tuple(path)
 
     def is_unique(self, col_name: str) -> bool:
         """FAB's form validator would report a duplicate ID number before the

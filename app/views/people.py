@@ -6,9 +6,10 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists
 from wtforms import BooleanField
 
-from ..models import Person
+from ..models import Ledger, Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..services.dashboard import counted
 from ..validators import FormCheck, api_check, normalize_id_number
@@ -38,6 +39,13 @@ PERSON_FIELDS = {
 _COLUMNS = ["id_number", "name", "unit", "series", "title_level", "is_enterprise_manager", "phone"]
 
 
+def _year(value) -> int | None:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 class FilterCountedIn(BaseFilter):
     """On the unit column, the value a year: the people that year's compliance
     figures count (`dashboard.counted`), the list behind a home page's 人员 figure."""
@@ -46,11 +54,23 @@ class FilterCountedIn(BaseFilter):
     arg_name = "counted"
 
     def apply(self, query, value):
-        try:
-            year = int(str(value).strip())
-        except ValueError:
+        year = _year(value)
+        return query.filter(counted(year)) if year else query.filter(False)
+
+
+class FilterUnrecorded(BaseFilter):
+    """On the unit column, the value a year: of those people, the ones with no ledger
+    of that year yet (neither compliant nor short: 尚无学时记录 on a home page)."""
+
+    name = _l("Counted, no hours recorded in the year")
+    arg_name = "unrecorded"
+
+    def apply(self, query, value):
+        year = _year(value)
+        if not year:
             return query.filter(False)
-        return query.filter(counted(year))
+        return query.filter(counted(year), ~exists().where(
+            Ledger.person_id == Person.id, Ledger.year == year, Ledger.compliant.is_not(None)))
 
 
 class PersonView(ScopedModelView):
@@ -83,11 +103,12 @@ class PersonView(ScopedModelView):
     }
 
     def _init_properties(self):
-        """FAB's filters, plus `FilterCountedIn` after the unit column's own."""
+        """FAB's filters, plus `FilterCountedIn` and `FilterUnrecorded` after the unit column's own."""
         super()._init_properties()
-        flt = FilterCountedIn("unit", self.datamodel)
-        self._filters.get_search_filters()["unit"].append(flt)
-        self._filters._all_filters["unit"].append(flt)
+        for kind in (FilterCountedIn, FilterUnrecorded):
+            flt = kind("unit", self.datamodel)
+            self._filters.get_search_filters()["unit"].append(flt)
+            self._filters._all_filters["unit"].append(flt)
 
     @action("recompute", _l("Recompute"), _l("Recompute the chosen people's ledgers?"),
             "fa-refresh")
