@@ -89,12 +89,13 @@ def _choices(pairs) -> list[tuple[str, str]]:
 
 def _select(label, choices, **kwargs) -> SelectField:
     """A choice the service judges (its Chinese error under the field), not WTForms."""
-    return SelectField(label, choices=choices, validate_choice=False, **kwargs)
+    return SelectField(label, choices=choices, validate_choice=False, render_kw={"required": True},
+                       **kwargs)
 
 
 def _field(name: str, rule_set: rules_model.RuleSet, locale: str):
     label = records.FIELD_LABELS[name]
-    required = {"required": True} if name != "courses" else {}
+    required = {"required": True}  # courses: only for a registration exam (the form's script)
     help_text = HELP.get(name, "")
     if name == "category":
         # most claims are professional results; 公需 has its own exams
@@ -120,7 +121,7 @@ def _field(name: str, rule_set: rules_model.RuleSet, locale: str):
             "type": "number", "min": "0.1", "step": "0.1", "inputmode": "decimal", **required})
     if name == "courses":
         return StringField(label, description=help_text, render_kw={
-            "type": "number", "min": "1", "step": "1", "inputmode": "numeric"})
+            "type": "number", "min": "1", "step": "1", "inputmode": "numeric", **required})
     return StringField(label, description=help_text, render_kw=required)
 
 
@@ -160,9 +161,3 @@ def values(form) -> dict:
     """What the service takes from a submitted form."""
     return {name: field.data for name, field in form._fields.items()
             if name not in ("person", "files", "csrf_token")}
-
-
-def is_required(field) -> bool:
-    if field.name == "files":
-        return False
-    return bool((field.render_kw or {}).get("required")) or field.type == "SelectField"

@@ -174,7 +174,7 @@ class ClaimView(WorkflowView, ScopedModelView):
         return self.render_template(
             "xueshi/claim_form.html", form=form, title=kind_label(kind, year), back_url=back_url,
             year=year, preview_url=preview_url, preview=result, preview_error=error,
-            is_required=claim_form.is_required, hours=hours,
+            hours=hours,
             note=gettext("Rule") + ":" + rules.rule_text(kind, _locale(), year))
 
     @staticmethod
