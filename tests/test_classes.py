@@ -252,6 +252,21 @@ def test_a_new_person_is_created_only_with_a_known_unit(app, api, people):
         db.session.remove()
 
 
+def confirm_roster(api, app, class_id):
+    """Each unit's reviewer confirms the rows of the class that wait for them:
+    a base sees nobody, so its roster enrols only once confirmed (待单位确认)."""
+    with app.app_context():
+        from app.models import RosterLink
+
+        waiting = db.session.execute(select(RosterLink.id).where(
+            RosterLink.class_id == class_id, RosterLink.state == "pending")).scalars().all()
+        db.session.remove()
+    for link_id in waiting:
+        url = f"/api/v1/roster_link/{link_id}/step/confirm"
+        assert any(api(reviewer, "POST", url).status_code == 200
+                   for reviewer in ("unit_reviewer", "unit_reviewer_b")), link_id
+
+
 def _flow_to_completion(api, app, people, **overrides):
     class_id = accepted_class(api, **overrides)
     data = xlsx(ROSTER, roster_rows(people))
@@ -259,6 +274,7 @@ def _flow_to_completion(api, app, people, **overrides):
     assert resp.status_code == 200 and resp.json["added"] == 5
     again = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", data)
     assert again.json == {"added": 0, "unchanged": 5}
+    confirm_roster(api, app, class_id)
     return class_id
 
 
@@ -532,6 +548,7 @@ def test_the_class_page_shows_only_participants_in_scope(app, api, clients, worl
         db.session.remove()
     assert upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster",
                   xlsx(ROSTER, rows)).status_code == 200
+    confirm_roster(api, app, class_id)
     organiser = clients("base_staff").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
     assert "外区学员" in organiser and people[0]["name"] in organiser
     officer = clients("district_officer").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)

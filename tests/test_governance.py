@@ -152,6 +152,8 @@ def test_a_failed_base_is_withdrawn_and_files_no_new_class(api, app, world):
 
 
 def _reviewed_class(api, app, world, day="2026-06-20"):
+    from tests.test_classes import confirm_roster
+
     with app.app_context():
         person = Person(id_number=factories.id_number("370202"), name="督导学员", unit_id=world.unit["A"],
                         series="engineering", title_level="intermediate")
@@ -177,6 +179,7 @@ def _reviewed_class(api, app, world, day="2026-06-20"):
     api("association_admin", "POST", f"/api/v1/training_class/{cid}/step/accept")
     api("base_staff", "POST", f"/api/v1/training_class/{cid}/roster",
         data={"file": (io.BytesIO(buf.getvalue()), "r.xlsx")}, content_type="multipart/form-data")
+    confirm_roster(api, app, cid)
     api("base_staff", "POST", f"/api/v1/training_class/{cid}/step/full_attendance")
     for purpose in ("sign_in", "photo"):
         api("base_staff", "POST", f"/api/v1/training_class/{cid}/material",

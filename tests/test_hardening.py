@@ -171,13 +171,14 @@ def _texts_of_workbook(data: bytes) -> str:
 
 def test_attendance_template_masks_numbers_for_the_organiser_and_refuses_the_department(
         api, clients, app, world):
-    from tests.test_classes import ROSTER, accepted_class, upload, xlsx as class_xlsx
+    from tests.test_classes import ROSTER, accepted_class, confirm_roster, upload, xlsx as class_xlsx
 
     class_id = accepted_class(api)
     number = factories.id_number("370202")
     rows = [["参训甲", number, world.credit_code["A"], "13800000000", "工程", "中级"]]
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", class_xlsx(ROSTER, rows))
     assert resp.status_code == 200, resp.json
+    confirm_roster(api, app, class_id)  # the unit's new person, enrolled once its reviewer confirms
     # the department of the class's base sees the class but does not run it
     assert clients("authority_staff").get(
         f"/trainingclassview/attendance-template/{class_id}").status_code == 404

@@ -179,7 +179,7 @@ def test_recompute_is_a_job_and_an_interrupted_job_is_run_again(app, api):
 def test_a_long_roster_and_attendance_are_jobs_in_the_organisers_scope(app, api, clients, people,
                                                                        small_threshold):
     from app.models import Enrolment, Job
-    from tests.test_classes import ROSTER, accepted_class, roster_rows, upload
+    from tests.test_classes import ROSTER, accepted_class, confirm_roster, roster_rows, upload
 
     class_id = accepted_class(api)
     roster = xlsx(ROSTER, roster_rows(people))
@@ -199,6 +199,7 @@ def test_a_long_roster_and_attendance_are_jobs_in_the_organisers_scope(app, api,
     assert resp.status_code == 202, resp.json
     job = api("base_staff", "GET", resp.json["url"]).json["result"]
     assert job["state"] == "done" and job["label"] == "参训名单上传" and job["done"] == 5, job
+    confirm_roster(api, app, class_id)
     with app.app_context():
         enrolled = db.session.execute(select(Enrolment.person_id).where(
             Enrolment.class_id == class_id)).scalars().all()

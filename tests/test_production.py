@@ -220,7 +220,7 @@ def test_a_consumer_killed_mid_batch_on_redis_writes_every_certificate_once(prod
 
     setup, world, api, engine = on_production
     total = 40
-    class_id = class_awaiting_approval(api, world, total)
+    class_id = class_awaiting_approval(setup, api, world, total)
     kill_mid_batch_and_finish(production, engine, class_id, _association_login(production, setup),
                               total)
     assert_each_certificate_once(setup, engine, production.folder / "uploads", class_id, total)
@@ -237,7 +237,7 @@ def test_a_certificate_batch_started_twice_writes_each_certificate_once(producti
 
     setup, world, api, engine = on_production
     total = 30
-    class_id = class_awaiting_approval(api, world, total)
+    class_id = class_awaiting_approval(setup, api, world, total)
     status, answer = _post_json(production.base + f"/api/v1/training_class/{class_id}/step/approve",
                                 {}, _association_login(production, setup))
     assert status == 200, answer

@@ -83,7 +83,7 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     assert resp.status_code == 200 and resp.json["added"] == 1
     (link_id, kind, state, unit_id, person_id), = links_of(app, class_id)
     assert (kind, state, unit_id) == ("new", "pending", world.unit["B"])
-    assert person_id in enrolled(app, class_id)  # enrolled at once: the hours are the person's
+    assert person_id not in enrolled(app, class_id)  # nobody is enrolled until the unit confirms
     with app.app_context():
         from app.models import AuditEntry
         assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
@@ -113,10 +113,11 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm")
     assert resp.status_code == 200 and resp.json["state"] == "confirmed"
     assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 200
+    assert person_id in enrolled(app, class_id)
     assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 409
 
 
-def test_a_rejected_new_person_keeps_the_hours_outside_the_unit(app, api, world):
+def test_a_rejected_new_person_is_enrolled_nowhere_and_stays_outside_the_unit(app, api, world):
     class_id = accepted_class(api)
     number = factories.id_number("370203")
     roster(api, class_id, [["不是本单位", number, world.credit_code["B"], "", "engineering", "junior"]])
@@ -126,7 +127,7 @@ def test_a_rejected_new_person_keeps_the_hours_outside_the_unit(app, api, world)
     resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
                json={"reason": "查无此人"})
     assert resp.status_code == 200 and resp.json["state"] == "rejected"
-    assert person_id in enrolled(app, class_id)
+    assert person_id not in enrolled(app, class_id)
     assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 404
     assert api("association_admin", "GET", f"/api/v1/person/{person_id}").status_code == 200
 
@@ -228,13 +229,97 @@ def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api,
     rows = [[f"批量学员{n}", factories.id_number("370203"), world.credit_code["B"], "", "engineering",
              "intermediate"] for n in range(3)]
     assert roster(api, class_id, rows).json == {"added": 3, "unchanged": 0}
+    own = accepted_class(api, "unit_reviewer")
+    mine = [[f"本单位批量{n}", factories.id_number("370202"), world.credit_code["A"], "", "engineering",
+             "junior"] for n in range(3)]
+    assert roster(api, own, mine, role="unit_reviewer").json == {"added": 3, "unchanged": 0}
     with app.app_context():
         enrolments = db.session.execute(select(Enrolment.id, Enrolment.person_id).where(
-            Enrolment.class_id == class_id)).all()
+            Enrolment.class_id == own)).all()
+        waiting = db.session.execute(select(RosterLink.id, RosterLink.person_id).where(
+            RosterLink.class_id == class_id)).all()
         audited = set(db.session.execute(select(AuditEntry.table_name, AuditEntry.record_id).where(
             AuditEntry.action == "insert")).all())
-        assert len(enrolments) == 3
-        for enrolment_id, person_id in enrolments:
-            assert ("enrolment", str(enrolment_id)) in audited and ("person", str(person_id)) in audited
+        assert len(enrolments) == len(waiting) == 3
+        for (enrolment_id, person_id), (link_id, new_id) in zip(enrolments, waiting):
+            assert {("enrolment", str(enrolment_id)), ("person", str(person_id)),
+                    ("roster_link", str(link_id)), ("person", str(new_id))} <= audited
         assert audit.verify(db.session).ok
         db.session.remove()
+
+
+def test_the_base_cannot_tell_which_rows_the_registry_matched(app, api, clients, world):
+    """The attack: a base rosters, each in its own class, an unknown number in
+    another organisation's unit, a registered number with its right details,
+    and a registered number with a wrong name, then compares everything it can
+    see. Before, the right one was enrolled at once, the unknown one enrolled
+    as a new person, the wrong one held out of the participant list. Now each
+    is one row 待单位确认 with the name and number masked, before and after the
+    unit's reviewer rejects it; nobody is enrolled until confirmed."""
+    import re
+
+    from openpyxl import load_workbook
+
+    from app.validators import mask_id_number
+
+    typed = "王小五"
+    _, right = registered_b(app, world, name=typed)
+    _, wrong = registered_b(app, world, name="赵小六")
+    unknown = factories.id_number("370203")
+    base = clients("base_staff")
+
+    def seen(class_id, number):
+        """Everything the base sees of its class, the row's own masked number and
+        the class's id written as placeholders."""
+        def plain(text):
+            text = re.sub(r'(href|nonce)="[^"]*"', "", text.replace(mask_id_number(number), "<number>"))
+            return re.sub(r"/reports?/[\w/-]+", "/report/<link>", text)
+
+        page = base.get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
+        participants = re.search(r"<h4>参训人员.*?(?=<h4|\Z)", page, re.S).group(0)
+        participants = re.sub(r'<form.*?</form>|<input[^>]*>', "", participants, flags=re.S)
+        book = load_workbook(io.BytesIO(base.get(f"/trainingclassview/attendance-template/{class_id}").data))
+        sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
+        enrolments = [e for e in api("base_staff", "GET", "/api/v1/enrolment/?q=(page_size:100)").json["result"]
+                      if e["training_class"]["id"] == class_id]
+        again = roster(api, class_id, [[typed, number, world.credit_code["B"], "", "engineering",
+                                        "intermediate"]])
+        hours = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance",
+                       xlsx(["身份证号", "姓名", "2026-09-01"], [[number, typed, 8]]))
+        links = api("base_staff", "GET", "/api/v1/roster_link/").status_code
+        return plain(repr((participants, sheet, enrolments, again.status_code, again.json,
+                           hours.status_code, hours.json, links)))
+
+    classes, answers = {}, []
+    for number in (unknown, right, wrong):
+        class_id = accepted_class(api)
+        resp = roster(api, class_id, [[typed, number, world.credit_code["B"], "13900000000", "engineering",
+                                       "intermediate"]])
+        answers.append((resp.status_code, resp.json))
+        classes[number] = class_id
+    assert answers == [(200, {"added": 1, "unchanged": 0})] * 3
+    views = [seen(classes[n], n) for n in (unknown, right, wrong)]
+    assert views[0] == views[1] == views[2]
+    assert "待单位确认" in views[0] and "王*五" in views[0] and typed not in views[0]
+    assert all(not enrolled(app, class_id) for class_id in classes.values())
+    # the unit's reviewer rejects each: the same neutral outcome for the base
+    for class_id in classes.values():
+        (link_id, *_), = links_of(app, class_id)
+        assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
+                   json={"reason": "非本单位"}).status_code == 200
+    views = [seen(classes[n], n) for n in (unknown, right, wrong)]
+    assert views[0] == views[1] == views[2] and "单位未确认" in views[0]
+    assert all(not enrolled(app, class_id) for class_id in classes.values())
+
+
+def test_the_links_api_gives_times_with_their_offset(app, api, world):
+    """Found by fuzzing the roster-link operations: on SQLite a list answered
+    `created_at` without an offset, which the document's date-time forbids."""
+    from datetime import datetime
+
+    roster(api, accepted_class(api), [["时区学员", factories.id_number("370203"), world.credit_code["B"], "",
+                                       "engineering", "intermediate"]])
+    rows = api("unit_reviewer_b", "GET", "/api/v1/roster_link/").json["result"]
+    assert rows and all(datetime.fromisoformat(r["created_at"]).tzinfo is not None for r in rows)
+    one = api("unit_reviewer_b", "GET", f"/api/v1/roster_link/{rows[0]['id']}").json["result"]
+    assert datetime.fromisoformat(one["created_at"]).tzinfo is not None

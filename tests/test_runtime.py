@@ -154,18 +154,19 @@ def test_the_consumer_sends_the_email_of_a_step(served, mailbox, app, api):
     assert "由后台发邮件的申报" in subject_of(mail)
 
 
-def class_awaiting_approval(api, world, participants: int) -> int:
+def class_awaiting_approval(app, api, world, participants: int) -> int:
     """A class of `participants` new people with full attendance and its material,
     waiting for the association's completion approval (set up in this process)."""
     from tests import factories
     from tests.samples import xlsx
-    from tests.test_classes import ROSTER, accepted_class, material, upload
+    from tests.test_classes import ROSTER, accepted_class, confirm_roster, material, upload
 
     class_id = accepted_class(api, start_date="2026-11-20", end_date="2026-11-20")
     rows = [[f"断电学员{i}", factories.id_number("370202"), world.credit_code["A"], "13900000000",
              "经济", "初级"] for i in range(participants)]
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, rows))
     assert resp.status_code == 200 and resp.json["added"] == participants, resp.json
+    confirm_roster(api, app, class_id)
     assert api("base_staff", "POST",
                f"/api/v1/training_class/{class_id}/step/full_attendance").status_code == 200
     material(api, "base_staff", class_id, "sign_in")
@@ -304,7 +305,7 @@ def test_a_consumer_killed_mid_batch_writes_every_certificate_once(served, app, 
     from tests.conftest import PASSWORD, totp_code
 
     total = 40
-    class_id = class_awaiting_approval(api, world, total)
+    class_id = class_awaiting_approval(app, api, world, total)
     status, login = _post_json(served.base + "/api/v1/security/login", {
         "username": "association_admin", "password": PASSWORD, "provider": "db",
         "totp": totp_code(app, "association_admin")})

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Activity, Enrolment, Person
-from tests.test_classes import ROSTER, accepted_class, people, roster_rows, upload  # noqa: F401
+from tests.test_classes import ROSTER, accepted_class, confirm_roster, people, roster_rows, upload  # noqa: F401
 from tests.samples import xlsx
 
 
@@ -73,6 +73,7 @@ def test_the_roster_template_uploaded_unchanged_imports_cleanly_and_the_example_
     filled = xlsx(rows[0], [rows[1]] + [r + ["否"] for r in roster_rows(people, [0])])
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", filled)
     assert resp.status_code == 200 and resp.json == {"added": 1, "unchanged": 0}
+    confirm_roster(api, app, class_id)
     assert count(app, select(func.count()).select_from(Person)) == people_before
     assert count(app, select(func.count()).select_from(Enrolment).where(Enrolment.class_id == class_id)) == 1
     # the attendance sheet, prefilled with the roster, uploaded unchanged changes nothing

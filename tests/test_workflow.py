@@ -359,6 +359,8 @@ def test_a_completion_sent_back_is_fixed_and_asked_again(app, api, world):
 
     from openpyxl import Workbook
 
+    from tests.test_classes import confirm_roster
+
     from tests.samples import PDF
 
     class_id = _class(api)
@@ -376,6 +378,7 @@ def test_a_completion_sent_back_is_fixed_and_asked_again(app, api, world):
     assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/roster",
                data={"file": (io.BytesIO(buf.getvalue()), "r.xlsx")},
                content_type="multipart/form-data").json == {"added": 1, "unchanged": 0}
+    confirm_roster(api, app, class_id)
     _step(api, "base_staff", "training_class", class_id, "full_attendance")
     for purpose in ("sign_in", "photo"):
         api("base_staff", "POST", f"/api/v1/training_class/{class_id}/material",

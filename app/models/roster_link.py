@@ -1,12 +1,12 @@
-"""待确认: a roster row of one organiser that names a person of another
-organisation's unit, waiting for that unit's reviewer.
+"""待确认: a roster row of one organiser that names a person it may not see,
+waiting for the reviewer of the person's unit.
 
-A new person the roster registers is enrolled at once but joins the unit's
-staff list only when its reviewer confirms (`NEW`); a row whose details differ
-from the registered person's is held, nobody enrolled, until the person's
-unit reviewer confirms that the row means them (`DIFFERS`). Either way the
-organiser's answer was the same; the hours of an enrolment stay with the
-person whatever the reviewer decides."""
+Three kinds, told apart only by the reviewer: a new person the roster
+registers (`NEW`, joining the unit's staff list only when confirmed), a
+registered person exactly as registered (`SAME`), and a registered number
+with other details (`DIFFERS`). Nobody is enrolled until the reviewer
+confirms; the organiser sees every such row the same way (待单位确认, then
+enrolled or 单位未确认), whatever the registry holds."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,7 +19,7 @@ from .person import Person
 from .training_class import TrainingClass
 from .unit import Unit
 
-NEW, DIFFERS = "new", "differs"
+NEW, SAME, DIFFERS = "new", "same", "differs"
 PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
 
 
@@ -29,7 +29,7 @@ class RosterLink(TimestampMixin, Model):
                       Index("ix_roster_link_person", "person_id", "unit_id", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # new or differs
+    kind: Mapped[str] = mapped_column(String(10))  # new, same or differs
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))

@@ -404,8 +404,8 @@ class NewPerson:
 class RosterLine:
     """One checked roster row: a person the organiser may see (`person`), or a
     participant as the row describes them (`given`) with what the registry
-    says (`registered`, None for a number nobody has); `link` is the 待确认
-    the row leaves for another organisation's unit (None: enrolled as it is)."""
+    says (`registered`, None for a number nobody has); `link` is the kind of
+    待确认 the row leaves for the person's unit reviewer (None: enrolled now)."""
 
     row: int
     id_number: str
@@ -424,11 +424,6 @@ class RosterLine:
         level = self.given.title_level if self.given else self.person.title_level
         manager = self.given.is_enterprise_manager if self.given else self.person.is_enterprise_manager
         return level in SEMINAR_LEVELS_OK or bool(manager)
-
-    @property
-    def held(self) -> bool:
-        """Nobody is enrolled until the person's unit reviewer confirms the row."""
-        return self.link == links.DIFFERS
 
 
 ROSTER_TEMPLATE = Template(_l("Roster"), ROSTER_HEADERS, ROSTER_OPTIONAL, lambda: [
@@ -550,7 +545,7 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
             if registered is None:
                 link = None if given.unit_id in own_units else links.NEW
             elif _same(registered, given):
-                link = None
+                link = links.SAME
             else:
                 link = links.DIFFERS
                 mismatches.add(row.number)
@@ -579,30 +574,33 @@ def _numbers(rows) -> list[str]:
 
 
 def _on_roster(cls: TrainingClass) -> set[str]:
-    """The numbers the class has already: enrolled, or held for a unit's reviewer."""
+    """The numbers the class has already: enrolled, or waiting for a unit's reviewer."""
     enrolled = select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id).where(
         Enrolment.class_id == cls.id)
     held = select(Person.id_number).join(RosterLink, RosterLink.person_id == Person.id).where(
-        RosterLink.class_id == cls.id, RosterLink.kind == links.DIFFERS)
+        RosterLink.class_id == cls.id, RosterLink.state == links.PENDING)
     return set(db.session.execute(enrolled.union(held)).scalars())
 
 
 def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
-    """Write the passed rows: new people, enrolments and 待确认 links, each
-    table one statement per chunk, every row its own audit entry."""
+    """Write the passed rows: new people, enrolments (of the people the
+    organiser may see or registers in its own unit) and 待确认 links (every
+    other row, enrolled only once confirmed), each table one statement per
+    chunk, every row its own audit entry."""
     session = db.session
     new = [line for line in joining if line.person is None and line.registered is None]
     ids = {row["id_number"]: row["id"] for row in audit.insert_rows(
         session, Person, [asdict(line.given) for line in new])}
     enrolling, linking = [], []
     for line in joining:
-        if line.held:
-            linking.append(links.hold(cls, line.registered, line.given.name, line.phone))
-            continue
-        person_id = (line.person or line.registered).id if line.id_number not in ids else ids[line.id_number]
-        enrolling.append({"class_id": cls.id, "person_id": person_id, "phone": line.phone, "attendance": {}})
-        if line.link == links.NEW:
-            linking.append(links.register(cls, person_id, line.given))
+        person = line.person or line.registered
+        person_id = ids[line.id_number] if person is None else person.id
+        if line.link is None:
+            enrolling.append({"class_id": cls.id, "person_id": person_id, "phone": line.phone,
+                              "attendance": {}})
+        else:
+            unit_id = line.given.unit_id if person is None else person.unit_id
+            linking.append(links.waiting(line.link, cls, person_id, unit_id, line.given.name, line.phone))
     audit.insert_rows(session, Enrolment, enrolling)
     audit.insert_rows(session, RosterLink, linking)
     if new or linking:  # who counts in a unit changed
@@ -617,8 +615,9 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     A roster is a lookup of ID numbers: recorded (audited) and limited per
     login per day like a bulk check, refused or not; rows whose details
     differ from the registered person's count towards the day's threshold.
-    Rows naming a person of another organisation's unit leave a 待确认 link
-    for that unit's reviewer (app/services/roster_links.py)."""
+    Rows naming a person the organiser may not see leave a 待确认 link for
+    the reviewer of the person's unit, whatever the registry holds
+    (app/services/roster_links.py)."""
     rows = ROSTER_TEMPLATE.rows(*data["file"])
     lookups.allow(scope, "roster", len(rows))
     mismatched: set[int] = set()
@@ -651,6 +650,12 @@ def attendance_template(scope: Scope, cls: TrainingClass) -> bytes:
     rows = [[shown[e.person.id_number], e.person.name] + [e.attendance.get(d, "") for d in days]
             for e in enrolments]
     return workbook_bytes(gettext("Attendance"), ["身份证号", "姓名"] + days, rows)
+
+
+def waiting_rows(scope: Scope, cls: TrainingClass) -> list[dict]:
+    """The roster rows of `cls` no unit has confirmed, for its organiser only,
+    every kind alike (roster_links.organiser_rows)."""
+    return links.organiser_rows(cls) if ORGANISER.test(scope, cls) else []
 
 
 def participants(cls: TrainingClass) -> list[Enrolment]:

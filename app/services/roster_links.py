@@ -1,14 +1,14 @@
-"""待确认: roster rows that name a person of another organisation's unit wait
-for that unit's reviewer, who confirms or rejects the link (notice 四(二):
-the unit keeps its staff list; a base only runs its classes).
+"""待确认: roster rows that name a person the organiser may not see wait for
+the reviewer of the person's unit, who confirms or rejects the link (notice
+四(二): the unit keeps its staff list; a base only runs its classes).
 
-Two kinds, one workflow. A new person the roster registers is enrolled at
-once and joins the unit's staff list (and every scope that follows the unit)
-only when its reviewer confirms; rejected, they stay outside it. A row whose
-details differ from the registered person's is held, nobody enrolled, until
-the person's unit reviewer confirms that the row means them. The hours of an
-enrolment stay with the person whatever the reviewer decides. The organiser
-is told nothing of either: its answer was the one any row gets."""
+Three kinds, one workflow: a new person the roster registers (who joins the
+unit's staff list, and every scope that follows the unit, only when
+confirmed), a registered person exactly as registered, and a registered
+number with other details. Nobody is enrolled until the reviewer confirms.
+The organiser cannot tell the kinds apart: its answer is the one any row
+gets, and its class lists each such row alike (`organiser_rows`), 待单位确认
+until the reviewer decides, then enrolled or 单位未确认."""
 from __future__ import annotations
 
 from collections import Counter
@@ -19,14 +19,18 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Enrolment, Person, RosterLink, TrainingClass
 from ..models.base import utcnow
-from ..models.roster_link import CONFIRMED, DIFFERS, NEW, PENDING, REJECTED
+from ..models.roster_link import CONFIRMED, DIFFERS, NEW, PENDING, REJECTED, SAME
 from ..security.scope import Scope
+from ..validators import mask_id_number, mask_name
 from . import inputs, messages
 from .workflow import REASON, Transition, Workflow
 
-__all__ = ["DIFFERS", "NEW", "WORKFLOW", "hold", "register", "tell_reviewers"]
+__all__ = ["DIFFERS", "NEW", "PENDING", "SAME", "WORKFLOW", "organiser_rows", "tell_reviewers", "waiting"]
 
-KINDS = {NEW: _l("New person in your unit"), DIFFERS: _l("Details differ from your record")}
+KINDS = {NEW: _l("New person in your unit"), SAME: _l("Your unit's person on another organiser's roster"),
+         DIFFERS: _l("Details differ from your record")}
+# What the organiser sees of a row: the same for every kind.
+ORGANISER_STATES = {PENDING: _l("Awaiting the unit's confirmation"), REJECTED: _l("Not confirmed by the unit")}
 
 WORKFLOW = Workflow(RosterLink, "RosterLink", _l("roster link"), {
     PENDING: _l("Pending confirmation"),
@@ -40,17 +44,24 @@ WORKFLOW = Workflow(RosterLink, "RosterLink", _l("roster link"), {
 ])
 
 
-def register(cls: TrainingClass, person_id: int, given) -> dict:
-    """The row of the new person `cls`'s roster registered in another
-    organisation's unit (`given`: the person as the row describes them)."""
-    return {"kind": NEW, "class_id": cls.id, "person_id": person_id, "unit_id": given.unit_id,
-            "name": given.name, "phone": given.phone}
-
-
-def hold(cls: TrainingClass, person: Person, name: str, phone: str | None) -> dict:
-    """The row of `cls`'s roster that gives `person`'s number with other details."""
-    return {"kind": DIFFERS, "class_id": cls.id, "person_id": person.id, "unit_id": person.unit_id,
+def waiting(kind: str, cls: TrainingClass, person_id: int, unit_id: int, name: str,
+            phone: str | None) -> dict:
+    """The link a row of `cls`'s roster leaves for `unit_id`'s reviewer: the
+    person the number names (`person_id`), with the name and phone as given."""
+    return {"kind": kind, "class_id": cls.id, "person_id": person_id, "unit_id": unit_id,
             "name": name, "phone": phone}
+
+
+def organiser_rows(cls: TrainingClass) -> list[dict]:
+    """The class's rows still waiting or rejected, as its organiser sees them:
+    the name and number masked, the state in neutral words, nothing of the kind."""
+    found = db.session.execute(
+        select(RosterLink.name, RosterLink.state, Person.id_number)
+        .join(Person, Person.id == RosterLink.person_id)
+        .where(RosterLink.class_id == cls.id, RosterLink.state != CONFIRMED)
+        .order_by(RosterLink.id)).all()
+    return [{"name": mask_name(name), "id_number": mask_id_number(number),
+             "state": str(ORGANISER_STATES[state])} for name, state, number in found]
 
 
 def tell_reviewers(cls: TrainingClass, unit_ids: list[int]) -> None:
@@ -70,9 +81,10 @@ def _decided(scope: Scope, link: RosterLink) -> None:
 
 @WORKFLOW.step("confirm")
 def confirm(scope: Scope, link: RosterLink, data: dict) -> None:
-    """A new person joins the unit's staff list; a held row enrols the person."""
+    """The row means the unit's person: they are enrolled (a new person also
+    joins the unit's staff list)."""
     _decided(scope, link)
-    if link.kind == DIFFERS and db.session.execute(select(Enrolment.id).where(
+    if db.session.execute(select(Enrolment.id).where(
             Enrolment.class_id == link.class_id, Enrolment.person_id == link.person_id)).first() is None:
         db.session.add(Enrolment(class_id=link.class_id, person_id=link.person_id, phone=link.phone,
                                  attendance={}))
@@ -80,7 +92,7 @@ def confirm(scope: Scope, link: RosterLink, data: dict) -> None:
 
 @WORKFLOW.step("reject")
 def reject(scope: Scope, link: RosterLink, data: dict) -> None:
-    """Not the unit's: a new person stays outside its staff list (their hours
-    stay with them); a held row enrols nobody."""
+    """Not the unit's: nobody is enrolled, and a new person stays outside its
+    staff list."""
     link.reason = inputs.reason(data.get("reason"))
     _decided(scope, link)

@@ -6,7 +6,8 @@ only, masked ID numbers, Chinese field descriptions, 400 with the field name
 on bad input, and a scope check on what a write produces."""
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask import abort, request
@@ -19,8 +20,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext
 from marshmallow import ValidationError
+from sqlalchemy import DateTime, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -326,6 +327,13 @@ class Descriptions(dict):
         return super().get(key) or self.labels.get(key) or key
 
 
+@functools.lru_cache(maxsize=None)
+def _utc_columns(model) -> tuple[str, ...]:
+    """The model's timestamp columns (DateTime with time zone, all written in UTC)."""
+    return tuple(c.key for c in model.__table__.columns
+                 if isinstance(c.type, DateTime) and c.type.timezone)
+
+
 class ScopedModelRestApi(ModelRestApi):
     """A FAB ModelRestApi that serialises only listed columns, masks ID
     numbers, describes every field, and keeps writes within the scope."""
@@ -347,7 +355,7 @@ class ScopedModelRestApi(ModelRestApi):
         super().__init__()
         self.order_columns = [c for c in self.order_columns if lists.indexed(self.datamodel.obj, c)]
 
-    # Masking -------------------------------------------------------------
+    # Masking, and times as the document says ---------------------------------
     def pre_get(self, data):
         self._mask(data.get("result") or {})
 
@@ -355,11 +363,14 @@ class ScopedModelRestApi(ModelRestApi):
         for row in data.get("result") or []:
             self._mask(row)
 
-    @staticmethod
-    def _mask(row: dict) -> None:
+    def _mask(self, row: dict) -> None:
         for col in MASKED_COLUMNS:
             if col in row:
                 row[col] = mask_for_viewer(row[col])
+        for col in _utc_columns(self.datamodel.obj):
+            if isinstance(row.get(col), str):  # written in UTC; SQLite keeps no offset, RFC 3339 needs one
+                at = datetime.fromisoformat(row[col])
+                row[col] = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).isoformat()
 
     # Writes --------------------------------------------------------------
     def _bad_request(self, messages):

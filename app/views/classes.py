@@ -167,6 +167,7 @@ class TrainingClassView(WorkflowView, ScopedModelView):
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
             priority=classes.is_priority(cls),
+            waiting=classes.waiting_rows(scopes.current_scope(), cls),
             ended=cls.state in classes.EDITABLE and classes.has_ended(cls),
             can_zip=scopes.current_scope().may("download", self.class_permission_name),
             **self.step_context(cls))

@@ -12,7 +12,8 @@ from .workflow import RecordPage, WorkflowApi, WorkflowView
 
 LINK_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
-    "kind": (_l("Kind"), _l("A new person in your unit, or a row whose details differ from your record")),
+    "kind": (_l("Kind"), _l("A new person in your unit, your unit's person as registered, "
+                            "or a row whose details differ from your record")),
     "state": (_l("State"), _l("pending, confirmed or rejected")),
     "training_class": (_l("Class"), _l("The class whose roster names the person")),
     "unit": (_l("Unit"), _l("Unit whose reviewer decides")),
