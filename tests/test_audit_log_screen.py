@@ -105,3 +105,34 @@ def test_the_entry_page_shows_the_entry_in_words_with_its_hashes(app, clients):
     assert f"#{seq}" in text and "专业技术人员" in text and "audit-hash" in text
     assert clients("auditor").get("/auditentryview/show/99999999").status_code == 404
     assert clients("unit_reviewer").get(f"/auditentryview/show/{entry_id}").status_code == 403
+
+
+def test_home_list_and_entry_say_every_code_in_chinese(app, clients):
+    """Field names, actors and roles the auditor meets are words, not codes."""
+    from flask_appbuilder.security.sqla.models import User
+
+    with app.app_context():
+        user_id = db.session.execute(select(User.id).limit(1)).scalar()
+        with audit.acting_as("cli"):
+            audit._append(db.session.connection(), [{
+                "action": "update", "table_name": "ab_user", "record_id": str(user_id),
+                "roles": "Public", "before": {"first_name": "甲", "changed_by_fk": None},
+                "after": {"first_name": "乙", "changed_by_fk": user_id, "login_count": 3}}])
+            audit.security_event("mfa.reset", user=db.session.get(User, user_id), by="cli",
+                                 role="Public")
+        with audit.acting_as("cli:user-create"):
+            audit.security_event("role.approved", record=f"ab_user:{user_id}", role="auditor")
+        db.session.commit()
+        (entry_id,) = db.session.execute(select(AuditEntry.id).where(
+            AuditEntry.table_name == "ab_user").order_by(AuditEntry.seq.desc()).limit(1)).one()
+        db.session.remove()
+    auditor = clients("auditor")
+    for url in ("/", "/auditentryview/list/", f"/auditentryview/show/{entry_id}",
+                "/auditentryview/list/?table=ab_user"):
+        html = auditor.get(url).get_data(as_text=True)
+        text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+        raw = [code for code in ("changed_by_fk", "first_name", "login_count", "cli", "Public",
+                                 "mfa.reset", "ab_user", "role.approved", "user-create", "District Id")
+               if re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w-])", text)]
+        assert not raw and "命令行" in text, (url, raw)
+    assert "未登录访客" in text and "修改人" in text and "姓名" in text

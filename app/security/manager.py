@@ -96,9 +96,9 @@ def _one_role(form, field):
 
 
 def _role_label(role) -> str:
-    from .roles import ROLE_LABELS
+    from .roles import role_label
 
-    return str(ROLE_LABELS.get(role.name, role.name))
+    return role_label(role.name)
 
 
 def _role_names(roles) -> str:

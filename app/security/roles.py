@@ -22,6 +22,15 @@ ROLE_LABELS = {
     "auditor": _l("Auditor"),
     ADMIN_ROLE: _l("System administrator"),
 }
+# Flask-AppBuilder's role of a visitor not signed in (AUTH_ROLE_PUBLIC): named, never granted.
+PUBLIC_ROLE = "Public"
+
+
+def role_label(name: str) -> str:
+    """The Chinese name of a role, as every screen shows it."""
+    if name == PUBLIC_ROLE:
+        return str(_l("Visitor not signed in"))
+    return str(ROLE_LABELS.get(name, name))
 
 # Which home page each role lands on at `/` (app/services/home.py builds each one).
 HOME_PAGES = {

@@ -123,6 +123,16 @@ DETAIL_LABELS = {
     "created_by_fk": _l("Created by"),
     "changed_by_fk": _l("Changed by"),
     "user_id": _l("Login"),
+    "by": _l("Done by"),
+    "role": _l("Role"),
+}
+# Who wrote an entry when no login did (audit.acting_as / system_write names).
+ACTORS = {
+    "cli": _l("Command line"),
+    "job": _l("Background job"),
+    "schedule": _l("Scheduled upkeep"),
+    "system": _l("System"),
+    "anonymous": _l("Visitor not signed in"),
 }
 ADMIN_ACTS = {
     "user.create": _l("Login created"),
@@ -179,14 +189,22 @@ def tables() -> list[tuple[str, str]]:
 
 
 def column_label(table: str, column: str) -> str:
+    """The field's label on its screen; a reference is named by what it refers to."""
     view = _views().get(table)
     labels = getattr(view, "label_columns", None) or {}
     if column in DETAIL_LABELS:
         return str(DETAIL_LABELS[column])
-    if column in labels:
-        return str(labels[column])
+    if column == "id":
+        return gettext("Record number")
     if column.endswith("_id") and column[:-3] in labels:
         return str(labels[column[:-3]])
+    model = _models().get(table)
+    target = model is not None and column in model.__table__.c and next(
+        iter(model.__table__.c[column].foreign_keys), None)
+    if target:
+        return table_label(target.column.table.name)
+    if column in labels:
+        return str(labels[column])
     return column
 
 
@@ -197,17 +215,32 @@ def action_label(entry: AuditEntry) -> str:
 
 
 def roles_label(roles: str | list | None) -> str:
-    from ..security.roles import ROLE_LABELS
+    from ..security.roles import role_label
 
     names = roles.split(",") if isinstance(roles, str) else list(roles or [])
-    return "、".join(str(ROLE_LABELS.get(r, r)) for r in names if r)
+    return "、".join(role_label(r) for r in names if r)
+
+
+def actor_label(name: str) -> str:
+    """A login's name, or in words the command, job or upkeep that acted."""
+    from ..jobs import KINDS
+
+    kind, _, detail = (name or "").partition(":")
+    if kind not in ACTORS:
+        return name
+    job = KINDS.get(detail) if kind == "job" else None
+    return f"{ACTORS[kind]}：{job.label}" if job else str(ACTORS[kind])
 
 
 def _value(table: str, column: str, value, users: dict[int, str]) -> str:
     if value is None or value == "":
         return "—"
-    if column in ("roles", "roles_before", "roles_after"):
+    if column in ("roles", "roles_before", "roles_after", "role"):
         return roles_label(value)
+    if column == "fields" and isinstance(value, list):  # of an administrator action
+        return "、".join(column_label(table, str(name)) for name in value)
+    if column == "by" and isinstance(value, str):
+        return actor_label(value)
     if column == "act":
         return str(ADMIN_ACTS.get(value, value))
     if column in _USER_COLUMNS and isinstance(value, int) and value in users:
@@ -245,6 +278,7 @@ class Change:
 class Shown:
     entry: AuditEntry
     when: str
+    actor: str
     action: str
     table: str
     title: str
@@ -310,6 +344,8 @@ def describe(entries: list[AuditEntry]) -> list[Shown]:
         if e.action == "event" and not table:
             title = e.record_id
         label_table = table or e.table_name
+        if e.table_name == "admin.action":  # about a login, or its scope
+            label_table = "user_scope" if str(after.get("act", "")).startswith("scope.") else "ab_user"
         changes = [
             Change(column_label(label_table if e.action != "event" else "", column),
                    _value(label_table, column, before.get(column), users),
@@ -318,7 +354,8 @@ def describe(entries: list[AuditEntry]) -> list[Shown]:
             if column not in HIDDEN
         ]
         shown.append(Shown(
-            entry=e, when=local_time(e.at, "%Y-%m-%d %H:%M:%S"), action=action_label(e),
+            entry=e, when=local_time(e.at, "%Y-%m-%d %H:%M:%S"),
+            actor=e.username if e.user_id else actor_label(e.username), action=action_label(e),
             table=table_label(table) if table else table_label(e.table_name) if e.action != "event" else "",
             title=title or (f"#{pk}" if pk else ""),
             link=url_for("AuditEntryView.list", table=table, record=pk) if table and pk else None,
