@@ -125,3 +125,28 @@ def test_a_step_form_on_a_record_page_stars_its_required_reason(api, clients):
     page = clients("association_admin").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
     reason = re.search(r'<label[^>]*for="reason-reject"[^>]*>.*?</label>', page, flags=re.S).group()
     assert STAR in reason
+
+
+def test_the_dishonesty_form_finds_the_person_by_name_or_id_number_as_one_types(app, clients, world):
+    """No record number to know: the person is searched in scope and chosen from the list."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import DishonestyRecord, Person
+
+    admin = clients("association_admin")
+    field = groups(admin.get("/dishonestyrecordview/new").get_data(as_text=True))["person_id"]
+    assert 'data-endpoint="/lookup/person/"' in field and "记录编号" not in field
+    by_name = admin.get("/lookup/person/", query_string={"q": "测试人员A"}).json["results"]
+    by_number = admin.get("/lookup/person/", query_string={"q": world.id_number["A"]}).json["results"]
+    assert by_name and [r["id"] for r in by_name] == [r["id"] for r in by_number]
+    assert "测试人员A" in by_name[0]["text"]
+    form = {"reason": "伪造证明", "start_date": "2026-01-05"}
+    refused = admin.post("/dishonestyrecordview/new", data={**form, "person_id": "99999999"})
+    assert refused.status_code == 200 and "请从列表中选择" in refused.get_data(as_text=True)
+    assert admin.post("/dishonestyrecordview/new", data={**form, "person_id": by_name[0]["id"]}).status_code == 302
+    with app.app_context():
+        person = db.session.get(Person, by_name[0]["id"])
+        assert person.name == "测试人员A" and db.session.execute(select(DishonestyRecord).where(
+            DishonestyRecord.person_id == person.id)).scalar() is not None
+        db.session.remove()

@@ -117,8 +117,9 @@ class Input:
 
     name: str
     label: Any
-    kind: str = "text"  # text, textarea, date, select, checkbox
+    kind: str = "text"  # text, textarea, date, select, checkbox, lookup
     choices: Callable[[], list[tuple[str, str]]] | None = None
+    model: type | None = None  # of a lookup: the row is searched as the user types, in scope
     placeholder: Any = ""
     schema: dict | None = None  # JSON schema in the OpenAPI entry, when not a string
     optional: bool = False

@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext, lazy_gettext as _l
 
-from ..models import Case, DishonestyRecord, Unit
+from ..models import Case, DishonestyRecord, Person, Unit
 from ..services import dishonesty
 from ..services.sheets import XLSX_MIME, workbook_bytes
 from ..services.workflow import Input
@@ -39,7 +39,7 @@ class DishonestyRecordView(CreatePage, ScopedModelView):
     create_title = _l("Record dishonest conduct")
     create_note = _l("An active record fails the person's title-eligibility check whatever their hours (七(一)).")
     create_inputs = (
-        Input("person_id", _l("Person (record number)"), optional=True),
+        Input("person_id", _l("Professional"), "lookup", model=Person, optional=True),
         Input("unit_id", _l("Unit"), "select", scoped_choices(Unit)),
         Input("reason", _l("Reason given"), "textarea"),
         Input("case_id", _l("Case"), "select", scoped_choices(Case)),

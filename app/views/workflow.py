@@ -28,7 +28,7 @@ from ..services.errors import BusinessError
 from ..services.sheets import SheetProblems, keep_report
 from ..services.workflow import Input, Transition, Workflow, actionable
 from .base import error_response, expose
-from .lists import yes_no
+from .lists import LookupField, yes_no
 
 
 def build_form(inputs, data=None):
@@ -46,6 +46,8 @@ def build_form(inputs, data=None):
             # the step checks the value itself (a clear refusal, not a bare 400)
             widget = SelectField(spec.label, choices=spec.choices() if spec.choices else [],
                                  validate_choice=False, render_kw=required)
+        elif spec.kind == "lookup":
+            widget = LookupField(spec.label, model=spec.model, render_kw=required)
         elif spec.kind == "checkbox":
             widget = BooleanField(spec.label)
         elif spec.kind == "date":
