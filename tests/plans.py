@@ -17,9 +17,9 @@ def _table(name: str) -> str:
     return re.sub(r"_\d+$", "", name)  # SQLAlchemy's aliases: person_1
 
 
-def scans(engine, seen: list[tuple[str, object]], tables=CITY_TABLES) -> list[str]:
-    """The statements of `seen` ((SQL, DB-API parameters) as the cursor got them)
-    whose plan reads the whole of one of `tables`."""
+def plans(engine, seen: list[tuple[str, object]]) -> list[tuple[str, list[str]]]:
+    """(SQL, its plan's lines) of each SELECT of `seen` ((SQL, DB-API parameters)
+    as the cursor got them)."""
     found = []
     raw = engine.raw_connection()
     try:
@@ -31,13 +31,20 @@ def scans(engine, seen: list[tuple[str, object]], tables=CITY_TABLES) -> list[st
             if not statement.lstrip().upper().startswith("SELECT"):
                 continue
             cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
-            for row in cursor.fetchall():
-                detail = str(row[0] if postgres else row[-1])
-                match = (re.search(r"Seq Scan on (\w+)", detail) if postgres
-                         else re.match(r"\s*SCAN (\w+)", detail))
-                if match and _table(match.group(1)) in tables:
-                    found.append(f"{detail.strip()}: {' '.join(statement.split())[:160]}")
+            found.append((statement, [str(row[0] if postgres else row[-1]) for row in cursor.fetchall()]))
     finally:
         raw.rollback()
         raw.close()
+    return found
+
+
+def scans(engine, seen: list[tuple[str, object]], tables=CITY_TABLES) -> list[str]:
+    """The statements of `seen` whose plan reads the whole of one of `tables`."""
+    found = []
+    for statement, lines in plans(engine, seen):
+        for detail in lines:
+            match = (re.search(r"Seq Scan on (\w+)", detail) if engine.dialect.name == "postgresql"
+                     else re.match(r"\s*SCAN (\w+)", detail))
+            if match and _table(match.group(1)) in tables:
+                found.append(f"{detail.strip()}: {' '.join(statement.split())[:160]}")
     return found

@@ -346,15 +346,10 @@ def test_every_count_is_a_link_to_a_list_of_exactly_that_many(app, clients, city
         assert listed_count(resp.get_data(as_text=True)) == n, (key, url)
 
 
-def test_a_professionals_page_reads_nothing_the_size_of_the_city(app, clients, city):
-    """Every statement of the page is bounded by an index (the login, the person, their
-    ledger, claims and activities, the classes still to run): none reads a whole table
-    that grows with the city (tests/plans.py; SQLite and PostgreSQL plans)."""
+def home_statements(app, client) -> list[tuple[str, object]]:
+    """The (SQL, parameters) of every statement the home page ran."""
     from sqlalchemy import event
 
-    from tests.plans import scans
-
-    client = login(app, clients, "professional")
     seen = []
     record = lambda conn, cursor, statement, parameters, context, many: seen.append((statement, parameters))  # noqa: E731
     with app.app_context():
@@ -364,9 +359,68 @@ def test_a_professionals_page_reads_nothing_the_size_of_the_city(app, clients, c
         assert client.get(f"/?year={YEAR}").status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_professionals_page_reads_nothing_the_size_of_the_city(app, clients, city):
+    """Every statement of the page is bounded by an index (the login, the person, their
+    ledger, claims and activities, the classes still to run): none reads a whole table
+    that grows with the city (tests/plans.py; SQLite and PostgreSQL plans)."""
+    from tests.plans import scans
+
+    seen = home_statements(app, login(app, clients, "professional"))
     assert [s for s, _ in seen if "FROM training_class" in s]  # short of hours: the planner ran
     with app.app_context():
         assert scans(db.engine, seen) == []
+
+
+def test_the_auditors_page_reads_nothing_the_size_of_the_audit_log(app, clients, city):
+    """The latest security events come from each security table's newest entries
+    (the (table_name, seq) index), not from a walk down the whole log."""
+
+    from app.services.home import SECURITY_TABLES
+    from tests.plans import plans, scans
+
+    seen = home_statements(app, clients("auditor"))
+    with app.app_context():
+        assert scans(db.engine, seen) == []
+        [lines] = [lines for statement, lines in plans(db.engine, seen) if "FROM audit_entry" in statement]
+    # each security table's newest, in index order: no sort of all of a table's entries
+    assert len([line for line in lines if "ix_audit_entry_table_seq" in line]) == len(SECURITY_TABLES), lines
+    assert not [line for line in lines if "TEMP B-TREE" in line], lines
+
+
+def test_the_auditors_latest_security_events_are_the_newest_of_the_whole_log(app):
+    """On a log where one security table has most of the recent entries and business
+    entries lie in between, the page lists exactly what one query over the whole log
+    ordered by seq lists."""
+    from app.models import AuditEntry
+    from app.security.scope import Scope
+    from app.services import audit
+    from app.services.home import SECURITY_TABLES, TOP, security_events
+
+    auditor = Scope(user_id=None, username="auditor", roles=frozenset({"auditor"}))
+    pattern = ["ab_user", "claim", "ab_user", "person", "ab_user", "user_scope", "ledger", "ab_role",
+               "ab_user", "export_batch", "ab_user_role", "ab_user", "claim", "ab_user", "ab_user"]
+    with app.app_context(), audit.acting_as("tests:home"):
+        try:
+            entries = [{"action": "update", "table_name": t, "record_id": str(900_000 + i),
+                        "before": {"name": "甲"}, "after": {"name": "乙"}}
+                       for i, t in enumerate(pattern * 3 + ["claim"] * 5)]
+            audit._append(db.session.connection(), entries)
+            old = db.session.execute(
+                select(AuditEntry).where(AuditEntry.table_name.in_(SECURITY_TABLES))
+                .order_by(AuditEntry.seq.desc()).limit(2 * TOP)).scalars().all()
+            assert len(old) == 2 * TOP
+            assert [e.table_name for e in old].count("ab_user") > TOP  # one table fills most of it
+            assert [e.seq for e in security_events(auditor)] == [e.seq for e in old]
+            for limit in (1, 3, 50):
+                assert [e.seq for e in security_events(auditor, limit)] == [e.seq for e in db.session.execute(
+                    select(AuditEntry).where(AuditEntry.table_name.in_(SECURITY_TABLES))
+                    .order_by(AuditEntry.seq.desc()).limit(limit)).scalars()]
+            assert security_events(Scope(user_id=None, username="x", roles=frozenset({"professional"}))) == []
+        finally:
+            db.session.rollback()
 
 
 def step_bar(page: str) -> str:

@@ -13,8 +13,12 @@ GENESIS_HASH = "0" * 64
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
-    # a record's history, newest first (the auditor's record and person filters)
-    __table_args__ = (Index("ix_audit_entry_record", "table_name", "record_id", "seq"),)
+    __table_args__ = (
+        # a record's history, newest first (the auditor's record and person filters)
+        Index("ix_audit_entry_record", "table_name", "record_id", "seq"),
+        # a table's newest entries (the auditor's home: the latest security events)
+        Index("ix_audit_entry_table_seq", "table_name", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
