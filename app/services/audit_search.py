@@ -10,6 +10,7 @@ Phone numbers are masked like ID numbers (also in entries written before
 they were masked at write time); secrets and keyed dedupe keys never show."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app, url_for
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, inspect, or_, select
+from sqlalchemy.orm import MANYTOONE, joinedload
 
 from ..extensions import db
 from ..formatting import LOCAL_TIME, local_time
@@ -168,6 +170,7 @@ def _views() -> dict[str, object]:
     return cache
 
 
+@functools.cache
 def _models() -> dict[str, type]:
     return {m.class_.__tablename__: m.class_ for m in AuditEntry.registry.mappers
             if hasattr(m.class_, "__tablename__")}
@@ -297,8 +300,9 @@ def _target(entry: AuditEntry) -> tuple[str, str]:
     return entry.table_name, entry.record_id
 
 
-def _titles(targets: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """str() of each record still there, one query per table (a page's worth)."""
+def _records(targets: set[tuple[str, str]]) -> dict[tuple[str, str], object]:
+    """Each record still there, one query per table (a page's worth), with what
+    it refers to joined in (str() of a scope names its target)."""
     models, found = _models(), {}
     by_table: dict[str, set[int]] = {}
     for table, pk in targets:
@@ -306,17 +310,12 @@ def _titles(targets: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
             by_table.setdefault(table, set()).add(int(pk))
     for table, ids in by_table.items():
         model = models[table]
-        for row in db.session.execute(select(model).where(model.id.in_(ids))).scalars():
-            found[(table, str(row.id))] = str(row)
+        joined = [joinedload(r.class_attribute) for r in inspect(model).relationships
+                  if r.direction is MANYTOONE and r.lazy == "select"]
+        rows = db.session.execute(select(model).options(*joined).where(model.id.in_(ids))).unique()
+        for row in rows.scalars():
+            found[(table, str(row.id))] = row
     return found
-
-
-def _users(ids: set[int]) -> dict[int, str]:
-    from flask_appbuilder.security.sqla.models import User
-
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
 def _data(text: str | None) -> dict:
@@ -328,16 +327,24 @@ def _data(text: str | None) -> dict:
 
 
 def describe(entries: list[AuditEntry]) -> list[Shown]:
-    targets = {_target(e) for e in entries}
-    titles = _titles(targets)
+    data = [(_data(e.before), _data(e.after)) for e in entries]
     user_ids = set()
-    for e in entries:
-        for side in (_data(e.before), _data(e.after)):
+    for sides in data:
+        for side in sides:
             user_ids |= {v for k, v in side.items() if k in _USER_COLUMNS and isinstance(v, int)}
-    users = _users(user_ids)
+    # the logins named in the changes come with the records' query of ab_user
+    records = _records({_target(e) for e in entries} | {("ab_user", str(i)) for i in user_ids})
+    titles = {key: str(row) for key, row in records.items()}
+    users = {int(pk): row.username for (table, pk), row in records.items() if table == "ab_user"}
+    labels: dict[tuple[str, str], str] = {}  # column_label of this page's columns, once each
+
+    def label(table: str, column: str) -> str:
+        if (table, column) not in labels:
+            labels[(table, column)] = column_label(table, column)
+        return labels[(table, column)]
+
     shown = []
-    for e in entries:
-        before, after = _data(e.before), _data(e.after)
+    for e, (before, after) in zip(entries, data):
         table, pk = _target(e)
         title = titles.get((table, pk)) or next(
             (str(s[k]) for s in (before, after) for k in ("title", "name", "username") if s.get(k)), "")
@@ -347,10 +354,10 @@ def describe(entries: list[AuditEntry]) -> list[Shown]:
         if e.table_name == "admin.action":  # about a login, or its scope
             label_table = "user_scope" if str(after.get("act", "")).startswith("scope.") else "ab_user"
         changes = [
-            Change(column_label(label_table if e.action != "event" else "", column),
+            Change(label(label_table if e.action != "event" else "", column),
                    _value(label_table, column, before.get(column), users),
                    _value(label_table, column, after.get(column), users))
-            for column in sorted(set(before) | set(after), key=lambda c: column_label(label_table, c))
+            for column in sorted(set(before) | set(after), key=lambda c: label(label_table, c))
             if column not in HIDDEN
         ]
         shown.append(Shown(
