@@ -34,21 +34,14 @@ fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
 export XUESHI_TEST_REDIS_URL=${XUESHI_TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
 
+# The tests make their own PostgreSQL databases (tests/conftest.py: one set per worker).
 PG_URL=${XUESHI_PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/xueshi_test}
 export XUESHI_PG_TEST_URL="$PG_URL"
-.venv/bin/python - "$PG_URL" <<'PY'
-import sys
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-url = make_url(sys.argv[1])
-engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-with engine.connect() as conn:
-    if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-engine.dispose()
-PY
+# One pytest-xdist worker per core; a file's tests stay together in one worker (they
+# share module fixtures), and the files run in the suite's order (slow ones first).
+PARALLEL=(-n "${XUESHI_TEST_WORKERS:-$(nproc)}" --dist loadfile --no-loadscope-reorder)
 
 echo "==> test suite on SQLite"
-env -u XUESHI_TEST_DATABASE_URL .venv/bin/python -m pytest -q "$@"
+env -u XUESHI_TEST_DATABASE_URL .venv/bin/python -m pytest -q "${PARALLEL[@]}" "$@"
 echo "==> test suite on PostgreSQL ($PG_URL)"
-XUESHI_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "$@"
+XUESHI_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "${PARALLEL[@]}" "$@"
