@@ -109,12 +109,15 @@ def test_the_entry_page_shows_the_entry_in_words_with_its_hashes(app, clients):
 
 def test_home_list_and_entry_say_every_code_in_chinese(app, clients):
     """Field names, actors and roles the auditor meets are words, not codes."""
-    from flask_appbuilder.security.sqla.models import User
+    from flask_appbuilder.security.sqla.models import Role, User
 
     with app.app_context():
         user_id = db.session.execute(select(User.id).limit(1)).scalar()
+        role_id = db.session.execute(select(Role.id).where(Role.name == "auditor")).scalar()
         with audit.acting_as("cli"):
             audit._append(db.session.connection(), [{
+                "action": "insert", "table_name": "ab_role", "record_id": str(role_id),
+                "roles": "", "before": None, "after": {"name": "auditor"}}, {
                 "action": "update", "table_name": "ab_user", "record_id": str(user_id),
                 "roles": "Public", "before": {"first_name": "甲", "changed_by_fk": None},
                 "after": {"first_name": "乙", "changed_by_fk": user_id, "login_count": 3}}])
@@ -135,4 +138,6 @@ def test_home_list_and_entry_say_every_code_in_chinese(app, clients):
                                  "mfa.reset", "ab_user", "role.approved", "user-create", "District Id")
                if re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w-])", text)]
         assert not raw and "命令行" in text, (url, raw)
+        if url in ("/", "/auditentryview/list/"):  # a role's record by its Chinese name
+            assert re.search(r"角色\(权限\)\s+审计员", text) and not re.search(r"角色\(权限\)\s+auditor", text), url
     assert "未登录访客" in text and "修改人" in text and "姓名" in text

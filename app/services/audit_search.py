@@ -350,6 +350,8 @@ def describe(entries: list[AuditEntry]) -> list[Shown]:
             (str(s[k]) for s in (before, after) for k in ("title", "name", "username") if s.get(k)), "")
         if e.action == "event" and not table:
             title = e.record_id
+        if table == "ab_role":  # a role by its Chinese name (FAB's title is its code)
+            title = roles_label(title)
         label_table = table or e.table_name
         if e.table_name == "admin.action":  # about a login, or its scope
             label_table = "user_scope" if str(after.get("act", "")).startswith("scope.") else "ab_user"
