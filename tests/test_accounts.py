@@ -88,9 +88,9 @@ def test_a_unit_reviewer_created_on_the_form_signs_in_at_once_and_sees_its_unit(
     assert roles == ["unit_reviewer"] and unit_id == world.unit["A"]
     assert email.endswith("@users.xueshi.invalid")  # no e-mail given
     with app.app_context():
-        entry = db.session.execute(select(AuditEntry).where(
-            AuditEntry.table_name == "ab_user", AuditEntry.record_id == str(
-                app.appbuilder.sm.find_user(username=username).id))).scalars().first()
+        entry = db.session.execute(select(AuditEntry).where(  # newest: SQLite reuses a deleted login's id
+            AuditEntry.table_name == "ab_user", AuditEntry.action == "insert", AuditEntry.record_id == str(
+                app.appbuilder.sm.find_user(username=username).id)).order_by(AuditEntry.seq.desc())).scalars().first()
         assert entry is not None and entry.username == "Admin"
         db.session.remove()
     client = app.test_client()

@@ -119,6 +119,21 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     staff.click("button:has-text('上传参训名单')")
     staff.wait_for_load_state("networkidle")
     assert "新增 1 人" in staff.content()
+    # a base sees nobody: the row waits (待单位确认) until the unit's reviewer confirms it
+    from sqlalchemy import select
+
+    from app.models import RosterLink
+
+    with app.app_context():
+        link_id = db.session.execute(select(RosterLink.id).where(
+            RosterLink.person_id == person.id, RosterLink.state == "pending")).scalar_one()
+        db.session.remove()
+    reviewer = sign_in(browser, live_url, "unit_reviewer")
+    reviewer.goto(f"{live_url}/rosterlinkview/show/{link_id}")
+    reviewer.click("button:has-text('确认')")
+    reviewer.wait_for_load_state("networkidle")
+    reviewer.close()
+    staff.goto(class_url)
     staff.click("button:has-text('全勤')")
     staff.wait_for_load_state("networkidle")
     for purpose in ("sign_in", "photo"):
