@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import seed  # noqa: E402
@@ -63,35 +63,12 @@ ROLES = ("professional", "unit_reviewer", "base_staff", "authority_staff", "asso
 
 # -- the city ----------------------------------------------------------------
 
-def _people(url: str) -> int | None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM person")).scalar()
-    except Exception:  # no such database or table: not seeded
-        return None
-    finally:
-        engine.dispose()
-
-
-def _empty(url: str) -> None:
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        Path(u.database).unlink(missing_ok=True)
-        return
-    engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    engine.dispose()
-
-
 def build(url: str, people: int, reuse: bool):
     config = {"WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMIT": "100000 per minute"}
-    if reuse and _people(url) == people:
+    if reuse and seed.seeded_people(url) == people:
         print(f"reusing the seeded city at {make_url(url).database}", flush=True)
         return seed.app_for(url, **config)
-    _empty(url)
+    seed.empty_database(url)
     t0 = time.perf_counter()
     app = seed.app_for(url, **config)
     seed.city(app, people, log=lambda line: print(line, flush=True))

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import requests  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import seed  # noqa: E402
@@ -70,35 +70,12 @@ API = [
 
 # -- the two cities ----------------------------------------------------------
 
-def _people(url: str) -> int | None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM person")).scalar()
-    except Exception:  # no such database or table: not seeded
-        return None
-    finally:
-        engine.dispose()
-
-
-def _empty(url: str) -> None:
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        Path(u.database).unlink(missing_ok=True)
-        return
-    engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    engine.dispose()
-
-
 def build(url: str, people: int, reuse: bool):
     """The app on a seeded city of `people`, with the bench's logins."""
-    if reuse and _people(url) == people:
+    if reuse and seed.seeded_people(url) == people:
         print(f"  reusing the seeded city at {make_url(url).database}", flush=True)
         return seed.app_for(url)  # migrated to head: a new index is built on the city
-    _empty(url)
+    seed.empty_database(url)
     t0 = time.perf_counter()
     app = seed.app_for(url)
     seed.city(app, people, log=lambda line: print(line, flush=True))

@@ -418,5 +418,37 @@ def main() -> None:
     print(f"done in {time.perf_counter() - t0:.0f} s")
 
 
+# -- shared by the benchmarks that build a city --------------------------------
+
+def seeded_people(url: str) -> int | None:
+    """How many people a seeded city at `url` holds (None: not seeded)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM person")).scalar()
+    except Exception:  # no such database or table: not seeded
+        return None
+    finally:
+        engine.dispose()
+
+
+def empty_database(url: str) -> None:
+    """An empty database at `url` (SQLite file removed, PostgreSQL dropped and made again)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        Path(u.database).unlink(missing_ok=True)
+        return
+    engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    engine.dispose()
+
+
 if __name__ == "__main__":
     main()
