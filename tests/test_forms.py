@@ -8,10 +8,14 @@ import re
 STAR = '<span class="text-danger" title="必填">*</span>'
 
 
-def groups(html: str) -> dict[str, str]:
-    """Each form group's HTML, by the name of its field."""
+FORM_GROUP = r'<div class="form-group[^"]*".*?</div>\s*</div>'  # the hand-written forms
+FAB_ROW = r"<tr>.*?</tr>"  # FAB's own add/edit form: a table row per field
+
+
+def groups(html: str, block: str = FORM_GROUP) -> dict[str, str]:
+    """Each field's block of the form's HTML (`block`: its pattern), by the field's name."""
     found = {}
-    for group in re.findall(r'<div class="form-group[^"]*".*?</div>\s*</div>', html, flags=re.S):
+    for group in re.findall(block, html, flags=re.S):
         name = re.search(r'name="([^"]+)"', group)
         if name:
             found[name.group(1)] = group
@@ -62,7 +66,7 @@ def test_a_professional_who_is_no_enterprise_manager_is_saved_with_the_box_untic
     from tests import factories
 
     client = clients("unit_reviewer")
-    box = groups_fab(client.get("/personview/add").get_data(as_text=True))["is_enterprise_manager"]
+    box = groups(client.get("/personview/add").get_data(as_text=True), FAB_ROW)["is_enterprise_manager"]
     assert "required" not in re.search(r"<input[^>]*>", box).group() and "*" not in box
     number = factories.id_number("370202")
     resp = client.post("/personview/add", data={"id_number": number, "name": "非经营管理人员",
@@ -73,16 +77,6 @@ def test_a_professional_who_is_no_enterprise_manager_is_saved_with_the_box_untic
         person = db.session.execute(select(Person).where(Person.id_number == number)).scalar_one()
         assert person.is_enterprise_manager is False
         db.session.remove()
-
-
-def groups_fab(html: str) -> dict[str, str]:
-    """Each row of FAB's own add/edit form (a table row per field), by the field's name."""
-    found = {}
-    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
-        name = re.search(r'name="([^"]+)"', row)
-        if name:
-            found[name.group(1)] = row
-    return found
 
 
 def test_a_list_offers_its_own_new_form_to_whoever_may_create(clients):
