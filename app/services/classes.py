@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ..extensions import db
 from ..formatting import hours_value, local_now
@@ -409,9 +409,9 @@ class RosterLine:
     row: int
     id_number: str
     phone: str | None
-    person: Person | None = None
+    person: Row | None = None       # lookups.visible_by_id_number
     given: NewPerson | None = None
-    registered: Person | None = None
+    registered: Row | None = None   # people.registered_rows
     link: str | None = None
 
     @property
@@ -490,7 +490,7 @@ def _units(codes: set[str]) -> dict[str, Unit]:
     return units
 
 
-def _same(person: Person, given: NewPerson) -> bool:
+def _same(person: Row, given: NewPerson) -> bool:
     return (person.name, person.unit_id, person.series, person.title_level) == (
         given.name, given.unit_id, given.series, given.title_level)
 
@@ -504,7 +504,7 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     passed or not: they count towards the login's daily threshold."""
     numbers = _numbers(rows)
     mine = lookups.visible_by_id_number(scope, numbers)
-    registry_ = people.by_id_number(numbers)
+    registry_ = people.registered_rows(numbers)
     credit = _credit_codes(rows)
     units = _units({c for c in credit.values() if isinstance(c, str)})
     codes = (_codes(TITLE_SERIES), _codes(TITLE_LEVELS))
