@@ -49,8 +49,8 @@ def upgrade():
                 op.create_foreign_key(f'{table}_{column}_fkey', table, target, [column], ['id'])
         for name, columns in INDEXES[table]:
             op.create_index(name, table, columns)
-        if postgres:
-            op.execute(f"ANALYZE {table}")
+        if postgres and op.get_bind().execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():
+            op.execute(f"ANALYZE {table}")  # the planner learns the filled columns (an empty table: nothing)
 
 
 def downgrade():
