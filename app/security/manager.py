@@ -40,9 +40,10 @@ from flask_login import login_user, logout_user
 from sqlalchemy import inspect, select, update
 from werkzeug.security import check_password_hash
 from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Email, InputRequired, Optional
 
 from ..extensions import db
+from ..formatting import placeholder_email, real_email, shown_email
 from ..models.identity import RefreshToken
 from ..services import audit
 from . import captcha, identity, mfa, scope
@@ -132,16 +133,29 @@ class XueshiUserDBModelView(UserDBModelView):
         "first_name": _l("Shown in the menu bar"),
         "username": _l("The name typed at sign-in"),
         "active": UserDBModelView.description_columns["active"],
-        "email": _l("A login created without an e-mail keeps an address ending in .invalid"),
+        "email": _l("Optional"),
         "roles": _l("One role per login; a role that needs a second administrator is proposed to one"),
     }
-    formatters_columns = {"roles": _role_names,
+    formatters_columns = {"roles": _role_names, "email": shown_email,
                           "active": lambda active: gettext("Yes") if active else gettext("No")}
     edit_form_query_rel_fields = {"roles": [["name", FilterNotEqual, "Public"]]}
 
     def _init_forms(self):
         super()._init_forms()
         self.edit_form.roles.kwargs["get_label"] = _role_label  # FAB offers a role by its code
+        # the e-mail is optional (nothing in Xueshi needs one): blank keeps the placeholder
+        email = self.edit_form.email.kwargs
+        email["validators"] = [Optional(), Email(message=_l("Not an e-mail address."))] + [
+            v for v in email.get("validators", []) if not isinstance(v, (InputRequired, DataRequired))]
+
+    def prefill_form(self, form, pk):
+        if not real_email(form.email.data):
+            form.email.data = ""  # the placeholder is no address to show or edit
+
+    def pre_update(self, item):
+        if not (item.email or "").strip():
+            item.email = placeholder_email(item.username)
+        self._pre_update(item)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -170,7 +184,7 @@ class XueshiUserDBModelView(UserDBModelView):
         flash(gettext("A second administrator must approve this role: the grant is proposed "
                       "(Security → Role grants)."), "warning")
 
-    def pre_update(self, item):
+    def _pre_update(self, item):
         attrs = inspect(item).attrs
         if item.id == g.user.id and attrs.roles.history.has_changes():
             raise ValueError(gettext("Nobody changes their own roles."))
