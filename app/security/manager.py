@@ -27,6 +27,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext, lazy_gettext as _l
 from flask_jwt_extended import (
     JWTManager,
@@ -112,6 +113,34 @@ class XueshiRoleModelView(fab_views.RoleModelView):
 
     class_permission_name = "RoleModelView"  # keep FAB's permission names
     search_columns = ["name", "permissions"]
+    # the app's own list and show widgets, which apply the formatters: a role and
+    # its permissions in words (roles.role_label, roles.permissions_label), not codes
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    formatters_columns = {"name": lambda name: _role_label_of(name),
+                          "permissions": lambda pvs: _permissions_label(pvs)}
+
+    def _init_forms(self):
+        super()._init_forms()
+        self.search_form.permissions.kwargs["get_label"] = _permission_label
+
+
+def _role_label_of(name: str) -> str:
+    from .roles import role_label
+
+    return role_label(name)
+
+
+def _permissions_label(pvs) -> str:
+    from .roles import permissions_label
+
+    return permissions_label(pvs)
+
+
+def _permission_label(pv) -> str:
+    from .roles import permission_label
+
+    return permission_label(pv.permission.name, pv.view_menu.name)
 
 
 class XueshiUserDBModelView(UserDBModelView):
