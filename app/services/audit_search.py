@@ -297,6 +297,15 @@ def actor_label(name: str) -> str:
     return f"{ACTORS[kind]}：{job.label}" if job else str(ACTORS[kind])
 
 
+def login_label(user_id: int | None, username: str) -> str:
+    """Who did something, as the menu bar names a login (its display name), or
+    in words the command, job or upkeep that did it (actor_label)."""
+    user = current_app.appbuilder.sm.get_user_by_id(user_id) if user_id else None
+    if user is not None:
+        return user.first_name or user.username
+    return actor_label(username)
+
+
 def _value(table: str, column: str, value, users: dict[int, str], event: str = "") -> str:
     if value is None or value == "":
         return "—"
