@@ -97,6 +97,13 @@ def _one_role(form, field):
         raise ValidationError(gettext("A login has exactly one role."))
 
 
+def _address_unless_placeholder(form, field):
+    """An e-mail address, or the placeholder a login without one keeps (sent back
+    unchanged by a form that still holds it: it is no address to check)."""
+    if real_email(field.data):
+        Email(message=_l("Not an e-mail address."))(form, field)
+
+
 def _role_label(role) -> str:
     from .roles import role_label
 
@@ -174,7 +181,7 @@ class XueshiUserDBModelView(UserDBModelView):
         self.edit_form.roles.kwargs["get_label"] = _role_label  # FAB offers a role by its code
         # the e-mail is optional (nothing in Xueshi needs one): blank keeps the placeholder
         email = self.edit_form.email.kwargs
-        email["validators"] = [Optional(), Email(message=_l("Not an e-mail address."))] + [
+        email["validators"] = [Optional(), _address_unless_placeholder] + [
             v for v in email.get("validators", []) if not isinstance(v, (InputRequired, DataRequired))]
 
     def prefill_form(self, form, pk):
