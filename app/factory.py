@@ -37,7 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from . import runtime
     from .jobs import queue
-    from .services import audit, messages
+    from .services import audit, messages, placement  # noqa: F401  (rows follow their person)
     from .views import register_views
 
     audit.install()

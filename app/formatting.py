@@ -36,10 +36,21 @@ def hours(value) -> str:
 
 def hours_value(value) -> int | float | None:
     """Hours for JSON and spreadsheet cells: an int when whole, else the one-decimal float."""
+    if type(value) is Decimal:  # hours take few values: each is worked out once
+        try:
+            return _HOURS_VALUES[value]
+        except (KeyError, TypeError):  # not seen yet; a signalling NaN has no hash
+            pass
     number = _decimal(value)
     if number is None:
         return None
-    return int(number) if number == number.to_integral_value() else float(number)
+    found = int(number) if number == number.to_integral_value() else float(number)
+    if type(value) is Decimal and len(_HOURS_VALUES) < 10_000:
+        _HOURS_VALUES[value] = found  # equal Decimals ("10", "10.0") give the same value
+    return found
+
+
+_HOURS_VALUES: dict[Decimal, int | float] = {}
 
 
 def count(value) -> str:
@@ -85,9 +96,14 @@ def local_now() -> datetime:
     return datetime.now(LOCAL_TIME)
 
 
+CELL_AS_IS = frozenset({str, int, float, bool, type(None)})  # the types for_cell keeps as they are
+
+
 def for_cell(value):
     """A spreadsheet or CSV cell: hours as numbers (never "5E+1"), stored times in
     Asia/Shanghai to the minute."""
+    if type(value) in CELL_AS_IS:  # most cells: nothing to do (checked first, it is the hot path)
+        return value
     if isinstance(value, Decimal):
         return hours_value(value)
     if isinstance(value, datetime):

@@ -350,8 +350,7 @@ def export_work():
     from app.services import provincial
 
     with recorded() as statements:
-        rows = [[for_cell(get(line)) for _, get in provincial.COLUMNS]
-                for line in provincial.lines(YEAR, unit_id=1)]
+        rows = [[for_cell(value) for value in row] for row in provincial.values(YEAR, unit_id=1)]
     db.session.rollback()
     return statements, [provincial.HEADERS, *rows]
 

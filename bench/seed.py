@@ -185,19 +185,23 @@ class Loader:
         self.raw.close()
 
 
-def _drawn(loader: Loader, table: str, columns: tuple[str, ...], pool, count: str, pick: int) -> int:
+def _drawn(loader: Loader, table: str, columns: tuple[str, ...], pool, count: str, pick: int,
+           placed: bool = False) -> int:
     """Rows of `table` for every person, drawn from `pool` (tuples of `columns`)
     in the database: `count` is a person's number of rows as SQL over `p.id`
-    (at most 10), `pick` a multiplier that makes this table's picks its own."""
+    (at most 10), `pick` a multiplier that makes this table's picks its own;
+    `placed`: the table carries its person's unit and district (app/models/placement.py)."""
     names = ", ".join(f'"{c}"' for c in columns)
     picked = ", ".join(f's."{c}"' for c in columns)
     loader.execute(f'CREATE TABLE seed_pool AS SELECT 0 AS n, {names} FROM "{table}" WHERE 1 = 0')
     loader.load("seed_pool", ("n", *columns), ((n, *row) for n, row in enumerate(pool)))
     ks = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, 11))
+    place = (", unit_id, district_id", ", p.unit_id, u.district_id", " JOIN unit u ON u.id = p.unit_id")
+    into, values, join = place if placed else ("", "", "")
     written = loader.execute(
-        f'INSERT INTO "{table}" (person_id, {names}) '
-        f"SELECT p.id, {picked} "
-        f"FROM person p JOIN ({ks}) ks ON ks.k <= {count} "
+        f'INSERT INTO "{table}" (person_id{into}, {names}) '
+        f"SELECT p.id{values}, {picked} "
+        f"FROM person p{join} JOIN ({ks}) ks ON ks.k <= {count} "
         f"JOIN seed_pool s ON s.n = (CAST(p.id AS BIGINT) * {pick} + ks.k * 104729) % {POOL}")
     loader.execute("DROP TABLE seed_pool")
     return written
@@ -285,7 +289,7 @@ def city(app, people: int, seed_value: int = 2026, *, recompute: bool = True,
         step("claim", _drawn(loader, "claim", claim_columns,
                              (tuple(r[c] for c in claim_columns) for r in pool),
                              "CASE (CAST(p.id AS BIGINT) * 52189) % 5 WHEN 0 THEN 1 WHEN 4 THEN 3 "
-                             "WHEN 3 THEN 4 ELSE 2 END", 6967))  # 1, 2, 2, 3, 4: 2.4
+                             "WHEN 3 THEN 4 ELSE 2 END", 6967, placed=True))  # 1, 2, 2, 3, 4: 2.4
 
         classes = max(1, people // 130)
         starts = [date(YEAR, 1, 5) + timedelta(days=rng.randrange(330)) for _ in range(classes)]
@@ -300,6 +304,9 @@ def city(app, people: int, seed_value: int = 2026, *, recompute: bool = True,
 
         enrolled = []  # (enrolment id, class id, person id)
 
+        def place(pid: int) -> tuple[int, int]:  # the person's unit and its district
+            return unit_of[pid - 1], districts[(unit_of[pid - 1] - 1) % len(districts)]
+
         def enrolment_rows():
             seen = set()
             for n in range(classes * 40):
@@ -310,16 +317,18 @@ def city(app, people: int, seed_value: int = 2026, *, recompute: bool = True,
                 enrolled.append((len(enrolled) + 1, cid, pid))
                 day = starts[cid - 1]
                 attendance = json.dumps({day.isoformat(): 8, (day + timedelta(days=1)).isoformat(): 8})
-                yield (len(enrolled), cid, pid, attendance, NOW, NOW)
+                yield (len(enrolled), cid, pid, *place(pid), attendance, NOW, NOW)
 
-        step("enrolment", loader.load("enrolment", ("id", "class_id", "person_id", "attendance",
-                                                    "created_at", "updated_at"),
+        step("enrolment", loader.load("enrolment", ("id", "class_id", "person_id", "unit_id",
+                                                    "district_id", "attendance", "created_at",
+                                                    "updated_at"),
                                       enrolment_rows()))
         step("certificate", loader.load(
             "certificate", ("id", "number", "token", "class_id", "enrolment_id", "person_id",
-                            "hours", "issued_at", "revoked", "status_index", "suspended"),
+                            "unit_id", "district_id", "hours", "issued_at", "revoked", "status_index",
+                            "suspended"),
             ((i + 1, f"QD{YEAR}{eid:09d}", hashlib.sha256(b"cert%d" % eid).hexdigest()[:43],
-              cid, eid, pid, 16, NOW, False, i, False)
+              cid, eid, pid, *place(pid), 16, NOW, False, i, False)
              for i, (eid, cid, pid) in enumerate(e for e in enrolled if e[0] % 5))))
 
         with app.test_request_context():

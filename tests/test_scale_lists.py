@@ -216,6 +216,30 @@ def _plan(sql: str, params: dict) -> str:
     ("SELECT id FROM ledger WHERE district_id = :n AND compliant = :f ORDER BY id DESC LIMIT 25",
      "ix_ledger_district_compliant_id"),
     ("SELECT id FROM ledger WHERE unit_id = :n ORDER BY id DESC LIMIT 25", "ix_ledger_unit_id_id"),
+    # claims, participants and certificates carry their person's district and unit (placement.py)
+    ("SELECT id FROM claim WHERE district_id = :n ORDER BY id DESC LIMIT 25",
+     ("ix_claim_district_id_id", "ix_claim_district_state_id")),
+    ("SELECT id FROM claim WHERE district_id = :n AND state = :v ORDER BY id DESC LIMIT 25",
+     "ix_claim_district_state_id"),
+    ("SELECT id FROM claim WHERE unit_id = :n ORDER BY id DESC LIMIT 25",
+     ("ix_claim_unit_id_id", "ix_claim_unit_state_id")),
+    ("SELECT id FROM claim WHERE unit_id = :n AND state = :v ORDER BY id DESC LIMIT 25",
+     "ix_claim_unit_state_id"),
+    ("SELECT id FROM enrolment WHERE district_id = :n ORDER BY id DESC LIMIT 25",
+     "ix_enrolment_district_id_id"),
+    ("SELECT id FROM enrolment WHERE unit_id = :n ORDER BY id DESC LIMIT 25", "ix_enrolment_unit_id_id"),
+    ("SELECT id FROM certificate WHERE district_id = :n ORDER BY id DESC LIMIT 25",
+     ("ix_certificate_district_id_id", "ix_certificate_district_revoked_id")),
+    # (on tiny test tables PostgreSQL may take the district's index and filter 已撤销)
+    ("SELECT id FROM certificate WHERE district_id = :n AND revoked = :f ORDER BY id DESC LIMIT 25",
+     ("ix_certificate_district_revoked_id", "ix_certificate_district_id_id")),
+    ("SELECT id FROM certificate WHERE unit_id = :n ORDER BY id DESC LIMIT 25",
+     "ix_certificate_unit_id_id"),
+    # a district's classes: those with a participant of the district, probed class by class
+    # (or, on tiny test tables, the district's participants first)
+    ("SELECT id FROM training_class t WHERE EXISTS (SELECT 1 FROM enrolment e WHERE e.class_id = t.id "
+     "AND e.district_id = :n) ORDER BY id DESC LIMIT 25",
+     ("ix_enrolment_class_district", "ix_enrolment_district_id_id")),
 ])
 def test_the_offered_filters_and_sorts_use_their_indexes(ctx, sql, index):
     from datetime import date
@@ -243,6 +267,25 @@ def test_the_association_reads_person_linked_lists_without_a_scope_subquery(app,
         assert client.get("/claimview/list/").status_code == 200
     lists = [" ".join(s.split()) for s in seen if re.search(r"FROM (ledger|claim)\b", s)]
     assert lists and not [s for s in lists if "IN (SELECT person.id" in s], lists
+
+
+@pytest.mark.parametrize("key", ["district_officer", "unit_reviewer"])
+def test_a_district_or_unit_reads_its_lists_by_their_own_columns(app, clients, key):
+    """Claims, participants, certificates, ledgers (and a district's classes) are scoped
+    by the row's own district or unit (app/services/placement.py), not by a subquery
+    over every person of the district."""
+    client = clients(key)
+    urls = ["/claimview/list/", "/enrolmentview/list/", "/certificateview/list/", "/ledgerview/list/",
+            "/trainingclassview/list/"]
+    with statements(app) as seen:
+        for url in urls:
+            assert client.get(url, follow_redirects=True).status_code == 200, url
+    lists = [" ".join(s.split()) for s in seen
+             if re.search(r"FROM (claim|enrolment|certificate|ledger|training_class)\b", s)]
+    assert lists and not [s for s in lists if "IN (SELECT person.id" in s], lists
+    column = "district_id" if key == "district_officer" else "unit_id"
+    for table in ("claim", "enrolment", "certificate", "ledger"):
+        assert any(f"{table}.{column} = " in s for s in lists), (table, lists)
 
 
 def test_the_persons_list_reads_the_units_and_their_districts_once(app, clients):

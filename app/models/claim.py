@@ -11,17 +11,23 @@ from .activity import RecordFields
 from .base import Model, TimestampMixin
 from .evidence import HasEvidence
 from .person import Person
+from .placement import PersonPlaced
 
 DRAFT, SUBMITTED, APPROVED, REJECTED, REVOKED, WITHDRAWN = (
     "draft", "submitted", "approved", "rejected", "revoked", "withdrawn",
 )
 
 
-class Claim(HasEvidence, RecordFields, TimestampMixin, Model):
+class Claim(PersonPlaced, HasEvidence, RecordFields, TimestampMixin, Model):
     __tablename__ = "claim"
     # a reviewer's queue: state filter, newest first
     __table_args__ = (Index("ix_claim_state_id", "state", "id"),
-                      Index("ix_claim_title", "title"))  # the auditor finds a claim by its title
+                      Index("ix_claim_title", "title"),  # the auditor finds a claim by its title
+                      # a district's and a unit's claims (scope), newest first, and by state in it
+                      Index("ix_claim_district_id_id", "district_id", "id"),
+                      Index("ix_claim_district_state_id", "district_id", "state", "id"),
+                      Index("ix_claim_unit_id_id", "unit_id", "id"),
+                      Index("ix_claim_unit_state_id", "unit_id", "state", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

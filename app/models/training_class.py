@@ -14,6 +14,7 @@ from .base import JSONType, Model, TimestampMixin
 from .department import Department
 from .evidence import HasEvidence
 from .person import Person
+from .placement import PersonPlaced
 from .plan import PlanProject, Seminar
 from .status import CertificateStatus
 from .training_base import TrainingBase
@@ -76,11 +77,15 @@ class TrainingClass(HasEvidence, TimestampMixin, Model):
         return self.name
 
 
-class Enrolment(TimestampMixin, Model):
+class Enrolment(PersonPlaced, TimestampMixin, Model):
     """参训记录: a person in a class, with hours attended per day."""
 
     __tablename__ = "enrolment"
-    __table_args__ = (UniqueConstraint("class_id", "person_id", name="uq_enrolment_class_person"),)
+    __table_args__ = (UniqueConstraint("class_id", "person_id", name="uq_enrolment_class_person"),
+                      # a district's and a unit's participants, newest first; a district's classes
+                      Index("ix_enrolment_district_id_id", "district_id", "id"),
+                      Index("ix_enrolment_unit_id_id", "unit_id", "id"),
+                      Index("ix_enrolment_class_district", "class_id", "district_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
@@ -100,12 +105,16 @@ class Enrolment(TimestampMixin, Model):
         return f"{self.person} @ {self.training_class}"
 
 
-class Certificate(CertificateStatus, Model):
+class Certificate(PersonPlaced, CertificateStatus, Model):
     """电子证书: one per participant and class; a public token behind a QR code."""
 
     __tablename__ = "certificate"
     __table_args__ = (Index("ix_certificate_class", "class_id"),
-                      Index("ix_certificate_revoked_id", "revoked", "id"))
+                      Index("ix_certificate_revoked_id", "revoked", "id"),
+                      # a district's and a unit's certificates, newest first, and 已撤销 in a district
+                      Index("ix_certificate_district_id_id", "district_id", "id"),
+                      Index("ix_certificate_district_revoked_id", "district_id", "revoked", "id"),
+                      Index("ix_certificate_unit_id_id", "unit_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)

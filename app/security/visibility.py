@@ -65,18 +65,45 @@ rule(Message, *BUSINESS_ROLES, ADMIN_ROLE)(lambda s: Message.user_id == s.user_i
 
 
 def _people_visible(person_id_column, scope):
-    """Rows whose person the scope may see (claims, ledgers, activities)."""
+    """Rows whose person the scope may see (activities, year certificates, a professional's own)."""
     return person_id_column.in_(select(Person.id).where(clause(Person, scope)))
+
+
+def placed_member(model):
+    """`unit_member()` for a row that carries its person's unit (app/models/placement.py,
+    the ledger): no roster registered the person in that unit without its reviewer's
+    confirmation (待确认). The row's unit is the person's (app/services/placement.py)."""
+    return ~exists().where(RosterLink.person_id == model.person_id, RosterLink.unit_id == model.unit_id,
+                           RosterLink.kind == "new", RosterLink.state != "confirmed")
+
+
+# Rows that carry their person's unit and district: a district's or a unit's list reads its
+# composite index (district_id, id) or (unit_id, id), not every person of the district; the
+# person is seen exactly as rule(Person) sees them (in the unit, not 待确认).
+def _is(column, value):
+    return false() if value is None else column == value  # never `IS NULL` for a scope without one
+
+
+def _in_district(model):
+    return lambda s: _is(model.district_id, s.district_id) & placed_member(model)
+
+
+def _in_unit(model):
+    return lambda s: _is(model.unit_id, s.unit_id) & placed_member(model)
+
+
+def _in_department(model):
+    return lambda s: (model.unit_id.in_(units_where(Unit.department_id == s.department_id))
+                      & placed_member(model))
 
 
 for _model in (Claim, Ledger, Activity, YearCertificate):
     rule(_model, "association_admin")(everything)  # the city: no subquery on any list
     rule(_model, "district_officer", "unit_reviewer", "professional")(
         lambda s, _m=_model: _people_visible(_m.person_id, s))
-# a ledger carries its person's unit and district (kept when either moves, ledgers.py):
-# a district's or unit's ledger list reads its composite index, not every person
-rule(Ledger, "district_officer")(lambda s: Ledger.district_id == s.district_id)
-rule(Ledger, "unit_reviewer")(lambda s: Ledger.unit_id == s.unit_id)
+for _model in (Claim, Ledger):
+    rule(_model, "district_officer")(_in_district(_model))
+    rule(_model, "unit_reviewer")(_in_unit(_model))
 
 # Export batches: the association sees all; others the batches they made, while
 # their scope still covers the batch (their unit, their own year).
@@ -123,19 +150,24 @@ rule(PlanPublication, *BUSINESS_ROLES)(everything)
 rule(TrainingClass, "association_admin")(everything)
 rule(TrainingClass, "base_staff", "authority_staff", "unit_reviewer")(
     lambda s: _organised_by(TrainingClass, s))
-rule(TrainingClass, "district_officer", "professional")(
+rule(TrainingClass, "professional")(
     lambda s: TrainingClass.id.in_(select(Enrolment.class_id).where(
         _people_visible(Enrolment.person_id, s))))
+# a district's classes: those with a participant of the district (ix_enrolment_class_district)
+rule(TrainingClass, "district_officer")(
+    lambda s: exists().where(Enrolment.class_id == TrainingClass.id,
+                             _is(Enrolment.district_id, s.district_id), placed_member(Enrolment)))
 
 # Participants and certificates: the organiser's classes, and the people in scope.
 for _model in (Enrolment, Certificate):
     rule(_model, "association_admin")(everything)
-    rule(_model, "district_officer", "professional")(
-        lambda s, _m=_model: _people_visible(_m.person_id, s))
-    rule(_model, "base_staff", "authority_staff", "unit_reviewer")(
-        lambda s, _m=_model: or_(
+    rule(_model, "professional")(lambda s, _m=_model: _people_visible(_m.person_id, s))
+    rule(_model, "district_officer")(_in_district(_model))
+    for _role, _placed in (("base_staff", None), ("authority_staff", _in_department(_model)),
+                           ("unit_reviewer", _in_unit(_model))):
+        rule(_model, _role)(lambda s, _m=_model, _p=_placed: or_(
             _m.class_id.in_(select(TrainingClass.id).where(_organised_by(TrainingClass, s))),
-            _people_visible(_m.person_id, s)))
+            _p(s) if _p else _people_visible(_m.person_id, s)))
 
 # Governance (五, 六(三), 七(一))
 rule(BaseEvaluation, "association_admin")(everything)

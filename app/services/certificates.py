@@ -104,11 +104,14 @@ def issue(cls: TrainingClass, earned: list[tuple[Enrolment, Decimal]], when: dat
     ).scalar()
     first_index = status_list.allocate(len(earned))
     for n, (enrolment, earned_hours) in enumerate(earned, start=1):
+        # where the participant works, as the enrolment carries it (else looked up on insert)
+        placed = ({"unit_id": enrolment.unit_id, "district_id": enrolment.district_id}
+                  if enrolment.district_id is not None else {})
         db.session.add(Certificate(
             number=identifiers.make(identifiers.CLASS_CERTIFICATE, year, issued + n),
             token=secrets.token_urlsafe(32), class_id=cls.id, status_index=first_index + n - 1,
             enrolment_id=enrolment.id, person_id=enrolment.person_id, hours=earned_hours,
-            issued_at=when))
+            issued_at=when, **placed))
 
 
 def _record_revocation(rows, category: str, reason: str) -> None:

@@ -34,6 +34,7 @@ from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import audit, certificates, dashboard, inputs, ledgers, lookups, people, plans, records, years
+from . import placement
 from . import roster_links as links
 from . import evidence as evidence_files
 from .errors import BusinessError, Problems
@@ -601,7 +602,7 @@ def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
         else:
             unit_id = line.given.unit_id if person is None else person.unit_id
             linking.append(links.waiting(line.link, cls, person_id, unit_id, line.given.name, line.phone))
-    audit.insert_rows(session, Enrolment, enrolling)
+    audit.insert_rows(session, Enrolment, placement.fill(session, enrolling))
     audit.insert_rows(session, RosterLink, linking)
     if new or linking:  # who counts in a unit changed
         dashboard.ledgers_changed(session)

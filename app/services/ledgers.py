@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Callable, Iterable, NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import event, func, inspect, select, true, union, update
+from sqlalchemy import event, func, inspect, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import object_session
 
@@ -683,23 +683,7 @@ def _reason(trace: dict, rule, rule_set, credited: Decimal, titles: dict, locale
 
 @event.listens_for(Person, "after_update")
 def _follow_unit_change(mapper, connection, person: Person) -> None:
-    """A person who changes unit takes their ledgers along (list filters and scope)."""
-    history = inspect(person).attrs.unit_id.history
-    if not history.has_changes():
-        return
-    district_id = connection.execute(
-        select(Unit.district_id).where(Unit.id == person.unit_id)).scalar()
-    dashboard.ledgers_changed(object_session(person))
-    connection.execute(
-        update(Ledger.__table__).where(Ledger.__table__.c.person_id == person.id)
-        .values(unit_id=person.unit_id, district_id=district_id))
-
-
-@event.listens_for(Unit, "after_update")
-def _follow_district_change(mapper, connection, unit: Unit) -> None:
-    """A unit that moves to another district takes its ledgers along (the district
-    officer's scope and list filter read the ledger's own district)."""
-    if inspect(unit).attrs.district_id.history.has_changes():
-        connection.execute(
-            update(Ledger.__table__).where(Ledger.__table__.c.unit_id == unit.id)
-            .values(district_id=unit.district_id))
+    """A person who changes unit changes the unit's figures (their ledgers follow
+    them in app/services/placement.py)."""
+    if inspect(person).attrs.unit_id.history.has_changes():
+        dashboard.ledgers_changed(object_session(person))

@@ -30,7 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ..formatting import for_cell
+from ..formatting import CELL_AS_IS, for_cell
 from ..security.keyed import digest
 from . import files
 from .errors import BusinessError
@@ -325,6 +325,8 @@ def _as_text(value) -> str:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each a single character
+assert all(len(start) == 1 for start in FORMULA_STARTS)
 
 
 def is_formula_like(value) -> bool:
@@ -344,9 +346,10 @@ def write_workbook(out: BinaryIO, title: str, headers: list[str], rows: Iterable
     formula. Returns the data rows written."""
     book = Workbook(write_only=True)
 
-    def cells(row):
-        return [_text_cell(sheet, v) if is_formula_like(v) else v
-                for v in (for_cell(value) for value in row)]
+    def cells(row):  # plain texts and numbers (most cells, which for_cell keeps) inline
+        return [(_text_cell(sheet, v) if v[:1] in _FORMULA_FIRST else v) if type(v) is str
+                else v if type(v) in CELL_AS_IS else _workbook_cell(sheet, for_cell(v))
+                for v in row]
 
     rows = iter(rows)
     written = 0
@@ -388,6 +391,10 @@ def write_workbook(out: BinaryIO, title: str, headers: list[str], rows: Iterable
     return written
 
 
+def _workbook_cell(sheet, value):
+    return _text_cell(sheet, value) if is_formula_like(value) else value
+
+
 def _text_cell(sheet, value: str) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
@@ -407,6 +414,13 @@ def csv_text(value):
     return "'" + value if is_formula_like(value) else value
 
 
+def csv_cells(row) -> list:
+    """A row's CSV cells: each value through for_cell, then csv_text; plain texts
+    and numbers (most cells, which for_cell keeps as they are) are done inline."""
+    return [("'" + v if v[:1] in _FORMULA_FIRST else v) if type(v) is str
+            else v if type(v) in CELL_AS_IS else csv_text(for_cell(v)) for v in row]
+
+
 def write_csv(out: BinaryIO, headers: list[str], rows: Iterable, batch: int = 5000) -> int:
     """Stream UTF-8 CSV with a byte-order mark (so Excel opens the Chinese
     correctly) to `out`, a batch of rows at a time; no cell runs as a formula.
@@ -417,7 +431,7 @@ def write_csv(out: BinaryIO, headers: list[str], rows: Iterable, batch: int = 50
     writer.writerow([csv_text(h) for h in headers])
     written = 0
     for row in rows:
-        writer.writerow([csv_text(for_cell(value)) for value in row])
+        writer.writerow(csv_cells(row))
         written += 1
         if written % batch == 0:
             out.write(buf.getvalue().encode("utf-8"))
