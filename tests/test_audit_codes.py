@@ -131,3 +131,10 @@ def test_the_auditor_reads_event_details_in_words(app, clients):
     assert "密码已更改" in text and not re.search(r"(?<![\w.-])password(?![\w-])", text)
     html = clients("auditor").get("/auditentryview/list/?action=mfa.success").get_data(as_text=True)
     assert "TOTP" in html and not re.search(r">\s*totp\s*<", html)
+
+
+def test_an_events_record_that_is_no_row_is_named_in_words(app):
+    with app.test_request_context():
+        assert audit_search.event_record_label("audit") == "审计日志"
+        assert audit_search.event_record_label("eligibility:2026") == "学时核验 2026"
+        assert audit_search.event_record_label("EligibilityView.result") == "批量学时核验结果"

@@ -330,3 +330,10 @@ def test_courses_are_required_only_for_a_registration_exam_also_without_the_scri
     assert resp.status_code == 200
     error = re.search(r'data-field="courses".*?</div>\s*</div>', resp.get_data(as_text=True), re.S).group(0)
     assert "请填写通过课程门数" in error, error
+
+
+def test_a_claim_page_says_yes_or_no_not_true(api, clients):
+    claim_id = submitted_claim(api, _exam(True, 2, title="注册类考试是否"))
+    html = clients("professional").get(f"/claimview/show/{claim_id}").get_data(as_text=True)
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+    assert re.search(r"注册类考试\s+是", text) and not re.search(r"\b(True|False)\b", text)

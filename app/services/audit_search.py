@@ -297,6 +297,22 @@ def actor_label(name: str) -> str:
     return f"{ACTORS[kind]}：{job.label}" if job else str(ACTORS[kind])
 
 
+# What an event's record names when it is no table's row (audit.security_event `record`/`username`).
+EVENT_RECORDS = {"audit": _l("Audit log"), "eligibility": _l("Hours check")}
+
+
+def event_record_label(record_id: str) -> str:
+    """"eligibility:2026" as 学时核验 2026, "audit" as 审计日志, a file's endpoint by the file."""
+    from .access_log import FILES
+
+    if record_id in FILES:
+        return str(FILES[record_id][0])
+    kind, _, rest = record_id.partition(":")
+    if kind in EVENT_RECORDS:
+        return f"{EVENT_RECORDS[kind]} {rest}".strip()
+    return record_id
+
+
 def login_label(user_id: int | None, username: str) -> str:
     """Who did something, as the menu bar names a login (its display name), or
     in words the command, job or upkeep that did it (actor_label)."""
@@ -426,7 +442,7 @@ def describe(entries: list[AuditEntry]) -> list[Shown]:
         title = titles.get((table, pk)) or next(
             (str(s[k]) for s in (before, after) for k in ("title", "name", "username") if s.get(k)), "")
         if e.action == "event" and not table:
-            title = e.record_id
+            title = event_record_label(e.record_id)
         if table == "ab_role":  # a role by its Chinese name (FAB's title is its code)
             title = roles_label(title)
         label_table = table or e.table_name
