@@ -111,7 +111,14 @@ class Context:
 
     def attach(self, data: bytes, filename: str, mimetype: str) -> None:
         """The job's result file (one per job; a re-run replaces it)."""
-        stored = files.write("jobs", data, journal=self.journal)
+        self._attached(files.write("jobs", data, journal=self.journal), filename, mimetype)
+
+    def attach_copy(self, area: str, name: str, filename: str, mimetype: str) -> None:
+        """attach() of a stored file (`name` of `area`), copied a piece at a time:
+        a result of any size without holding it in memory."""
+        self._attached(files.copy(area, name, "jobs", journal=self.journal), filename, mimetype)
+
+    def _attached(self, stored: files.StoredFile, filename: str, mimetype: str) -> None:
         _hold(self.job_id, self.attempt)
         job = db.session.get(Job, self.job_id)
         old = job.result_name

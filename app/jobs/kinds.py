@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Certificate, Ledger, Person, TrainingClass
 from ..security import scope as scopes
-from ..services import files
 from ..services.errors import BusinessError
 from ..services.sheets import XLSX_MIME
 from . import kind, read_input as _input
@@ -146,8 +145,8 @@ def provincial_export(ctx, coverage: str, year, file_format: str) -> str:
     from ..services import provincial
 
     batch = provincial.create_batch(ctx.scope, coverage, year, file_format)
-    ctx.attach(files.read("exports", batch.stored_name), provincial.download_name(batch),
-               XLSX_MIME if batch.file_format == "xlsx" else "text/csv")
+    ctx.attach_copy("exports", batch.stored_name, provincial.download_name(batch),
+                    XLSX_MIME if batch.file_format == "xlsx" else "text/csv")
     return gettext("Batch %(no)s: %(rows)d rows.", no=batch.batch_no, rows=batch.rows)
 
 

@@ -97,6 +97,16 @@ def write(area: str, data: bytes, journal: str | None = None) -> StoredFile:
     return out.stored
 
 
+def copy(area: str, name: str, to_area: str, journal: str | None = None,
+         piece: int = 1 << 20) -> StoredFile:
+    """A new private file of `to_area` with the content of `name` of `area`, copied
+    a piece at a time (a file of any size in constant memory); named in `journal` first."""
+    with open(path(area, name), "rb") as source, Writer(to_area, journal) as out:
+        while data := source.read(piece):
+            out.write(data)
+    return out.stored
+
+
 _JOURNALS = ".journal"
 
 
