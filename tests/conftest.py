@@ -7,7 +7,10 @@ Tests that write create their own rows, so the shared world stays as seeded.
 """
 from __future__ import annotations
 
+import fcntl
+import gc
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,11 +53,12 @@ def _worker_url(base: str, name: str = "") -> URL:
     return url.set(database="_".join(part for part in (url.database, WORKER, name) if part))
 
 
-def _recreate_pg(url: URL) -> str:
+def _recreate_pg(url: URL, template: str | None = None) -> str:
     engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{url.database}"{copy}'))
     engine.dispose()
     return url.render_as_string(hide_password=False)
 
@@ -172,30 +176,109 @@ def pytest_collection_modifyitems(items) -> None:
     items.sort(key=lambda item: item.path not in slow)
 
 
-@pytest.fixture(scope="session")
-def instance_dir(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("instance")
-    os.environ["XUESHI_INSTANCE_DIR"] = str(path)
-    return path
+# Migrating a database and syncing FAB's roles and permissions (`xueshi init`'s
+# accounts.initialise) costs far more than the rest of an app's start. A test run does
+# it once, in whichever worker first asks, into a template database; every database
+# that needs that state (the session's, the OpenAPI fuzz's…) is a copy of it (SQLite: a
+# file copy; PostgreSQL: CREATE DATABASE … TEMPLATE). The app code is unchanged: the
+# copy holds exactly the rows `upgrade(); initialise()` writes. The template's instance
+# keys (secret, digest, audit chain) go to every worker's instance dir, so the copied
+# audit chain verifies there. The template lives in the run's shared temporary root
+# (one pytest-N dir for all xdist workers), so each run builds its own.
+TEMPLATE_KEYS = ("secret_key", "digest_key", "audit_key")
+TEMPLATE = {}
 
 
-@pytest.fixture(scope="session")
-def app(instance_dir):
+def _run_root(tmp_path_factory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if WORKER else base
+
+
+def _template_name(base: str) -> str:
+    return f"{make_url(base).database}_template"
+
+
+def _build_template(root: Path, instance: Path) -> None:
+    """Migrate and initialise a fresh database with this worker's instance keys, then
+    keep it (and the keys) as the run's template."""
     from flask_migrate import upgrade
 
     from app import create_app
     from app.extensions import db
-    from app.pdf import sign
-    from app.services import accounts, credentials
+    from app.services import accounts
 
-    url = fresh_database_url(instance_dir)
+    base = os.environ.get(TEST_DB_ENV)
+    if base:
+        url = _recreate_pg(make_url(base).set(database=_template_name(base)))
+    else:
+        url = f"sqlite:///{root / 'xueshi-template.db'}"
+    builder = create_app(app_overrides(url, instance))
+    with builder.app_context():
+        upgrade()
+        accounts.initialise(builder.appbuilder)
+        db.session.remove()
+        db.engine.dispose()
+    del builder
+    keys = root / "template-keys"
+    keys.mkdir(exist_ok=True)
+    for name in TEMPLATE_KEYS:
+        if (instance / name).exists():
+            shutil.copy2(instance / name, keys / name)
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["XUESHI_INSTANCE_DIR"] = str(path)
+    root = _run_root(tmp_path_factory)
+    backend = "pg" if os.environ.get(TEST_DB_ENV) else "sqlite"
+    with open(root / "template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's build
+        done = root / f"template-{backend}.done"
+        if not done.exists():
+            _build_template(root, path)
+            done.touch()
+        for name in TEMPLATE_KEYS:
+            key = root / "template-keys" / name
+            if key.exists() and not (path / name).exists():
+                shutil.copy2(key, path / name)
+    TEMPLATE["root"] = root
+    return path
+
+
+def initialised_database_url(instance: Path, name: str = "") -> str:
+    """A database on the test backend as `upgrade(); accounts.initialise()` leaves it
+    (migrated, roles and permissions synced, districts loaded): a copy of the run's
+    template. The session's one, or the one called `name` beside it."""
+    base = os.environ.get(TEST_DB_ENV)
+    root = TEMPLATE["root"]
+    with open(root / "template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # PostgreSQL copies a template no one is connected to
+        if base:
+            return _recreate_pg(_worker_url(base, name), template=_template_name(base))
+        path = instance / f"{name or 'xueshi-test'}.db"
+        shutil.copyfile(root / "xueshi-template.db", path)
+        return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def app(instance_dir):
+    from app import create_app
+    from app.extensions import db
+    from app.pdf import sign
+    from app.services import credentials
+
+    url = initialised_database_url(instance_dir)
     application = create_app(app_overrides(url, instance_dir))
     with application.app_context():
-        upgrade()
-        accounts.initialise(application.appbuilder)
         sign.create_demo_signer(instance_dir)  # as `xueshi init` does outside production
         credentials.create_demo_key(instance_dir)
         application.config["TEST_WORLD"] = seed_world(application)
+        db.session.remove()
+    # The session's app lives as long as the run: the collector need not walk its
+    # objects again at every full collection.
+    gc.collect()
+    gc.freeze()
     yield application
     with application.app_context():
         db.session.remove()
@@ -325,10 +408,11 @@ def fresh_database_url(instance: Path, name: str = "", base: str | None = None) 
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(scope="session")
-def make_app(app, instance_dir):
-    """Another app on the same database with other settings (CSRF on, limits…)."""
+def _app_builder(app, instance_dir):
+    """build(**settings) -> another app on the session's database; release() lets go
+    of every app built, so they do not pile up in the heap until the session ends."""
     from app import create_app
+    from app.extensions import db
 
     made = []
 
@@ -339,13 +423,31 @@ def make_app(app, instance_dir):
         made.append(other)
         return other
 
-    yield build
-    from app.extensions import db
+    def release():
+        for other in made:
+            with other.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        made.clear()
 
-    for other in made:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return build, release
+
+
+@pytest.fixture()
+def make_app(app, instance_dir):
+    """Another app on the same database with other settings (CSRF on, limits…),
+    released when the test ends."""
+    build, release = _app_builder(app, instance_dir)
+    yield build
+    release()
+
+
+@pytest.fixture(scope="session")
+def session_make_app(app, instance_dir):
+    """make_app for session fixtures: the apps live until the session ends."""
+    build, release = _app_builder(app, instance_dir)
+    yield build
+    release()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -356,13 +458,13 @@ LIVE = {}  # the app behind live_url (second-factor codes are made against its d
 
 
 @pytest.fixture(scope="session")
-def live_url(make_app):
+def live_url(session_make_app):
     """The app (CSRF on) served on a free port for the browser tests, once a session."""
     import threading
 
     from werkzeug.serving import make_server
 
-    served = make_app(WTF_CSRF_ENABLED=True)
+    served = session_make_app(WTF_CSRF_ENABLED=True)
     LIVE["app"] = served
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -20,7 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from tests.conftest import api_login, app_overrides, fresh_database_url, seed_world
+from tests.conftest import api_login, app_overrides, initialised_database_url, seed_world
 
 ROLES = ("association_admin", "unit_reviewer", "base_staff")
 EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 1}
@@ -31,17 +31,12 @@ SKIPPED = {"POST /api/v1/security/logout"}
 
 @pytest.fixture(scope="module")
 def fuzz_app(instance_dir):
-    from flask_migrate import upgrade
-
     from app import create_app
     from app.extensions import db
-    from app.services import accounts
 
-    application = create_app(app_overrides(fresh_database_url(instance_dir, "openapi_fuzz"),
+    application = create_app(app_overrides(initialised_database_url(instance_dir, "openapi_fuzz"),
                                            instance_dir))
     with application.app_context():
-        upgrade()
-        accounts.initialise(application.appbuilder)
         seed_world(application)
         db.session.remove()
     yield application

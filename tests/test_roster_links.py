@@ -150,12 +150,19 @@ def test_a_row_with_other_details_is_held_for_the_persons_reviewer(app, api, wor
     assert (person_id in enrolled(app, class_id)) is joins
 
 
-def test_a_unit_organiser_registers_its_own_people_directly(app, api, world):
+def test_a_unit_organiser_confirms_its_own_new_people(app, api, world):
+    """A number nobody has, in the organiser's own unit, waits like any other
+    row it may not see (else its answer would tell the two apart); the unit's
+    reviewer confirms it and the person joins the staff list, enrolled."""
     class_id = accepted_class(api, "unit_reviewer")
     number = factories.id_number("370202")
     resp = roster(api, class_id, [["本单位新人", number, world.credit_code["A"], "", "engineering",
                                    "junior"]], role="unit_reviewer")
-    assert resp.status_code == 200 and links_of(app, class_id) == []
+    assert resp.status_code == 200
+    (link_id, kind, state, unit_id, person_id), = links_of(app, class_id)
+    assert (kind, state, unit_id) == ("new", "pending", world.unit["A"]) and not enrolled(app, class_id)
+    assert api("unit_reviewer", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 200
+    assert enrolled(app, class_id) == {person_id}
     # its own people keep being checked by name: it sees them anyway
     resp = roster(api, class_id, [["张冠李戴", world.id_number["A"], world.credit_code["A"], "", "", ""]],
                   role="unit_reviewer")
@@ -230,8 +237,13 @@ def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api,
              "intermediate"] for n in range(3)]
     assert roster(api, class_id, rows).json == {"added": 3, "unchanged": 0}
     own = accepted_class(api, "unit_reviewer")
-    mine = [[f"本单位批量{n}", factories.id_number("370202"), world.credit_code["A"], "", "engineering",
-             "junior"] for n in range(3)]
+    with app.app_context():  # people the unit sees are enrolled at once
+        staff = [Person(id_number=factories.id_number("370202"), name=f"本单位批量{n}", unit_id=world.unit["A"],
+                        series="engineering", title_level="junior") for n in range(3)]
+        db.session.add_all(staff)
+        db.session.commit()
+        mine = [[p.name, p.id_number, world.credit_code["A"], "", "", ""] for p in staff]
+        db.session.remove()
     assert roster(api, own, mine, role="unit_reviewer").json == {"added": 3, "unchanged": 0}
     with app.app_context():
         enrolments = db.session.execute(select(Enrolment.id, Enrolment.person_id).where(
@@ -242,10 +254,49 @@ def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api,
             AuditEntry.action == "insert")).all())
         assert len(enrolments) == len(waiting) == 3
         for (enrolment_id, person_id), (link_id, new_id) in zip(enrolments, waiting):
-            assert {("enrolment", str(enrolment_id)), ("person", str(person_id)),
-                    ("roster_link", str(link_id)), ("person", str(new_id))} <= audited
+            assert {("enrolment", str(enrolment_id)), ("roster_link", str(link_id)),
+                    ("person", str(new_id))} <= audited
         assert audit.verify(db.session).ok
         db.session.remove()
+
+
+def organiser_view(api, clients, role, class_id, number, typed, credit_code):
+    """Everything an organiser sees of its class after rostering `number`: the
+    participant list, the attendance template, the enrolments, a second
+    roster of the same row (its answer and problem report) and an attendance
+    upload, with the row's masked number and the class's links written as
+    placeholders."""
+    import re
+
+    from openpyxl import load_workbook
+
+    from app.validators import mask_id_number
+
+    client = clients(role)
+
+    def plain(text):
+        text = re.sub(r'(href|nonce)="[^"]*"', "", text.replace(mask_id_number(number), "<number>"))
+        return re.sub(r"/reports?/[\w/-]+", "/report/<link>", text)
+
+    page = client.get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
+    participants = re.search(r"<h4>参训人员.*?(?=<h4|\Z)", page, re.S).group(0)
+    participants = re.sub(r'<form.*?</form>|<input[^>]*>', "", participants, flags=re.S)
+    book = load_workbook(io.BytesIO(client.get(f"/trainingclassview/attendance-template/{class_id}").data))
+    sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
+    enrolments = [e for e in api(role, "GET", "/api/v1/enrolment/?q=(page_size:100)").json["result"]
+                  if e["training_class"]["id"] == class_id]
+    twice = [[typed, number, credit_code, "", "engineering", "intermediate"]] * 2
+    again = roster(api, class_id, twice, role=role)
+    refused = client.post(f"/trainingclassview/roster/{class_id}",
+                          data={"file": (io.BytesIO(xlsx(ROSTER, twice)), "roster.xlsx")},
+                          content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    link = re.search(rf"/trainingclassview/problems/{class_id}/[0-9a-f]{{104}}", refused).group(0)
+    with client.get(link) as resp:
+        problems = [list(r) for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True)]
+    hours = upload(api, role, f"/api/v1/training_class/{class_id}/attendance",
+                   xlsx(["身份证号", "姓名", "2026-09-01"], [[number, typed, 8]]))
+    return plain(repr((participants, sheet, enrolments, again.status_code, again.json, problems,
+                       hours.status_code, hours.json)))
 
 
 def test_the_base_cannot_tell_which_rows_the_registry_matched(app, api, clients, world):
@@ -256,51 +307,27 @@ def test_the_base_cannot_tell_which_rows_the_registry_matched(app, api, clients,
     as a new person, the wrong one held out of the participant list. Now each
     is one row 待单位确认 with the name and number masked, before and after the
     unit's reviewer rejects it; nobody is enrolled until confirmed."""
-    import re
-
-    from openpyxl import load_workbook
-
-    from app.validators import mask_id_number
-
     typed = "王小五"
     _, right = registered_b(app, world, name=typed)
     _, wrong = registered_b(app, world, name="赵小六")
     unknown = factories.id_number("370203")
-    base = clients("base_staff")
+    code = world.credit_code["B"]
 
     def seen(class_id, number):
-        """Everything the base sees of its class, the row's own masked number and
-        the class's id written as placeholders."""
-        def plain(text):
-            text = re.sub(r'(href|nonce)="[^"]*"', "", text.replace(mask_id_number(number), "<number>"))
-            return re.sub(r"/reports?/[\w/-]+", "/report/<link>", text)
-
-        page = base.get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
-        participants = re.search(r"<h4>参训人员.*?(?=<h4|\Z)", page, re.S).group(0)
-        participants = re.sub(r'<form.*?</form>|<input[^>]*>', "", participants, flags=re.S)
-        book = load_workbook(io.BytesIO(base.get(f"/trainingclassview/attendance-template/{class_id}").data))
-        sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
-        enrolments = [e for e in api("base_staff", "GET", "/api/v1/enrolment/?q=(page_size:100)").json["result"]
-                      if e["training_class"]["id"] == class_id]
-        again = roster(api, class_id, [[typed, number, world.credit_code["B"], "", "engineering",
-                                        "intermediate"]])
-        hours = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/attendance",
-                       xlsx(["身份证号", "姓名", "2026-09-01"], [[number, typed, 8]]))
         links = api("base_staff", "GET", "/api/v1/roster_link/").status_code
-        return plain(repr((participants, sheet, enrolments, again.status_code, again.json,
-                           hours.status_code, hours.json, links)))
+        return organiser_view(api, clients, "base_staff", class_id, number, typed, code), links
 
     classes, answers = {}, []
     for number in (unknown, right, wrong):
         class_id = accepted_class(api)
-        resp = roster(api, class_id, [[typed, number, world.credit_code["B"], "13900000000", "engineering",
+        resp = roster(api, class_id, [[typed, number, code, "13900000000", "engineering",
                                        "intermediate"]])
         answers.append((resp.status_code, resp.json))
         classes[number] = class_id
     assert answers == [(200, {"added": 1, "unchanged": 0})] * 3
     views = [seen(classes[n], n) for n in (unknown, right, wrong)]
     assert views[0] == views[1] == views[2]
-    assert "待单位确认" in views[0] and "王*五" in views[0] and typed not in views[0]
+    assert "待单位确认" in views[0][0] and "王*五" in views[0][0] and typed not in views[0][0]
     assert all(not enrolled(app, class_id) for class_id in classes.values())
     # the unit's reviewer rejects each: the same neutral outcome for the base
     for class_id in classes.values():
@@ -308,8 +335,40 @@ def test_the_base_cannot_tell_which_rows_the_registry_matched(app, api, clients,
         assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
                    json={"reason": "非本单位"}).status_code == 200
     views = [seen(classes[n], n) for n in (unknown, right, wrong)]
-    assert views[0] == views[1] == views[2] and "单位未确认" in views[0]
+    assert views[0] == views[1] == views[2] and "单位未确认" in views[0][0]
     assert all(not enrolled(app, class_id) for class_id in classes.values())
+
+
+def test_an_organiser_that_is_a_unit_cannot_tell_a_number_elsewhere_from_none(app, api, clients, world):
+    """The attack: a unit organises a class and rosters, each in its own class,
+    under its own unit, a number nobody has, a number registered in another
+    unit with the same name and one with another name. Before, the unknown
+    number was registered and enrolled at once while the others waited
+    masked, so the answer told "exists elsewhere" from "does not exist". Now
+    every row naming a person it may not see waits 待单位确认 alike: the
+    answer, the problem report, the class's lists, the counts."""
+    typed = "孙小七"
+    _, right = registered_b(app, world, name=typed)
+    _, wrong = registered_b(app, world, name="钱小八")
+    unknown = factories.id_number("370203")
+    code = world.credit_code["A"]
+    classes, answers = {}, []
+    for number in (unknown, right, wrong):
+        class_id = accepted_class(api, "unit_reviewer")
+        resp = roster(api, class_id, [[typed, number, code, "13900000000", "engineering",
+                                       "intermediate"]], role="unit_reviewer")
+        answers.append((resp.status_code, resp.json))
+        classes[number] = class_id
+    assert answers == [(200, {"added": 1, "unchanged": 0})] * 3
+    views = [organiser_view(api, clients, "unit_reviewer", classes[n], n, typed, code)
+             for n in (unknown, right, wrong)]
+    assert views[0] == views[1] == views[2]
+    assert "待单位确认" in views[0] and typed not in views[0]
+    assert all(not enrolled(app, class_id) for class_id in classes.values())
+    # the unit's staff list does not grow by the unknown one until it is confirmed
+    found = api("unit_reviewer", "GET",
+                f"/api/v1/person/?q=(filters:!((col:id_number,opr:eq,value:'{unknown}')))")
+    assert found.json["count"] == 0
 
 
 def test_the_links_api_gives_times_with_their_offset(app, api, world):

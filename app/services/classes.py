@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ..extensions import db
 from ..formatting import hours_value, local_now
@@ -30,7 +30,6 @@ from ..models.training_class import (
 from ..rules import model as rules_model
 from ..rules import registry
 from ..security import masking
-from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import InvalidValue, normalize_credit_code, normalize_id_number
 from . import audit, certificates, dashboard, inputs, ledgers, lookups, people, plans, records, years
@@ -411,9 +410,9 @@ class RosterLine:
     row: int
     id_number: str
     phone: str | None
-    person: Person | None = None
+    person: Row | None = None       # lookups.visible_by_id_number
     given: NewPerson | None = None
-    registered: Person | None = None
+    registered: Row | None = None   # people.registered_rows
     link: str | None = None
 
     @property
@@ -481,22 +480,18 @@ def _given(v: dict, number: str, name: str, phone: str | None, units: dict, cred
                      v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
 
 
-def _units(scope: Scope, codes: set[str]) -> tuple[dict[str, Unit], set[int]]:
-    """The registered units of these credit codes, and the ids of those in the
-    organiser's scope (a chunk of codes per query)."""
+def _units(codes: set[str]) -> dict[str, Unit]:
+    """The registered units of these credit codes (a chunk of codes per query)."""
     units: dict[str, Unit] = {}
-    own: set[int] = set()
     wanted = sorted(codes)
     for start in range(0, len(wanted), people.CHUNK):
-        for unit, mine in db.session.execute(select(Unit, scopes.clause(Unit, scope)).where(
-                Unit.credit_code.in_(wanted[start:start + people.CHUNK]))):
+        for unit in db.session.execute(select(Unit).where(
+                Unit.credit_code.in_(wanted[start:start + people.CHUNK]))).scalars():
             units[unit.credit_code] = unit
-            if mine:
-                own.add(unit.id)
-    return units, own
+    return units
 
 
-def _same(person: Person, given: NewPerson) -> bool:
+def _same(person: Row, given: NewPerson) -> bool:
     return (person.name, person.unit_id, person.series, person.title_level) == (
         given.name, given.unit_id, given.series, given.title_level)
 
@@ -510,9 +505,9 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     passed or not: they count towards the login's daily threshold."""
     numbers = _numbers(rows)
     mine = lookups.visible_by_id_number(scope, numbers)
-    registry_ = people.by_id_number(numbers)
+    registry_ = people.registered_rows(numbers)
     credit = _credit_codes(rows)
-    units, own_units = _units(scope, {c for c in credit.values() if isinstance(c, str)})
+    units = _units({c for c in credit.values() if isinstance(c, str)})
     codes = (_codes(TITLE_SERIES), _codes(TITLE_LEVELS))
     seen: dict[str, int] = {}
 
@@ -543,8 +538,8 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
             given = _given(v, number, name, phone, units, credit, codes, report)
             if given is None:
                 return None
-            if registered is None:
-                link = None if given.unit_id in own_units else links.NEW
+            if registered is None:  # even in the organiser's own unit: else enrolled at once
+                link = links.NEW    # would tell "nobody has it" from "someone elsewhere has it"
             elif _same(registered, given):
                 link = links.SAME
             else:
@@ -585,9 +580,9 @@ def _on_roster(cls: TrainingClass) -> set[str]:
 
 def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
     """Write the passed rows: new people, enrolments (of the people the
-    organiser may see or registers in its own unit) and 待确认 links (every
-    other row, enrolled only once confirmed), each table one statement per
-    chunk, every row its own audit entry."""
+    organiser may see) and 待确认 links (every other row, new people in the
+    organiser's own unit too, enrolled only once confirmed), each table one
+    statement per chunk, every row its own audit entry."""
     session = db.session
     new = [line for line in joining if line.person is None and line.registered is None]
     ids = {row["id_number"]: row["id"] for row in audit.insert_rows(

@@ -29,14 +29,16 @@ FILE_KINDS = ("bulk_check", "roster")
 
 def visible_by_id_number(scope: Scope, numbers: Iterable[str]) -> dict[str, Row]:
     """The people with these ID numbers that `scope` may see, by number, as rows
-    of what a check reads (id, id_number, name, series: no ORM object per
-    applicant). A number outside the scope is absent exactly as one nobody has."""
+    of what a check or a roster reads (id, id_number, name, title: no ORM
+    object per applicant). A number outside the scope is absent exactly as
+    one nobody has."""
     wanted = sorted({n for n in numbers if n})
     found: dict[str, Row] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start:start + CHUNK]
         for person in db.session.execute(
-                select(Person.id, Person.id_number, Person.name, Person.series).where(
+                select(Person.id, Person.id_number, Person.name, Person.series, Person.title_level,
+                       Person.is_enterprise_manager).where(
                     Person.id_number.in_(chunk), scopes.clause(Person, scope))):
             found[person.id_number] = person
     return found

@@ -149,6 +149,15 @@ def _inflated_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) 
     return size
 
 
+def _declared_entries(data: bytes) -> int:
+    """The entry count the archive's end record declares (0 if there is none:
+    zipfile then says it is no archive); ZIP64's placeholder counts as too many."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if at < 0 or at + 12 > len(data):
+        return 0
+    return int.from_bytes(data[at + 10:at + 12], "little")
+
+
 def check_xlsx_bounds(data: bytes) -> int:
     """Refuse a zip bomb before openpyxl: entry count, declared and inflated
     sizes, compression ratio, shared strings, and each sheet's declared
@@ -156,6 +165,8 @@ def check_xlsx_bounds(data: bytes) -> int:
     (0 when none declares its dimension)."""
     unreadable = BusinessError(gettext("The file is not a readable Excel (.xlsx) workbook."),
                                field="file")
+    if _declared_entries(data) > MAX_ZIP_ENTRIES:  # before zipfile reads every entry's header
+        raise _too_big()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()

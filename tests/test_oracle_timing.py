@@ -1,0 +1,148 @@
+"""No timing oracle on full ID numbers (issue 14, item 1): a number outside
+the caller's scope and a number nobody has run the same statements, the
+same number of them in the same order and shape, on every path that takes
+a full number — the bulk eligibility check, the roster import, person
+create and update, and the API filter on `id_number`. Time differs only
+with what the database does; the statements are what the code decides."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models import Person
+from tests import factories
+from tests.samples import post_file, xlsx
+from tests.test_classes import ROSTER, accepted_class, upload
+
+
+@contextmanager
+def statements(app):
+    """The statements the app runs inside the block, parameters left out (an
+    IN list keeps its length: the same number of placeholders either way)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(re.sub(r"\s+", " ", statement).strip())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def outsider(app, world) -> str:
+    """A fresh person of unit B (outside unit A's and base A's scope)."""
+    with app.app_context():
+        person = Person(id_number=factories.id_number("370203"), name="外单位人员", unit_id=world.unit["B"],
+                        series="engineering", title_level="intermediate")
+        db.session.add(person)
+        db.session.commit()
+        number = person.id_number
+        db.session.remove()
+    return number
+
+
+def same_statements(app, attempt, numbers):
+    """Run `attempt(number)` for each number; the statements and the answer of each."""
+    attempt(factories.id_number("370203"))  # a first call may log in, warm caches
+    runs = []
+    for number in numbers:
+        with statements(app) as seen:
+            answer = attempt(number)
+        runs.append((answer, seen))
+    return runs
+
+
+def assert_alike(runs):
+    (first_answer, first), *rest = runs
+    for answer, seen in rest:
+        assert answer == first_answer
+        import difflib
+        assert len(seen) == len(first), "\n".join(difflib.unified_diff(first, seen, lineterm=""))
+        assert seen == first
+
+
+def test_bulk_check_runs_the_same_statements(app, api, world):
+    def attempt(number):
+        resp = post_file(api, "unit_reviewer", "/api/v1/eligibility/bulk",
+                         xlsx(["身份证号", "姓名"], [[number, "外单位人员"]]), "a.xlsx", year="2026")
+        return resp.status_code
+
+    assert_alike(same_statements(app, attempt, [outsider(app, world), factories.id_number("370203")]))
+
+
+def _roster_runs(app, api, world, role, unit):
+    def attempt(number):
+        class_id = attempt.classes.pop()
+        resp = upload(api, role, f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, [
+            ["外单位人员", number, world.credit_code[unit], "", "engineering", "intermediate"]]))
+        return resp.status_code, resp.json
+
+    attempt.classes = [accepted_class(api, role) for _ in range(3)]
+    return same_statements(app, attempt, [outsider(app, world), factories.id_number("370203")])
+
+
+def _without_new_person(seen: list[str]) -> list[str]:
+    """The statements less the new person's insert and its audit entry."""
+    at = next((i for i, s in enumerate(seen) if s.startswith("INSERT INTO person ")), None)
+    return seen if at is None else seen[:at] + seen[at + 5:]
+
+
+@pytest.mark.parametrize("role, unit", [("base_staff", "B"), ("unit_reviewer", "A")])
+def test_roster_import_checks_alike_and_differs_only_by_the_pending_person(app, api, world, role, unit):
+    """A base rostering into another unit, and a unit into its own: the
+    registered number leaves its link for the person's unit, the unknown one
+    a new person pending its unit's confirmation. The check and every other
+    write run the same statements; only the pending person's own insert
+    (one statement per chunk and its audit entry) is extra (see below)."""
+    runs = _roster_runs(app, api, world, role, unit)
+    assert_alike([(answer, _without_new_person(seen)) for answer, seen in runs])
+
+
+@pytest.mark.xfail(strict=True, reason="the pending new person is inserted at import; carrying its "
+                   "details on the link and creating it on confirmation would remove the extra insert")
+def test_roster_import_runs_the_same_statements(app, api, world):
+    assert_alike(_roster_runs(app, api, world, "base_staff", "B"))
+
+
+def test_person_update_runs_the_same_statements(app, api, world):
+    """Changing one's own person to a number registered elsewhere or to a free
+    one: the same statements, the same answer."""
+    with app.app_context():
+        person_id = db.session.execute(select(Person.id).where(
+            Person.id_number == world.id_number["A"])).scalar_one()
+        db.session.remove()
+
+    def attempt(number):
+        resp = api("unit_reviewer", "PUT", f"/api/v1/person/{person_id}", json={"id_number": number,
+                                                                               "unit": world.unit["B"]})
+        return resp.status_code, resp.json
+
+    assert_alike(same_statements(app, attempt, [outsider(app, world), factories.id_number("370203")]))
+
+
+def test_person_create_runs_the_same_statements(app, api, world):
+    def attempt(number):
+        resp = api("unit_reviewer", "POST", "/api/v1/person/", json={
+            "id_number": number, "name": "查重", "unit": world.unit["B"], "series": "engineering",
+            "title_level": "junior", "is_enterprise_manager": False})
+        return resp.status_code, resp.json
+
+    assert_alike(same_statements(app, attempt, [outsider(app, world), factories.id_number("370203")]))
+
+
+@pytest.mark.parametrize("opr", ["eq", "sw", "ct"])
+def test_api_id_number_filter_runs_the_same_statements(app, api, world, opr):
+    def attempt(number):
+        resp = api("unit_reviewer", "GET",
+                   f"/api/v1/person/?q=(filters:!((col:id_number,opr:{opr},value:'{number}')))")
+        return resp.status_code, resp.json.get("count")
+
+    assert_alike(same_statements(app, attempt, [outsider(app, world), factories.id_number("370203")]))
