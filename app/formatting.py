@@ -124,3 +124,23 @@ def for_template(value):
 def locale() -> str:
     """The viewer's language code ("zh" by default) for texts chosen from rule sets."""
     return str(get_locale() or "zh")
+
+
+# A login created without an e-mail keeps a unique placeholder address (FAB's
+# ab_user.email is NOT NULL and unique); no screen ever shows it.
+NO_EMAIL_DOMAIN = "users.xueshi.invalid"
+
+
+def placeholder_email(username: str) -> str:
+    return f"{username}@{NO_EMAIL_DOMAIN}"
+
+
+def real_email(email) -> bool:
+    return bool(email) and isinstance(email, str) and not email.endswith(".invalid")
+
+
+def shown_email(email) -> str:
+    """The e-mail address, or 未填写 when the login has none (only the placeholder)."""
+    from flask_babel import gettext
+
+    return email if real_email(email) else gettext("Not given")

@@ -173,3 +173,42 @@ def test_the_login_edit_form_offers_roles_by_their_chinese_names(app, clients, w
     options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
     assert "用人单位审核员" in options
     assert not set(options) & {"unit_reviewer", "association_admin", "Public", "Admin"}
+
+
+def test_a_login_without_an_e_mail_shows_none_and_its_edit_form_needs_none(app, clients, world):
+    """The placeholder address of a login created without an e-mail is never
+    shown (未填写 instead), and FAB's edit form saves without an e-mail."""
+    username = new_name("noemail")
+    assert create(clients("Admin"), username=username, role="unit_reviewer",
+                  unit=world.unit["A"]).status_code == 302
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username=username)
+        user_id, role_id = user.id, user.roles[0].id
+        db.session.remove()
+    own = clients("unit_reviewer").get("/users/userinfo/").get_data(as_text=True)
+    assert "未填写" in own and ".invalid" not in own
+    admin = clients("Admin")
+    shown = admin.get(f"/users/show/{user_id}").get_data(as_text=True)
+    assert "未填写" in shown and ".invalid" not in shown
+    page = admin.get(f"/users/edit/{user_id}").get_data(as_text=True)
+    email = re.search(r"<input[^>]*name=\"email\"[^>]*>", page).group()
+    assert ".invalid" not in page and "required" not in email and 'value=""' in email
+    resp = admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "新名字", "username": username, "active": "y", "email": "", "roles": str(role_id)})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    *_rest, email = scope_of(app, username)
+    assert email.endswith("@users.xueshi.invalid")
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username=username).first_name == "新名字"
+        db.session.remove()
+    bad = admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "新名字", "username": username, "active": "y", "email": "nope", "roles": str(role_id)})
+    assert bad.status_code == 200 and "不是有效的电子邮箱地址" in bad.get_data(as_text=True)
+    assert admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "新名字", "username": username, "active": "y", "email": f"{username}@example.cn",
+        "roles": str(role_id)}).status_code == 302
+    assert f"{username}@example.cn" in admin.get(f"/users/show/{user_id}").get_data(as_text=True)
+    # the audit log names no placeholder either
+    log = clients("auditor").get("/auditentryview/list/", query_string={
+        "table": "ab_user", "record": str(user_id)}).get_data(as_text=True)
+    assert "未填写" in log and ".invalid" not in log

@@ -305,3 +305,35 @@ def test_a_fictional_2099_rule_set_changes_the_claim_form_without_code_changes(a
     wrong_year = client.post("/claimview/new/online_training?year=2099",
                              data={**days, "days-date": "2026-04-01", "channel": "hologram"})
     assert "2026年度不能申报此类记录" in wrong_year.get_data(as_text=True)
+
+
+def test_courses_are_required_only_for_a_registration_exam_also_without_the_script(app, clients):
+    """The courses field is not required in the page (the script requires it once
+    注册类考试 is chosen), so a non-registration exam is sent without the script;
+    a registration exam without courses gets the server's Chinese error."""
+    client = clients("professional")
+    page = client.get("/claimview/new/qualification_exam").get_data(as_text=True)
+    courses = re.search(r"<input[^>]*name=\"courses\"[^>]*>", page).group()
+    assert "required" not in courses.replace("data-required-when", "")
+    body = {"title": "非注册类资格考试", "category": "professional", "date": "2026-09-20",
+            "registration": "0", "courses": ""}
+    resp = client.post("/claimview/new/qualification_exam", data=body)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    claim_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        claim = db.session.get(Claim, claim_id)
+        assert (claim.registration, claim.courses) == (False, None)
+        db.session.delete(claim)
+        db.session.commit()
+        db.session.remove()
+    resp = client.post("/claimview/new/qualification_exam", data={**body, "registration": "1"})
+    assert resp.status_code == 200
+    error = re.search(r'data-field="courses".*?</div>\s*</div>', resp.get_data(as_text=True), re.S).group(0)
+    assert "请填写通过课程门数" in error, error
+
+
+def test_a_claim_page_says_yes_or_no_not_true(api, clients):
+    claim_id = submitted_claim(api, _exam(True, 2, title="注册类考试是否"))
+    html = clients("professional").get(f"/claimview/show/{claim_id}").get_data(as_text=True)
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", html, flags=re.S)
+    assert re.search(r"注册类考试\s+是", text) and not re.search(r"\b(True|False)\b", text)

@@ -5,6 +5,7 @@ tests/test_runtime.py runs jobs through a real consumer."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -73,6 +74,24 @@ def test_the_job_page_shows_progress_and_the_download(clients, bulk_job):
     assert f"/jobs/{bulk_job['job']['id']}/file" in text
     mine = clients("unit_reviewer").get("/jobs/").get_data(as_text=True)
     assert f"/jobs/{bulk_job['job']['id']}" in mine
+
+
+def test_the_job_page_names_its_starter_by_display_name(app, clients, bulk_job):
+    """发起人 is the login's display name (as in the menu bar), not its username."""
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="unit_reviewer")
+        before, user.first_name = user.first_name, "审核员王芳"
+        db.session.commit()
+        db.session.remove()
+    try:
+        text = clients("unit_reviewer").get(f"/jobs/{bulk_job['job']['id']}").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            app.appbuilder.sm.find_user(username="unit_reviewer").first_name = before
+            db.session.commit()
+            db.session.remove()
+    started = re.search(r"<th>发起人</th><td>([^<]*)</td>", text)
+    assert started and started.group(1) == "审核员王芳", started
 
 
 def test_a_job_is_out_of_scope_for_other_users(api, clients, bulk_job):

@@ -27,6 +27,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext, lazy_gettext as _l
 from flask_jwt_extended import (
     JWTManager,
@@ -40,9 +41,10 @@ from flask_login import login_user, logout_user
 from sqlalchemy import inspect, select, update
 from werkzeug.security import check_password_hash
 from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Email, InputRequired, Optional
 
 from ..extensions import db
+from ..formatting import placeholder_email, real_email, shown_email
 from ..models.identity import RefreshToken
 from ..services import audit
 from . import captcha, identity, mfa, scope
@@ -95,6 +97,13 @@ def _one_role(form, field):
         raise ValidationError(gettext("A login has exactly one role."))
 
 
+def _address_unless_placeholder(form, field):
+    """An e-mail address, or the placeholder a login without one keeps (sent back
+    unchanged by a form that still holds it: it is no address to check)."""
+    if real_email(field.data):
+        Email(message=_l("Not an e-mail address."))(form, field)
+
+
 def _role_label(role) -> str:
     from .roles import role_label
 
@@ -111,6 +120,34 @@ class XueshiRoleModelView(fab_views.RoleModelView):
 
     class_permission_name = "RoleModelView"  # keep FAB's permission names
     search_columns = ["name", "permissions"]
+    # the app's own list and show widgets, which apply the formatters: a role and
+    # its permissions in words (roles.role_label, roles.permissions_label), not codes
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    formatters_columns = {"name": lambda name: _role_label_of(name),
+                          "permissions": lambda pvs: _permissions_label(pvs)}
+
+    def _init_forms(self):
+        super()._init_forms()
+        self.search_form.permissions.kwargs["get_label"] = _permission_label
+
+
+def _role_label_of(name: str) -> str:
+    from .roles import role_label
+
+    return role_label(name)
+
+
+def _permissions_label(pvs) -> str:
+    from .roles import permissions_label
+
+    return permissions_label(pvs)
+
+
+def _permission_label(pv) -> str:
+    from .roles import permission_label
+
+    return permission_label(pv.permission.name, pv.view_menu.name)
 
 
 class XueshiUserDBModelView(UserDBModelView):
@@ -132,16 +169,29 @@ class XueshiUserDBModelView(UserDBModelView):
         "first_name": _l("Shown in the menu bar"),
         "username": _l("The name typed at sign-in"),
         "active": UserDBModelView.description_columns["active"],
-        "email": _l("A login created without an e-mail keeps an address ending in .invalid"),
+        "email": _l("Optional"),
         "roles": _l("One role per login; a role that needs a second administrator is proposed to one"),
     }
-    formatters_columns = {"roles": _role_names,
+    formatters_columns = {"roles": _role_names, "email": shown_email,
                           "active": lambda active: gettext("Yes") if active else gettext("No")}
     edit_form_query_rel_fields = {"roles": [["name", FilterNotEqual, "Public"]]}
 
     def _init_forms(self):
         super()._init_forms()
         self.edit_form.roles.kwargs["get_label"] = _role_label  # FAB offers a role by its code
+        # the e-mail is optional (nothing in Xueshi needs one): blank keeps the placeholder
+        email = self.edit_form.email.kwargs
+        email["validators"] = [Optional(), _address_unless_placeholder] + [
+            v for v in email.get("validators", []) if not isinstance(v, (InputRequired, DataRequired))]
+
+    def prefill_form(self, form, pk):
+        if not real_email(form.email.data):
+            form.email.data = ""  # the placeholder is no address to show or edit
+
+    def pre_update(self, item):
+        if not (item.email or "").strip():
+            item.email = placeholder_email(item.username)
+        self._pre_update(item)
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -170,7 +220,7 @@ class XueshiUserDBModelView(UserDBModelView):
         flash(gettext("A second administrator must approve this role: the grant is proposed "
                       "(Security → Role grants)."), "warning")
 
-    def pre_update(self, item):
+    def _pre_update(self, item):
         attrs = inspect(item).attrs
         if item.id == g.user.id and attrs.roles.history.has_changes():
             raise ValueError(gettext("Nobody changes their own roles."))

@@ -32,6 +32,150 @@ def role_label(name: str) -> str:
         return str(_l("Visitor not signed in"))
     return str(ROLE_LABELS.get(name, name))
 
+# What each permission allows, in words (FAB's names are codes: can_list, menu_access…).
+PERMISSION_LABELS = {
+    "can_list": _l("List"),
+    "can_show": _l("Details"),
+    "can_add": _l("Add"),
+    "can_edit": _l("Edit"),
+    "can_delete": _l("Delete"),
+    "can_get": _l("Fetch"),
+    "can_info": _l("Field descriptions"),
+    "can_post": _l("Add"),
+    "can_put": _l("Change"),
+    "menu_access": _l("Menu entry"),
+    "can_read": _l("Read"),
+    "can_search": _l("Search"),
+    "can_view": _l("View"),
+    "can_chart": _l("Charts"),
+    "can_check": _l("Check"),
+    "can_create": _l("Create"),
+    "can_change": _l("Change"),
+    "can_submit": _l("Submit"),
+    "can_upload": _l("Upload"),
+    "can_download": _l("Download"),
+    "can_withdraw": _l("Withdraw"),
+    "can_review": _l("Review"),
+    "can_first_review": _l("First review"),
+    "can_return": _l("Return"),
+    "can_revoke": _l("Revoke"),
+    "can_suspend": _l("Suspend"),
+    "can_close": _l("Close"),
+    "can_hand_over": _l("Hand over"),
+    "can_organise": _l("Organise"),
+    "can_evaluate": _l("Evaluate"),
+    "can_export": _l("Export"),
+    "can_import": _l("Import"),
+    "can_certificate": _l("Year certificate"),
+    "can_pdf": _l("Certificate PDF"),
+    "can_notice": _l("City-wide notice"),
+    "can_publish": _l("Publish"),
+    "can_published": _l("Published list"),
+    "can_propose": _l("Propose"),
+    "can_decide": _l("Decide"),
+    "can_link": _l("Set the scope"),
+    "can_recompute": _l("Recompute hours"),
+    "can_recompute_selected": _l("Recompute the chosen"),
+    "recompute": _l("Recompute hours"),
+    "recompute_selected": _l("Recompute the chosen"),
+    "can_unit_directory": _l("Unit directory"),
+    "can_see_full": _l("See in full"),
+    "can_userinfo": _l("Own profile"),
+    "userinfoedit": _l("Edit own profile"),
+    "resetmypassword": _l("Change own password"),
+    "resetpasswords": _l("Reset passwords"),
+    "can_this_form_get": _l("Open the form"),
+    "can_this_form_post": _l("Send the form"),
+    "copyrole": _l("Copy a role"),
+}
+# What a permission is on, where no screen title names it (see view_label).
+VIEW_LABELS = {
+    "IdNumbers": _l("Full ID numbers"),
+    "MenuApi": _l("Menu"),
+    "OpenApi": _l("API description"),
+    "SwaggerView": _l("API description"),
+    "MessageView": _l("Messages"),
+    "LookupView": _l("Search as you type"),
+    "UserInfoEditView": _l("Own profile"),
+    "ResetMyPasswordView": _l("Own password"),
+    "ResetPasswordView": _l("Password reset"),
+    "UserDBModelView": _l("Logins"),
+    "RoleModelView": _l("Roles"),
+    "DashboardView": _l("Dashboard"),
+    "EligibilityView": _l("Hours check"),
+    "PublishedPlanView": _l("Published projects"),
+    "JobView": _l("Job"),
+    "PlatformImportView": _l("Platform course import"),
+}
+
+
+def _menu_labels() -> dict[str, str]:
+    from flask import current_app
+
+    found, items = {}, list(current_app.appbuilder.menu.menu)
+    while items:
+        item = items.pop()
+        found[item.name] = str(item.label)
+        items.extend(getattr(item, "childs", None) or [])
+    return found
+
+
+def view_label(name: str) -> str:
+    """What a permission is on, as the screens name it: a menu entry by its
+    label, a screen by its title, an API by the screen of its table."""
+    from flask import current_app
+    from flask_appbuilder.api import BaseApi
+    from flask_babel import gettext
+
+    from ..services.audit_search import table_label
+
+    menu = _menu_labels()
+    if name in menu and menu[name]:
+        return menu[name]
+    if name in VIEW_LABELS:
+        return str(VIEW_LABELS[name])
+    for view in current_app.appbuilder.baseviews:
+        if name not in (getattr(view, "class_permission_name", None), type(view).__name__):
+            continue
+        api = isinstance(view, BaseApi)
+        table = getattr(getattr(getattr(view, "datamodel", None), "obj", None), "__tablename__", None)
+        title = None if api else getattr(view, "list_title", None)
+        label = str(title) if title else table_label(table) if table else None
+        if label:
+            return gettext("%(what)s (API)", what=label) if api else label
+    if name.endswith("Api") and name != "Api":  # an API without a table: by its screen
+        screen = view_label(name[:-3] + "View")
+        if screen != name[:-3] + "View":
+            return gettext("%(what)s (API)", what=screen)
+    return name
+
+
+def permission_label(permission: str, view: str) -> str:
+    return f"{view_label(view)}:{PERMISSION_LABELS.get(permission, permission)}"
+
+
+def permissions_label(pairs) -> str:
+    """A role's permissions in words, grouped by what they are on, the menu
+    entries in one group: "学时申报(列表、详情、提交);…;菜单项(学时管理、…)".
+    `pairs` are (permission, view) names or FAB's permission-view rows."""
+    order = {name: i for i, name in enumerate(PERMISSION_LABELS)}
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    menus: list[str] = []
+    for pair in pairs or ():
+        permission, view = pair if isinstance(pair, tuple) else (
+            pair.permission.name, pair.view_menu.name)
+        if permission == "menu_access":
+            menus.append(view_label(view))
+        else:
+            grouped.setdefault(view_label(view), []).append(
+                (order.get(permission, len(order)), str(PERMISSION_LABELS.get(permission, permission))))
+    parts = [f"{view}({'、'.join(dict.fromkeys(name for _, name in sorted(names)))})"
+             for view, names in sorted(grouped.items())]
+    if menus:
+        parts.append(f"{PERMISSION_LABELS['menu_access']}({'、'.join(sorted(set(menus)))})")
+    return ";".join(parts)
+
+
 # Which home page each role lands on at `/` (app/services/home.py builds each one).
 HOME_PAGES = {
     "association_admin": "association",

@@ -5,6 +5,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..formatting import placeholder_email
 from ..models import DISTRICTS, Department, District, Person, TrainingBase, Unit, UserScope
 from ..security import identity
 from ..security.passwords import password_problem
@@ -140,7 +141,7 @@ def create_user(appbuilder, *, username: str, password: str, role: str,
     if role_row is None:
         raise AccountError(gettext("Roles are not set up yet: run `flask xueshi init` first."))
     proposed = by is not None and needs_second_administrator(role)
-    email = (email or "").strip() or f"{username}@users.xueshi.invalid"
+    email = (email or "").strip() or placeholder_email(username)
     name = (full_name or "").strip() or username
     user = sm.add_user(
         username=username, first_name=name, last_name="-", email=email,

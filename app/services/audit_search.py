@@ -22,7 +22,7 @@ from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import MANYTOONE, joinedload
 
 from ..extensions import db
-from ..formatting import LOCAL_TIME, local_time
+from ..formatting import LOCAL_TIME, local_time, shown_email
 from ..models import (
     AuditEntry, Certificate, Claim, Enrolment, Ledger, Person, TrainingClass, Unit, YearCertificate,
 )
@@ -127,7 +127,69 @@ DETAIL_LABELS = {
     "user_id": _l("Login"),
     "by": _l("Done by"),
     "role": _l("Role"),
+    "stage": _l("Stage"),
+    "recovery_codes": _l("Recovery codes issued"),
+    "left": _l("Recovery codes left"),
+    "grant": _l("Role grant number"),
+    "field": _l("Field"),
 }
+# The codes security events store in their details, in words: (event, field) ->
+# code -> label; an event of None stands for every event. The stored codes stay
+# as they are written (tests/test_audit_codes.py finds every code the code base writes).
+_SIGN_IN_REFUSED = {
+    "password": _l("Wrong password"),
+    "unknown": _l("No such login"),
+    "inactive": _l("The login is deactivated"),
+    "locked": _l("The login is locked"),
+    "captcha": _l("Picture characters typed wrongly"),
+}
+DETAIL_VALUES = {
+    ("login.failure", "reason"): _SIGN_IN_REFUSED,
+    ("login.locked", "reason"): _SIGN_IN_REFUSED,
+    ("mfa.failure", "reason"): {
+        "code": _l("Wrong code"),
+        "replayed": _l("Code already used"),
+        "locked": _l("The login is locked"),
+        "not enrolled": _l("No second factor set up"),
+    },
+    ("mfa.failure", "stage"): {"enrolment": _l("Setting up the second factor")},
+    ("session.revoked", "reason"): {
+        "scope": _l("The data scope was changed"),
+        "roles": _l("The roles were changed"),
+        "active": _l("The login was activated or deactivated"),
+        "logout": _l("The login signed out"),
+        "refresh token reuse": _l("A used API token was presented again"),
+        "lockout": _l("The login was locked"),
+        "second factor reset": _l("The second factor was reset"),
+        "password": _l("The password was changed"),
+    },
+    ("role.grant_refused", "reason"): {
+        "needs a second administrator": _l("Needs a second administrator's approval"),
+        "decided by the proposer or the login itself":
+            _l("The proposer or the login itself may not decide"),
+    },
+    ("audit.redact", "field"): {"dedupe_key": _l("Dedupe key")},
+    (None, "channel"): {"form": _l("Web page"), "api": _l("API")},
+    (None, "method"): {"totp": _l("Authenticator app code (TOTP)")},
+}
+
+
+def detail_value(event: str, column: str, value) -> str | None:
+    """The words for a code a security event stored, or None if it is no such code."""
+    if not isinstance(value, str):
+        return None
+    for key in ((event, column), (None, column)):
+        if key in DETAIL_VALUES and value in DETAIL_VALUES[key]:
+            return str(DETAIL_VALUES[key][value])
+    if column == "endpoint":  # the file a download was of
+        from .access_log import FILES
+
+        return str(FILES[value][0]) if value in FILES else None
+    if column == "coverage":  # of a provincial export
+        from .provincial import COVERAGE
+
+        return str(COVERAGE[value]) if value in COVERAGE else None
+    return None
 # Who wrote an entry when no login did (audit.acting_as / system_write names).
 ACTORS = {
     "cli": _l("Command line"),
@@ -235,9 +297,38 @@ def actor_label(name: str) -> str:
     return f"{ACTORS[kind]}：{job.label}" if job else str(ACTORS[kind])
 
 
-def _value(table: str, column: str, value, users: dict[int, str]) -> str:
+# What an event's record names when it is no table's row (audit.security_event `record`/`username`).
+EVENT_RECORDS = {"audit": _l("Audit log"), "eligibility": _l("Hours check")}
+
+
+def event_record_label(record_id: str) -> str:
+    """"eligibility:2026" as 学时核验 2026, "audit" as 审计日志, a file's endpoint by the file."""
+    from .access_log import FILES
+
+    if record_id in FILES:
+        return str(FILES[record_id][0])
+    kind, _, rest = record_id.partition(":")
+    if kind in EVENT_RECORDS:
+        return f"{EVENT_RECORDS[kind]} {rest}".strip()
+    return record_id
+
+
+def login_label(user_id: int | None, username: str) -> str:
+    """Who did something, as the menu bar names a login (its display name), or
+    in words the command, job or upkeep that did it (actor_label)."""
+    user = current_app.appbuilder.sm.get_user_by_id(user_id) if user_id else None
+    if user is not None:
+        return user.first_name or user.username
+    return actor_label(username)
+
+
+def _value(table: str, column: str, value, users: dict[int, str], event: str = "") -> str:
     if value is None or value == "":
         return "—"
+    if event:
+        words = detail_value(event, column, value)
+        if words is not None:
+            return words
     if column in ("roles", "roles_before", "roles_after", "role"):
         return roles_label(value)
     if column == "fields" and isinstance(value, list):  # of an administrator action
@@ -246,6 +337,8 @@ def _value(table: str, column: str, value, users: dict[int, str]) -> str:
         return actor_label(value)
     if column == "act":
         return str(ADMIN_ACTS.get(value, value))
+    if column == "email" and table == "ab_user":
+        return shown_email(value)  # never the placeholder of a login without one
     if column in _USER_COLUMNS and isinstance(value, int) and value in users:
         return users[value]
     if isinstance(value, bool):
@@ -349,16 +442,17 @@ def describe(entries: list[AuditEntry]) -> list[Shown]:
         title = titles.get((table, pk)) or next(
             (str(s[k]) for s in (before, after) for k in ("title", "name", "username") if s.get(k)), "")
         if e.action == "event" and not table:
-            title = e.record_id
+            title = event_record_label(e.record_id)
         if table == "ab_role":  # a role by its Chinese name (FAB's title is its code)
             title = roles_label(title)
         label_table = table or e.table_name
         if e.table_name == "admin.action":  # about a login, or its scope
             label_table = "user_scope" if str(after.get("act", "")).startswith("scope.") else "ab_user"
+        event = e.table_name if e.action == "event" else ""
         changes = [
             Change(label(label_table if e.action != "event" else "", column),
-                   _value(label_table, column, before.get(column), users),
-                   _value(label_table, column, after.get(column), users))
+                   _value(label_table, column, before.get(column), users, event),
+                   _value(label_table, column, after.get(column), users, event))
             for column in sorted(set(before) | set(after), key=lambda c: label(label_table, c))
             if column not in HIDDEN
         ]

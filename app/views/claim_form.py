@@ -95,7 +95,7 @@ def _select(label, choices, **kwargs) -> SelectField:
 
 def _field(name: str, rule_set: rules_model.RuleSet, locale: str):
     label = records.FIELD_LABELS[name]
-    required = {"required": True}  # courses: only for a registration exam (the form's script)
+    required = {"required": True}
     help_text = HELP.get(name, "")
     if name == "category":
         # most claims are professional results; 公需 has its own exams
@@ -120,8 +120,11 @@ def _field(name: str, rule_set: rules_model.RuleSet, locale: str):
         return StringField(label, description=help_text, render_kw={
             "type": "number", "min": "0.1", "step": "0.1", "inputmode": "decimal", **required})
     if name == "courses":
+        # required only for a registration exam: the form's script requires it when one
+        # is chosen; without the script the server says so (records.clean)
         return StringField(label, description=help_text, render_kw={
-            "type": "number", "min": "1", "step": "1", "inputmode": "numeric", **required})
+            "type": "number", "min": "1", "step": "1", "inputmode": "numeric",
+            "data-required-when": "registration=1"})
     return StringField(label, description=help_text, render_kw=required)
 
 

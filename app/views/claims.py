@@ -86,6 +86,10 @@ _HEAD = ["person", "kind", "title", "year", "state"]
 _LIFE = ["submitted_at", "reviewed_at", "reject_reason", "revoked_at", "revoke_reason"]
 
 
+def _yes_no(value) -> str:
+    return "" if value is None else gettext("Yes") if value else gettext("No")
+
+
 def shown_columns(claim: Claim) -> list[str]:
     """The fields of the claim's kind (in its year), then what happened to it."""
     fields = [f for f in records.fields_for(claim.kind, claim.year)
@@ -117,6 +121,8 @@ class ClaimView(WorkflowView, ScopedModelView):
             gettext("%(date)s: %(hours)s hours", date=x["date"], hours=hours(x["hours"]))
             for x in d) if d else "",
         "channel": lambda c: rules.channels(_locale()).get(c, c or ""),
+        "passed": lambda v: _yes_no(v),
+        "registration": lambda v: _yes_no(v),
     }
 
     @expose("/list/")

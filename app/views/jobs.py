@@ -18,6 +18,7 @@ from ..formatting import local_time
 from ..models import Job
 from ..security import scope as scopes
 from ..services import files
+from ..services.audit_search import login_label
 from .base import expose
 
 STATES = {
@@ -86,6 +87,7 @@ class JobView(BaseView):
         job = scopes.get_or_404(Job, pk)
         return self.render_template("xueshi/job_show.html", job=job, states=STATES,
                                     label=jobs.label(job), when=local_time,
+                                    started_by=login_label(job.user_id, job.username),
                                     finished=job.state in jobs.FINISHED,
                                     title=jobs.label(job))
 
