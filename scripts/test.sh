@@ -32,16 +32,55 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
-export XUESHI_TEST_REDIS_URL=${XUESHI_TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+REDIS_URL=${XUESHI_TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+# The PostgreSQL run's production-mode tests flush their own Redis database: the next number.
+if [[ "$REDIS_URL" =~ ^(.*/)([0-9]+)$ ]]; then
+  REDIS_PG_URL=${XUESHI_TEST_REDIS_PG_URL:-${BASH_REMATCH[1]}$(( BASH_REMATCH[2] + 1 ))}
+else
+  REDIS_PG_URL=${XUESHI_TEST_REDIS_PG_URL:-redis://127.0.0.1:6379/2}
+fi
 
 # The tests make their own PostgreSQL databases (tests/conftest.py: one set per worker).
 PG_URL=${XUESHI_PG_TEST_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/xueshi_test}
-export XUESHI_PG_TEST_URL="$PG_URL"
+# The SQLite run's few PostgreSQL tests (tests/test_production.py) use databases of
+# another name, so the two runs can go side by side.
+PG_URL_SQLITE_RUN="${PG_URL}_sqlite"
 # One pytest-xdist worker per core; a file's tests stay together in one worker (they
 # share module fixtures), and the files run in the suite's order (slow ones first).
 PARALLEL=(-n "${XUESHI_TEST_WORKERS:-$(nproc)}" --dist loadfile --no-loadscope-reorder)
 
-echo "==> test suite on SQLite"
-env -u XUESHI_TEST_DATABASE_URL .venv/bin/python -m pytest -q "${PARALLEL[@]}" "$@"
-echo "==> test suite on PostgreSQL ($PG_URL)"
-XUESHI_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "${PARALLEL[@]}" "$@"
+sqlite_run() {
+  env -u XUESHI_TEST_DATABASE_URL XUESHI_PG_TEST_URL="$PG_URL_SQLITE_RUN" XUESHI_TEST_REDIS_URL="$REDIS_URL" \
+    .venv/bin/python -m pytest -q "${PARALLEL[@]}" "$@"
+}
+pg_run() {
+  XUESHI_TEST_DATABASE_URL="$PG_URL" XUESHI_PG_TEST_URL="$PG_URL" XUESHI_TEST_REDIS_URL="$REDIS_PG_URL" \
+    .venv/bin/python -m pytest -q "${PARALLEL[@]}" "$@"
+}
+
+if [ "${XUESHI_TEST_SEQUENTIAL:-0}" = 1 ]; then
+  echo "==> test suite on SQLite"
+  sqlite_run "$@"
+  echo "==> test suite on PostgreSQL ($PG_URL)"
+  pg_run "$@"
+  exit 0
+fi
+
+# Both runs at once (XUESHI_TEST_SEQUENTIAL=1: one after the other): a run alone leaves
+# the cores idle while it waits on subprocesses, servers and browsers, and at its tail;
+# side by side the two fill each other's gaps. Each run's output is shown when it ends.
+logs=$(mktemp -d)
+echo "==> test suite on SQLite and on PostgreSQL ($PG_URL), side by side"
+sqlite_run "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
+pg_run "$@" >"$logs/pg.log" 2>&1 &
+pg_pid=$!
+sqlite_rc=0; pg_rc=0
+wait "$sqlite_pid" || sqlite_rc=$?
+echo "==> test suite on SQLite (exit $sqlite_rc)"
+cat "$logs/sqlite.log"
+wait "$pg_pid" || pg_rc=$?
+echo "==> test suite on PostgreSQL ($PG_URL) (exit $pg_rc)"
+cat "$logs/pg.log"
+rm -rf "$logs"
+[ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ]
