@@ -1,16 +1,40 @@
 """Query plans of recorded statements: which of them read a whole table.
 
-Shared by tests/test_home.py and bench/home_bench.py. SQLite: EXPLAIN QUERY
+Shared by tests/test_home.py and bench/home_bench.py; `statements()` records
+what a block runs, for the tests that compare or bound statements. SQLite: EXPLAIN QUERY
 PLAN, where a SCAN (of the table or of a whole index) reads every row; a
 SEARCH is bounded by its index. PostgreSQL: EXPLAIN with sequential scans
 priced out (test tables are tiny), so a Seq Scan left is one no index serves."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db
 
 # tables whose rows grow with the city
 CITY_TABLES = ("person", "activity", "ledger", "claim", "message", "audit_entry", "unit", "enrolment",
                "certificate", "training_class", "roster_link", "ab_user", "user_scope", "login_state")
+
+
+@contextmanager
+def statements(app):
+    """The statements the app runs inside the block, parameters left out (an
+    IN list keeps its length: the same number of placeholders either way)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(re.sub(r"\s+", " ", statement).strip())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def _table(name: str) -> str:

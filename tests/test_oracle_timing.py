@@ -6,35 +6,15 @@ create and update, and the API filter on `id_number`. Time differs only
 with what the database does; the statements are what the code decides."""
 from __future__ import annotations
 
-import re
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Person
 from tests import factories
+from tests.plans import statements
 from tests.samples import post_file, xlsx
 from tests.test_classes import ROSTER, accepted_class, upload
-
-
-@contextmanager
-def statements(app):
-    """The statements the app runs inside the block, parameters left out (an
-    IN list keeps its length: the same number of placeholders either way)."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(re.sub(r"\s+", " ", statement).strip())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def outsider(app, world) -> str:

@@ -5,13 +5,13 @@ relations are searched as you type; the offered filters have their indexes."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Claim, Ledger, Person
+from tests.plans import statements
 
 BIG_TABLES = ("person", "unit", "activity", "claim", "ledger", "enrolment", "certificate",
               "audit_entry")
@@ -19,22 +19,6 @@ _FROM = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.I)
 # by primary or unique key: one row per value asked for
 _KEY_LOOKUP = re.compile(
     r"WHERE\s+\(?\s*(\w+)\.(?:id|user_id|id_number|credit_code)\s*(?:=|IN\s*\()", re.I)
-
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def unbounded(sql_list: list[str]) -> list[str]:
