@@ -104,7 +104,7 @@ def seen(clients, api, key: str, rows: dict[str, int], names=PATHS) -> dict[str,
         assert api(key, "GET", f"{rest}/{pk}").status_code == shown, (key, name)
         if shown == 404:
             assert client.get(f"{screen}/edit/{pk}").status_code in (403, 404), (key, name)
-        listed = api(key, "GET", f"{rest}/?q=(page_size:100)")
+        listed = api(key, "GET", f"{rest}/?q=(order_column:id,order_direction:desc,page_size:100)")
         assert listed.status_code == 200, (key, name, listed.status_code)
         assert (pk in listed.json["ids"]) == (shown == 200), (key, name, shown)
         out[name] = shown
