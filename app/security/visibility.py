@@ -3,9 +3,8 @@
 A role missing from a model's rules sees none of its rows."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import exists, false, or_, select
 
-from ..extensions import db
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
     District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
@@ -78,38 +77,19 @@ def placed_member(model):
                            RosterLink.kind == "new", RosterLink.state != "confirmed")
 
 
-OUTSIDERS_LISTED = 100  # 待确认 people of a district or unit named in its lists' SQL, at most
-
-
-def placed_members(model, of_units):
-    """`placed_member(model)` for rows of the units that `of_units` (a condition on
-    RosterLink.unit_id) picks: their people's 待确认 links are read first (a few, if
-    any), so that a district's list and its count read the district's index alone;
-    with more of them than OUTSIDERS_LISTED, the NOT EXISTS of `placed_member`."""
-    outside = db.session.execute(
-        select(RosterLink.person_id, RosterLink.unit_id).where(
-            of_units, RosterLink.kind == "new", RosterLink.state != "confirmed")
-        .limit(OUTSIDERS_LISTED + 1)).all()
-    if not outside:
-        return true()
-    if len(outside) > OUTSIDERS_LISTED:
-        return placed_member(model)
-    return and_(*(~((model.person_id == person_id) & (model.unit_id == unit_id))
-                  for person_id, unit_id in outside))
-
-
 # Rows that carry their person's unit and district: a district's or a unit's list reads its
 # composite index (district_id, id) or (unit_id, id), not every person of the district; the
-# person is seen exactly as rule(Person) sees them (in the unit, not 待确认); a scope without
-# its district or unit sees none (never `district_id IS NULL`).
+# person is seen exactly as rule(Person) sees them (in the unit, not 待确认).
+def _is(column, value):
+    return false() if value is None else column == value  # never `IS NULL` for a scope without one
+
+
 def _in_district(model):
-    return lambda s: false() if s.district_id is None else (model.district_id == s.district_id) & \
-        placed_members(model, RosterLink.unit_id.in_(units_where(Unit.district_id == s.district_id)))
+    return lambda s: _is(model.district_id, s.district_id) & placed_member(model)
 
 
 def _in_unit(model):
-    return lambda s: false() if s.unit_id is None else (model.unit_id == s.unit_id) & \
-        placed_members(model, RosterLink.unit_id == s.unit_id)
+    return lambda s: _is(model.unit_id, s.unit_id) & placed_member(model)
 
 
 def _in_department(model):
@@ -175,7 +155,8 @@ rule(TrainingClass, "professional")(
         _people_visible(Enrolment.person_id, s))))
 # a district's classes: those with a participant of the district (ix_enrolment_class_district)
 rule(TrainingClass, "district_officer")(
-    lambda s: exists().where(Enrolment.class_id == TrainingClass.id, _in_district(Enrolment)(s)))
+    lambda s: exists().where(Enrolment.class_id == TrainingClass.id,
+                             _is(Enrolment.district_id, s.district_id), placed_member(Enrolment)))
 
 # Participants and certificates: the organiser's classes, and the people in scope.
 for _model in (Enrolment, Certificate):
