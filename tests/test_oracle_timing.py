@@ -40,11 +40,20 @@ def same_statements(app, attempt, numbers):
     return runs
 
 
+def _shape(statement: str) -> str:
+    """A statement as the number decides it: the messages a write sends go to the
+    logins of a unit, as many rows as it has reviewers, whoever the number is."""
+    return statement.split(" VALUES ")[0] if statement.startswith("INSERT INTO message ") else statement
+
+
 def assert_alike(runs):
+    import difflib
+
     (first_answer, first), *rest = runs
+    first = [_shape(s) for s in first]
     for answer, seen in rest:
+        seen = [_shape(s) for s in seen]
         assert answer == first_answer
-        import difflib
         assert len(seen) == len(first), "\n".join(difflib.unified_diff(first, seen, lineterm=""))
         assert seen == first
 
