@@ -267,11 +267,14 @@ def city(app, people: int, seed_value: int = 2026, *, recompute: bool = True,
         unit_of = [u + 1 for u, size in enumerate(sizes) for _ in range(size)]
         rng.shuffle(unit_of)
         series, level = _picker(rng, SERIES), _picker(rng, LEVELS)
+        def district_of(unit_id: int) -> int:  # the unit's district (unit_rows)
+            return districts[(unit_id - 1) % len(districts)]
+
         step("person", loader.load(
-            "person", ("id", "id_number", "name", "unit_id", "series", "title_level",
+            "person", ("id", "id_number", "name", "unit_id", "district_id", "series", "title_level",
                        "is_enterprise_manager", "created_at", "updated_at"),
-            ((n + 1, id_number(n), f"人员{n}", unit_of[n], series(), level(), n % 97 == 0,
-              NOW, NOW) for n in range(people))))
+            ((n + 1, id_number(n), f"人员{n}", unit_of[n], district_of(unit_of[n]), series(), level(),
+              n % 97 == 0, NOW, NOW) for n in range(people))))
 
         kind = _picker(rng, KINDS)
         activity_columns = ("source", "created_at", "updated_at", "kind", "title", "first_year",
@@ -305,7 +308,7 @@ def city(app, people: int, seed_value: int = 2026, *, recompute: bool = True,
         enrolled = []  # (enrolment id, class id, person id)
 
         def place(pid: int) -> tuple[int, int]:  # the person's unit and its district
-            return unit_of[pid - 1], districts[(unit_of[pid - 1] - 1) % len(districts)]
+            return unit_of[pid - 1], district_of(unit_of[pid - 1])
 
         def enrolment_rows():
             seen = set()

@@ -71,6 +71,11 @@ def _places(rows: dict[str, int]) -> set[tuple]:
             for name, (model, _, _) in PATHS.items() if name != "training_class"}
 
 
+def _district_of(person_id: int) -> int | None:
+    """The person's own district column, as the database holds it."""
+    return db.session.execute(select(Person.district_id).where(Person.id == person_id)).scalar()
+
+
 def _remove(rows: dict[str, int], people: list[int], units: list[int] = (), links: list[int] = ()) -> None:
     with db.engine.begin() as conn:
         conn.execute(delete(RosterLink.__table__).where(RosterLink.id.in_(list(links))))
@@ -118,6 +123,7 @@ def test_rows_carry_their_persons_place_and_follow_a_move(app, world, clients, a
         db.session.commit()
         person_id = person.id
         assert _places(rows) == {(world.unit["A"], world.district["A"])}
+        assert _district_of(person_id) == world.district["A"]  # filled from the unit on insert
         db.session.remove()
     try:
         assert set(seen(clients, api, "district_officer", rows).values()) == {200}
@@ -129,6 +135,7 @@ def test_rows_carry_their_persons_place_and_follow_a_move(app, world, clients, a
             db.session.get(Person, person_id).unit_id = world.unit["B"]
             db.session.commit()
             assert _places(rows) == {(world.unit["B"], world.district["B"])}
+            assert _district_of(person_id) == world.district["B"]
             db.session.remove()
         assert set(seen(clients, api, "district_officer", rows).values()) == {404}
         assert set(seen(clients, api, "unit_reviewer", rows, ["claim", "enrolment", "certificate",
@@ -159,6 +166,7 @@ def test_a_unit_that_moves_district_takes_its_peoples_rows(app, world, clients, 
             db.session.get(Unit, unit_id).district_id = world.district["B"]
             db.session.commit()
             assert _places(rows) == {(unit_id, world.district["B"])}
+            assert _district_of(person_id) == world.district["B"]
             db.session.remove()
         assert set(seen(clients, api, "district_officer", rows).values()) == {404}
     finally:
@@ -219,5 +227,23 @@ def test_a_row_inserted_without_its_place_is_placed_from_its_person(app, world):
         placed = db.session.execute(select(Enrolment.unit_id, Enrolment.district_id)
                                     .where(Enrolment.person_id == person.id)).one()
         assert tuple(placed) == (world.unit["B"], world.district["B"])
+        db.session.rollback()
+        db.session.remove()
+
+
+def test_people_inserted_in_bulk_carry_their_units_district(app, world):
+    """The person column's default: a core insert of several people (a roster import)
+    names only the unit; each person takes that unit's district."""
+    from sqlalchemy import insert
+
+    with app.app_context():
+        conn = db.session.connection()
+        conn.execute(insert(Person), [
+            {"id_number": factories.id_number("370202"), "name": "落位批量人员", "unit_id": world.unit[key],
+             "series": "engineering", "title_level": "intermediate"} for key in ("A", "B", "A")])
+        placed = db.session.execute(select(Person.unit_id, Person.district_id)
+                                    .where(Person.name == "落位批量人员")).all()
+        assert sorted(map(tuple, placed)) == sorted(
+            [(world.unit[k], world.district[k]) for k in ("A", "B", "A")])
         db.session.rollback()
         db.session.remove()

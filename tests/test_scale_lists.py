@@ -219,6 +219,14 @@ def _plan(sql: str, params: dict) -> str:
      ("ix_certificate_district_revoked_id", "ix_certificate_district_id_id")),
     ("SELECT id FROM certificate WHERE unit_id = :n ORDER BY id DESC LIMIT 25",
      "ix_certificate_unit_id_id"),
+    # the persons list (default sort: id) with the series filter, and a district officer's, with
+    # and without it (the person carries their unit's district, placement.py), and by name
+    ("SELECT id FROM person WHERE series = :s ORDER BY id LIMIT 20", "ix_person_series_id"),
+    ("SELECT id FROM person WHERE district_id = :n ORDER BY id LIMIT 20",
+     ("ix_person_district_id_id", "ix_person_district_series_id")),
+    ("SELECT id FROM person WHERE district_id = :n AND series = :s ORDER BY id LIMIT 20",
+     "ix_person_district_series_id"),
+    ("SELECT id FROM person WHERE district_id = :n ORDER BY name LIMIT 20", "ix_person_district_name"),
     # a district's classes: those with a participant of the district, probed class by class
     # (or, on tiny test tables, the district's participants first)
     ("SELECT id FROM training_class t WHERE EXISTS (SELECT 1 FROM enrolment e WHERE e.class_id = t.id "
@@ -228,7 +236,7 @@ def _plan(sql: str, params: dict) -> str:
 def test_the_offered_filters_and_sorts_use_their_indexes(ctx, sql, index):
     from datetime import date
 
-    plan = _plan(sql, {"v": "submitted", "f": False, "d": date(2026, 1, 1), "n": 1})
+    plan = _plan(sql, {"v": "submitted", "f": False, "d": date(2026, 1, 1), "n": 1, "s": "engineering"})
     assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan
 
 
@@ -260,15 +268,16 @@ def test_a_district_or_unit_reads_its_lists_by_their_own_columns(app, clients, k
     over every person of the district."""
     client = clients(key)
     urls = ["/claimview/list/", "/enrolmentview/list/", "/certificateview/list/", "/ledgerview/list/",
-            "/trainingclassview/list/"]
+            "/trainingclassview/list/", "/personview/list/"]
     with statements(app) as seen:
         for url in urls:
             assert client.get(url, follow_redirects=True).status_code == 200, url
     lists = [" ".join(s.split()) for s in seen
-             if re.search(r"FROM (claim|enrolment|certificate|ledger|training_class)\b", s)]
+             if re.search(r"FROM (claim|enrolment|certificate|ledger|training_class|person)\b", s)]
     assert lists and not [s for s in lists if "IN (SELECT person.id" in s], lists
+    assert not [s for s in lists if "IN (SELECT unit.id" in s and key == "district_officer"], lists
     column = "district_id" if key == "district_officer" else "unit_id"
-    for table in ("claim", "enrolment", "certificate", "ledger"):
+    for table in ("claim", "enrolment", "certificate", "ledger", "person")[:4 + (key == "district_officer")]:
         assert any(f"{table}.{column} = " in s for s in lists), (table, lists)
 
 

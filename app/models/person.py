@@ -1,12 +1,13 @@
 """专业技术人员: the person earning hours, keyed by the resident ID number."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..validators import mask_id_number, normalize_id_number
 from .base import Model, TimestampMixin
 from .choices import TITLE_LEVELS, TITLE_SERIES
+from .placement import unit_district
 from .unit import Unit
 
 
@@ -19,12 +20,22 @@ class Person(TimestampMixin, Model):
     __table_args__ = (
         CheckConstraint(_in("series", TITLE_SERIES), name="ck_person_series"),
         CheckConstraint(_in("title_level", TITLE_LEVELS), name="ck_person_title_level"),
+        # the persons list (default sort: id) of the city and of a district, with and
+        # without the series filter, and a district's list by name (migration 0026)
+        Index("ix_person_series_id", "series", "id"),
+        Index("ix_person_district_id_id", "district_id", "id"),
+        Index("ix_person_district_series_id", "district_id", "series", "id"),
+        Index("ix_person_district_name", "district_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    # the unit's district, kept in step by app/services/placement.py: a district
+    # officer's persons list reads its own index, not every unit of the district.
+    # A copy, without a reference of its own (the unit's holds; SQLite can drop it again)
+    district_id: Mapped[int | None] = mapped_column(Integer, default=unit_district)
     series: Mapped[str] = mapped_column(String(40), index=True)
     title_level: Mapped[str] = mapped_column(String(20), index=True)
     is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)

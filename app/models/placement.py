@@ -5,22 +5,42 @@ composite index instead of a subquery over every person of the district.
 The row's unit and district are its person's, kept in step when the person
 changes unit or the unit changes district (app/services/placement.py). On
 insert they are filled from the person when not given (one lookup per row:
-bulk writers pass them, `placement.fill`)."""
+bulk writers pass them, `placement.fill`). The person carries their unit's
+district too (person.district_id, filled from the unit on insert)."""
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
+def places(connection, person_ids) -> dict[int, tuple[int | None, int | None]]:
+    """{person id: (unit id, district id)} of the people, as the database holds
+    them now (the person carries the unit's district: no join). The one lookup of
+    a person's place: `person_place` (a row's default) and `placement.fill`."""
+    from .person import Person
+
+    return {pid: (unit_id, district_id) for pid, unit_id, district_id in connection.execute(
+        select(Person.id, Person.unit_id, Person.district_id).where(Person.id.in_(list(person_ids))))}
+
+
 def person_place(connection, person_id) -> tuple[int | None, int | None]:
     """(unit id, district id) of the person, as the database holds them now."""
-    from .person import Person
+    return places(connection, [person_id]).get(person_id, (None, None))
+
+
+def unit_district(context):
+    """A new person's district: their unit's (the person column's default; one
+    lookup per unit of the statement)."""
     from .unit import Unit
 
-    row = connection.execute(select(Person.unit_id, Unit.district_id)
-                             .outerjoin(Unit, Unit.id == Person.unit_id)
-                             .where(Person.id == person_id)).first()
-    return (row[0], row[1]) if row else (None, None)
+    unit_id = context.get_current_parameters().get("unit_id")
+    if unit_id is None:
+        return None
+    seen = context.__dict__.setdefault("_xueshi_districts", {})
+    if unit_id not in seen:
+        seen[unit_id] = context.connection.execute(
+            select(Unit.district_id).where(Unit.id == unit_id)).scalar()
+    return seen[unit_id]
 
 
 def _from_person(index: int):

@@ -36,6 +36,10 @@ rule(TrainingBase, "authority_staff")(lambda s: TrainingBase.department_id == s.
 rule(TrainingBase, "base_staff")(lambda s: TrainingBase.id == s.base_id)
 
 
+def _is(column, value):
+    return false() if value is None else column == value  # never `IS NULL` for a scope without one
+
+
 def units_where(*conditions):
     return select(Unit.id).where(*conditions)
 
@@ -48,9 +52,9 @@ def unit_member():
 
 
 rule(Person, "association_admin")(everything)
-rule(Person, "district_officer")(
-    lambda s: Person.unit_id.in_(units_where(Unit.district_id == s.district_id)) & unit_member()
-)
+# a district's people by the person's own district (its unit's, app/services/placement.py):
+# the persons list reads ix_person_district_id_id, not every unit of the district
+rule(Person, "district_officer")(lambda s: _is(Person.district_id, s.district_id) & unit_member())
 rule(Person, "authority_staff")(
     lambda s: Person.unit_id.in_(units_where(Unit.department_id == s.department_id)) & unit_member()
 )
@@ -80,10 +84,6 @@ def placed_member(model):
 # Rows that carry their person's unit and district: a district's or a unit's list reads its
 # composite index (district_id, id) or (unit_id, id), not every person of the district; the
 # person is seen exactly as rule(Person) sees them (in the unit, not 待确认).
-def _is(column, value):
-    return false() if value is None else column == value  # never `IS NULL` for a scope without one
-
-
 def _in_district(model):
     return lambda s: _is(model.district_id, s.district_id) & placed_member(model)
 

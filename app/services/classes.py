@@ -398,6 +398,7 @@ class NewPerson:
     title_level: str
     phone: str | None
     is_enterprise_manager: bool
+    district_id: int | None = None  # the unit's (person.district_id, app/services/placement.py)
 
 
 @dataclass(frozen=True)
@@ -477,7 +478,7 @@ def _given(v: dict, number: str, name: str, phone: str | None, units: dict, cred
     if report:
         return None
     return NewPerson(number, name, unit.id, series, level, phone,
-                     v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"))
+                     v.get("企业经营管理人员", "").strip() in ("是", "yes", "1", "y"), unit.district_id)
 
 
 def _units(codes: set[str]) -> dict[str, Unit]:

@@ -16,9 +16,8 @@ from decimal import Decimal
 from typing import Callable, Iterable, NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import event, func, inspect, select, true, union
+from sqlalchemy import func, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import object_session
 
 from .. import rules
 from ..extensions import db
@@ -27,7 +26,7 @@ from ..models import Activity, Ledger, Person, Unit
 from ..models.base import utcnow
 from ..rules import model as rules_model
 from ..rules import registry
-from . import dashboard
+from . import dashboard, placement  # noqa: F401 (placement: a person's rows follow their unit)
 from .locks import for_update
 
 ENGINE_FIELDS = ("category", "date", "hours", "days", "passed", "registration", "courses",
@@ -681,9 +680,3 @@ def _reason(trace: dict, rule, rule_set, credited: Decimal, titles: dict, locale
                    why=(";" if sep == "、" else "; ").join(why))
 
 
-@event.listens_for(Person, "after_update")
-def _follow_unit_change(mapper, connection, person: Person) -> None:
-    """A person who changes unit changes the unit's figures (their ledgers follow
-    them in app/services/placement.py)."""
-    if inspect(person).attrs.unit_id.history.has_changes():
-        dashboard.ledgers_changed(object_session(person))
