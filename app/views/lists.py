@@ -25,6 +25,7 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 from wtforms import Field, SelectField
 
@@ -70,9 +71,19 @@ def planner_estimate(query) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def _keys_only(query):
+    """`query` reading only its entity's primary key: the count's rows come from an
+    index (a scope's own columns included) without fetching every row of the table."""
+    entity = query.column_descriptions[0].get("entity") if len(query.column_descriptions) == 1 else None
+    mapper = sa_inspect(entity, raiseerr=False) if entity is not None else None
+    if getattr(mapper, "is_mapper", False) and mapper.class_ is query.column_descriptions[0].get("type"):
+        return query.with_entities(*mapper.primary_key)
+    return query
+
+
 def capped_count(query) -> Count:
     """The rows of `query`: exact up to COUNT_CAP, else estimated; never a full count."""
-    exact = query.limit(COUNT_CAP + 1).count()
+    exact = _keys_only(query).limit(COUNT_CAP + 1).count()
     if exact <= COUNT_CAP:
         return Count(exact)
     estimate = planner_estimate(query)

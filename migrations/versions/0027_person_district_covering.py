@@ -1,0 +1,34 @@
+"""A district's persons list reads its count and the rows a deep page skips from
+its index alone: the district's two indexes on person carry the unit too (the
+待确认 check of a district's people reads the person's unit).
+
+Revision ID: 0027
+Revises: 0026
+Create Date: 2026-12-02 13:00:00
+"""
+from alembic import op
+
+revision = '0027'
+down_revision = '0026'
+branch_labels = None
+depends_on = None
+
+OLD = [('ix_person_district_id_id', ['district_id', 'id']),
+       ('ix_person_district_series_id', ['district_id', 'series', 'id'])]
+NEW = [('ix_person_district_id_unit', ['district_id', 'id', 'unit_id']),
+       ('ix_person_district_series_unit', ['district_id', 'series', 'id', 'unit_id'])]
+
+
+def _swap(drop, create):
+    for name, columns in create:
+        op.create_index(name, 'person', columns)
+    for name, _ in drop:
+        op.drop_index(name, table_name='person')
+
+
+def upgrade():
+    _swap(OLD, NEW)
+
+
+def downgrade():
+    _swap(NEW, OLD)
