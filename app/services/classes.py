@@ -9,7 +9,7 @@ association has not accepted yet (back to draft). Only the class's own
 organiser runs it; the steps are declared in WORKFLOW below."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -574,33 +574,32 @@ def _on_roster(cls: TrainingClass) -> set[str]:
     """The numbers the class has already: enrolled, or waiting for a unit's reviewer."""
     enrolled = select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id).where(
         Enrolment.class_id == cls.id)
-    held = select(Person.id_number).join(RosterLink, RosterLink.person_id == Person.id).where(
+    held = select(RosterLink.id_number).where(
         RosterLink.class_id == cls.id, RosterLink.state == links.PENDING)
     return set(db.session.execute(enrolled.union(held)).scalars())
 
 
 def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
-    """Write the passed rows: new people, enrolments (of the people the
-    organiser may see) and 待确认 links (every other row, new people in the
-    organiser's own unit too, enrolled only once confirmed), each table one
-    statement per chunk, every row its own audit entry."""
+    """Write the passed rows: enrolments (of the people the organiser may see)
+    and 待确认 links (every other row, new people in the organiser's own unit
+    too, enrolled only once confirmed), each table one statement per chunk,
+    every row its own audit entry. A new person is not written here: their
+    link carries them and the reviewer's confirmation creates them, so a
+    number nobody has writes exactly what a number registered elsewhere does."""
     session = db.session
-    new = [line for line in joining if line.person is None and line.registered is None]
-    ids = {row["id_number"]: row["id"] for row in audit.insert_rows(
-        session, Person, [asdict(line.given) for line in new])}
     enrolling, linking = [], []
     for line in joining:
-        person = line.person or line.registered
-        person_id = ids[line.id_number] if person is None else person.id
         if line.link is None:
-            enrolling.append({"class_id": cls.id, "person_id": person_id, "phone": line.phone,
+            enrolling.append({"class_id": cls.id, "person_id": line.person.id, "phone": line.phone,
                               "attendance": {}})
         else:
-            unit_id = line.given.unit_id if person is None else person.unit_id
-            linking.append(links.waiting(line.link, cls, person_id, unit_id, line.given.name, line.phone))
+            person = line.registered
+            linking.append(links.waiting(line.link, cls, None if person is None else person.id,
+                                         line.given.unit_id if person is None else person.unit_id,
+                                         line.given))
     audit.insert_rows(session, Enrolment, placement.fill(session, enrolling))
     audit.insert_rows(session, RosterLink, linking)
-    if new or linking:  # who counts in a unit changed
+    if linking:  # who counts in a unit changed
         dashboard.ledgers_changed(session)
     links.tell_reviewers(cls, [link["unit_id"] for link in linking])
 
