@@ -239,6 +239,27 @@ def test_the_association_is_told_when_a_login_crosses_the_threshold(make_app, wo
         db.session.remove()
 
 
+def test_an_unknown_number_and_a_wrong_name_count_alike_towards_the_threshold(app, api, world):
+    """The attack: count how many rows a base may upload before its checks stop.
+    Before, a registered number with a wrong name counted towards the day's
+    not-found/mismatch threshold and a number nobody has did not, so the
+    counter told "registered elsewhere" from "nobody". Now both count, one
+    each, refused roster or not."""
+    from app.models import IdLookup
+
+    _, known = registered_b(app, world, name="丙单位学员")
+    code = world.credit_code["B"]
+    counted = []
+    for title in ("intermediate", ""):  # a roster that passes, and one refused for a missing title
+        for number in (known, factories.id_number("370203")):
+            roster(api, accepted_class(api), [["猜的名字", number, code, "", "engineering", title]])
+            with app.app_context():
+                counted.append(db.session.execute(select(IdLookup.not_found).where(
+                    IdLookup.kind == "roster").order_by(IdLookup.id.desc()).limit(1)).scalar_one())
+                db.session.remove()
+    assert counted == [1, 1, 1, 1]
+
+
 def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api, world):
     """New people, enrolments and links go in one statement per chunk, each row
     still its own audit entry, and the chain verifies."""

@@ -502,8 +502,9 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     by what the row says, never by what the registry holds: an unknown
     number, a known one with other details, and a known one exactly as
     registered pass or fail alike (the same two queries for every file).
-    `mismatches` gets the rows giving a registered number with other details,
-    passed or not: they count towards the login's daily threshold."""
+    `mismatches` gets the rows giving a number nobody has or a registered
+    number with other details, passed or not, alike: they count towards the
+    login's daily not-found/mismatch threshold."""
     numbers = _numbers(rows)
     mine = lookups.visible_by_id_number(scope, numbers)
     registry_ = people.registered_rows(numbers)
@@ -534,8 +535,8 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
             line = RosterLine(row.number, number, phone, person=person)
         else:
             registered = registry_.get(number)
-            if registered is not None and registered.name != name:
-                mismatches.add(row.number)
+            if registered is None or registered.name != name:  # not found and mismatched alike:
+                mismatches.add(row.number)                    # else the counter tells them apart
             given = _given(v, number, name, phone, units, credit, codes, report)
             if given is None:
                 return None
@@ -609,8 +610,9 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     """data["file"] = (name, bytes). Every row is checked first; the new
     participants are added only when every row passes, else SheetProblems.
     A roster is a lookup of ID numbers: recorded (audited) and limited per
-    login per day like a bulk check, refused or not; rows whose details
-    differ from the registered person's count towards the day's threshold.
+    login per day like a bulk check, refused or not; rows outside the
+    organiser's scope whose number nobody has, or whose details differ from
+    the registered person's, count alike towards the day's threshold.
     Rows naming a person the organiser may not see leave a 待确认 link for
     the reviewer of the person's unit, whatever the registry holds
     (app/services/roster_links.py)."""
