@@ -111,7 +111,10 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     reviewer = clients("unit_reviewer_b")
     assert "花名册待确认记录" in reviewer.get("/").get_data(as_text=True)
     page = reviewer.get("/rosterlinkview/list/").get_data(as_text=True)
-    assert "新登记学员" in page
+    assert "新登记学员" in page and "花名册待确认" in page  # its list, in its menu
+    from app.validators import mask_id_number
+    assert mask_id_number(number) in page and number not in page  # the roster's number, masked
+    assert "新登记学员" not in clients("unit_reviewer").get("/rosterlinkview/list/").get_data(as_text=True)
     # another unit's reviewer and the base get nothing of it, on every path
     assert clients("unit_reviewer").get(f"/rosterlinkview/show/{link_id}").status_code == 404
     assert api("unit_reviewer", "GET", f"/api/v1/roster_link/{link_id}").status_code == 404
