@@ -246,9 +246,13 @@ def test_a_new_person_is_created_only_with_a_known_unit(app, api, people):
     row = ["新学员", number, people[0]["credit"], "13900000000", "经济", "初级"]
     resp = upload(api, "base_staff", f"/api/v1/training_class/{class_id}/roster", xlsx(ROSTER, [row]))
     assert resp.status_code == 200 and resp.json["added"] == 1
+    with app.app_context():  # registered when the unit's reviewer confirms, not before
+        assert db.session.execute(select(Person).where(Person.id_number == number)).scalar() is None
+        db.session.remove()
+    confirm_roster(api, app, class_id)
     with app.app_context():
         person = db.session.execute(select(Person).where(Person.id_number == number)).scalar_one()
-        assert (person.series, person.title_level) == ("economics", "junior")
+        assert (person.series, person.title_level, person.phone) == ("economics", "junior", "13900000000")
         db.session.remove()
 
 

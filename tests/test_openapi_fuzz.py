@@ -51,6 +51,16 @@ def _token(app, username: str) -> dict:
     return {"Authorization": f"Bearer {resp.json['access_token']}"}
 
 
+@pytest.fixture(scope="module")
+def fuzz_schema(fuzz_app):
+    """The document's operations, for the three roles: the document is the same for every
+    login (it describes the whole API, not a login's share), and making it is most of the
+    cost of loading it (FAB builds the spec of every API anew), so it is loaded once."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/_openapi", fuzz_app,
+                                            headers=_token(fuzz_app, ROLES[0]))
+    return [result.ok() for result in schema.get_all_operations()]
+
+
 def _fuzz(operation, mode: GenerationMode, headers: dict, failures: list) -> None:
     @seed(SEED)
     @settings(max_examples=EXAMPLES[mode], deadline=None, database=None,
@@ -74,11 +84,10 @@ def _fuzz(operation, mode: GenerationMode, headers: dict, failures: list) -> Non
 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
-def test_the_openapi_document_holds_under_fuzzing(fuzz_app, role):
+def test_the_openapi_document_holds_under_fuzzing(fuzz_app, fuzz_schema, role):
     headers = _token(fuzz_app, role)
-    schema = schemathesis.openapi.from_wsgi("/api/v1/_openapi", fuzz_app, headers=headers)
+    operations = fuzz_schema
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 100  # the whole API, not an empty document
     only = os.environ.get("XUESHI_FUZZ_OPERATIONS")
     if only:

@@ -10,7 +10,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import app_overrides, fresh_database_url
+from tests.conftest import app_overrides, initialised_database_url
 from tests.test_browser import SHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -44,17 +44,18 @@ MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def demo_site(instance_dir):
-    """The demo data (`xueshi demo`) on its own database, served on a free port."""
-    from flask_migrate import upgrade
-
+    """The demo data (`xueshi demo`) on its own database, served on a free port. The
+    database is a copy of the run's template (migrated, roles synced, districts loaded:
+    what `demo.load`'s own `accounts.initialise` would write), so that second sync is
+    left out; the demo rows and logins are the real `demo.load`'s."""
     from app import create_app
     from app.extensions import db
     from app.services import demo
 
-    url = fresh_database_url(instance_dir, "phones")
+    url = initialised_database_url(instance_dir, "phones")
     site = create_app({**app_overrides(url, instance_dir), "WTF_CSRF_ENABLED": True})
-    with site.app_context():
-        upgrade()
+    with site.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo.accounts, "initialise", lambda appbuilder: None)
         logins = demo.load(site.appbuilder, people=40)
         db.session.remove()
     server = make_server("127.0.0.1", 0, site, threaded=True)

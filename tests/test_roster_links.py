@@ -28,6 +28,14 @@ def links_of(app, class_id):
     return out
 
 
+def person_of(app, number):
+    """The id of the person registered with `number`, None if nobody is."""
+    with app.app_context():
+        found = db.session.execute(select(Person.id).where(Person.id_number == number)).scalar()
+        db.session.remove()
+    return found
+
+
 def enrolled(app, class_id):
     with app.app_context():
         ids = set(db.session.execute(select(Enrolment.person_id).where(
@@ -82,15 +90,17 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
                                    "engineering", "intermediate"]])
     assert resp.status_code == 200 and resp.json["added"] == 1
     (link_id, kind, state, unit_id, person_id), = links_of(app, class_id)
-    assert (kind, state, unit_id) == ("new", "pending", world.unit["B"])
-    assert person_id not in enrolled(app, class_id)  # nobody is enrolled until the unit confirms
+    assert (kind, state, unit_id, person_id) == ("new", "pending", world.unit["B"], None)
+    assert not enrolled(app, class_id)  # nobody is enrolled until the unit confirms
+    assert person_of(app, number) is None  # nor registered: the link carries the row
     with app.app_context():
         from app.models import AuditEntry
         assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.table_name == "roster_link", AuditEntry.record_id == str(link_id))).scalar() == 1
         db.session.remove()
     # not in unit B's staff list yet, on the screen and the API
-    assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 404
+    assert api("unit_reviewer_b", "GET",
+               f"/api/v1/person/?q=(filters:!((col:id_number,opr:eq,value:'{number}')))").json["count"] == 0
     # unit B's reviewer was told, and sees the to-do on the home page and the list
     with app.app_context():
         told = db.session.execute(select(func.count()).select_from(Message).where(
@@ -101,7 +111,10 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     reviewer = clients("unit_reviewer_b")
     assert "花名册待确认记录" in reviewer.get("/").get_data(as_text=True)
     page = reviewer.get("/rosterlinkview/list/").get_data(as_text=True)
-    assert "新登记学员" in page
+    assert "新登记学员" in page and "花名册待确认" in page  # its list, in its menu
+    from app.validators import mask_id_number
+    assert mask_id_number(number) in page and number not in page  # the roster's number, masked
+    assert "新登记学员" not in clients("unit_reviewer").get("/rosterlinkview/list/").get_data(as_text=True)
     # another unit's reviewer and the base get nothing of it, on every path
     assert clients("unit_reviewer").get(f"/rosterlinkview/show/{link_id}").status_code == 404
     assert api("unit_reviewer", "GET", f"/api/v1/roster_link/{link_id}").status_code == 404
@@ -112,24 +125,54 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     # confirmed: the person joins unit B
     resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm")
     assert resp.status_code == 200 and resp.json["state"] == "confirmed"
-    assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 200
+    person_id = person_of(app, number)
+    assert links_of(app, class_id)[0][4] == person_id is not None
+    shown = api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}")
+    assert shown.status_code == 200 and shown.json["result"]["name"] == "新登记学员"
+    assert shown.json["result"]["series"] == "engineering" and shown.json["result"]["phone"] == "13900000000"
     assert person_id in enrolled(app, class_id)
+    with app.app_context():
+        from app.models import AuditEntry
+        assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.table_name == "person", AuditEntry.record_id == str(person_id),
+            AuditEntry.action == "insert")).scalar() == 1
+        db.session.remove()
     assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 409
 
 
-def test_a_rejected_new_person_is_enrolled_nowhere_and_stays_outside_the_unit(app, api, world):
+def test_a_rejected_new_person_is_enrolled_nowhere_and_never_registered(app, api, world):
     class_id = accepted_class(api)
     number = factories.id_number("370203")
     roster(api, class_id, [["不是本单位", number, world.credit_code["B"], "", "engineering", "junior"]])
     (link_id, _, _, _, person_id), = links_of(app, class_id)
+    assert person_id is None
     assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
                json={}).status_code == 400  # a reason is required
     resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/reject",
                json={"reason": "查无此人"})
     assert resp.status_code == 200 and resp.json["state"] == "rejected"
-    assert person_id not in enrolled(app, class_id)
-    assert api("unit_reviewer_b", "GET", f"/api/v1/person/{person_id}").status_code == 404
-    assert api("association_admin", "GET", f"/api/v1/person/{person_id}").status_code == 200
+    assert not enrolled(app, class_id) and person_of(app, number) is None
+    # the number stays free: a later roster may register it again
+    again = accepted_class(api)
+    assert roster(api, again, [["真正的人", number, world.credit_code["B"], "", "engineering",
+                                "junior"]]).status_code == 200
+    (link_id, *_), = links_of(app, again)
+    assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 200
+    assert enrolled(app, again) == {person_of(app, number)}
+
+
+def test_two_rosters_of_one_new_number_make_one_person(app, api, world):
+    """Two classes roster the same unknown number: the first confirmation
+    registers the person, the second enrols that same person."""
+    number = factories.id_number("370203")
+    classes = [accepted_class(api) for _ in range(2)]
+    for class_id in classes:
+        roster(api, class_id, [["同一新人", number, world.credit_code["B"], "", "engineering", "junior"]])
+    for class_id in classes:
+        (link_id, *_), = links_of(app, class_id)
+        assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 200
+    person_id = person_of(app, number)
+    assert all(enrolled(app, class_id) == {person_id} for class_id in classes)
 
 
 @pytest.mark.parametrize("step,body,joins", [("confirm", None, True), ("reject", {"reason": "非本人"}, False)])
@@ -162,7 +205,7 @@ def test_a_unit_organiser_confirms_its_own_new_people(app, api, world):
     (link_id, kind, state, unit_id, person_id), = links_of(app, class_id)
     assert (kind, state, unit_id) == ("new", "pending", world.unit["A"]) and not enrolled(app, class_id)
     assert api("unit_reviewer", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 200
-    assert enrolled(app, class_id) == {person_id}
+    assert enrolled(app, class_id) == {person_of(app, number)}
     # its own people keep being checked by name: it sees them anyway
     resp = roster(api, class_id, [["张冠李戴", world.id_number["A"], world.credit_code["A"], "", "", ""]],
                   role="unit_reviewer")
@@ -199,6 +242,27 @@ def test_the_association_is_told_when_a_login_crosses_the_threshold(make_app, wo
         db.session.remove()
 
 
+def test_an_unknown_number_and_a_wrong_name_count_alike_towards_the_threshold(app, api, world):
+    """The attack: count how many rows a base may upload before its checks stop.
+    Before, a registered number with a wrong name counted towards the day's
+    not-found/mismatch threshold and a number nobody has did not, so the
+    counter told "registered elsewhere" from "nobody". Now both count, one
+    each, refused roster or not."""
+    from app.models import IdLookup
+
+    _, known = registered_b(app, world, name="丙单位学员")
+    code = world.credit_code["B"]
+    counted = []
+    for title in ("intermediate", ""):  # a roster that passes, and one refused for a missing title
+        for number in (known, factories.id_number("370203")):
+            roster(api, accepted_class(api), [["猜的名字", number, code, "", "engineering", title]])
+            with app.app_context():
+                counted.append(db.session.execute(select(IdLookup.not_found).where(
+                    IdLookup.kind == "roster").order_by(IdLookup.id.desc()).limit(1)).scalar_one())
+                db.session.remove()
+    assert counted == [1, 1, 1, 1]
+
+
 def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api, world):
     """New people, enrolments and links go in one statement per chunk, each row
     still its own audit entry, and the chain verifies."""
@@ -227,8 +291,8 @@ def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api,
             AuditEntry.action == "insert")).all())
         assert len(enrolments) == len(waiting) == 3
         for (enrolment_id, person_id), (link_id, new_id) in zip(enrolments, waiting):
-            assert {("enrolment", str(enrolment_id)), ("roster_link", str(link_id)),
-                    ("person", str(new_id))} <= audited
+            assert new_id is None  # the new people are created when their unit confirms
+            assert {("enrolment", str(enrolment_id)), ("roster_link", str(link_id))} <= audited
         assert audit.verify(db.session).ok
         db.session.remove()
 

@@ -6,12 +6,18 @@ registers (`NEW`, joining the unit's staff list only when confirmed), a
 registered person exactly as registered (`SAME`), and a registered number
 with other details (`DIFFERS`). Nobody is enrolled until the reviewer
 confirms; the organiser sees every such row the same way (待单位确认, then
-enrolled or 单位未确认), whatever the registry holds."""
+enrolled or 单位未确认), whatever the registry holds.
+
+Every link carries the participant as the roster described them (number,
+series, level, manager): a `NEW` link names nobody yet (`person_id` None),
+and its person is created only when the reviewer confirms, so an import
+writes the same rows for a number nobody has as for one registered
+elsewhere (no timing oracle, issue 14)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Model, TimestampMixin
@@ -32,16 +38,20 @@ class RosterLink(TimestampMixin, Model):
     kind: Mapped[str] = mapped_column(String(10))  # new, same or differs
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # None: NEW, until confirmed
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # whose reviewer decides
     name: Mapped[str] = mapped_column(String(50))                # as the roster gave it
     phone: Mapped[str | None] = mapped_column(String(30))
+    id_number: Mapped[str | None] = mapped_column(String(18))   # as the roster gave them
+    series: Mapped[str | None] = mapped_column(String(40))
+    title_level: Mapped[str | None] = mapped_column(String(20))
+    is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     training_class: Mapped[TrainingClass] = relationship()
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person | None] = relationship()
     unit: Mapped[Unit] = relationship()
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ association has not accepted yet (back to draft). Only the class's own
 organiser runs it; the steps are declared in WORKFLOW below."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -502,8 +502,9 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     by what the row says, never by what the registry holds: an unknown
     number, a known one with other details, and a known one exactly as
     registered pass or fail alike (the same two queries for every file).
-    `mismatches` gets the rows giving a registered number with other details,
-    passed or not: they count towards the login's daily threshold."""
+    `mismatches` gets the rows giving a number nobody has or a registered
+    number with other details, passed or not, alike: they count towards the
+    login's daily not-found/mismatch threshold."""
     numbers = _numbers(rows)
     mine = lookups.visible_by_id_number(scope, numbers)
     registry_ = people.registered_rows(numbers)
@@ -534,8 +535,8 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
             line = RosterLine(row.number, number, phone, person=person)
         else:
             registered = registry_.get(number)
-            if registered is not None and registered.name != name:
-                mismatches.add(row.number)
+            if registered is None or registered.name != name:  # not found and mismatched alike:
+                mismatches.add(row.number)                    # else the counter tells them apart
             given = _given(v, number, name, phone, units, credit, codes, report)
             if given is None:
                 return None
@@ -574,33 +575,32 @@ def _on_roster(cls: TrainingClass) -> set[str]:
     """The numbers the class has already: enrolled, or waiting for a unit's reviewer."""
     enrolled = select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id).where(
         Enrolment.class_id == cls.id)
-    held = select(Person.id_number).join(RosterLink, RosterLink.person_id == Person.id).where(
+    held = select(RosterLink.id_number).where(
         RosterLink.class_id == cls.id, RosterLink.state == links.PENDING)
     return set(db.session.execute(enrolled.union(held)).scalars())
 
 
 def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
-    """Write the passed rows: new people, enrolments (of the people the
-    organiser may see) and 待确认 links (every other row, new people in the
-    organiser's own unit too, enrolled only once confirmed), each table one
-    statement per chunk, every row its own audit entry."""
+    """Write the passed rows: enrolments (of the people the organiser may see)
+    and 待确认 links (every other row, new people in the organiser's own unit
+    too, enrolled only once confirmed), each table one statement per chunk,
+    every row its own audit entry. A new person is not written here: their
+    link carries them and the reviewer's confirmation creates them, so a
+    number nobody has writes exactly what a number registered elsewhere does."""
     session = db.session
-    new = [line for line in joining if line.person is None and line.registered is None]
-    ids = {row["id_number"]: row["id"] for row in audit.insert_rows(
-        session, Person, [asdict(line.given) for line in new])}
     enrolling, linking = [], []
     for line in joining:
-        person = line.person or line.registered
-        person_id = ids[line.id_number] if person is None else person.id
         if line.link is None:
-            enrolling.append({"class_id": cls.id, "person_id": person_id, "phone": line.phone,
+            enrolling.append({"class_id": cls.id, "person_id": line.person.id, "phone": line.phone,
                               "attendance": {}})
         else:
-            unit_id = line.given.unit_id if person is None else person.unit_id
-            linking.append(links.waiting(line.link, cls, person_id, unit_id, line.given.name, line.phone))
+            person = line.registered
+            linking.append(links.waiting(line.link, cls, None if person is None else person.id,
+                                         line.given.unit_id if person is None else person.unit_id,
+                                         line.given))
     audit.insert_rows(session, Enrolment, placement.fill(session, enrolling))
     audit.insert_rows(session, RosterLink, linking)
-    if new or linking:  # who counts in a unit changed
+    if linking:  # who counts in a unit changed
         dashboard.ledgers_changed(session)
     links.tell_reviewers(cls, [link["unit_id"] for link in linking])
 
@@ -610,8 +610,9 @@ def import_roster(scope: Scope, cls: TrainingClass, data: dict) -> SheetResult:
     """data["file"] = (name, bytes). Every row is checked first; the new
     participants are added only when every row passes, else SheetProblems.
     A roster is a lookup of ID numbers: recorded (audited) and limited per
-    login per day like a bulk check, refused or not; rows whose details
-    differ from the registered person's count towards the day's threshold.
+    login per day like a bulk check, refused or not; rows outside the
+    organiser's scope whose number nobody has, or whose details differ from
+    the registered person's, count alike towards the day's threshold.
     Rows naming a person the organiser may not see leave a 待确认 link for
     the reviewer of the person's unit, whatever the registry holds
     (app/services/roster_links.py)."""

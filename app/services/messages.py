@@ -74,7 +74,8 @@ CONCERNED = {
     "Case": lambda row: [logins(district_id=row.district_id)],
     "Certificate": lambda row: [logins(person_id=row.person_id)],
     "YearCertificate": lambda row: [logins(person_id=row.person_id)],
-    "RosterLink": lambda row: [logins(person_id=row.person_id)],  # never the organiser
+    # never the organiser; a new person's link names nobody until confirmed
+    "RosterLink": lambda row: [logins(person_id=row.person_id)] if row.person_id else [],
 }
 
 

@@ -23,6 +23,7 @@ from ..models.roster_link import CONFIRMED, DIFFERS, NEW, PENDING, REJECTED, SAM
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
 from . import inputs, messages
+from .errors import BusinessError
 from .workflow import REASON, Transition, Workflow
 
 __all__ = ["DIFFERS", "NEW", "PENDING", "SAME", "WORKFLOW", "organiser_rows", "tell_reviewers", "waiting"]
@@ -44,20 +45,22 @@ WORKFLOW = Workflow(RosterLink, "RosterLink", _l("roster link"), {
 ])
 
 
-def waiting(kind: str, cls: TrainingClass, person_id: int, unit_id: int, name: str,
-            phone: str | None) -> dict:
+def waiting(kind: str, cls: TrainingClass, person_id: int | None, unit_id: int, given) -> dict:
     """The link a row of `cls`'s roster leaves for `unit_id`'s reviewer: the
-    person the number names (`person_id`), with the name and phone as given."""
+    person the number names (`person_id`, None for a number nobody has), with
+    the participant as the row describes them (`given`, classes.NewPerson),
+    the same columns for every kind."""
     return {"kind": kind, "class_id": cls.id, "person_id": person_id, "unit_id": unit_id,
-            "name": name, "phone": phone}
+            "name": given.name, "phone": given.phone, "id_number": given.id_number,
+            "series": given.series, "title_level": given.title_level,
+            "is_enterprise_manager": given.is_enterprise_manager}
 
 
 def organiser_rows(cls: TrainingClass) -> list[dict]:
     """The class's rows still waiting or rejected, as its organiser sees them:
     the name and number masked, the state in neutral words, nothing of the kind."""
     found = db.session.execute(
-        select(RosterLink.name, RosterLink.state, Person.id_number)
-        .join(Person, Person.id == RosterLink.person_id)
+        select(RosterLink.name, RosterLink.state, RosterLink.id_number)
         .where(RosterLink.class_id == cls.id, RosterLink.state != CONFIRMED)
         .order_by(RosterLink.id)).all()
     return [{"name": mask_name(name), "id_number": mask_id_number(number),
@@ -79,11 +82,32 @@ def _decided(scope: Scope, link: RosterLink) -> None:
     link.decided_by, link.decided_at = scope.user_id, utcnow()
 
 
+def _new_person(link: RosterLink) -> Person:
+    """The person a `NEW` link describes, created now that the unit's reviewer
+    confirms them (the number may have been registered since: in this unit,
+    the link means that person; elsewhere, it cannot be confirmed)."""
+    person = db.session.execute(select(Person).where(Person.id_number == link.id_number)).scalar_one_or_none()
+    if person is not None:
+        if person.unit_id != link.unit_id:
+            raise BusinessError(gettext("This person can no longer be registered in your unit; "
+                                        "reject the link."), status=409)
+        return person
+    person = Person(id_number=link.id_number, name=link.name, unit_id=link.unit_id, series=link.series,
+                    title_level=link.title_level, phone=link.phone,
+                    is_enterprise_manager=bool(link.is_enterprise_manager))
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
 @WORKFLOW.step("confirm")
 def confirm(scope: Scope, link: RosterLink, data: dict) -> None:
-    """The row means the unit's person: they are enrolled (a new person also
-    joins the unit's staff list)."""
+    """The row means the unit's person: they are enrolled (a new person is
+    created now, in the unit's staff list)."""
     _decided(scope, link)
+    if link.person_id is None:
+        link.person = _new_person(link)
+        db.session.flush()
     if db.session.execute(select(Enrolment.id).where(
             Enrolment.class_id == link.class_id, Enrolment.person_id == link.person_id)).first() is None:
         db.session.add(Enrolment(class_id=link.class_id, person_id=link.person_id, phone=link.phone,
@@ -92,7 +116,7 @@ def confirm(scope: Scope, link: RosterLink, data: dict) -> None:
 
 @WORKFLOW.step("reject")
 def reject(scope: Scope, link: RosterLink, data: dict) -> None:
-    """Not the unit's: nobody is enrolled, and a new person stays outside its
-    staff list."""
+    """Not the unit's: nobody is enrolled, and a new person is never created
+    (the link keeps the row as the roster gave it)."""
     link.reason = inputs.reason(data.get("reason"))
     _decided(scope, link)

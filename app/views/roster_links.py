@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import RosterLink
 from ..services import roster_links
+from ..validators import mask_id_number
 from .base import ScopedModelRestApi, ScopedModelView
 from .workflow import RecordPage, WorkflowApi, WorkflowView
 
@@ -18,6 +19,9 @@ LINK_FIELDS = {
     "training_class": (_l("Class"), _l("The class whose roster names the person")),
     "unit": (_l("Unit"), _l("Unit whose reviewer decides")),
     "person": (_l("Professional"), _l("The registered person the row names")),
+    "id_number": (_l("ID number"), _l("The ID number as the roster gave it (masked)")),
+    "series": (_l("Title series"), _l("The title series as the roster gave it")),
+    "title_level": (_l("Title level"), _l("The title level as the roster gave it")),
     "name": (_l("Name on the roster"), _l("The name as the roster gave it")),
     "phone": (_l("Phone"), _l("Phone number on the roster")),
     "reason": (_l("Reason given"), _l("Why the link was rejected")),
@@ -32,14 +36,15 @@ class RosterLinkView(RecordPage, WorkflowView, ScopedModelView):
     fields = LINK_FIELDS
     list_title = _l("Roster links to confirm")
     show_title = _l("Roster link")
-    list_columns = ["training_class", "name", "person", "kind", "state", "created_at"]
-    show_columns = ["training_class", "unit", "name", "person", "phone", "kind", "state", "reason",
-                    "created_at", "decided_at"]
+    list_columns = ["training_class", "name", "id_number", "person", "kind", "state", "created_at"]
+    show_columns = ["training_class", "unit", "name", "id_number", "person", "phone", "series", "title_level",
+                    "kind", "state", "reason", "created_at", "decided_at"]
     key_columns = ["name", "kind", "state"]
     search_columns = ["state", "kind"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show"]
     formatters_columns = {"state": roster_links.WORKFLOW.label,
+                          "id_number": lambda number: mask_id_number(number) if number else "",
                           "kind": lambda kind: str(roster_links.KINDS.get(kind, kind))}
 
 
