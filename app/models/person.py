@@ -21,7 +21,7 @@ class Person(TimestampMixin, Model):
         CheckConstraint(_in("series", TITLE_SERIES), name="ck_person_series"),
         CheckConstraint(_in("title_level", TITLE_LEVELS), name="ck_person_title_level"),
         # the persons list (default sort: id) of the city and of a district, with and
-        # without the series filter, and a district's list by name (migrations 0026, 0027);
+        # without the series filter, and a district's list by name (migrations 0026, 0028);
         # a district's carry the unit (its 待确认 check, unit_member): its count and the
         # rows a deep page skips are read from the index alone
         Index("ix_person_series_id", "series", "id"),

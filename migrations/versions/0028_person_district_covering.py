@@ -2,14 +2,14 @@
 its index alone: the district's two indexes on person carry the unit too (the
 待确认 check of a district's people reads the person's unit).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-02 13:00:00
 """
 from alembic import op
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
