@@ -1,7 +1,4 @@
-"""The `flask xueshi` commands, run as an operator would, on a fresh database. The
-commands that change the install run as their own processes; the refusals (a bad role,
-a weak password, an unknown login…) run in this process through Flask's CLI runner,
-the same click commands on the same database, without a process start each."""
+"""The `flask xueshi` commands, run as an operator would, on a fresh database."""
 from __future__ import annotations
 
 import os
@@ -31,53 +28,22 @@ def flask(env, *args):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-INIT_AGAIN = {}
-
-
 @pytest.fixture(scope="module")
 def demo(fresh):
     first = flask(fresh, "init")
     assert first.returncode == 0, first.stderr
     assert "演示签章证书" in first.stdout  # demo mode: a self-signed signer, and it says so
     assert (Path(fresh["XUESHI_INSTANCE_DIR"]) / "demo-signer.p12").exists()
-    result = flask(fresh, "demo")
-    assert result.returncode == 0, result.stderr
-    # init again, on the install with its demo data
-    INIT_AGAIN["result"] = second = flask(fresh, "init")
+    second = flask(fresh, "init")
     assert second.returncode == 0, second.stderr
     assert "演示签章证书" not in second.stdout  # made once
+    result = flask(fresh, "demo")
+    assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def cli_app(fresh, demo):
-    """An app in this process on the CLI's install (its database and instance dir)."""
-    from app import create_app
-    from app.extensions import db
-
-    env_backup = dict(os.environ)
-    os.environ.update({k: fresh[k] for k in ("XUESHI_INSTANCE_DIR", "XUESHI_DATABASE_URL")})
-    try:
-        made = create_app({"WTF_CSRF_ENABLED": False})
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
-    yield made
-    with made.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def run_here(cli_app, *args):
-    """`flask xueshi …` through Flask's CLI runner: (exit code, stdout, stderr)."""
-    result = cli_app.test_cli_runner().invoke(args=["xueshi", *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_init_is_idempotent_and_says_so_in_chinese(demo):
-    again = INIT_AGAIN["result"]
+def test_init_is_idempotent_and_says_so_in_chinese(fresh, demo):
+    again = flask(fresh, "init")
     assert again.returncode == 0
     assert "角色权限已同步" in again.stdout
 
@@ -93,8 +59,16 @@ def test_demo_says_where_certificate_qr_codes_point(fresh, demo):
     assert f"证书二维码指向 {base}/verify/" in demo
 
 
-def test_demo_logins_work(cli_app, demo):
-    demo_app = cli_app
+def test_demo_logins_work(fresh, demo):
+    from app import create_app
+
+    env_backup = dict(os.environ)
+    os.environ.update({k: fresh[k] for k in ("XUESHI_INSTANCE_DIR", "XUESHI_DATABASE_URL")})
+    try:
+        demo_app = create_app({"WTF_CSRF_ENABLED": False})
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
     logins = re.findall(r"^ +(\w+) +(\w+) +(\S+).*?(?:TOTP (\w+))?$", demo, re.M)
     assert len(logins) == 8
     # the privileged demo logins come with their second factor set up, and say so
@@ -118,6 +92,7 @@ def test_demo_logins_work(cli_app, demo):
             normalize_credit_code(code)
         assert db.session.execute(select(func.count(func.distinct(Unit.district_id)))).scalar() >= 5
         db.session.remove()
+        db.engine.dispose()
 
 
 def test_demo_again_issues_new_passwords(fresh, demo):
@@ -137,32 +112,31 @@ def test_demo_again_issues_new_passwords(fresh, demo):
     (["--role", "auditor", "--district", "370202"], "无需选择数据范围"),
     (["--role", "professional", "--person", "110105194912310021"], "校验码"),
 ])
-def test_create_user_refuses_bad_roles_and_scopes(cli_app, args, message):
-    code, _out, err = run_here(cli_app, "create-user", "--username", "probe", "--password",
-                               "Check-Pass-2026", *args)
-    assert code == 2
-    assert message in err
+def test_create_user_refuses_bad_roles_and_scopes(fresh, demo, args, message):
+    result = flask(fresh, "create-user", "--username", "probe", "--password", "Check-Pass-2026", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
 
 
-def test_create_user_refuses_a_weak_password(cli_app):
-    code, _out, err = run_here(cli_app, "create-user", "--username", "probe", "--password", "password",
-                               "--role", "auditor")
-    assert code == 2 and "密码" in err
+def test_create_user_refuses_a_weak_password(fresh, demo):
+    result = flask(fresh, "create-user", "--username", "probe", "--password", "password",
+                   "--role", "auditor")
+    assert result.returncode == 2 and "密码" in result.stderr
 
 
-def test_create_user_then_duplicate(fresh, cli_app):
+def test_create_user_then_duplicate(fresh, demo):
     ok = flask(fresh, "create-user", "--username", "officer2", "--password", "Officer-Pass-2026",
                "--role", "district_officer", "--district", "370203")
     assert ok.returncode == 0, ok.stderr
-    code, _out, err = run_here(cli_app, "create-user", "--username", "officer2", "--password",
-                               "Officer-Pass-2026", "--role", "district_officer", "--district", "370203")
-    assert code == 2 and "已存在" in err
+    dup = flask(fresh, "create-user", "--username", "officer2", "--password", "Officer-Pass-2026",
+                "--role", "district_officer", "--district", "370203")
+    assert dup.returncode == 2 and "已存在" in dup.stderr
 
 
-def test_reset_2fa_removes_the_second_factor_and_is_audited(fresh, cli_app):
+def test_reset_2fa_removes_the_second_factor_and_is_audited(fresh, demo):
     from sqlalchemy import create_engine, text
 
-    assert run_here(cli_app, "reset-2fa", "--username", "nobody-here")[0] == 2
+    assert flask(fresh, "reset-2fa", "--username", "nobody-here").returncode == 2
     result = flask(fresh, "reset-2fa", "--username", "shenji")
     assert result.returncode == 0, result.stderr
     engine = create_engine(fresh["XUESHI_DATABASE_URL"])
@@ -179,13 +153,13 @@ def test_reset_2fa_removes_the_second_factor_and_is_audited(fresh, cli_app):
     assert flask(fresh, "audit-verify").returncode == 0
 
 
-def test_grant_role_and_purge_tokens_at_deploy_time(fresh, cli_app):
+def test_grant_role_and_purge_tokens_at_deploy_time(fresh, demo):
     from sqlalchemy import create_engine, text
 
     made = flask(fresh, "create-user", "--username", "deploy2", "--password", "Deploy-Pass-2026",
                  "--role", "district_officer", "--district", "370203")
     assert made.returncode == 0, made.stderr
-    assert run_here(cli_app, "grant-role", "--username", "deploy2", "--role", "wizard")[0] == 2
+    assert flask(fresh, "grant-role", "--username", "deploy2", "--role", "wizard").returncode == 2
     granted = flask(fresh, "grant-role", "--username", "deploy2", "--role", "auditor")
     assert granted.returncode == 0 and "审计员" in granted.stdout, granted.stderr
     engine = create_engine(fresh["XUESHI_DATABASE_URL"])
