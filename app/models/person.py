@@ -38,7 +38,7 @@ class Person(TimestampMixin, Model):
     # officer's persons list reads its own index, not every unit of the district.
     # A copy, without a reference of its own (the unit's holds; SQLite can drop it again)
     district_id: Mapped[int | None] = mapped_column(Integer, default=unit_district)
-    series: Mapped[str] = mapped_column(String(40), index=True)
+    series: Mapped[str] = mapped_column(String(40))
     title_level: Mapped[str] = mapped_column(String(20), index=True)
     is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(30))

@@ -1,6 +1,8 @@
 """A district's persons list reads its count and the rows a deep page skips from
 its index alone: the district's two indexes on person carry the unit too (the
-待确认 check of a district's people reads the person's unit).
+待确认 check of a district's people reads the person's unit). The single-column series
+index goes: (series, id) answers the filter and the list's sort, and the planner took the
+narrower one and sorted.
 
 Revision ID: 0028
 Revises: 0027
@@ -13,7 +15,8 @@ down_revision = '0027'
 branch_labels = None
 depends_on = None
 
-OLD = [('ix_person_district_id_id', ['district_id', 'id']),
+OLD = [('ix_person_series', ['series']),  # (series, id) serves the series filter and its sort
+       ('ix_person_district_id_id', ['district_id', 'id']),
        ('ix_person_district_series_id', ['district_id', 'series', 'id'])]
 NEW = [('ix_person_district_id_unit', ['district_id', 'id', 'unit_id']),
        ('ix_person_district_series_unit', ['district_id', 'series', 'id', 'unit_id'])]
