@@ -53,7 +53,7 @@ def unit_member():
 
 rule(Person, "association_admin")(everything)
 # a district's people by the person's own district (its unit's, app/services/placement.py):
-# the persons list reads ix_person_district_id_id, not every unit of the district
+# the persons list reads ix_person_district_id_unit, not every unit of the district
 rule(Person, "district_officer")(lambda s: _is(Person.district_id, s.district_id) & unit_member())
 rule(Person, "authority_staff")(
     lambda s: Person.unit_id.in_(units_where(Unit.department_id == s.department_id)) & unit_member()
