@@ -120,7 +120,9 @@ def test_home_list_and_entry_say_every_code_in_chinese(app, clients):
                 "roles": "", "before": None, "after": {"name": "auditor"}}, {
                 "action": "update", "table_name": "ab_user", "record_id": str(user_id),
                 "roles": "Public", "before": {"first_name": "甲", "changed_by_fk": None},
-                "after": {"first_name": "乙", "changed_by_fk": user_id, "login_count": 3}}])
+                "after": {"first_name": "乙", "changed_by_fk": user_id, "login_count": 3}}, {
+                "action": "delete", "table_name": "user_scope", "record_id": "999999",
+                "roles": "", "before": {"cascade": f"ab_user:{user_id}"}, "after": None}])
             audit.security_event("mfa.reset", user=db.session.get(User, user_id), by="cli",
                                  role="Public")
         with audit.acting_as("cli:user-create"):
@@ -141,3 +143,6 @@ def test_home_list_and_entry_say_every_code_in_chinese(app, clients):
         if url in ("/", "/auditentryview/list/"):  # a role's record by its Chinese name
             assert re.search(r"角色\(权限\)\s+审计员", text) and not re.search(r"角色\(权限\)\s+auditor", text), url
     assert "未登录访客" in text and "修改人" in text and "姓名" in text
+    # a row removed with a login names that login's record in words
+    removed = auditor.get("/auditentryview/list/?table=user_scope").get_data(as_text=True)
+    assert f"账号 #{user_id}" in removed

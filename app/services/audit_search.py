@@ -337,6 +337,9 @@ def _value(table: str, column: str, value, users: dict[int, str], event: str = "
         return actor_label(value)
     if column == "act":
         return str(ADMIN_ACTS.get(value, value))
+    if column == "cascade" and isinstance(value, str):  # "ab_user:5": the record it went with
+        owner, _, pk = value.partition(":")
+        return f"{table_label(owner)} #{pk}" if pk else table_label(owner)
     if column == "email" and table == "ab_user":
         return shown_email(value)  # never the placeholder of a login without one
     if column in _USER_COLUMNS and isinstance(value, int) and value in users:
