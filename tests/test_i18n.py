@@ -36,3 +36,15 @@ def test_the_catalog_matches_the_code_and_is_complete():
     result = subprocess.run([sys.executable, "scripts/i18n.py", "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_confirmation_and_alert_dialogs_speak_chinese(clients):
+    """FAB's dialogs (a delete's "确定要删除这条记录吗?") answer 取消 / 确定, not Cancel / OK."""
+    import re
+
+    page = clients("Admin").get("/users/list/").get_data(as_text=True)
+    dialogs = re.findall(r'<div class="modal fade" id="modal-(?:confirm|alert)".*?</div>\s*</div>\s*</div>\s*</div>',
+                         page, flags=re.S)
+    assert len(dialogs) == 2
+    buttons = re.findall(r"<(?:button|a)\b[^>]*>\s*([^<]*?)\s*</(?:button|a)>", " ".join(dialogs))
+    assert buttons == ["取消", "确定", "确定"], buttons
