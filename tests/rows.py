@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
-    BaseEvaluation, Case, Certificate, Claim, Enrolment, Inspection, Person, PlanProject, RosterLink,
+    BaseEvaluation, Case, Certificate, Claim, Enrolment, Inspection, Person, PersonRequest, PlanProject, RosterLink,
     Seminar, TrainingClass, YearCertificate,
 )
 from app.models.base import utcnow
@@ -75,6 +75,12 @@ def make(app, world, model, state: str | None, side: str = "A"):
         cls = _training_class(world, side, "accepted")
         row = RosterLink(kind="differs", state=state, class_id=cls.id, person_id=world.person[side],
                          unit_id=world.unit[side], name=f"探针姓名{n}")
+    elif model is PersonRequest:  # a transfer of side's person, asked by the other side's unit
+        other = "B" if side == "A" else "A"
+        person = db.session.get(Person, world.person[side])
+        row = PersonRequest(kind="transfer", state=state, unit_id=world.unit[other],
+                            holder_unit_id=world.unit[side], person_id=person.id, id_number=person.id_number,
+                            name=f"探针姓名{n}", is_enterprise_manager=False)
     else:  # pragma: no cover - a new workflow needs its row here
         raise AssertionError(f"no test row for {model.__name__}")
     db.session.add(row)

@@ -65,7 +65,7 @@ def test_a_professional_who_is_no_enterprise_manager_is_saved_with_the_box_untic
     from app.models import Person
     from tests import factories
 
-    client = clients("unit_reviewer")
+    client = clients("association_admin")
     box = groups(client.get("/personview/add").get_data(as_text=True), FAB_ROW)["is_enterprise_manager"]
     assert "required" not in re.search(r"<input[^>]*>", box).group() and "*" not in box
     number = factories.id_number("370202")

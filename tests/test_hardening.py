@@ -3,6 +3,8 @@ oracles on full ID numbers, full numbers in files, bombs in uploads, markup
 and formulas in outputs, and inputs that made a 500."""
 from __future__ import annotations
 
+import difflib
+
 import re
 
 import io
@@ -67,20 +69,28 @@ def test_person_create_reports_a_duplicate_only_inside_the_scope(api, world):
     assert found.json["count"] == 0  # nothing was created
 
 
-def test_person_screen_has_no_uniqueness_oracle(clients, world):
+def test_person_screen_has_no_uniqueness_oracle(app, clients, world):
+    """Into another unit: refused alike. Into one's own unit, a number held
+    elsewhere and a free one: the same 已提交，待确认 (tests/test_person_requests.py)."""
+    from tests.test_oracle_timing import outsider
+
     client = clients("unit_reviewer")
-    pages = []
-    for number in (world.id_number["B"], factories.id_number("370203")):
-        resp = client.post("/personview/add", data={**_person_body(number, world.unit["B"]),
-                                                    "unit": str(world.unit["B"]),
-                                                    "is_enterprise_manager": "y"},
-                           follow_redirects=True)
-        # the CSP nonce differs per response by design
-        pages.append(re.sub(r'nonce="[^"]+"', "", resp.get_data(as_text=True)).replace(number, "N"))
-    assert pages[0] == pages[1]
-    assert "已登记" not in pages[0] and "已经存在" not in pages[0]
+    for unit in ("B", "A"):
+        pages = []
+        for number in (outsider(app, world), factories.id_number("370203")):
+            client.get("/personview/list/")  # where the form sends the user back to
+            resp = client.post("/personview/add", data={**_person_body(number, world.unit[unit]),
+                                                        "unit": str(world.unit[unit]),
+                                                        "is_enterprise_manager": "y"},
+                               follow_redirects=True)
+            # the CSP nonce differs per response by design
+            pages.append(re.sub(r'nonce="[^"]+"', "", resp.get_data(as_text=True)).replace(number, "N"))
+        assert pages[0] == pages[1], "\n".join(difflib.unified_diff(
+            pages[0].splitlines(), pages[1].splitlines(), lineterm=""))
+        assert "该值已登记" not in pages[0] and "已经存在" not in pages[0]
+    assert "已提交，待确认" in pages[0]
     # inside the scope, the duplicate is reported
-    own = client.post("/personview/add", data={**_person_body(world.id_number["B"], world.unit["A"]),
+    own = client.post("/personview/add", data={**_person_body(world.id_number["A"], world.unit["A"]),
                                                 "unit": str(world.unit["A"]), "is_enterprise_manager": "y"},
                       follow_redirects=True)
     assert "该值已登记" in own.get_data(as_text=True)

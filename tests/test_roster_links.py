@@ -297,6 +297,54 @@ def test_a_roster_writes_in_bulk_and_audits_every_row_on_a_valid_chain(app, api,
         db.session.remove()
 
 
+def test_a_roster_runs_the_same_statements_for_many_rows_as_for_few(app, api, world):
+    """Enrolments, links and their audit entries go in one statement per chunk
+    on either database (SQLite included, whose batches come back in no set
+    order): 2 rows and 24 run as many statements, and each row's entry names
+    its own row, in the roster's order."""
+    import json
+
+    from app.models import AuditEntry
+    from tests.plans import statements
+
+    def mixed(n):  # half the unit's own staff (enrolled), half new numbers of unit B (links)
+        with app.app_context():
+            staff = [Person(id_number=factories.id_number("370202"), name=f"语句本单位{n}-{i}",
+                            unit_id=world.unit["A"], series="engineering", title_level="junior")
+                     for i in range(n)]
+            db.session.add_all(staff)
+            db.session.commit()
+            rows = [[p.name, p.id_number, world.credit_code["A"], "", "", ""] for p in staff]
+            db.session.remove()
+        return rows + [[f"语句外单位{n}-{i}", factories.id_number("370203"), world.credit_code["B"], "",
+                        "engineering", "intermediate"] for i in range(n)]
+
+    counts, classes = [], []
+    for n in (1, 12):
+        rows, class_id = mixed(n), accepted_class(api, "unit_reviewer")
+        with statements(app) as seen:
+            assert roster(api, class_id, rows, role="unit_reviewer").json == {"added": 2 * n, "unchanged": 0}
+        counts.append(len(seen))
+        classes.append((class_id, rows))
+    assert counts[0] == counts[1]
+    class_id, rows = classes[1]
+    with app.app_context():
+        numbers = {p.id: p.id_number for p in db.session.execute(select(Person)).scalars()}
+        written = [(("enrolment", e.id), numbers[e.person_id]) for e in db.session.execute(
+            select(Enrolment).where(Enrolment.class_id == class_id).order_by(Enrolment.id)).scalars()]
+        written += [(("roster_link", link.id), link.id_number) for link in db.session.execute(
+            select(RosterLink).where(RosterLink.class_id == class_id).order_by(RosterLink.id)).scalars()]
+        assert [number for _, number in written] == [row[1] for row in rows]  # ids in the rows' order
+        entries = {(e.table_name, int(e.record_id)): (e.seq, json.loads(e.after)) for e in db.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "insert",
+                                     AuditEntry.table_name.in_(["enrolment", "roster_link"]))).scalars()}
+        found = [entries[key] for key, _ in written]
+        assert [seq for seq, _ in found] == sorted(seq for seq, _ in found)  # audited in the same order
+        assert [after["id"] for _, after in found] == [key[1] for key, _ in written]
+        assert [after["name"] for _, after in found[len(rows) // 2:]] == [row[0] for row in rows[len(rows) // 2:]]
+        db.session.remove()
+
+
 def organiser_view(api, clients, role, class_id, number, typed, credit_code):
     """Everything an organiser sees of its class after rostering `number`: the
     participant list, the attendance template, the enrolments, a second

@@ -147,16 +147,23 @@ def test_unit_reviewer_cannot_move_staff_out_of_their_unit(api, world, app):
 
 
 def test_unit_reviewer_adds_and_edits_own_staff(api, world, app):
+    """The unit's new colleague waits for the association's confirmation
+    (人员登记申请), then is the unit's to edit, and nobody else's to see."""
     number = factories.id_number("370202")
     resp = api("unit_reviewer", "POST", "/api/v1/person/", json={
         "id_number": number, "name": "新同事", "unit": world.unit["A"],
         "series": "economics", "title_level": "junior",
     })
-    assert resp.status_code == 201, resp.json
-    pk = resp.json["id"]
+    assert resp.status_code == 202, resp.json
+    step = api("association_admin", "POST", f"/api/v1/person_request/{resp.json['id']}/step/confirm")
+    assert step.status_code == 200, step.json
+    with app.app_context():
+        pk = db.session.execute(select(Person.id).where(Person.id_number == number)).scalar_one()
+        db.session.remove()
     resp = api("unit_reviewer", "PUT", f"/api/v1/person/{pk}", json={"title_level": "intermediate"})
     assert resp.status_code == 200
     assert snapshot(app, Person, pk)["title_level"] == "intermediate"
+    assert snapshot(app, Person, pk)["unit_id"] == world.unit["A"]
     assert api("unit_reviewer_b", "GET", f"/api/v1/person/{pk}").status_code == 404
 
 

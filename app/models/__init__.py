@@ -14,6 +14,7 @@ from .ledger import Ledger, YearCertificate
 from .message import Message
 from .lookup import IdLookup, LookupAlert
 from .person import Person
+from .person_request import PersonRequest
 from .plan import PlanProject, PlanPublication, Seminar
 from .roster_link import RosterLink
 from .status import StatusList
@@ -56,6 +57,7 @@ __all__ = [
     "Department",
     "District",
     "Person",
+    "PersonRequest",
     "RosterLink",
     "TrainingBase",
     "Unit",

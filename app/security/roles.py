@@ -344,6 +344,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + [("can_view", "DashboardView")]
     + screen_read("LookupAlertView") + menus("Lookup alerts")
     + read("RosterLink") + menus("Roster links")
+    + read("PersonRequest") + steps("PersonRequest", "decide") + menus("Registration requests")
     + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
             "Base evaluations", "Inspections", "Cases", "Dishonesty records"),
     "authority_staff": SELF_SERVICE + JOBS
@@ -369,7 +370,8 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + menus("People", "Professionals", "Units")
     + OWN_CLAIMS + steps("Claim", "review") + LEDGERS + RECOMPUTE_CHOSEN + HOURS_CHECK + EXPORTS
     + CLASS_ORGANISER + PUBLISHED_LIST + NOTICE + [FULL_ID_NUMBERS]
-    + read("RosterLink") + steps("RosterLink", "review") + menus("Roster links"),
+    + read("RosterLink") + steps("RosterLink", "review") + menus("Roster links")
+    + read("PersonRequest") + steps("PersonRequest", "decide") + menus("Registration requests"),
     "professional": SELF_SERVICE + JOBS
     + read("Person")
     + read("Unit")

@@ -8,7 +8,7 @@ from sqlalchemy import exists, false, or_, select
 from ..models import (
     Activity, AuditEntry, BaseEvaluation, Case, Certificate, Claim, Department, DishonestyRecord,
     District, Enrolment, ExportBatch, IdLookup, Inspection, Job, Ledger, LookupAlert, Message, Person,
-    PlanProject, PlanPublication, RosterLink, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
+    PersonRequest, PlanProject, PlanPublication, RosterLink, Seminar, TrainingBase, TrainingClass, Unit, UserScope,
     YearCertificate,
 )
 from ..models.identity import RoleGrant
@@ -184,3 +184,8 @@ rule(LookupAlert, "association_admin")(everything)
 rule(RosterLink, "association_admin")(everything)
 rule(RosterLink, "unit_reviewer")(lambda s: RosterLink.unit_id == s.unit_id)
 rule(RosterLink, "professional")(lambda s: RosterLink.person_id == s.person_id)
+# 登记申请: the requesting unit, the unit a transferred number is registered in, the association.
+rule(PersonRequest, "association_admin")(everything)
+rule(PersonRequest, "unit_reviewer")(lambda s: or_(
+    _is(PersonRequest.unit_id, s.unit_id),
+    (PersonRequest.kind == "transfer") & _is(PersonRequest.holder_unit_id, s.unit_id)))

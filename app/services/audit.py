@@ -274,15 +274,24 @@ def _append(conn, entries: list[dict]) -> None:
 def insert_rows(session: Session, model, rows: list[dict], chunk: int = 1000) -> list[dict]:
     """Insert `rows` into `model`'s table, one statement per chunk, and audit each
     row as its own insert entry (what a flush of the same objects writes), in the
-    session's transaction. Returns the rows as stored (with ids, defaults), in order."""
+    session's transaction. Returns the rows as stored (with ids, defaults), in order.
+
+    SQLite cannot return a batch's rows in the order given: asked for that
+    order, SQLAlchemy inserts there row by row. Unordered, it inserts a batch
+    per statement, each INSERT giving its rows ascending ids in the order of
+    its values (`model`'s key is one integer, the rowid), so the rows sorted
+    by id are in order again. PostgreSQL batches in the order asked."""
     table = model.__table__
+    ordered = session.connection().dialect.name != "sqlite"
+    key = table.autoincrement_column
     stored = []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         if not part:
             continue
-        stored += [dict(r) for r in session.execute(
-            insert(table).returning(*table.columns, sort_by_parameter_order=True), part).mappings()]
+        found = [dict(r) for r in session.execute(
+            insert(table).returning(*table.columns, sort_by_parameter_order=ordered), part).mappings()]
+        stored += found if ordered else sorted(found, key=lambda row: row[key.name])
     if stored:
         _append(session.connection(), [
             {"action": "insert", "table_name": table.name,

@@ -76,6 +76,8 @@ CONCERNED = {
     "YearCertificate": lambda row: [logins(person_id=row.person_id)],
     # never the organiser; a new person's link names nobody until confirmed
     "RosterLink": lambda row: [logins(person_id=row.person_id)] if row.person_id else [],
+    # the login who asked (never the unit that held a transferred number)
+    "PersonRequest": lambda row: [row.requested_by] if row.requested_by else [],
 }
 
 

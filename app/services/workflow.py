@@ -292,13 +292,13 @@ class Workflow:
 
 def workflows() -> list[Workflow]:
     """Every declared workflow, each from the service module of its aggregate."""
-    from . import (cases, certificates, claims, classes, evaluations, inspections, plans,
+    from . import (cases, certificates, claims, classes, evaluations, inspections, person_requests, plans,
                    roster_links, seminars)
 
     return [claims.WORKFLOW, classes.WORKFLOW, certificates.WORKFLOW, certificates.YEAR_WORKFLOW,
             plans.WORKFLOW,
             seminars.WORKFLOW, evaluations.WORKFLOW, inspections.WORKFLOW, cases.WORKFLOW,
-            roster_links.WORKFLOW]
+            roster_links.WORKFLOW, person_requests.WORKFLOW]
 
 
 def for_model(model) -> Workflow:

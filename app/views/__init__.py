@@ -41,6 +41,7 @@ from .menu import navbar_menu
 from .messages import MessageView, unread_messages
 from .lookup import LookupView
 from .lookup_alerts import LookupAlertView
+from .person_requests import PersonRequestApi, PersonRequestView
 from .roster_links import RosterLinkApi, RosterLinkView
 from . import openapi
 from .people import PersonApi, PersonView
@@ -89,6 +90,8 @@ def register_views(appbuilder) -> None:
     _add(appbuilder, JobView, "My jobs", _l("My jobs"), "fa-tasks", HOURS)
     _add(appbuilder, PersonView, "Professionals", _l("Professionals"), "fa-user", PEOPLE)
     _add(appbuilder, UnitView, "Units", _l("Units"), "fa-building", PEOPLE)
+    _add(appbuilder, PersonRequestView, "Registration requests", _l("Registration requests"),
+         "fa-user-plus", PEOPLE)
     _add(appbuilder, RosterLinkView, "Roster links", _l("Roster links to confirm"), "fa-link", PEOPLE)
     _add(appbuilder, TrainingBaseView, "Training bases", _l("Training bases"), "fa-university", TRAINING)
     _add(appbuilder, DepartmentView, "Departments", _l("Departments"), "fa-sitemap", REFERENCE)
@@ -133,7 +136,8 @@ def register_views(appbuilder) -> None:
     for api in (PersonApi, UnitApi, TrainingBaseApi, DepartmentApi, DistrictApi, AuditEntryApi,
                 ClaimApi, LedgerApi, YearCertificateApi, EligibilityApi, ExportBatchApi, PlatformImportApi,
                 TrainingClassApi, EnrolmentApi, CertificateApi, PlanProjectApi, SeminarApi,
-                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi, RosterLinkApi):
+                BaseEvaluationApi, InspectionApi, CaseApi, DishonestyRecordApi, JobApi, RosterLinkApi,
+                PersonRequestApi):
         appbuilder.add_api(api)
     openapi.register(appbuilder)
     # FAB's own security APIs too: no field's `_info` may fall back to gettext("")

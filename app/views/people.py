@@ -1,6 +1,7 @@
 """专业技术人员: screens and REST API."""
 from __future__ import annotations
 
+from flask import flash, g, session
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -11,9 +12,12 @@ from wtforms import BooleanField
 
 from ..models import Ledger, Person
 from ..models.choices import TITLE_LEVELS, TITLE_SERIES
+from ..security.scope import current_scope
+from ..services import person_requests
 from ..services.dashboard import counted
+from ..services.errors import BusinessError
 from ..validators import FormCheck, api_check, normalize_id_number
-from .base import ScopedModelRestApi, ScopedModelView
+from .base import ScopedModelRestApi, ScopedModelView, error_response
 from .fields import code_formatter, code_select, code_validator
 from .jobs import start_or_back
 
@@ -25,6 +29,7 @@ PERSON_FIELDS = {
     "unit.id": (_l("Unit ID"), _l("Employer record number")),
     "unit.name": (_l("Unit name"), _l("Employer name")),
     "unit.district": (_l("District"), _l("District of the employer")),
+    "district_id": (_l("District"), _l("District of the employer")),
     "series": (_l("Title series"), _l("Professional title series code, e.g. engineering")),
     "title_level": (_l("Title level"), _l("junior, intermediate, deputy_senior or senior")),
     "is_enterprise_manager": (
@@ -102,6 +107,29 @@ class PersonView(ScopedModelView):
         "title_level": code_formatter(TITLE_LEVELS),
     }
 
+    def pre_add(self, item):
+        """A login whose scope is not the city leaves a registration request
+        (told as a success, whoever holds the number); the association adds."""
+        scope = current_scope()
+        if person_requests.by_request(scope):
+            person_requests.submit(scope, item)
+            g.xueshi_submitted = str(person_requests.SUBMITTED)
+            raise BusinessError(g.xueshi_submitted)
+        super().pre_add(item)
+
+    def _add(self):
+        """FAB flashes whatever `pre_add` raises as an error: a submitted request is good news."""
+        widget = super()._add()
+        told = g.pop("xueshi_submitted", None)
+        if told is not None:
+            session["_flashes"] = [m for m in session.get("_flashes", []) if m[1] != told]
+            flash(told, "success")
+        return widget
+
+    def pre_update(self, item):
+        person_requests.refuse_number_change(current_scope(), item)
+        super().pre_update(item)
+
     def _init_properties(self):
         """FAB's filters, plus `FilterCountedIn` and `FilterUnrecorded` after the unit column's own."""
         super()._init_properties()
@@ -129,8 +157,35 @@ class PersonApi(ScopedModelRestApi):
     edit_columns = _COLUMNS
     search_columns = ["id_number", "name", "unit", "series", "title_level"]
     order_columns = ["id", "name"]
+    openapi_spec_methods = {"post": {"post": {"responses": {
+        "201": {"description": "Person registered (the association)", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "result": {"$ref": "#/components/schemas/PersonApi.post"}}}}}},
+        "202": {"description": "Registration request submitted for confirmation (any other scope)",
+                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "message": {"type": "string"}}}}}},
+        "400": {"$ref": "#/components/responses/400"},
+        "401": {"$ref": "#/components/responses/401"},
+        "422": {"$ref": "#/components/responses/422"},
+        "500": {"$ref": "#/components/responses/500"},
+    }}}}
     validators_columns = {
         "id_number": api_check(normalize_id_number),
         "series": code_validator(TITLE_SERIES),
         "title_level": code_validator(TITLE_LEVELS),
     }
+
+    def _save(self, item, code: int, schema):
+        """A new person from a login whose scope is not the city is a registration
+        request (202, the same answer whoever holds the number); nobody but the
+        association changes an ID number."""
+        scope = current_scope()
+        try:
+            if code == 201 and person_requests.by_request(scope):
+                row = person_requests.submit(scope, item)
+                return self.response(202, message=str(person_requests.SUBMITTED), id=row.id)
+            if code == 200:
+                person_requests.refuse_number_change(scope, item)
+        except BusinessError as exc:
+            return error_response(self, exc)
+        return super()._save(item, code, schema)
