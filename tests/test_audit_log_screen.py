@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.formatting import local_time
-from app.models import AuditEntry
+from app.models import AuditEntry, Person
 from app.services import audit, audit_search
 from tests.test_claims import exam, submitted_claim
 
@@ -146,3 +146,46 @@ def test_home_list_and_entry_say_every_code_in_chinese(app, clients):
     # a row removed with a login names that login's record in words
     removed = auditor.get("/auditentryview/list/?table=user_scope").get_data(as_text=True)
     assert f"账号 #{user_id}" in removed
+
+
+def test_every_audited_column_has_a_chinese_label(app):
+    """Each column an audited table writes to the log is named in Chinese: never the
+    column's code (first_year) nor FAB's English made from it (Stored Name)."""
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        unnamed = []
+        for table, _ in audit_search.tables():
+            model = audit_search._models().get(table)
+            if model is None or not getattr(model, "__audit__", True):
+                continue
+            for column in model.__table__.c:
+                if column.name not in audit_search.HIDDEN:
+                    label = audit_search.column_label(table, column.name)
+                    if not re.search(r"[\u4e00-\u9fff]", label):
+                        unnamed.append((table, column.name, label))
+    assert not unnamed, unnamed
+
+
+def test_an_hours_activity_and_a_download_read_in_words(app, clients):
+    """A platform course's activity says its kind, category and source in Chinese; a
+    download names the file, not the Content-Disposition header it was sent with."""
+    with app.app_context():
+        person_id = db.session.execute(select(func.min(Person.id))).scalar()
+        with audit.acting_as("cli"):
+            audit._append(db.session.connection(), [{
+                "action": "insert", "table_name": "activity", "record_id": "999999", "roles": "",
+                "before": None, "after": {"kind": "platform_course", "category": "professional",
+                                          "source": "platform", "first_year": 2026, "title": "走读课程",
+                                          "person_id": person_id}}])
+            audit.security_event("download.personal_data", record="certificate:999999",
+                                 endpoint="CertificateView.pdf",
+                                 file='attachment; filename="QDJX2026-999999.pdf"', bytes=10)
+        db.session.commit()
+        db.session.remove()
+    auditor = clients("auditor")
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", auditor.get(
+        "/auditentryview/list/", query_string={"table": "activity", "record": "999999"}).get_data(as_text=True))
+    for words in ("平台课程学习", "专业科目", "起始计入年度", "来源"):
+        assert words in text, words
+    assert not re.search(r"\b(platform_course|professional|platform|first_year|kind|source)\b", text)
+    text = re.sub(r"<[^>]+>", " ", auditor.get("/auditentryview/list/").get_data(as_text=True))
+    assert "QDJX2026-999999.pdf" in text and "attachment;" not in text

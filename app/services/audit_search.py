@@ -190,6 +190,74 @@ def detail_value(event: str, column: str, value) -> str | None:
 
         return str(COVERAGE[value]) if value in COVERAGE else None
     return None
+# Columns no screen labels, or that FAB would only name in made-up English
+# ("Stored Name" from stored_name): by table, then (None) in any table.
+COLUMN_LABELS = {
+    None: {
+        "created_at": _l("Created"),
+        "updated_at": _l("Updated"),
+        "district_id": _l("District"),
+        "unit_id": _l("Unit"),
+        "person_id": _l("Professional"),
+        "enrolment_id": _l("Participant"),
+        "inspection_id": _l("Inspection"),
+        "stored_name": _l("Stored file name"),
+        "sha256": _l("File SHA-256"),
+        "status_index": _l("Position in the certificate status list"),
+        "applied_by": _l("Applied by"),
+        "closed_by": _l("Closed by"),
+        "uploaded_by": _l("Uploaded by"),
+        "published_by": _l("Published by"),
+    },
+    "activity": {
+        **records.FIELD_LABELS,
+        "kind": _l("Kind"),
+        "first_year": _l("First year counted"),
+        "last_year": _l("Last year counted"),
+        "source": _l("Source"),
+        "source_id": _l("Number of the source record"),
+    },
+    "year_certificate": {"serial": _l("Serial number of the year"),
+                         "ledger_digest": _l("Digest of the year's hours")},
+    "plan_publication": {"published_on": _l("Published on"), "published_at": _l("Published at"),
+                         "late": _l("Published late")},
+    "dishonesty_record": {"announced": _l("Announced")},
+    "roster_link": {"is_enterprise_manager": _l("Enterprise manager")},
+    "evidence": {"owner_type": _l("Belongs to"), "owner_id": _l("Number of the record it belongs to"),
+                 "purpose": _l("Purpose"), "original_name": _l("File name"),
+                 "content_type": _l("File type"), "size": _l("Size"), "digest": _l("Fingerprint of the file"),
+                 "uploaded_at": _l("Uploaded at")},
+    "id_lookup": {"at": _l("Time"), "day": _l("Day"), "username": _l("Login name"), "kind": _l("Kind")},
+    "job": {"kind": _l("Kind"), "state": _l("State"), "params": _l("Parameters"),
+            "username": _l("Login name"), "scope_key": _l("Data scope"), "started_at": _l("Started at"),
+            "finished_at": _l("Finished at"), "touched_at": _l("Last sign of life"),
+            "attempts": _l("Attempts"), "done": _l("Rows done"), "total": _l("Rows in all"),
+            "message": _l("Message"), "error": _l("Error"), "result_name": _l("Stored file name"),
+            "result_filename": _l("File name"), "result_mimetype": _l("File type"),
+            "result_sha256": _l("File SHA-256")},
+    "base_evaluation": {"expert_scores": _l("Expert scores"), "returned_from": _l("Returned from")},
+}
+# Codes stored in table columns no screen formats, in words: (table, column) -> code -> label.
+COLUMN_VALUES = {
+    ("activity", "category"): records.CATEGORIES,
+    ("activity", "reason"): records.REASONS,
+    ("activity", "source"): {"platform": _l("Platform courses"), "class": _l("Filed classes"),
+                             "claim": _l("Claims")},
+}
+_CONTENT_DISPOSITION = re.compile(r"filename\*=UTF-8''([^;]+)|filename=\"?([^\";]+)\"?", re.IGNORECASE)
+
+
+def _file_name(header: str) -> str:
+    """The file name of a stored `Content-Disposition` (attachment; filename="a.pdf")."""
+    from urllib.parse import unquote
+
+    found = _CONTENT_DISPOSITION.findall(header)
+    encoded = next((e for e, _ in found if e), None)
+    if encoded:
+        return unquote(encoded)
+    return next((plain for _, plain in found if plain), header)
+
+
 # Who wrote an entry when no login did (audit.acting_as / system_write names).
 ACTORS = {
     "cli": _l("Command line"),
@@ -253,10 +321,16 @@ def tables() -> list[tuple[str, str]]:
     return sorted(((t, table_label(t)) for t in names), key=lambda x: x[1])
 
 
+def _made_up(column: str, label) -> bool:
+    """Whether a screen's label is FAB's own English from the column name ("Stored Name")."""
+    return str(label) == re.sub(r"[._]", " ", column).title()
+
+
 def column_label(table: str, column: str) -> str:
     """The field's label on its screen; a reference is named by what it refers to."""
     view = _views().get(table)
-    labels = getattr(view, "label_columns", None) or {}
+    labels = {c: label for c, label in (getattr(view, "label_columns", None) or {}).items()
+              if not _made_up(c, label)}
     if column in DETAIL_LABELS:
         return str(DETAIL_LABELS[column])
     if column == "id":
@@ -270,7 +344,8 @@ def column_label(table: str, column: str) -> str:
         return table_label(target.column.table.name)
     if column in labels:
         return str(labels[column])
-    return column
+    words = COLUMN_LABELS.get(table, {}).get(column) or COLUMN_LABELS[None].get(column)
+    return str(words) if words else column
 
 
 def action_label(entry: AuditEntry) -> str:
@@ -340,6 +415,18 @@ def _value(table: str, column: str, value, users: dict[int, str], event: str = "
     if column == "cascade" and isinstance(value, str):  # "ab_user:5": the record it went with
         owner, _, pk = value.partition(":")
         return f"{table_label(owner)} #{pk}" if pk else table_label(owner)
+    if column == "file" and isinstance(value, str):  # a download's Content-Disposition
+        return _file_name(value)
+    if table == "evidence" and column == "owner_type" and isinstance(value, str):
+        return table_label(value)
+    if (table, column) in COLUMN_VALUES and isinstance(value, str):
+        return str(COLUMN_VALUES[(table, column)].get(value, value))
+    if table == "activity" and column in ("kind", "channel") and isinstance(value, str):
+        from .. import rules
+        from ..formatting import locale
+
+        words = rules.kinds(locale()) if column == "kind" else rules.channels(locale())
+        return words.get(value, value)
     if column == "email" and table == "ab_user":
         return shown_email(value)  # never the placeholder of a login without one
     if column in _USER_COLUMNS and isinstance(value, int) and value in users:
