@@ -184,3 +184,12 @@ def test_requests_stay_in_their_scope(app, api, clients, world):
     with app.app_context():
         assert db.session.get(PersonRequest, request_id).kind == "register"
         db.session.remove()
+
+
+def test_the_add_form_starts_with_the_reviewers_own_unit(app, clients, world):
+    """A unit reviewer has one unit: the form chooses it, nothing to search for;
+    the association, who sees every unit, chooses one."""
+    option = f'<option value="{world.unit["A"]}" selected>'
+    assert option in clients("unit_reviewer").get("/personview/add").get_data(as_text=True)
+    assert "selected>" not in clients("association_admin").get("/personview/add").get_data(as_text=True) \
+        .split('id="unit"')[1].split("</select>")[0]
