@@ -193,3 +193,14 @@ def test_the_add_form_starts_with_the_reviewers_own_unit(app, clients, world):
     assert option in clients("unit_reviewer").get("/personview/add").get_data(as_text=True)
     assert "selected>" not in clients("association_admin").get("/personview/add").get_data(as_text=True) \
         .split('id="unit"')[1].split("</select>")[0]
+
+
+def test_the_forms_say_who_confirms_and_who_corrects_a_number(clients, world):
+    reviewer = clients("unit_reviewer")
+    add = reviewer.get("/personview/add").get_data(as_text=True)
+    assert "确认后登记" in add
+    edit = reviewer.get(f"/personview/edit/{world.person['A']}").get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="id_number"[^>]*>', edit).group()
+    assert "readonly" in field and "只能由市继续教育协会更正" in edit
+    association = clients("association_admin").get(f"/personview/edit/{world.person['A']}").get_data(as_text=True)
+    assert "readonly" not in re.search(r'<input[^>]*id="id_number"[^>]*>', association).group()
