@@ -261,7 +261,8 @@ class ScopedModelView(ModelView):
                 n=lists.MAX_ROWS))
         return super()._get_list_widget(
             filters, actions=actions, order_column=order_column, order_direction=order_direction,
-            page=page, page_size=page_size, widgets=widgets, key_columns=self.key_columns, **kwargs)
+            page=page, page_size=page_size, widgets=widgets, key_columns=self.key_columns,
+            filter_summary=lists.filters_in_words(self, filters), **kwargs)
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         lists.choose_the_only_rows(form)
