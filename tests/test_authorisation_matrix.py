@@ -258,14 +258,21 @@ GOV_API = [
     ("POST", f"/api/v1/case/{M}/step/close", None, {"district_officer"}, 404),
     ("GET", "/api/v1/dishonesty_record/", None, {ASSOC}, 200),
     ("POST", "/api/v1/dishonesty_record/", {}, {ASSOC}, 400),
-    # 待确认 roster links: the named unit's reviewer decides; the organiser sees none of them
+    # 待确认 roster links: the named unit's reviewer decides (the association, a unit's own
+    # roster's new people); the organiser sees none of them
     ("GET", "/api/v1/roster_link/", None, {ASSOC, "unit_reviewer", "professional"}, 200),
     ("GET", f"/api/v1/roster_link/{M}", None, {ASSOC, "unit_reviewer", "professional"}, 404),
-    ("POST", f"/api/v1/roster_link/{M}/step/confirm", None, {"unit_reviewer"}, 404),
-    ("POST", f"/api/v1/roster_link/{M}/step/reject", {"reason": "x"}, {"unit_reviewer"}, 404),
+    ("POST", f"/api/v1/roster_link/{M}/step/confirm", None, {ASSOC, "unit_reviewer"}, 404),
+    ("POST", f"/api/v1/roster_link/{M}/step/reject", {"reason": "x"}, {ASSOC, "unit_reviewer"}, 404),
+    # 人员登记申请: the association (new numbers) and the holding unit (transfers) decide
+    ("GET", "/api/v1/person_request/", None, {ASSOC, "unit_reviewer"}, 200),
+    ("GET", f"/api/v1/person_request/{M}", None, {ASSOC, "unit_reviewer"}, 404),
+    ("POST", f"/api/v1/person_request/{M}/step/confirm", None, {ASSOC, "unit_reviewer"}, 404),
+    ("POST", f"/api/v1/person_request/{M}/step/reject", {"reason": "x"}, {ASSOC, "unit_reviewer"}, 404),
 ]
 GOV_SCREENS = [
     ("GET", "/dashboard/", {ASSOC, "district_officer"}, 200),
+    ("GET", "/personrequestview/list/", {ASSOC, "unit_reviewer"}, 200),
     ("GET", "/plans/published", set(ROLES) - {"Admin", "auditor"}, 200),
     ("GET", "/planprojectview/list/", {ASSOC, "base_staff", "authority_staff"}, 200),
     ("GET", "/planprojectview/new", {"base_staff", "authority_staff"}, 200),

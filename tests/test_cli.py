@@ -193,3 +193,18 @@ def test_grant_role_and_purge_tokens_at_deploy_time(fresh, demo, forks):
 def test_audit_verify_passes_on_a_fresh_install(fresh, demo, forks):
     result = cli(forks, "audit-verify")
     assert result.returncode == 0 and "审计链完整" in result.stdout
+
+
+def test_the_demo_claims_say_when_they_were_submitted_and_reviewed(fresh, demo):
+    """The reviewer's claim list shows 提交时间 for the submitted demo claim, the approved
+    one its 审核时间 too: no blank dates beside 已提交 / 已批准."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(fresh["XUESHI_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT state, submitted_at, reviewed_at FROM claim")).all()
+    engine.dispose()
+    assert {state for state, *_ in rows} == {"draft", "submitted", "approved"}
+    for state, submitted_at, reviewed_at in rows:
+        assert (submitted_at is not None) == (state != "draft"), state
+        assert (reviewed_at is not None) == (state == "approved"), state

@@ -377,3 +377,11 @@ def test_bad_material_on_the_evaluation_screen_is_refused_in_chinese(app, api, c
         assert db.session.execute(select(func.count()).select_from(Evidence)
                                   .where(Evidence.owner_type == "base_evaluation", Evidence.owner_id == pk)).scalar() == 0
         db.session.remove()
+
+
+def test_a_project_or_seminar_named_with_its_year_shows_the_year_once():
+    from app.models import PlanProject, Seminar
+
+    assert str(PlanProject(year=2026, name="2026年智能制造知识更新")) == "2026年智能制造知识更新"
+    assert str(PlanProject(year=2026, name="智能制造知识更新")) == "2026 智能制造知识更新"
+    assert str(Seminar(year=2026, name="2026年高级研修班")) == "2026年高级研修班"

@@ -478,3 +478,14 @@ def test_the_step_bar_on_class_and_evaluation_pages(app, api, clients):
     bar = step_bar(clients("base_staff").get(f"/baseevaluationview/show/{pk}").get_data(as_text=True))
     assert 'step-bar-current' in bar and bar.count("<li ") >= 3
     assert "继续教育基地:报送主管部门" in bar[bar.index("step-bar-next"):]  # the base submits its report next
+
+
+def test_the_home_page_signed_out_links_to_the_login(app):
+    """After a session ends, "/" says 请登录 with a button to the login page in the page
+    itself (on a phone the menu bar's 登录 is folded away)."""
+    import re
+
+    page = app.test_client().get("/").get_data(as_text=True)
+    content = page.split('<div class="container home">', 1)[1]
+    assert "请登录" in content
+    assert re.search(r'<a class="btn btn-primary home-sign-in" href="/login/">\s*登录\s*</a>', content), content[:400]

@@ -48,3 +48,14 @@ def test_the_confirmation_and_alert_dialogs_speak_chinese(clients):
     assert len(dialogs) == 2
     buttons = re.findall(r"<(?:button|a)\b[^>]*>\s*([^<]*?)\s*</(?:button|a)>", " ".join(dialogs))
     assert buttons == ["取消", "确定", "确定"], buttons
+
+
+def test_an_action_with_no_row_ticked_is_refused_in_chinese(clients):
+    """FAB's ab_actions.js alerts "No row selected"; every page turns its words into Chinese."""
+    page = clients("unit_reviewer").get("/personview/list/").get_data(as_text=True)
+    assert "execute_multiple" in page  # the list offers an action on ticked rows
+    import json
+    import re
+
+    words = re.search(r'words = (\{"No row selected": "[^"]*"\})', page)
+    assert words and json.loads(words.group(1)) == {"No row selected": "请先勾选记录"}

@@ -193,20 +193,9 @@ def test_a_row_with_other_details_is_held_for_the_persons_reviewer(app, api, wor
     assert (person_id in enrolled(app, class_id)) is joins
 
 
-def test_a_unit_organiser_confirms_its_own_new_people(app, api, world):
-    """A number nobody has, in the organiser's own unit, waits like any other
-    row it may not see (else its answer would tell the two apart); the unit's
-    reviewer confirms it and the person joins the staff list, enrolled."""
+def test_a_unit_organiser_still_checks_its_own_people_by_name(api, world):
+    """Its own registered people it sees anyway: a wrong name is refused at once."""
     class_id = accepted_class(api, "unit_reviewer")
-    number = factories.id_number("370202")
-    resp = roster(api, class_id, [["本单位新人", number, world.credit_code["A"], "", "engineering",
-                                   "junior"]], role="unit_reviewer")
-    assert resp.status_code == 200
-    (link_id, kind, state, unit_id, person_id), = links_of(app, class_id)
-    assert (kind, state, unit_id) == ("new", "pending", world.unit["A"]) and not enrolled(app, class_id)
-    assert api("unit_reviewer", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 200
-    assert enrolled(app, class_id) == {person_of(app, number)}
-    # its own people keep being checked by name: it sees them anyway
     resp = roster(api, class_id, [["张冠李戴", world.id_number["A"], world.credit_code["A"], "", "", ""]],
                   role="unit_reviewer")
     assert resp.status_code == 400 and resp.json["problems"][0]["column"] == "姓名"
@@ -467,3 +456,45 @@ def test_the_links_api_gives_times_with_their_offset(app, api, world):
     assert rows and all(datetime.fromisoformat(r["created_at"]).tzinfo is not None for r in rows)
     one = api("unit_reviewer_b", "GET", f"/api/v1/roster_link/{rows[0]['id']}").json["result"]
     assert datetime.fromisoformat(one["created_at"]).tzinfo is not None
+
+
+def _roster_messages(app) -> dict:
+    """How many roster messages each of three logins has."""
+    with app.app_context():
+        out = {name: db.session.execute(select(func.count()).select_from(Message).where(
+            Message.resource == "RosterLink", Message.step == "import_roster",
+            Message.user_id == app.appbuilder.sm.find_user(username=name).id)).scalar()
+            for name in ("association_admin", "unit_reviewer", "unit_reviewer_b")}
+        db.session.remove()
+    return out
+
+
+def test_a_units_own_roster_leaves_its_new_people_to_the_association(app, api, clients, world):
+    """A unit's reviewer rostering a number nobody has into its own unit would,
+    confirming it itself, see in its own list which numbers nobody has (issue
+    14): that link waits for the association; one registered in another unit
+    waits for that unit; the organising unit's list and messages hold neither."""
+    class_id = accepted_class(api, "unit_reviewer")
+    fresh = factories.id_number("370203")
+    _, held = registered_b(app, world, "外单位学员")
+    before = _roster_messages(app)
+    resp = roster(api, class_id, [["自办新学员", fresh, world.credit_code["A"], "", "engineering", "junior"],
+                                  ["外单位学员", held, world.credit_code["A"], "", "engineering", "junior"]],
+                  role="unit_reviewer")
+    assert resp.status_code == 200 and resp.json["added"] == 2
+    new_link, moved_link = links_of(app, class_id)
+    assert new_link[1:4] == ("new", "pending", world.unit["A"])
+    own = api("unit_reviewer", "GET", "/api/v1/roster_link/").json
+    assert new_link[0] not in own["ids"] and moved_link[0] not in own["ids"]
+    assert api("unit_reviewer", "GET", f"/api/v1/roster_link/{new_link[0]}").status_code == 404
+    assert "自办新学员" not in clients("unit_reviewer").get("/rosterlinkview/list/").get_data(as_text=True)
+    after = _roster_messages(app)
+    told = {name: after[name] - before[name] for name in after}
+    assert told == {"association_admin": 1, "unit_reviewer": 0, "unit_reviewer_b": 1}
+    # the unit's reviewer cannot decide it; the association can, and only this kind
+    assert api("association_admin", "POST", f"/api/v1/roster_link/{moved_link[0]}/step/confirm").status_code == 403
+    resp = api("association_admin", "POST", f"/api/v1/roster_link/{new_link[0]}/step/confirm")
+    assert resp.status_code == 200, resp.json
+    person_id = person_of(app, fresh)
+    assert person_id in enrolled(app, class_id)
+    assert api("unit_reviewer", "GET", f"/api/v1/person/{person_id}").json["result"]["name"] == "自办新学员"

@@ -16,6 +16,11 @@ SEMINAR_LEVELS = ("national", "provincial", "city")
 APPLIED, APPROVED = "applied", "approved"
 
 
+def titled(year: int, name: str) -> str:
+    """The year and the name, once: "2026年智能制造…" names its year already."""
+    return name if str(name).startswith(str(year)) else f"{year} {name}"
+
+
 class PlanProject(TimestampMixin, Model):
     """A project proposed for a year by a department or a base."""
 
@@ -42,7 +47,7 @@ class PlanProject(TimestampMixin, Model):
         return self.base or self.department
 
     def __str__(self) -> str:
-        return f"{self.year} {self.name}"
+        return titled(self.year, self.name)
 
 
 class PlanPublication(Model):
@@ -81,4 +86,4 @@ class Seminar(TimestampMixin, Model):
     base: Mapped[TrainingBase | None] = relationship()
 
     def __str__(self) -> str:
-        return f"{self.year} {self.name}"
+        return titled(self.year, self.name)

@@ -343,7 +343,7 @@ ROLE_PERMISSIONS: dict[str, list[Pair]] = {
     + read("Case") + read("DishonestyRecord") + steps("DishonestyRecord", "create")
     + [("can_view", "DashboardView")]
     + screen_read("LookupAlertView") + menus("Lookup alerts")
-    + read("RosterLink") + menus("Roster links")
+    + read("RosterLink") + steps("RosterLink", "review") + menus("Roster links")
     + read("PersonRequest") + steps("PersonRequest", "decide") + menus("Registration requests")
     + menus("Dashboard", "Plan projects", "Publish the list", "Advanced seminars",
             "Base evaluations", "Inspections", "Cases", "Dishonesty records"),

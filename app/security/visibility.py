@@ -182,7 +182,10 @@ rule(IdLookup, "association_admin")(everything)
 rule(LookupAlert, "association_admin")(everything)
 # 待确认 links: the unit whose reviewer decides, the person they name, the association.
 rule(RosterLink, "association_admin")(everything)
-rule(RosterLink, "unit_reviewer")(lambda s: RosterLink.unit_id == s.unit_id)
+# a unit's own roster's new people wait for the association (services/roster_links.for_association)
+rule(RosterLink, "unit_reviewer")(lambda s: (RosterLink.unit_id == s.unit_id) & ~(
+    (RosterLink.kind == "new") & RosterLink.class_id.in_(
+        select(TrainingClass.id).where(_is(TrainingClass.unit_id, s.unit_id)))))
 rule(RosterLink, "professional")(lambda s: RosterLink.person_id == s.person_id)
 # 登记申请: the requesting unit, the unit a transferred number is registered in, the association.
 rule(PersonRequest, "association_admin")(everything)

@@ -602,7 +602,7 @@ def _enrol(cls: TrainingClass, joining: list[RosterLine]) -> None:
     audit.insert_rows(session, RosterLink, linking)
     if linking:  # who counts in a unit changed
         dashboard.ledgers_changed(session)
-    links.tell_reviewers(cls, [link["unit_id"] for link in linking])
+    links.tell_reviewers(cls, linking)
 
 
 @WORKFLOW.step("import_roster")

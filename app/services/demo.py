@@ -182,7 +182,9 @@ def _load_hours(rng: random.Random) -> None:
     for state, title, day in (("approved", "山东省工程技术学会年会", "2026-04-09"),
                               ("submitted", "全国专业技术人员职业资格考试", "2026-09-20"),
                               ("draft", "发明专利:一种港口起重机防摇装置", "2026-07-01")):
-        claim = Claim(person_id=first.id, year=2026, state=state, title=title, category="professional")
+        claim = Claim(person_id=first.id, year=2026, state=state, title=title, category="professional",
+                      submitted_at=None if state == "draft" else utcnow(),
+                      reviewed_at=utcnow() if state == "approved" else None)
         if state == "submitted":
             claim.kind, claim.date, claim.courses = "qualification_exam", date.fromisoformat(day), 2
             claim.registration = True

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import Boolean, Integer, bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -48,6 +48,16 @@ def role_logins(role: str) -> select:
     model = current_app.appbuilder.sm.role_model
     return (select(assoc_user_role.c.user_id)
             .join(model, model.id == assoc_user_role.c.role_id).where(model.name == role))
+
+
+def deciders(unit_id: int | None) -> select:
+    """The reviewers of unit `unit_id`, or (None) the association: one statement
+    either way, only its values differ (a roster's answer must not tell, by the
+    statements it runs, whom its rows wait for; tests/test_oracle_timing.py)."""
+    association = role_logins("association_admin").where(
+        bindparam("to_association", unit_id is None, type_=Boolean))
+    return select(UserScope.user_id).where(
+        UserScope.unit_id == bindparam("unit_id", unit_id, type_=Integer)).union(association)
 
 
 def _organiser(row) -> list:

@@ -26,8 +26,11 @@ from . import inputs
 from .errors import BusinessError
 from .workflow import REASON, Guard, Transition, Workflow, transaction
 
-__all__ = ["SUBMITTED", "WORKFLOW", "by_request", "refuse_number_change", "submit"]
+__all__ = ["ASKED", "CORRECTED_BY_THE_ASSOCIATION", "SUBMITTED", "WORKFLOW", "by_request", "refuse_number_change", "submit"]
 
+ASKED = _l("18-character resident ID number. A new professional is registered once confirmed: by the "
+           "association, or by the unit the number is registered in now.")
+CORRECTED_BY_THE_ASSOCIATION = _l("Only the association corrects an ID number; ask it to correct this one.")
 SUBMITTED = _l("Submitted for confirmation: the person joins your unit's staff list once the "
                "request is confirmed. Follow it under “Registration requests”.")
 
@@ -108,8 +111,7 @@ def refuse_number_change(scope: Scope, person: Person) -> None:
     number is refused alike, before the registry is read."""
     if by_request(scope) and sa_inspect(person).attrs.id_number.history.has_changes():
         db.session.rollback()
-        raise BusinessError(gettext("Only the association corrects an ID number; ask it to correct this one."),
-                            field="id_number")
+        raise BusinessError(str(CORRECTED_BY_THE_ASSOCIATION), field="id_number")
 
 
 def _decided(scope: Scope, row: PersonRequest) -> None:

@@ -14,17 +14,18 @@ from __future__ import annotations
 from collections import Counter
 
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from ..extensions import db
 from ..models import Enrolment, Person, RosterLink, TrainingClass
 from ..models.base import utcnow
 from ..models.roster_link import CONFIRMED, DIFFERS, NEW, PENDING, REJECTED, SAME
+from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
 from . import inputs, messages
 from .errors import BusinessError
-from .workflow import REASON, Transition, Workflow
+from .workflow import REASON, Guard, Transition, Workflow
 
 __all__ = ["DIFFERS", "NEW", "PENDING", "SAME", "WORKFLOW", "organiser_rows", "tell_reviewers", "waiting"]
 
@@ -33,15 +34,37 @@ KINDS = {NEW: _l("New person in your unit"), SAME: _l("Your unit's person on ano
 # What the organiser sees of a row: the same for every kind.
 ORGANISER_STATES = {PENDING: _l("Awaiting the unit's confirmation"), REJECTED: _l("Not confirmed by the unit")}
 
+
+def for_association(cls: TrainingClass, kind: str, unit_id: int) -> bool:
+    """A new person in the organising unit's own staff list waits for the
+    association: were it the unit's own to confirm, the unit would see in its
+    list which of its roster's numbers nobody has (issue 14)."""
+    return kind == NEW and cls.unit_id is not None and cls.unit_id == unit_id
+
+
+def _decides(scope: Scope, link: RosterLink) -> bool:
+    mine = for_association(link.training_class, link.kind, link.unit_id)
+    return mine if scopes.sees_everything(RosterLink, scope) else not mine
+
+
+def _deciding(scope: Scope):
+    mine = (RosterLink.kind == NEW) & exists().where(  # `for_association` in SQL
+        TrainingClass.id == RosterLink.class_id, TrainingClass.unit_id == RosterLink.unit_id)
+    return mine if scopes.sees_everything(RosterLink, scope) else ~mine
+
+
+DECIDER = Guard(_l("A unit's reviewer decides the links of its staff; the association, the new people a "
+                   "unit's own roster names."), _decides, _deciding)
+
 WORKFLOW = Workflow(RosterLink, "RosterLink", _l("roster link"), {
     PENDING: _l("Pending confirmation"),
     CONFIRMED: _l("Confirmed"),
     REJECTED: _l("Rejected"),
 }, [
-    Transition("confirm", _l("Confirm the link"), {PENDING}, CONFIRMED, "review", style="success",
-               done=_l("Confirmed: the person is linked to your unit.")),
+    Transition("confirm", _l("Confirm the link"), {PENDING}, CONFIRMED, "review", guards=(DECIDER,),
+               style="success", done=_l("Confirmed: the person is linked to the unit.")),
     Transition("reject", _l("Reject the link"), {PENDING}, REJECTED, "review", inputs=(REASON,),
-               style="warning", done=_l("Rejected; the hours stay with the person.")),
+               guards=(DECIDER,), style="warning", done=_l("Rejected; the hours stay with the person.")),
 ])
 
 
@@ -67,11 +90,13 @@ def organiser_rows(cls: TrainingClass) -> list[dict]:
              "state": str(ORGANISER_STATES[state])} for name, state, number in found]
 
 
-def tell_reviewers(cls: TrainingClass, unit_ids: list[int]) -> None:
-    """Each unit's reviewers hear how many rows of the roster wait for them
-    (`unit_ids`: the unit of each waiting row)."""
-    for unit_id, n in sorted(Counter(unit_ids).items()):
-        ids = db.session.execute(messages.logins(unit_id=unit_id)).scalars().all()
+def tell_reviewers(cls: TrainingClass, links: list[dict]) -> None:
+    """Each unit's reviewers (or the association, `for_association`) hear how
+    many rows of the roster wait for them (`links`: each waiting row)."""
+    audience = [None if for_association(cls, link["kind"], link["unit_id"]) else link["unit_id"]
+                for link in links]
+    for unit_id, n in sorted(Counter(audience).items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        ids = db.session.execute(messages.deciders(unit_id)).scalars().all()
         subject = gettext("Pending confirmation: %(n)d participants of the class “%(name)s” name your unit",
                           n=n, name=cls.name[:80])
         messages.write(ids, subject[:200], gettext("Confirm or reject each link."),

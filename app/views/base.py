@@ -261,7 +261,12 @@ class ScopedModelView(ModelView):
                 n=lists.MAX_ROWS))
         return super()._get_list_widget(
             filters, actions=actions, order_column=order_column, order_direction=order_direction,
-            page=page, page_size=page_size, widgets=widgets, key_columns=self.key_columns, **kwargs)
+            page=page, page_size=page_size, widgets=widgets, key_columns=self.key_columns,
+            filter_summary=lists.filters_in_words(self, filters), **kwargs)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        lists.choose_the_only_rows(form)
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     # Writes: the result must stay in scope; nothing referenced is deleted.
     def pre_add(self, item):

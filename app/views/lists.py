@@ -268,6 +268,52 @@ class LookupField(Field):
         setattr(obj, name, self.chosen)
 
 
+def choose_the_only_rows(form) -> None:
+    """An empty lookup of a new record starts with the row chosen when the login
+    sees exactly one row of its kind (a unit reviewer's unit, a professional's
+    own record): nothing to search for. One query of at most two ids each."""
+    for field in form:
+        if isinstance(field, LookupField) and field.data is None:
+            found = db.session.execute(
+                scope.scoped(field.model).with_only_columns(field.model.id).limit(2)).scalars().all()
+            if len(found) == 1:
+                field.data = found[0]
+
+
+def filters_in_words(view, filters) -> list[str]:
+    """The list's active filters as the user reads them ("状态 等于 已提交",
+    "状态：待我处理", "用人单位：青岛…"): a list opened from a to-do link is
+    filtered where the folded search panel does not show it. Values go
+    through the column's screen formatter (an ID number masked as in the
+    list); a chosen record by its name, if the viewer may see it."""
+    from .lookup import LOOKUPS, label_of
+
+    out = []
+    for flt, value in filters.get_filters_values():
+        column = flt.column_name
+        label = str(view.label_columns.get(column, column))
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if getattr(flt, "arg_name", "") == "act":
+            out.append(f"{label}：{flt.name}")
+            continue
+        model = view.datamodel.get_related_model(column) if view.datamodel.is_relation(column) else None
+        if model is not None:
+            names = [name for _, name in label_of(model, values)] if model in LOOKUPS else []
+            out.append(f"{label}：{'、'.join(names) or flt.name}")
+            continue
+        shown = []
+        for one in values:
+            if view.datamodel.is_boolean(column):
+                shown.append(gettext("Yes") if str(one).lower() in ("y", "1", "true") else gettext("No"))
+                continue
+            try:
+                shown.append(str(view.formatters_columns.get(column, str)(one)))
+            except Exception:  # noqa: BLE001 - formatters are for stored values, not typed ones
+                shown.append(str(one))
+        out.append(f"{label} {flt.name} {'、'.join(shown)}")
+    return out
+
+
 def lookup_fields(view, columns, labels) -> dict:
     """A LookupField for each big relation among `columns`."""
     return {name: LookupField(labels.get(name, name), model=model)

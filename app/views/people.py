@@ -130,6 +130,18 @@ class PersonView(ScopedModelView):
         person_requests.refuse_number_change(current_scope(), item)
         super().pre_update(item)
 
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        if person_requests.by_request(current_scope()):
+            form.id_number.description = person_requests.ASKED
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def _get_edit_widget(self, form, exclude_cols=None, widgets=None):
+        """The ID number is shown, not offered, to whoever may not correct it."""
+        if person_requests.by_request(current_scope()):
+            form.id_number.render_kw = {**(form.id_number.render_kw or {}), "readonly": True}
+            form.id_number.description = person_requests.CORRECTED_BY_THE_ASSOCIATION
+        return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
     def _init_properties(self):
         """FAB's filters, plus `FilterCountedIn` and `FilterUnrecorded` after the unit column's own."""
         super()._init_properties()
