@@ -204,3 +204,13 @@ def test_the_forms_say_who_confirms_and_who_corrects_a_number(clients, world):
     assert "readonly" in field and "只能由市继续教育协会更正" in edit
     association = clients("association_admin").get(f"/personview/edit/{world.person['A']}").get_data(as_text=True)
     assert "readonly" not in re.search(r'<input[^>]*id="id_number"[^>]*>', association).group()
+
+
+def test_the_requester_cannot_filter_or_sort_by_what_it_may_not_see(api, world):
+    _ask(api, world, factories.id_number("370203"), "筛选")
+    for column in ("kind", "holder_unit", "person", "holder_unit_id", "person_id"):
+        found = api("unit_reviewer", "GET",
+                    f"/api/v1/person_request/?q=(filters:!((col:{column},opr:eq,value:transfer)))")
+        assert found.status_code == 400, (column, found.json)
+        ordered = api("unit_reviewer", "GET", f"/api/v1/person_request/?q=(order_column:{column},order_direction:asc)")
+        assert ordered.status_code == 400, (column, ordered.json)

@@ -69,4 +69,5 @@ class PersonRequestApi(WorkflowApi, ScopedModelRestApi):
     list_columns = ["id", "name", "id_number", "unit.name", "state", "created_at"]
     show_columns = list_columns + ["phone", "series", "title_level", "is_enterprise_manager", "reason",
                                    "decided_at"]
+    search_columns = ["state"]  # never the kind, the holding unit or the person: the requester's answer
     order_columns = ["id"]
