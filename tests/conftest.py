@@ -474,13 +474,21 @@ LIVE = {}  # the app behind live_url (second-factor codes are made against its d
 
 
 @pytest.fixture(scope="session")
-def live_url(session_make_app):
+def csrf_app(session_make_app):
+    """The app with CSRF on, as it runs for real, built once a session: the browser tests
+    are served by it and the CSRF tests post to it (each test with a client of its own).
+    A test that needs other settings as well builds its own (make_app)."""
+    return session_make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture(scope="session")
+def live_url(csrf_app):
     """The app (CSRF on) served on a free port for the browser tests, once a session."""
     import threading
 
     from werkzeug.serving import make_server
 
-    served = session_make_app(WTF_CSRF_ENABLED=True)
+    served = csrf_app
     LIVE["app"] = served
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

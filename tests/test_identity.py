@@ -311,8 +311,8 @@ def test_a_role_or_scope_change_and_a_deactivation_end_the_sessions(app, clients
     assert events(app, "session.revoked", username)
 
 
-def test_the_pre_login_csrf_secret_does_not_carry_over(make_app):
-    guarded = make_app(WTF_CSRF_ENABLED=True)
+def test_the_pre_login_csrf_secret_does_not_carry_over(csrf_app):
+    guarded = csrf_app
     username = new_login(guarded)
     client = client_from(guarded)
     page = client.get("/login/").get_data(as_text=True)

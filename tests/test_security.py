@@ -81,8 +81,8 @@ def test_the_default_idle_limit_is_30_minutes(app):
     assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 1800
 
 
-def test_forms_need_a_csrf_token(make_app):
-    guarded = make_app(WTF_CSRF_ENABLED=True)
+def test_forms_need_a_csrf_token(csrf_app):
+    guarded = csrf_app
     client = guarded.test_client()
     assert client.post("/login/", data={"username": "association_admin", "password": PASSWORD}).status_code != 302
     resp = csrf_sign_in(guarded, client, "association_admin")
@@ -98,11 +98,11 @@ def test_forms_need_a_csrf_token(make_app):
         assert db.session.execute(select(Department).where(Department.name == "无令牌部门")).first() is None
 
 
-def test_deletes_and_actions_need_the_token_too(make_app, world):
+def test_deletes_and_actions_need_the_token_too(csrf_app, world):
     from app.extensions import db
     from app.models import Department
 
-    guarded = make_app(WTF_CSRF_ENABLED=True)
+    guarded = csrf_app
     client = guarded.test_client()
     resp = csrf_sign_in(guarded, client, "association_admin")
     assert resp.status_code == 302 and "/login/" not in resp.headers["Location"]
@@ -118,8 +118,8 @@ def test_deletes_and_actions_need_the_token_too(make_app, world):
         db.session.remove()
 
 
-def test_the_api_needs_no_csrf_token(make_app, world):
-    guarded = make_app(WTF_CSRF_ENABLED=True)
+def test_the_api_needs_no_csrf_token(csrf_app, world):
+    guarded = csrf_app
     client = guarded.test_client()
     resp = api_login(guarded, client, "association_admin")
     assert resp.status_code == 200
@@ -184,9 +184,9 @@ def test_nobody_changes_their_own_roles_and_a_login_has_one_role(app, clients, a
     assert api("Admin", "PUT", f"/api/v1/security/users/{admin_id}", json={"roles": [assoc_role]}).status_code == 403
 
 
-def test_the_api_does_not_take_the_browser_cookie(make_app, world):
+def test_the_api_does_not_take_the_browser_cookie(csrf_app, world):
     """A cookie-authenticated API write would bypass CSRF: APIs want the JWT."""
-    guarded = make_app(WTF_CSRF_ENABLED=True)
+    guarded = csrf_app
     client = guarded.test_client()
     csrf_sign_in(guarded, client, "association_admin")
     assert client.get("/personview/list/").status_code == 200
