@@ -27,7 +27,7 @@ class AuditEntry(Model):
     username: Mapped[str] = mapped_column(String(100), index=True)
     roles: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(10), index=True)
-    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    table_name: Mapped[str] = mapped_column(String(64))  # (table_name, seq) and (table_name, record_id, seq) lead with it
     record_id: Mapped[str] = mapped_column(String(64), index=True)
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
