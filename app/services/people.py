@@ -8,6 +8,7 @@ from sqlalchemy import Row, select
 
 from ..extensions import db
 from ..models import Person
+from ..models.base import DescribedPersonMixin
 
 CHUNK = 1000  # ids per IN (…), well under every database's parameter limit
 
@@ -36,7 +37,7 @@ def registered_rows(numbers: Iterable[str]) -> dict[str, Row]:
     return found
 
 
-def register(described, unit_id: int) -> Person:
+def register(described: DescribedPersonMixin, unit_id: int) -> Person:
     """A new person in `unit_id`'s staff list, exactly as `described` (a
     registration request or a roster link: number, name, phone, series, level,
     manager), flushed. Whether the number may still be registered is the
