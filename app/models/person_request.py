@@ -10,12 +10,10 @@ unit), decided by that unit's reviewer. The requester sees neither the kind
 nor the unit that holds the number."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Model, TimestampMixin
+from .base import DecisionMixin, DescribedPersonMixin, Model, TimestampMixin
 from .person import Person
 from .unit import Unit
 
@@ -23,7 +21,7 @@ REGISTER, TRANSFER = "register", "transfer"
 PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
 
 
-class PersonRequest(TimestampMixin, Model):
+class PersonRequest(DescribedPersonMixin, DecisionMixin, TimestampMixin, Model):
     __tablename__ = "person_request"
     __table_args__ = (Index("ix_person_request_unit", "unit_id", "id"),
                       Index("ix_person_request_holder", "holder_unit_id", "id"),
@@ -36,16 +34,7 @@ class PersonRequest(TimestampMixin, Model):
     holder_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # TRANSFER: whose reviewer decides
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # TRANSFER, or REGISTER once confirmed
     requested_by: Mapped[int | None] = mapped_column(Integer)
-    # the person as the requester described them
-    id_number: Mapped[str] = mapped_column(String(18))
-    name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str | None] = mapped_column(String(30))
-    series: Mapped[str | None] = mapped_column(String(40))
-    title_level: Mapped[str | None] = mapped_column(String(20))
-    is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
-    reason: Mapped[str | None] = mapped_column(Text)
-    decided_by: Mapped[int | None] = mapped_column(Integer)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the person as the requester described them (a number always), the decision: the mixins
 
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     holder_unit: Mapped[Unit | None] = relationship(foreign_keys=[holder_unit_id])

@@ -15,12 +15,10 @@ writes the same rows for a number nobody has as for one registered
 elsewhere (no timing oracle, issue 14)."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Model, TimestampMixin
+from .base import DecisionMixin, DescribedPersonMixin, Model, TimestampMixin
 from .person import Person
 from .training_class import TrainingClass
 from .unit import Unit
@@ -29,7 +27,7 @@ NEW, SAME, DIFFERS = "new", "same", "differs"
 PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
 
 
-class RosterLink(TimestampMixin, Model):
+class RosterLink(DescribedPersonMixin, DecisionMixin, TimestampMixin, Model):
     __tablename__ = "roster_link"
     __table_args__ = (Index("ix_roster_link_unit_state", "unit_id", "state"),
                       Index("ix_roster_link_person", "person_id", "unit_id", "state"))
@@ -40,15 +38,8 @@ class RosterLink(TimestampMixin, Model):
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # None: NEW, until confirmed
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # whose reviewer decides
-    name: Mapped[str] = mapped_column(String(50))                # as the roster gave it
-    phone: Mapped[str | None] = mapped_column(String(30))
-    id_number: Mapped[str | None] = mapped_column(String(18))   # as the roster gave them
-    series: Mapped[str | None] = mapped_column(String(40))
-    title_level: Mapped[str | None] = mapped_column(String(20))
-    is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
-    reason: Mapped[str | None] = mapped_column(Text)
-    decided_by: Mapped[int | None] = mapped_column(Integer)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the participant as the roster gave them (the number may be missing), the decision: the mixins
+    id_number_required = False
 
     training_class: Mapped[TrainingClass] = relationship()
     person: Mapped[Person | None] = relationship()

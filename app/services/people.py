@@ -1,4 +1,5 @@
-"""Looking people up by 身份证号 in bulk, for every spreadsheet import."""
+"""Looking people up by 身份证号 in bulk, for every spreadsheet import; and
+registering a new person as a request or a roster link described them."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -7,6 +8,7 @@ from sqlalchemy import Row, select
 
 from ..extensions import db
 from ..models import Person
+from ..models.base import DescribedPersonMixin
 
 CHUNK = 1000  # ids per IN (…), well under every database's parameter limit
 
@@ -33,3 +35,16 @@ def registered_rows(numbers: Iterable[str]) -> dict[str, Row]:
                        Person.title_level).where(Person.id_number.in_(wanted[start:start + CHUNK]))):
             found[person.id_number] = person
     return found
+
+
+def register(described: DescribedPersonMixin, unit_id: int) -> Person:
+    """A new person in `unit_id`'s staff list, exactly as `described` (a
+    registration request or a roster link: number, name, phone, series, level,
+    manager), flushed. Whether the number may still be registered is the
+    caller's to check first."""
+    person = Person(id_number=described.id_number, name=described.name, unit_id=unit_id,
+                    series=described.series, title_level=described.title_level, phone=described.phone,
+                    is_enterprise_manager=bool(described.is_enterprise_manager))
+    db.session.add(person)
+    db.session.flush()
+    return person

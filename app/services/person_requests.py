@@ -18,13 +18,12 @@ from sqlalchemy import and_, false, inspect as sa_inspect, select
 
 from ..extensions import db
 from ..models import Person, PersonRequest, Unit
-from ..models.base import utcnow
 from ..models.person_request import CONFIRMED, PENDING, REGISTER, REJECTED, TRANSFER
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import inputs
+from . import inputs, people
 from .errors import BusinessError
-from .workflow import REASON, Guard, Transition, Workflow, transaction
+from .workflow import REASON, Guard, Transition, Workflow, decided, transaction
 
 __all__ = ["ASKED", "CORRECTED_BY_THE_ASSOCIATION", "SUBMITTED", "WORKFLOW", "by_request", "refuse_number_change", "submit"]
 
@@ -114,26 +113,17 @@ def refuse_number_change(scope: Scope, person: Person) -> None:
         raise BusinessError(str(CORRECTED_BY_THE_ASSOCIATION), field="id_number")
 
 
-def _decided(scope: Scope, row: PersonRequest) -> None:
-    row.decided_by, row.decided_at = scope.user_id, utcnow()
-
-
 @WORKFLOW.step("confirm")
 def confirm(scope: Scope, row: PersonRequest, data: dict) -> None:
     """A new number: the person is registered in the requesting unit. A
     transfer: the person moves to the requesting unit (their hours go with
     them; their district follows the unit, app/services/placement.py)."""
-    _decided(scope, row)
+    decided(scope, row)
     if row.kind == REGISTER:
         if db.session.execute(select(Person.id).where(Person.id_number == row.id_number)).first():
             raise BusinessError(gettext("This ID number has been registered since; reject the request."),
                                 status=409)
-        person = Person(id_number=row.id_number, name=row.name, unit_id=row.unit_id, series=row.series,
-                        title_level=row.title_level, phone=row.phone,
-                        is_enterprise_manager=bool(row.is_enterprise_manager))
-        db.session.add(person)
-        db.session.flush()
-        row.person_id = person.id
+        row.person_id = people.register(row, row.unit_id).id
         return
     person = db.session.get(Person, row.person_id, with_for_update=True)
     if person is None or person.unit_id != row.holder_unit_id:
@@ -146,4 +136,4 @@ def confirm(scope: Scope, row: PersonRequest, data: dict) -> None:
 @WORKFLOW.step("reject")
 def reject(scope: Scope, row: PersonRequest, data: dict) -> None:
     row.reason = inputs.reason(data.get("reason"))
-    _decided(scope, row)
+    decided(scope, row)

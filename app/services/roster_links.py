@@ -18,14 +18,13 @@ from sqlalchemy import exists, select
 
 from ..extensions import db
 from ..models import Enrolment, Person, RosterLink, TrainingClass
-from ..models.base import utcnow
 from ..models.roster_link import CONFIRMED, DIFFERS, NEW, PENDING, REJECTED, SAME
 from ..security import scope as scopes
 from ..security.scope import Scope
 from ..validators import mask_id_number, mask_name
-from . import inputs, messages
+from . import inputs, messages, people
 from .errors import BusinessError
-from .workflow import REASON, Guard, Transition, Workflow
+from .workflow import REASON, Guard, Transition, Workflow, decided
 
 __all__ = ["DIFFERS", "NEW", "PENDING", "SAME", "WORKFLOW", "organiser_rows", "tell_reviewers", "waiting"]
 
@@ -103,10 +102,6 @@ def tell_reviewers(cls: TrainingClass, links: list[dict]) -> None:
                        messages.path("RosterLinkView.list"), "RosterLink", None, "import_roster")
 
 
-def _decided(scope: Scope, link: RosterLink) -> None:
-    link.decided_by, link.decided_at = scope.user_id, utcnow()
-
-
 def _new_person(link: RosterLink) -> Person:
     """The person a `NEW` link describes, created now that the unit's reviewer
     confirms them (the number may have been registered since: in this unit,
@@ -117,19 +112,14 @@ def _new_person(link: RosterLink) -> Person:
             raise BusinessError(gettext("This person can no longer be registered in your unit; "
                                         "reject the link."), status=409)
         return person
-    person = Person(id_number=link.id_number, name=link.name, unit_id=link.unit_id, series=link.series,
-                    title_level=link.title_level, phone=link.phone,
-                    is_enterprise_manager=bool(link.is_enterprise_manager))
-    db.session.add(person)
-    db.session.flush()
-    return person
+    return people.register(link, link.unit_id)
 
 
 @WORKFLOW.step("confirm")
 def confirm(scope: Scope, link: RosterLink, data: dict) -> None:
     """The row means the unit's person: they are enrolled (a new person is
     created now, in the unit's staff list)."""
-    _decided(scope, link)
+    decided(scope, link)
     if link.person_id is None:
         link.person = _new_person(link)
         db.session.flush()
@@ -144,4 +134,4 @@ def reject(scope: Scope, link: RosterLink, data: dict) -> None:
     """Not the unit's: nobody is enrolled, and a new person is never created
     (the link keeps the row as the roster gave it)."""
     link.reason = inputs.reason(data.get("reason"))
-    _decided(scope, link)
+    decided(scope, link)

@@ -28,6 +28,7 @@ from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql import ColumnElement, Select
 
 from ..extensions import db
+from ..models.base import utcnow
 from ..security import scope as scopes
 from ..security.scope import Scope
 from . import files
@@ -80,6 +81,11 @@ def may(scope: Scope, permission: str, resource: str) -> bool:
 def require(scope: Scope, permission: str, resource: str) -> None:
     if not may(scope, permission, resource):
         raise BusinessError(gettext("Your role may not do this."), status=403)
+
+
+def decided(scope: Scope, row) -> None:
+    """Who decided `row` (a request, a link) and when: set by its confirm and reject steps."""
+    row.decided_by, row.decided_at = scope.user_id, utcnow()
 
 
 # -- after a step ------------------------------------------------------------
