@@ -26,7 +26,8 @@ KEY_HEADERS = {
 }
 # What the browser measures on a page: sideways overflow of the page and of any
 # scrolling frame, and every visible table header cell that is not inside the screen.
-MEASURE = """() => {
+MEASURE = """async () => {
+  await document.fonts.ready;  // the icons' web font is in: the widths are final
   const width = window.innerWidth;
   const frames = [...document.querySelectorAll('*')].filter(el => {
     const s = getComputedStyle(el);
@@ -53,7 +54,10 @@ def demo_site(instance_dir):
     from app.services import demo
 
     url = initialised_database_url(instance_dir, "phones")
-    site = create_app({**app_overrides(url, instance_dir), "WTF_CSRF_ENABLED": True})
+    # the browser keeps the static files it has fetched (FAB's style sheets and scripts,
+    # ~20 a page) instead of asking each of ~130 pages for them again
+    site = create_app({**app_overrides(url, instance_dir), "WTF_CSRF_ENABLED": True,
+                       "SEND_FILE_MAX_AGE_DEFAULT": 3600})
     with site.app_context(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(demo.accounts, "initialise", lambda appbuilder: None)
         logins = demo.load(site.appbuilder, people=40)
@@ -92,8 +96,10 @@ def test_every_list_of_every_demo_login_keeps_its_key_columns_on_a_phone(browser
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         for path in ["/", *_menu_pages(page, base)]:
+            # goto returns at the load event: the page's scripts (all synchronous, none
+            # fetching afterwards), style sheets and web fonts are in, so the layout is final
+            # (network idle would add half a second of silence to each of ~130 pages)
             page.goto(base + path)
-            page.wait_for_load_state("networkidle")
             where = f"{login['username']} {path}"
             found = page.evaluate(MEASURE)
             if found["page"] > 0 or found["frames"] or found["outside"]:
@@ -119,7 +125,7 @@ def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site
     page = _phone(browser, demo_site, professional)
     page.goto(f"{base}/ledgerview/list/")
     page.click(".xueshi-list a[href*='/ledgerview/show/']")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url("**/ledgerview/show/**", wait_until="load")
     # the record's fields: each label above its value, both the screen's width
     label = page.locator("table.table-stack th").first.bounding_box()
     value = page.locator("table.table-stack td").first.bounding_box()
@@ -135,7 +141,6 @@ def test_detail_tables_stack_and_the_verify_page_fits_a_phone(browser, demo_site
     assert page.evaluate(MEASURE)["page"] <= 0
     page.screenshot(path=str(SHOTS / "phone-ledger-show.png"), full_page=True)
     page.goto(f"{base}/verify/")
-    page.wait_for_load_state("networkidle")
     assert page.evaluate(MEASURE)["page"] <= 0
     for button in page.locator("button:visible").all():  # a thumb can hit each
         assert button.bounding_box()["height"] >= 40
