@@ -306,3 +306,35 @@ def test_the_requester_sees_a_transfer_the_association_decides_like_any_request(
 
     seen_by_requester(ids[0])  # warm caches
     assert_alike([seen_by_requester(i) for i in ids])
+
+
+def _requests_on_home(client) -> tuple[int, str]:
+    """The requester's home-page line of its own waiting requests: count and link."""
+    page = client.get("/").get_data(as_text=True)
+    found = re.search(r'<p class="home-requests">我提交的待确认申请: <a href="([^"]+)" class="home-count">(\d+)</a>',
+                      page)
+    assert found, page
+    return int(found.group(2)), found.group(1).replace("&amp;", "&")
+
+
+def test_the_requesters_home_counts_its_waiting_requests_whatever_their_kind(app, api, clients, world):
+    """A new number, a transfer from a unit with a reviewer and one from a unit
+    without: each adds one to the same line, and its list shows the unit's own
+    waiting requests alike (not the transfers the unit decides for others)."""
+    client = clients("unit_reviewer")
+    before, url = _requests_on_home(client)
+    _, orphaned = _unit_held(app, world, "首页")
+    for number, name in ((factories.id_number("370203"), "首页新号"), (outsider(app, world), "首页调入"),
+                         (orphaned, "首页无人")):
+        _ask(api, world, number, name)
+    # a transfer unit A decides for unit B: A's to-do, not A's request
+    theirs = api("unit_reviewer_b", "POST", "/api/v1/person/", json=_body(world.id_number["A"], world.unit["B"], "首页他单位"))
+    assert theirs.status_code == 202
+    after, url_after = _requests_on_home(client)
+    assert (after, url_after) == (before + 3, url)
+    listed = client.get(url).get_data(as_text=True)
+    assert all(name in listed for name in ("首页新号", "首页调入", "首页无人")) and "首页他单位" not in listed
+    assert "调入" not in listed.replace("首页调入", "") and "持号单位" not in listed
+    assert "首页他单位" in client.get("/personrequestview/list/").get_data(as_text=True)
+    # the association's and another unit's home pages have no such line of unit A's
+    assert "home-requests" not in clients("association_admin").get("/").get_data(as_text=True)

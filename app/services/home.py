@@ -270,6 +270,20 @@ def person_home(scope: Scope, year: int) -> dict:
     }
 
 
+def requests_asked(scope: Scope) -> Link | None:
+    """The scope's own registration requests still waiting, with their list: one
+    count whatever their kind and whoever decides them (None: no such list)."""
+    from ..views.person_requests import FilterAskedByMyUnit
+    from .person_requests import WORKFLOW, pending_asked
+
+    if not WORKFLOW.may(scope, "list") or scope.unit_id is None:
+        return None
+    count = db.session.execute(select(func.count()).select_from(pending_asked(scope).subquery())).scalar()
+    state = WORKFLOW.state.column.key
+    return Link(gettext("My requests pending confirmation"), count, list_url(
+        "PersonRequestView", (state, FilterAskedByMyUnit, "y"), (state, "FilterEqual", "pending")))
+
+
 def unit_home(scope: Scope, year: int) -> dict:
     wf = workflow.for_model(Claim)
     pending_stmt = wf.actionable(scope).where(Claim.state == "submitted")
@@ -283,6 +297,7 @@ def unit_home(scope: Scope, year: int) -> dict:
         "pending": Link(wf.label("submitted"), pending_count, state_url(wf, "submitted", to_do=True)),
         "oldest": [{"claim": c, "days": days_since(c.submitted_at)} for c in oldest],
         "returned": Link(wf.label("rejected"), returned, state_url(wf, "rejected")),
+        "requests": requests_asked(scope),
         "compliance": compliance(scope, year),
         "short": short_people(scope, year),
         "export_url": url_for("HomeView.short_sheet", year=year),

@@ -27,7 +27,8 @@ from . import inputs, people, workflow
 from .errors import BusinessError
 from .workflow import REASON, Guard, Transition, Workflow, decided, transaction
 
-__all__ = ["ASKED", "CORRECTED_BY_THE_ASSOCIATION", "SUBMITTED", "WORKFLOW", "by_request", "refuse_number_change", "submit"]
+__all__ = ["ASKED", "CORRECTED_BY_THE_ASSOCIATION", "SUBMITTED", "WORKFLOW", "asked_by", "by_request", "pending_asked",
+           "refuse_number_change", "submit"]
 
 ASKED = _l("18-character resident ID number. A new professional is registered once confirmed: by the "
            "association, or by the unit the number is registered in now.")
@@ -84,6 +85,18 @@ WORKFLOW = Workflow(PersonRequest, "PersonRequest", _l("registration request"), 
 def by_request(scope: Scope) -> bool:
     """Does a new person added by `scope` wait for confirmation (its scope is not the city)?"""
     return not scopes.sees_everything(Person, scope)
+
+
+def asked_by(scope: Scope) -> ColumnElement:
+    """The requests the scope's unit submitted, whatever their kind and whoever
+    decides them (not the transfers it decides for another unit)."""
+    return PersonRequest.unit_id == scope.unit_id if scope.unit_id is not None else false()
+
+
+def pending_asked(scope: Scope):
+    """select(PersonRequest): the scope's own requests still waiting, in scope
+    (the requester's home page counts them)."""
+    return scopes.scoped(PersonRequest, scope).where(asked_by(scope), PersonRequest.state == PENDING)
 
 
 def _unit_in_scope(scope: Scope, person: Person) -> int:
