@@ -333,8 +333,10 @@ def test_the_requesters_home_counts_its_waiting_requests_whatever_their_kind(app
     after, url_after = _requests_on_home(client)
     assert (after, url_after) == (before + 3, url)
     listed = client.get(url).get_data(as_text=True)
+    summary = re.search(r'<p class="xueshi-filters">(.*?)</p>', listed, re.S).group(1)
+    assert "本单位提交的" in summary and "待确认" in summary and " y" not in re.sub(r"<[^>]+>", " ", summary)
     assert all(name in listed for name in ("首页新号", "首页调入", "首页无人")) and "首页他单位" not in listed
-    assert "调入" not in listed.replace("首页调入", "") and "持号单位" not in listed
+    assert "原登记单位" not in listed and "持号单位" not in listed  # no holder, by column or by name
     assert "首页他单位" in client.get("/personrequestview/list/").get_data(as_text=True)
     # the association's and another unit's home pages have no such line of unit A's
     assert "home-requests" not in clients("association_admin").get("/").get_data(as_text=True)

@@ -293,7 +293,7 @@ def filters_in_words(view, filters) -> list[str]:
         column = flt.column_name
         label = str(view.label_columns.get(column, column))
         values = value if isinstance(value, (list, tuple)) else [value]
-        if getattr(flt, "arg_name", "") == "act":
+        if getattr(flt, "arg_name", "") in ("act", "mine"):  # a flag on the rows: its name says it
             out.append(f"{label}：{flt.name}")
             continue
         model = view.datamodel.get_related_model(column) if view.datamodel.is_relation(column) else None
