@@ -10,8 +10,10 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Message, Person, PersonRequest
+from app.models import Message, Person, PersonRequest, Unit
 from tests import factories
+from tests.conftest import PASSWORD
+from tests.plans import statements
 from tests.test_oracle_timing import assert_alike, outsider, same_statements
 
 SUBMITTED = "已提交，待确认"
@@ -214,3 +216,93 @@ def test_the_requester_cannot_filter_or_sort_by_what_it_may_not_see(api, world):
         assert found.status_code == 400, (column, found.json)
         ordered = api("unit_reviewer", "GET", f"/api/v1/person_request/?q=(order_column:{column},order_direction:asc)")
         assert ordered.status_code == 400, (column, ordered.json)
+
+
+def _unit_held(app, world, tag: str, reviewer: str | None = None) -> tuple[int, str]:
+    """A unit of district B with one person of its own (their number is returned),
+    and no login but `reviewer`, a unit reviewer, when named."""
+    from app.services import accounts, audit
+
+    with app.app_context(), audit.acting_as("tests:holder"):
+        unit = Unit(name=f"持号单位{tag}", credit_code=factories.credit_code("370203"),
+                    district_id=world.district["B"], department_id=world.department["B"])
+        db.session.add(unit)
+        db.session.flush()
+        person = Person(id_number=factories.id_number("370203"), name=f"持号人员{tag}", unit_id=unit.id,
+                        series="engineering", title_level="intermediate")
+        db.session.add(person)
+        db.session.commit()
+        found = unit.id, person.id_number
+        if reviewer:
+            accounts.create_user(app.appbuilder, username=reviewer, password=PASSWORD, role="unit_reviewer",
+                                 targets={"unit": unit.credit_code}, full_name=reviewer)
+        db.session.remove()
+    return found
+
+
+def _set_active(app, username: str, active: bool) -> None:
+    with app.app_context():
+        app.appbuilder.sm.find_user(username=username).active = active
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_association_decides_a_transfer_no_login_of_the_holding_unit_may_decide(app, api, world):
+    """A transfer from a unit without a reviewer would wait forever: the association
+    decides it, exactly while the unit has no active login with the decide permission."""
+    unit_id, held = _unit_held(app, world, "无人")
+    person_id = _person(app, held)[0]
+    request_id = _ask(api, world, held, "无人审核调入").json["id"]
+    url = f"/api/v1/person_request/{request_id}"
+    assert api("association_admin", "GET", url).json["result"]["steps"] == ["confirm", "reject"]
+    listed = api("association_admin", "GET", "/api/v1/person_request/?q=(filters:!((col:state,opr:eq,value:pending)))")
+    assert request_id in listed.json["ids"]
+    assert api("association_admin", "POST", f"{url}/step/confirm").status_code == 200
+    assert _person(app, held) == (person_id, world.unit["A"])
+    assert api("unit_reviewer", "GET", url).json["result"]["state"] == "confirmed"
+
+
+def test_an_active_reviewer_of_the_holding_unit_keeps_its_transfers(app, api, world):
+    """With an active reviewer the association gets 403; once that login is
+    deactivated the association may decide (here: reject), and not before."""
+    _, held = _unit_held(app, world, "有人", reviewer="unit_reviewer_holder")
+    first = _ask(api, world, held, "有人审核调入").json["id"]
+    assert api("association_admin", "GET", f"/api/v1/person_request/{first}").json["result"]["steps"] == []
+    assert api("association_admin", "POST", f"/api/v1/person_request/{first}/step/confirm").status_code == 403
+    _set_active(app, "unit_reviewer_holder", False)
+    try:
+        reject = api("association_admin", "POST", f"/api/v1/person_request/{first}/step/reject",
+                     json={"reason": "持号单位无审核人"})
+        assert reject.status_code == 200, reject.json
+    finally:
+        _set_active(app, "unit_reviewer_holder", True)
+    assert _person(app, held)[1] != world.unit["A"]  # nobody moved
+    second = _ask(api, world, held, "有人审核调入").json["id"]
+    assert api("association_admin", "POST", f"/api/v1/person_request/{second}/step/confirm").status_code == 403
+    assert api("association_admin", "POST", f"/api/v1/person_request/{second}/step/reject",
+               json={"reason": "x"}).status_code == 403
+
+
+def test_the_requester_sees_a_transfer_the_association_decides_like_any_request(app, api, world):
+    """Whoever decides, the requester's answers, rows and statements are those of
+    any request: a number nobody has, one held by a unit with a reviewer, one held
+    by a unit without."""
+    _, orphaned = _unit_held(app, world, "旁观")
+    numbers = [factories.id_number("370203"), outsider(app, world), orphaned]
+    answers = [_ask(api, world, n, "旁观申请") for n in numbers]
+    assert len({a.json["message"] for a in answers}) == 1
+    ids = [a.json["id"] for a in answers]
+
+    def seen_by_requester(request_id):
+        with statements(app) as seen:
+            row = api("unit_reviewer", "GET", f"/api/v1/person_request/{request_id}").json["result"]
+            listed = api("unit_reviewer", "GET",
+                         "/api/v1/person_request/?q=(order_column:id,order_direction:desc,page_size:5)").json
+            refusal = api("unit_reviewer", "POST", f"/api/v1/person_request/{request_id}/step/confirm")
+        shown = {k: v for k, v in row.items() if k not in ("id", "created_at", "id_number")}
+        mine = next(r for r in listed["result"] if r["id"] == request_id)
+        return ((shown, {k: v for k, v in mine.items() if k not in ("id", "created_at", "id_number")},
+                 refusal.status_code, refusal.json), seen)
+
+    seen_by_requester(ids[0])  # warm caches
+    assert_alike([seen_by_requester(i) for i in ids])

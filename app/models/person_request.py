@@ -6,7 +6,8 @@ the number is registered elsewhere: every such add leaves a request, answered
 "已提交，待确认" either way (issue 14, no existence oracle). A number nobody
 has is a `REGISTER` request, decided by the association; a number registered
 in another unit is a `TRANSFER` request (the person moves to the requesting
-unit), decided by that unit's reviewer. The requester sees neither the kind
+unit), decided by that unit's reviewer (by the association while the unit
+has no active login that may decide). The requester sees neither the kind
 nor the unit that holds the number."""
 from __future__ import annotations
 

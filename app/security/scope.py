@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from flask import abort, current_app, g, has_app_context, has_request_context
 from sqlalchemy import false, or_, select, true
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 
 from ..extensions import db
 from ..services.locks import for_update as locked
@@ -132,6 +132,20 @@ def _grants_from_db(roles: frozenset[str] | frozenset[int]) -> frozenset[tuple[s
             .where((role.id if isinstance(next(iter(roles)), int) else role.name)
                    .in_(sorted(roles))))
     return frozenset(tuple(row) for row in db.session.execute(stmt))
+
+
+def logins_granted(permission: str, view: str) -> Select:
+    """The active logins whose roles hold (`permission`, `view`) in FAB's role
+    table (the one `granted` reads, synced from roles.py): a select of user ids."""
+    from flask_appbuilder.security.sqla.models import assoc_permissionview_role as link, assoc_user_role
+
+    sm = current_app.appbuilder.sm
+    pv, perm, menu, user = sm.permissionview_model, sm.permission_model, sm.viewmenu_model, sm.user_model
+    return (select(user.id).join(assoc_user_role, assoc_user_role.c.user_id == user.id)
+            .join(link, link.c.role_id == assoc_user_role.c.role_id)
+            .join(pv, pv.id == link.c.permission_view_id)
+            .join(perm, perm.id == pv.permission_id).join(menu, menu.id == pv.view_menu_id)
+            .where(user.active.is_(True), perm.name == permission, menu.name == view))
 
 
 def scope_for_user(user) -> Scope:

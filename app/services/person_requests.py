@@ -7,21 +7,23 @@ whoever holds the number: a number nobody has becomes a request the
 association decides (confirmed: the person is registered in the unit); a
 number registered in another unit becomes a transfer that unit's reviewer
 decides (confirmed: the person moves to the requesting unit, with their
-hours). Both kinds run the same statements and leave the same row, and the
-requester sees neither the kind nor the unit that holds the number. A number
-held in the requester's own unit is reported at once (in scope). Nobody but
+hours), or the association while that unit has no active login that may.
+Both kinds run the same statements and leave the same row, and the requester
+sees neither the kind nor the unit that holds the number nor who decides. A
+number held in the requester's own unit is reported at once (in scope). Nobody but
 the association changes a person's ID number, for the same reason."""
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import and_, false, inspect as sa_inspect, select
+from sqlalchemy import and_, exists, false, inspect as sa_inspect, or_, select
+from sqlalchemy.sql import ColumnElement
 
 from ..extensions import db
-from ..models import Person, PersonRequest, Unit
+from ..models import Person, PersonRequest, Unit, UserScope
 from ..models.person_request import CONFIRMED, PENDING, REGISTER, REJECTED, TRANSFER
 from ..security import scope as scopes
 from ..security.scope import Scope
-from . import inputs, people
+from . import inputs, people, workflow
 from .errors import BusinessError
 from .workflow import REASON, Guard, Transition, Workflow, decided, transaction
 
@@ -34,15 +36,30 @@ SUBMITTED = _l("Submitted for confirmation: the person joins your unit's staff l
                "request is confirmed. Follow it under “Registration requests”.")
 
 
+DECIDE = "decide"  # the steps' permission
+
+
+def _unit_decides(unit_id) -> ColumnElement:
+    """Whether unit `unit_id` (a value, or the row's column) has a login that
+    may decide its transfers: active, scoped to the unit, its role granted the
+    step's permission. A unit without one leaves its transfers to the
+    association, else they would wait forever."""
+    return exists().where(UserScope.unit_id == unit_id,
+                          UserScope.user_id.in_(workflow.who_may(DECIDE, "PersonRequest")))
+
+
 def _decides(scope: Scope, row: PersonRequest) -> bool:
     if scopes.sees_everything(Person, scope):
-        return row.kind == REGISTER
+        return row.kind == REGISTER or (row.kind == TRANSFER and (
+            row.holder_unit_id is None
+            or not db.session.execute(select(_unit_decides(row.holder_unit_id))).scalar()))
     return row.kind == TRANSFER and row.holder_unit_id is not None and row.holder_unit_id == scope.unit_id
 
 
 def _deciding(scope: Scope):
     if scopes.sees_everything(Person, scope):
-        return PersonRequest.kind == REGISTER
+        return or_(PersonRequest.kind == REGISTER,
+                   and_(PersonRequest.kind == TRANSFER, ~_unit_decides(PersonRequest.holder_unit_id)))
     if scope.unit_id is None:
         return false()
     return and_(PersonRequest.kind == TRANSFER, PersonRequest.holder_unit_id == scope.unit_id)
@@ -56,10 +73,10 @@ WORKFLOW = Workflow(PersonRequest, "PersonRequest", _l("registration request"), 
     CONFIRMED: _l("Registered"),
     REJECTED: _l("Not confirmed"),
 }, [
-    Transition("confirm", _l("Confirm the registration"), {PENDING}, CONFIRMED, "decide",
+    Transition("confirm", _l("Confirm the registration"), {PENDING}, CONFIRMED, DECIDE,
                guards=(DECIDER,), style="success",
                done=_l("Confirmed: the person is in the requesting unit's staff list.")),
-    Transition("reject", _l("Reject the registration"), {PENDING}, REJECTED, "decide", inputs=(REASON,),
+    Transition("reject", _l("Reject the registration"), {PENDING}, REJECTED, DECIDE, inputs=(REASON,),
                guards=(DECIDER,), style="warning", done=_l("Rejected; nothing changed in the registry.")),
 ])
 

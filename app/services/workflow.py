@@ -78,6 +78,12 @@ def may(scope: Scope, permission: str, resource: str) -> bool:
     return scope.may(permission, f"{resource}View")
 
 
+def who_may(permission: str, resource: str) -> Select:
+    """The active logins that `may` take `permission` on `resource`, by their
+    roles alone (the rows they see are theirs to add): a select of user ids."""
+    return scopes.logins_granted(f"can_{permission}", f"{resource}View")
+
+
 def require(scope: Scope, permission: str, resource: str) -> None:
     if not may(scope, permission, resource):
         raise BusinessError(gettext("Your role may not do this."), status=403)
