@@ -40,3 +40,16 @@ logconfig_dict = logs.config_dict(_env("XUESHI_LOG_LEVEL", "INFO"))
 proc_name = "xueshi-web"
 # The Server header names no product or version.
 _wsgi.SERVER = "xueshi"
+
+
+def post_worker_init(worker):
+    """The worker has loaded the app: what it holds now (modules, models, the
+    views and their forms: some 430,000 objects) lives as long as the worker.
+    `gc.freeze()` moves it out of the collector's generations, so the full
+    collection a large request sets off (an upload of thousands of rows) walks
+    only what requests made: 0.6 s over the whole heap, 0.01 s frozen (a loaded
+    2-core machine). The garbage of loading is collected first, not frozen."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -32,7 +32,6 @@ def test_the_administrator_creates_a_unit_reviewer_who_signs_in_at_once(browser,
     page = sign_in(browser, live_url, "Admin")
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{live_url}/users/add")  # FAB's add page leads to the one form
-    page.wait_for_load_state("networkidle")
     assert "/userscopeview/new" in page.url
     assert visible_scopes(page) == []  # no role yet: no scope field
     page.select_option("#role", "base_staff")
@@ -48,8 +47,8 @@ def test_the_administrator_creates_a_unit_reviewer_who_signs_in_at_once(browser,
     page.fill("#conf_password", TEMPORARY)
     assert overflow(page) <= 0, f"{overflow(page)} px too wide"
     page.screenshot(path=str(SHOTS / f"account-form-{width}.png"), full_page=True)
-    page.click("#account-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click("#account-form button[type=submit]")
     assert "已创建" in page.inner_text(".alert-success")
     assert "用人单位审核员" in page.content()
     page.close()
@@ -60,13 +59,13 @@ def test_the_administrator_creates_a_unit_reviewer_who_signs_in_at_once(browser,
     login.goto(f"{live_url}/login/")
     login.fill("#username", username)
     login.fill("#password", TEMPORARY)
-    login.click("input[type=submit]")
-    login.wait_for_load_state("networkidle")
+    with login.expect_navigation(wait_until="load"):
+        login.click("input[type=submit]")
     assert "/resetmypassword/" in login.url  # the temporary password is replaced first
     login.fill("#password", OWN)
     login.fill("#conf_password", OWN)
-    login.press("#conf_password", "Enter")
-    login.wait_for_load_state("networkidle")
+    with login.expect_navigation(wait_until="load"):
+        login.press("#conf_password", "Enter")
     login.goto(f"{live_url}/")
     assert login.locator(".container.home").is_visible()
     login.goto(f"{live_url}/personview/list/")

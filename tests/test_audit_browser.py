@@ -33,8 +33,8 @@ def test_the_auditor_finds_who_approved_a_claim_by_its_title(browser, live_url, 
     page.select_option("#f-table", label="学时申报")
     page.fill("#f-title", "发明专利:一种海洋")
     page.select_option("#f-action", label="修改")
-    page.click("button:has-text('查询')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('查询')")
     approval = page.locator("tr.audit-entry", has_text="已批准").first
     assert approval.is_visible()
     text = approval.inner_text()
@@ -45,7 +45,7 @@ def test_the_auditor_finds_who_approved_a_claim_by_its_title(browser, live_url, 
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width][0] + 1, cell
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.screenshot(path=str(SHOTS / f"audit-who-approved-{width}.png"), full_page=True)
-    approval.locator(".audit-record a").click()  # the claim's whole history
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        approval.locator(".audit-record a").click()  # the claim's whole history
     assert page.locator("tr.audit-entry", has_text="新增").count() >= 1
     page.close()

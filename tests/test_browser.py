@@ -46,8 +46,8 @@ def test_login_through_the_form_shows_the_chinese_menu(browser, live_url, userna
     for label in hidden:
         assert label not in nav
     page.click(".navbar a.dropdown-toggle:has-text('人员与单位')")
-    page.click(".navbar .dropdown-menu a:has-text('专业技术人员')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click(".navbar .dropdown-menu a:has-text('专业技术人员')")
     assert "/personview/list/" in page.url
     assert "身份证号" in page.content()
     page.screenshot(path=str(SHOTS / f"{username}-persons.png"), full_page=True)
@@ -59,8 +59,8 @@ def test_wrong_password_stays_on_the_login_page(browser, live_url):
     page.goto(f"{live_url}/login/")
     page.fill("#username", "association_admin")
     page.fill("#password", "not-the-password")
-    page.click("input[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click("input[type=submit]")
     assert "/login/" in page.url
     assert "用户名或密码错误" in page.content()
     page.close()
@@ -102,24 +102,24 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     staff.fill("#venue", "青岛国际会议中心")
     staff.fill("#capacity", "30")
     staff.set_input_files("#approval_form", str(approval))
-    staff.click("button[type=submit]")
-    staff.wait_for_load_state("networkidle")
+    with staff.expect_navigation(wait_until="load"):
+        staff.click("button[type=submit]")
     assert "/trainingclassview/show/" in staff.url
     class_url = staff.url
-    staff.click("button:has-text('报协会备案')")
-    staff.wait_for_load_state("networkidle")
+    with staff.expect_navigation(wait_until="load"):
+        staff.click("button:has-text('报协会备案')")
     assert "已报市继续教育协会备案" in staff.content()
 
     association = sign_in(browser, live_url, "association_admin")
     association.goto(class_url)
-    association.click("button:has-text('备案')")
-    association.wait_for_load_state("networkidle")
+    with association.expect_navigation(wait_until="load"):
+        association.click("button:has-text('备案')")
     assert "已备案" in association.content()
 
     staff.goto(class_url)
     staff.set_input_files("form[action*='/roster/'] input[type=file]", str(roster))
-    staff.click("button:has-text('上传参训名单')")
-    staff.wait_for_load_state("networkidle")
+    with staff.expect_navigation(wait_until="load"):
+        staff.click("button:has-text('上传参训名单')")
     assert "新增 1 人" in staff.content()
     # a base sees nobody: the row waits (待单位确认) until the unit's reviewer confirms it
     from sqlalchemy import select
@@ -132,29 +132,29 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
         db.session.remove()
     reviewer = sign_in(browser, live_url, "unit_reviewer")
     reviewer.goto(f"{live_url}/rosterlinkview/show/{link_id}")
-    reviewer.click("button:has-text('确认')")
-    reviewer.wait_for_load_state("networkidle")
+    with reviewer.expect_navigation(wait_until="load"):
+        reviewer.click("button:has-text('确认')")
     reviewer.close()
     staff.goto(class_url)
-    staff.click("button:has-text('全勤')")
-    staff.wait_for_load_state("networkidle")
+    with staff.expect_navigation(wait_until="load"):
+        staff.click("button:has-text('全勤')")
     for purpose in ("sign_in", "photo"):
         staff.select_option("select[name=purpose]", purpose)
         staff.set_input_files("form[action*='/material/'] input[type=file]", str(approval))
-        staff.click("button:has-text('上传材料')")
-        staff.wait_for_load_state("networkidle")
-    staff.click("button:has-text('申请结课审核')")
-    staff.wait_for_load_state("networkidle")
+        with staff.expect_navigation(wait_until="load"):
+            staff.click("button:has-text('上传材料')")
+    with staff.expect_navigation(wait_until="load"):
+        staff.click("button:has-text('申请结课审核')")
     assert "已提交协会结课审核" in staff.content()
 
     association.goto(class_url)
-    association.click("button:has-text('结课审核合格')")
-    association.wait_for_load_state("networkidle")
+    with association.expect_navigation(wait_until="load"):
+        association.click("button:has-text('结课审核合格')")
     assert "学时已登记" in association.content()
     association.screenshot(path=str(SHOTS / "class-reviewed.png"), full_page=True)
     association.goto(f"{live_url}/certificateview/list/")
-    association.click("a[href*='/certificateview/show/']")
-    association.wait_for_load_state("networkidle")
+    with association.expect_navigation(wait_until="load"):
+        association.click("a[href*='/certificateview/show/']")
     with association.expect_download() as download:
         association.click("a:has-text('下载 PDF')")
     with open(download.value.path(), "rb") as fh:
@@ -167,8 +167,8 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     phone = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
     phone.goto(f"{live_url}/verify/")
     phone.set_input_files("#verify-file", download.value.path())
-    phone.click("form[action$='/verify/check'] button")
-    phone.wait_for_load_state("networkidle")
+    with phone.expect_navigation(wait_until="load"):
+        phone.click("form[action$='/verify/check'] button")
     assert "这是签发的原件" in phone.content() and "有效" in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
     phone.screenshot(path=str(SHOTS / "verify-phone.png"), full_page=True)
@@ -183,7 +183,6 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
 def test_dashboards_render_their_charts_in_chromium(browser, live_url, username, charts, title):
     page = sign_in(browser, live_url, username)
     page.goto(f"{live_url}/dashboard/?year=2026")
-    page.wait_for_load_state("networkidle")
     assert page.locator(".dashboard-chart svg").count() >= charts
     assert title in page.content()
     box = page.locator(".dashboard-chart svg").first.bounding_box()
@@ -199,7 +198,6 @@ def test_edit_forms_search_relations_as_you_type(browser, live_url, app, world):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_url}/personview/edit/{world.person['A']}")
-    page.wait_for_load_state("networkidle")
     assert page.locator("select.xueshi-lookup.select2-hidden-accessible").count() == 1
     page.click(".select2-container")
     page.fill(".select2-search__field", "测试用人单位")

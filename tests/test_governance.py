@@ -269,7 +269,7 @@ def test_dashboard_numbers_equal_a_direct_query(app, api, clients):
     from app.services import dashboard
 
     with app.app_context():
-        figures = dashboard.figures(2026)
+        figures = dashboard.figures(2026).figures
         people = db.session.execute(select(Person).where(
             Person.series.not_in(sorted(registry.get(2026).out_of_scope_series)))).scalars().all()
         compliant = {pid for pid, ok in db.session.execute(

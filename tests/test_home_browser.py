@@ -30,7 +30,6 @@ def home(browser, live_url, username, size):
         SIGNED_IN[username] = page.context.storage_state()
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{live_url}/")
-    page.wait_for_load_state("networkidle")
     return page
 
 
@@ -61,11 +60,11 @@ def test_the_reviewer_goes_from_the_home_count_to_approving(browser, live_url, a
     assert api("professional", "POST", f"/api/v1/claim/{claim_id}/step/submit").status_code == 200
     page = home(browser, live_url, "unit_reviewer", WIDTHS[width])
     assert title in page.inner_text(".home-pending")
-    page.click(f".home-pending a:has-text('{title}')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click(f".home-pending a:has-text('{title}')")
     assert page.locator(".step-bar-current").is_visible()
-    page.click("button:has-text('批准')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('批准')")
     page.goto(f"{live_url}/")
     assert title not in page.inner_text(".home-pending")
     page.close()
@@ -112,8 +111,8 @@ def test_the_key_numbers_fit_the_width(browser, live_url, api, width):
 def test_the_professional_starts_a_claim_from_home(browser, live_url, width):
     page = home(browser, live_url, "professional", WIDTHS[width])
     assert "/30" in page.inner_text(".home-progress") and "/60" in page.inner_text(".home-progress")
-    page.click(".home-actions a.btn-primary")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click(".home-actions a.btn-primary")
     assert "/claimview/new" in page.url and overflow(page) <= 0
     page.close()
 
@@ -122,8 +121,8 @@ def test_the_professional_starts_a_claim_from_home(browser, live_url, width):
 def test_the_organisers_open_the_filing_form_from_home(browser, live_url, width):
     for username in ("base_staff", "authority_staff"):
         page = home(browser, live_url, username, WIDTHS[width])
-        page.click(".home-actions a.btn-primary")
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation(wait_until="load"):
+            page.click(".home-actions a.btn-primary")
         assert "/trainingclassview/new" in page.url and page.locator("form").first.is_visible()
         page.close()
 
@@ -137,12 +136,12 @@ def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url,
     material(api, "base_staff", class_id, "approval_form")
     assert api("base_staff", "POST", f"/api/v1/training_class/{class_id}/step/file").status_code == 200
     page = home(browser, live_url, "association_admin", WIDTHS[width])
-    page.click(".home-queue a.home-count[href*='trainingclassview'][href*='=filed&']")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click(".home-queue a.home-count[href*='trainingclassview'][href*='=filed&']")
     page.goto(f"{live_url}/trainingclassview/show/{class_id}")  # the row of the list just opened
     assert name in page.content()
-    page.click("button:has-text('备案')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button:has-text('备案')")
     assert "已备案" in page.inner_text(".step-bar-current") or page.locator(".step-bar-current").count() == 1
     page.close()
     assert api("base_staff", "GET", f"/api/v1/training_class/{class_id}").json["result"]["state"] == "accepted"
@@ -152,8 +151,8 @@ def test_the_association_accepts_a_filed_class_from_its_queue(browser, live_url,
 def test_the_district_opens_its_short_list_and_downloads_it(browser, live_url, width):
     page = home(browser, live_url, "district_officer", WIDTHS[width])
     shown = int(page.inner_text(".home-short-count"))
-    page.click(".home-short-count")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click(".home-short-count")
     assert "/ledgerview/list/" in page.url and str(shown) in page.content()
     page.go_back()
     with page.expect_download() as download:
@@ -165,7 +164,7 @@ def test_the_district_opens_its_short_list_and_downloads_it(browser, live_url, w
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_auditor_opens_a_security_event_from_home(browser, live_url, width):
     page = home(browser, live_url, "auditor", WIDTHS[width])
-    page.click(".home-events a >> nth=0")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(wait_until="load"):
+        page.click(".home-events a >> nth=0")
     assert "/auditentryview/show/" in page.url.lower()
     page.close()

@@ -85,6 +85,10 @@ def test_a_wrong_name_is_answered_like_an_unknown_number(app, api, world):
 
 def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, world):
     class_id = accepted_class(api)
+    with app.app_context():
+        from app.models import AuditEntry
+        start = db.session.execute(select(func.max(AuditEntry.seq))).scalar()  # SQLite reuses ids
+        db.session.remove()
     number = factories.id_number("370203")
     resp = roster(api, class_id, [["新登记学员", number, world.credit_code["B"], "13900000000",
                                    "engineering", "intermediate"]])
@@ -96,7 +100,8 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     with app.app_context():
         from app.models import AuditEntry
         assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.table_name == "roster_link", AuditEntry.record_id == str(link_id))).scalar() == 1
+            AuditEntry.table_name == "roster_link", AuditEntry.record_id == str(link_id),
+            AuditEntry.seq > start)).scalar() == 1
         db.session.remove()
     # not in unit B's staff list yet, on the screen and the API
     assert api("unit_reviewer_b", "GET",
@@ -123,6 +128,10 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
     assert api("base_staff", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code in (403, 404)
     assert links_of(app, class_id)[0][2] == "pending"
     # confirmed: the person joins unit B
+    with app.app_context():
+        from app.models import AuditEntry
+        seen = db.session.execute(select(func.max(AuditEntry.seq))).scalar()  # SQLite reuses ids
+        db.session.remove()
     resp = api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm")
     assert resp.status_code == 200 and resp.json["state"] == "confirmed"
     person_id = person_of(app, number)
@@ -135,7 +144,7 @@ def test_a_new_person_in_another_unit_waits_for_its_reviewer(app, api, clients, 
         from app.models import AuditEntry
         assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.table_name == "person", AuditEntry.record_id == str(person_id),
-            AuditEntry.action == "insert")).scalar() == 1
+            AuditEntry.action == "insert", AuditEntry.seq > seen)).scalar() == 1
         db.session.remove()
     assert api("unit_reviewer_b", "POST", f"/api/v1/roster_link/{link_id}/step/confirm").status_code == 409
 

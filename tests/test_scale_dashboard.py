@@ -105,14 +105,64 @@ def test_dashboard_hours_equal_every_item_added_up(grown, world):
     assert sum(district.hours_by_source.values()) == Decimal("36")
 
 
-def test_dashboard_cache_is_dropped_when_a_ledger_changes(grown, world):
+def _snapshots_gone():
+    from app.models import DashboardSnapshot
     from app.services import dashboard
 
+    db.session.execute(delete(DashboardSnapshot))
+    db.session.commit()
     dashboard.forget()
+
+
+def test_stored_figures_are_computed_again_when_a_ledger_changes(grown, world):
+    from app.models import DashboardSnapshot
+    from app.services import dashboard
+
+    _snapshots_gone()
     _grow(world, "A", 1)
-    first = dashboard.figures(YEAR)
-    assert dashboard.figures(YEAR) is first  # cached
+    first = dashboard.figures(YEAR)  # the job ran at once (tests' immediate mode) and stored them
+    assert first.figures.by_district and first.as_of is not None and not first.refreshing
+    assert db.session.get(DashboardSnapshot, f"figures:{YEAR}:0").payload
+    assert dashboard.figures(YEAR) is first  # kept by this process
+    dashboard.forget()
+    again = dashboard.figures(YEAR)  # another worker: the stored figures, not computed again
+    assert again is not first and again.as_of == first.as_of
+    assert again.figures.hours_by_month == first.figures.hours_by_month
     ledger = db.session.execute(select(Ledger).where(Ledger.year == YEAR)).scalars().first()
     ledger.compliant = True
     db.session.commit()
-    assert dashboard.figures(YEAR) is not first
+    changed = dashboard.figures(YEAR)
+    assert changed.as_of > first.as_of
+    assert sum(r.compliant for r in changed.figures.by_district) == \
+        sum(r.compliant for r in first.figures.by_district) + 1
+    _snapshots_gone()
+
+
+def test_no_page_computes_the_figures_a_job_computes_them_once(grown, world, app, clients,
+                                                               monkeypatch):
+    """Outside tests' immediate mode: the first page asks the queue for the figures
+    and says they are being computed; a second page does not ask again; once the
+    job has run, every page shows them with their time."""
+    from app.jobs import tasks
+    from app.services import dashboard
+
+    _snapshots_gone()
+    asked = []
+    monkeypatch.setattr(tasks, "refresh_dashboard", lambda *args: asked.append(args))
+    district = world.district["A"]
+    officer = clients("district_officer")
+    for _ in range(2):
+        page = officer.get(f"/dashboard/?year={YEAR}").get_data(as_text=True)
+        assert "统计数据正在生成" in page and "<svg" not in page
+    assert asked == [("figures", YEAR, district)]
+    home = officer.get(f"/?year={YEAR}").get_data(as_text=True)
+    assert "统计数据正在生成" in home
+    assert len(asked) == 2 and asked[1][0] == "districts"  # the home page's own figures
+    for args in asked:  # what the consumer would run
+        dashboard.refresh(*args)
+    dashboard.forget()
+    page = officer.get(f"/dashboard/?year={YEAR}").get_data(as_text=True)
+    assert "数据更新于" in page and "<svg" in page and "统计数据正在生成" not in page
+    home = officer.get(f"/?year={YEAR}").get_data(as_text=True)
+    assert "数据更新于" in home and "统计数据正在生成" not in home
+    _snapshots_gone()

@@ -2,6 +2,8 @@
 times), labels that say what the field is, no internal codes on a page."""
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -27,13 +29,14 @@ def test_every_dashboard_writes_round_figures_without_scientific_notation(app, c
     real = dashboard.figures
 
     def round_figures(year, district_id=None):
-        figures = real(year, district_id)
+        kept = real(year, district_id)
+        figures = copy.deepcopy(kept.figures)  # the stored figures stay as they are
         figures.by_district = figures.by_district or [dashboard.Rate("即墨区", 2, 1)]
         figures.by_unit = [dashboard.Rate("测试用人单位A", 10, 5), dashboard.Rate("测试用人单位B", 5, 3)]
         figures.hours_by_source = {"platform": Decimal("1230").normalize(),
                                    "class": Decimal("120").normalize(), "claim": Decimal("50.0")}
         figures.hours_by_month = {1: Decimal("1.23E+3"), 10: Decimal("1.2E+2")}
-        return figures
+        return dataclasses.replace(kept, figures=figures)
 
     monkeypatch.setattr(dashboard, "figures", round_figures)
     with app.app_context():

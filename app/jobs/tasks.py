@@ -37,6 +37,15 @@ def send_email(message_ids: list[int]) -> None:
         messages.send(message_ids)
 
 
+@huey.task()
+def refresh_dashboard(what: str, year: int, district_id: int | None) -> None:
+    """Dashboard figures computed again and stored (app/services/dashboard.py)."""
+    from ..services import dashboard
+
+    with app_for_task().app_context():
+        dashboard.refresh(what, year, district_id)
+
+
 # -- scheduled upkeep ---------------------------------------------------------------
 # Every consumer runs the scheduler (huey's clock is UTC; Qingdao is UTC+8). Each body
 # is idempotent (app/services/upkeep.py) and holds a lock while it runs, so several

@@ -3,6 +3,7 @@ from .account import UserScope
 from .activity import Activity
 from .audit import AuditEntry, AuditHead, VerifyLookupCount
 from .claim import Claim
+from .dashboard import DashboardSnapshot
 from .department import Department
 from .district import DISTRICTS, District
 from .evidence import Evidence
@@ -44,6 +45,7 @@ __all__ = [
     "Claim",
     "Evidence",
     "ExportBatch",
+    "DashboardSnapshot",
     "Job",
     "Ledger",
     "Message",

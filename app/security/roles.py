@@ -422,11 +422,20 @@ def sync_roles(appbuilder) -> None:
     appbuilder.add_permissions(update_perms=True)
     for permission, view in DATA_PERMISSIONS:
         sm.add_permission_view_menu(permission, view)
+    # every (permission, view) pair in one query, not three queries for each of the ~800
+    # declared pairs (sm.find_permission_view_menu): the same rows, a third of a sync's time
+    pv_model = sm.permissionview_model
+    existing = {
+        (permission, view): pv
+        for pv, permission, view in sm.session.query(
+            pv_model, sm.permission_model.name, sm.viewmenu_model.name
+        ).join(pv_model.permission).join(pv_model.view_menu)
+    }
     for role_name, pairs in declared.items():
         role = roles[role_name]
         wanted = []
         for permission, view in dict.fromkeys(pairs):
-            pv = sm.find_permission_view_menu(permission, view)
+            pv = existing.get((permission, view))
             if pv is None:
                 raise UnknownPermission(f"{role_name}: no permission {permission} on {view}")
             wanted.append(pv)

@@ -111,6 +111,9 @@ def _plain(key: str, value):
     return str(value)
 
 
+_AS_IS = frozenset({int, float, bool, str, type(None)})  # what _plain keeps as it is (unmasked)
+
+
 def _columns(obj) -> list[str]:
     return [a.key for a in inspect(obj).mapper.column_attrs if a.key not in SKIP_COLUMNS]
 
@@ -164,10 +167,15 @@ def _record_id(obj) -> str:
     return str(getattr(obj, "id", ""))
 
 
+# One encoder each, made once: json.dumps with options builds a new encoder per call.
+_DATA_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _dump(data: dict | None) -> str | None:
     if data is None:
         return None
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _DATA_JSON(data)
 
 
 def _at_text(at: datetime) -> str:
@@ -202,10 +210,12 @@ def entry_verifies(row: dict) -> bool:
     return audit_key.same(entry_hash(row), row["hash"])
 
 
-def _payload(row: dict) -> bytes:
+def _payload(row: dict, at_text: str | None = None) -> bytes:
+    """What an entry's MAC covers; `at_text`: `_at_text(row["at"])` when the
+    caller has it already (every entry of one append shares its time)."""
     payload = [
         row["seq"],
-        _at_text(row["at"]),
+        at_text or _at_text(row["at"]),
         row["user_id"],
         row["username"],
         row["roles"],
@@ -216,7 +226,7 @@ def _payload(row: dict) -> bytes:
         row["after"],
         row["prev_hash"],
     ]
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _PAYLOAD_JSON(payload).encode("utf-8")
 
 
 def _collect(session: Session) -> list[tuple[str, object, dict | None, dict | None]]:
@@ -250,10 +260,11 @@ def _append(conn, entries: list[dict]) -> None:
     from . import audit_key
 
     sign = audit_key.signer()
+    at_text = _at_text(at)
     rows = []
-    for offset, entry in enumerate(entries):
+    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
         row = {
-            "seq": last_seq - len(entries) + 1 + offset,
+            "seq": seq,
             "at": at,
             "user_id": entry.get("user_id", user_id),
             "username": entry.get("username", username),
@@ -265,7 +276,7 @@ def _append(conn, entries: list[dict]) -> None:
             "after": _dump(entry.get("after")),
             "prev_hash": prev,
         }
-        row["hash"] = prev = entry_hash(row, sign)
+        row["hash"] = prev = sign(_payload(row, at_text))
         rows.append(row)
     conn.execute(insert(AuditEntry.__table__), rows)
     conn.execute(update(head).where(head.c.id == 1).values(hash=prev))
@@ -284,22 +295,39 @@ def insert_rows(session: Session, model, rows: list[dict], chunk: int = 1000) ->
     table = model.__table__
     ordered = session.connection().dialect.name != "sqlite"
     key = table.autoincrement_column
-    stored = []
+    stored, keys = [], []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         if not part:
             continue
-        found = [dict(r) for r in session.execute(
-            insert(table).returning(*table.columns, sort_by_parameter_order=ordered), part).mappings()]
+        result = session.execute(
+            insert(table).returning(*table.columns, sort_by_parameter_order=ordered), part)
+        keys = list(result.keys())
+        found = [dict(zip(keys, r)) for r in result]
         stored += found if ordered else sorted(found, key=lambda row: row[key.name])
     if stored:
         _append(session.connection(), [
-            {"action": "insert", "table_name": table.name,
-             "record_id": ",".join(str(row[c.name]) for c in table.primary_key),
-             "before": None,
-             "after": {k: _plain(k, v) for k, v in row.items() if k not in SKIP_COLUMNS}}
-            for row in stored])
+            {"action": "insert", "table_name": table.name, "record_id": record_id, "before": None,
+             "after": after} for record_id, after in _inserted(table, keys, stored)])
     return stored
+
+
+def _inserted(table, keys: list[str], stored: list[dict]):
+    """(record id, logged columns) of each stored row: `_plain` of every column
+    not in SKIP_COLUMNS, the common values (numbers, texts, None) kept inline."""
+    kept = [k for k in keys if k not in SKIP_COLUMNS]
+    masked = [k for k in kept if k in LOG_MASKS]
+    primary = [c.name for c in table.primary_key]
+    as_is = _AS_IS
+    for row in stored:
+        after = {}
+        for k in kept:
+            v = row[k]
+            after[k] = v if type(v) in as_is else _plain(k, v)
+        for k in masked:
+            after[k] = _plain(k, row[k])
+        yield (str(row[primary[0]]) if len(primary) == 1
+               else ",".join(str(row[k]) for k in primary)), after
 
 
 def _unaudited_tables(obj) -> set[str]:

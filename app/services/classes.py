@@ -505,17 +505,24 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     `mismatches` gets the rows giving a number nobody has or a registered
     number with other details, passed or not, alike: they count towards the
     login's daily not-found/mismatch threshold."""
-    numbers = _numbers(rows)
+    normalized = _normalized(rows)
+    numbers = [n for n in normalized.values() if isinstance(n, str)]
     mine = lookups.visible_by_id_number(scope, numbers)
     registry_ = people.registered_rows(numbers)
     credit = _credit_codes(rows)
     units = _units({c for c in credit.values() if isinstance(c, str)})
     codes = (_codes(TITLE_SERIES), _codes(TITLE_LEVELS))
+    year = cls.start_date.year
+    elsewhere = years.out_of_scope_series(year)  # years.in_scope, read once per file
+    seminar = cls.seminar is not None
     seen: dict[str, int] = {}
 
     def check(row, report: RowReport) -> RosterLine | None:
         v = row.values
-        number = _id_number(v["身份证号"], report)
+        number = normalized[v["身份证号"]]
+        if isinstance(number, InvalidValue):
+            report.add("身份证号", str(number))
+            number = None
         name = v["姓名"].strip()
         if not name:
             report.add("姓名", gettext("The name is required."))
@@ -548,11 +555,10 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
                 link = links.DIFFERS
                 mismatches.add(row.number)
             line = RosterLine(row.number, number, phone, given=given, registered=registered, link=link)
-        if not years.in_scope(line.series, cls.start_date.year):
+        if line.series in elsewhere:
             report.add("身份证号", gettext("Hours of this title series are recognised by %(handler)s.",
-                                        handler=years.handler(line.series, cls.start_date.year)
-                                        or line.series))
-        elif cls.seminar is not None and not line.seminar_admits:
+                                        handler=years.handler(line.series, year) or line.series))
+        elif seminar and not line.seminar_admits:
             report.add("身份证号", gettext(
                 "Advanced seminars admit intermediate and senior titles or enterprise managers "
                 "(notice 六(二))."))
@@ -561,13 +567,17 @@ def _check_roster(scope: Scope, cls: TrainingClass, rows, mismatches: set) -> Ch
     return check_rows(rows, check)
 
 
-def _numbers(rows) -> list[str]:
-    out = []
+def _normalized(rows) -> dict[str, str | InvalidValue]:
+    """{ID number as written: the normalized number, or why it is not one}, each
+    distinct text checked once."""
+    out: dict[str, str | InvalidValue] = {}
     for row in rows:
-        try:
-            out.append(normalize_id_number(row.values["身份证号"]))
-        except InvalidValue:
-            pass
+        raw = row.values["身份证号"]
+        if raw not in out:
+            try:
+                out[raw] = normalize_id_number(raw)
+            except InvalidValue as exc:
+                out[raw] = exc
     return out
 
 

@@ -6,25 +6,30 @@ district (its officers). Compliance counts the people whose hours are
 recognised here (notice 二); people without a ledger have not complied."""
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, case, event, func, select, text
+from sqlalchemy import and_, case, event, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
-    BaseEvaluation, Department, District, Enrolment, Ledger, Person, RosterLink, TrainingBase,
-    TrainingClass, Unit,
+    BaseEvaluation, DashboardSnapshot, Department, District, Enrolment, Ledger, Person, RosterLink,
+    TrainingBase, TrainingClass, Unit,
 )
+from ..models.base import utcnow
 from ..security.visibility import unit_member
 from . import years
 
 SOURCES = ("platform", "class", "claim")
+log = logging.getLogger("xueshi.dashboard")
 
 
 @dataclass
@@ -181,30 +186,144 @@ def compute(year: int, district_id: int | None = None) -> Figures:
     return out
 
 
-# Figures per (what, year, district), kept for a short time (XUESHI_DASHBOARD_TTL
-# seconds) and dropped when this process commits a ledger change.
-_CACHE: dict[tuple[str, int, int | None], tuple[float, object]] = {}
+# The figures are kept in `dashboard_snapshot` (one row per what, year and
+# district) and computed by a background job, never in a request: a city's hours
+# by month read every ledger item, minutes at a million people. A page shows the
+# stored figures with their time (`as_of`) and asks for new ones when they are
+# older than XUESHI_DASHBOARD_TTL seconds or a ledger changed since; one refresh
+# of a key at a time (`queued_at`). Each process also keeps what it read for the
+# TTL, and drops it when it commits a ledger change.
+REFRESH_TIMEOUT = timedelta(minutes=30)  # a refresh asked for longer ago was lost
+_CACHE: dict[str, tuple[float, object]] = {}
 
 
-def _cached(key: tuple[str, int, int | None], compute_them):
+@dataclass
+class Kept:
+    """Figures (or district rates) as stored, with when they were computed;
+    `figures` is None until the first refresh has run."""
+    figures: object
+    as_of: datetime | None
+    refreshing: bool
+
+
+def _key(what: str, year: int, district_id: int | None) -> str:
+    return f"{what}:{year}:{district_id or 0}"
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (Figures, Rate)):
+        return {k: _plain(v) for k, v in vars(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _rates_of(rows: list[dict]) -> list[Rate]:
+    return [Rate(**row) for row in rows]
+
+
+def _figures_of(data: dict) -> Figures:
+    return Figures(
+        year=data["year"], district=data["district"],
+        by_district=_rates_of(data["by_district"]), by_department=_rates_of(data["by_department"]),
+        by_unit=_rates_of(data["by_unit"]),
+        hours_by_source={k: Decimal(v) for k, v in data["hours_by_source"].items()},
+        hours_by_month={int(k): Decimal(v) for k, v in data["hours_by_month"].items()},
+        classes_by_state=data["classes_by_state"], bases_by_result=data["bases_by_result"])
+
+
+_WORK = {  # what: (compute it, read it back)
+    "figures": (lambda year, district_id: compute(year, district_id), _figures_of),
+    "districts": (lambda year, district_id: _rates(year, District.id, District.name, district_id),
+                  _rates_of),
+}
+
+
+def refresh(what: str, year: int, district_id: int | None) -> None:
+    """Compute one key's figures and store them (the background job's body)."""
+    started = utcnow()
+    payload = json.dumps(_plain(_WORK[what][0](year, district_id)), ensure_ascii=False)
+    key = _key(what, year, district_id)
+    row = db.session.get(DashboardSnapshot, key) or DashboardSnapshot(key=key)
+    row.payload, row.computed_at, row.queued_at = payload, started, None
+    db.session.add(row)
+    db.session.commit()
+
+
+def _stored(key: str):
+    return db.session.execute(
+        select(DashboardSnapshot.payload, DashboardSnapshot.computed_at,
+               DashboardSnapshot.changed_at, DashboardSnapshot.queued_at)
+        .where(DashboardSnapshot.key == key)).first()
+
+
+def _aware(moment: datetime | None) -> datetime | None:  # SQLite gives naive UTC back
+    return moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment
+
+
+def _due(row) -> bool:
+    if row is None or row.payload is None:
+        return True
+    computed, changed = _aware(row.computed_at), _aware(row.changed_at)
+    ttl = timedelta(seconds=current_app.config["XUESHI_DASHBOARD_TTL"])
+    return (changed is not None and changed >= computed) or computed <= utcnow() - ttl
+
+
+def _claim(key: str) -> bool:
+    """Mark a refresh of `key` as asked for; False when another is already pending."""
+    now = utcnow()
+    with db.engine.begin() as conn:  # its own short transaction, whatever the page's
+        asked = conn.execute(
+            update(DashboardSnapshot)
+            .where(DashboardSnapshot.key == key,
+                   or_(DashboardSnapshot.queued_at.is_(None),
+                       DashboardSnapshot.queued_at < now - REFRESH_TIMEOUT))
+            .values(queued_at=now)).rowcount
+        if asked:
+            return True
+        if conn.execute(select(DashboardSnapshot.key).where(DashboardSnapshot.key == key)).first():
+            return False
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(DashboardSnapshot).values(key=key, queued_at=now))
+        except IntegrityError:  # another page asked at the same moment
+            return False
+        return True
+
+
+def _kept(what: str, year: int, district_id: int | None) -> Kept:
+    key = _key(what, year, district_id)
     now = time.monotonic()
     cached = _CACHE.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
-    out = compute_them()
-    _CACHE[key] = (now + current_app.config["XUESHI_DASHBOARD_TTL"], out)
+    row = _stored(key)
+    if _due(row) and _claim(key):
+        from ..jobs import tasks
+
+        tasks.refresh_dashboard(what, year, district_id)  # at once in immediate mode
+        row = _stored(key)
+    due = _due(row)
+    out = Kept(_WORK[what][1](json.loads(row.payload)) if row and row.payload else None,
+               _aware(row.computed_at) if row else None, due)
+    if not due:
+        _CACHE[key] = (now + current_app.config["XUESHI_DASHBOARD_TTL"], out)
     return out
 
 
-def figures(year: int, district_id: int | None = None) -> Figures:
-    return _cached(("figures", year, district_id), lambda: compute(year, district_id))
+def figures(year: int, district_id: int | None = None) -> Kept:
+    """The dashboard's figures for the city (None) or one district, as stored."""
+    return _kept("figures", year, district_id)
 
 
-def district_rates(year: int, district_id: int | None = None) -> list[Rate]:
-    """People, compliant and short by district (only `district_id`'s when given):
-    one aggregate query, cached like `figures` (the home pages show them)."""
-    return _cached(("districts", year, district_id),
-                   lambda: _rates(year, District.id, District.name, district_id))
+def district_rates(year: int, district_id: int | None = None) -> Kept:
+    """People, compliant and short by district (only `district_id`'s when given),
+    as a list of Rate stored like `figures` (the home pages show them)."""
+    return _kept("districts", year, district_id)
 
 
 def forget() -> None:
@@ -213,19 +332,31 @@ def forget() -> None:
 
 def ledgers_changed(session) -> None:
     """Ledgers changed in this transaction (Core writes say so here): the figures
-    are dropped when it commits."""
+    are due again when it commits."""
     session.info["xueshi_ledgers_changed"] = True
 
 
 @event.listens_for(Session, "after_flush")
 def _ledgers_flushed(session, _context) -> None:
-    """Ledgers, and who counts in a unit (people, roster links), changed: drop the figures."""
+    """Ledgers, and who counts in a unit (people, roster links), changed: the figures are due."""
     counted = (Ledger, Person, RosterLink)
     if any(isinstance(obj, counted) for obj in (*session.new, *session.dirty, *session.deleted)):
         ledgers_changed(session)
 
 
 @event.listens_for(Session, "after_commit")
-def _drop_on_commit(session) -> None:
-    if session.info.pop("xueshi_ledgers_changed", False):
-        forget()
+def _due_on_commit(session) -> None:
+    """Drop this process's figures and mark the stored ones changed (one UPDATE,
+    which writes only rows not marked since their last computation)."""
+    if not session.info.pop("xueshi_ledgers_changed", False):
+        return
+    forget()
+    try:
+        with session.get_bind().begin() as conn:
+            conn.execute(update(DashboardSnapshot)
+                         .where(DashboardSnapshot.payload.is_not(None),
+                                or_(DashboardSnapshot.changed_at.is_(None),
+                                    DashboardSnapshot.changed_at < DashboardSnapshot.computed_at))
+                         .values(changed_at=utcnow()))
+    except SQLAlchemyError:  # the change is committed; the figures then wait for their TTL
+        log.warning("could not mark the dashboard figures changed", exc_info=True)

@@ -162,6 +162,8 @@ class Compliance:
     short_url: str | None = None
     people_url: str | None = None
     unrecorded_url: str | None = None
+    as_of: datetime | None = None  # the dashboard's stored figures: when they were computed
+    pending: bool = False  # they are being computed for the first time
 
     @property
     def without_ledger(self) -> int:
@@ -198,10 +200,11 @@ def compliance(scope: Scope, year: int) -> Compliance:
     dashboard's cached figures (`area`), else two aggregate queries."""
     found = area(scope)
     if found is not None:
-        rates = dashboard.district_rates(year, found or None)
+        kept = dashboard.district_rates(year, found or None)
+        rates = kept.figures or []
         return Compliance(sum(r.people for r in rates), sum(r.compliant for r in rates),
                           sum(r.short for r in rates), ledger_url(year, True), ledger_url(year, False),
-                          *people_urls(year))
+                          *people_urls(year), as_of=kept.as_of, pending=kept.figures is None)
     people = db.session.execute(select(func.count()).select_from(Person).where(
         scopes.clause(Person, scope), dashboard.counted(year))).scalar()
     met = func.sum(case((Ledger.compliant.is_(True), 1), else_=0))
@@ -227,7 +230,7 @@ def compliance_by_district(scope: Scope, year: int) -> list[tuple[str, Complianc
     if area(scope) != 0:
         return []
     found = []
-    for rate in dashboard.district_rates(year):
+    for rate in dashboard.district_rates(year).figures or []:
         where = ("district", "FilterRelationOneToManyEqual", rate.key)
         found.append((rate.label, Compliance(rate.people, rate.compliant, rate.short,
                                              ledger_url(year, True, where), ledger_url(year, False, where))))

@@ -229,7 +229,7 @@ def _rows_from_xlsx(data: bytes):
                                     field="file")
             if len(row) > MAX_COLUMNS:
                 raise _too_big()
-            yield [_cell_text(v) for v in row]
+            yield [v.strip() if type(v) is str else _cell_text(v) for v in row]  # texts inline
     finally:
         book.close()
 
@@ -287,13 +287,18 @@ def read_sheet(filename: str, data: bytes, required: list[str]) -> tuple[list[st
     if missing:
         raise BusinessError(gettext("Missing columns: %(columns)s", columns="、".join(missing)),
                             field="file")
+    columns = list(position.items())
+    width = max(position.values(), default=-1) + 1  # a row this long holds every named column
     out = []
     for number, row in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:  # empty rows count too: a sheet of blanks is no cheaper
             raise BusinessError(gettext("At most %(n)d rows per file.", n=MAX_ROWS), field="file")
         if not any(row):
             continue
-        values = {h: (row[i] if i < len(row) else "") for h, i in position.items()}
+        if len(row) >= width:
+            values = {h: row[i] for h, i in columns}
+        else:
+            values = {h: (row[i] if i < len(row) else "") for h, i in columns}
         out.append(SheetRow(number, values))
     return list(position), out
 
@@ -328,7 +333,10 @@ class Template:
         if not rows:
             raise BusinessError(gettext("The file has no data rows."), field="file")
         example = [_as_text(v) for v in self.example()]
-        return [r for r in rows if [_as_text(r.values.get(h)) for h in self.headers] != example]
+        if len(example) != len(self.headers):  # no row can equal it
+            return rows
+        pairs = list(zip(self.headers, example))  # a row differs at its first column, mostly
+        return [r for r in rows if any(_as_text(r.values.get(h)) != e for h, e in pairs)]
 
 
 def _as_text(value) -> str:

@@ -8,7 +8,8 @@ from flask_appbuilder import BaseView
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 
-from ..models import Person
+from ..extensions import db
+from ..models import District, Person
 from ..models.governance import EVAL_RESULTS
 from ..services import years
 from ..security import scope as scopes
@@ -36,7 +37,16 @@ class DashboardView(BaseView):
     @permission_name("view")
     def index(self):
         year = request.args.get("year", type=int) or years.current()
-        data = dashboard.figures(year, district_for(scopes.current_scope()))
+        district_id = district_for(scopes.current_scope())
+        kept = dashboard.figures(year, district_id)
+        district = db.session.get(District, district_id) if district_id else None
+        svgs = [] if kept.figures is None else self._charts(kept.figures, year)
+        return self.render_template("xueshi/dashboard.html", kept=kept, svgs=svgs, year=year,
+                                    district=district.name if district else None,
+                                    title=gettext("Dashboard"))
+
+    @staticmethod
+    def _charts(data, year: int) -> list:
         svgs = []
         for rates, title in ((data.by_district, gettext("Compliance rate by district, %(year)d", year=year)),
                              (data.by_department, gettext("Compliance rate by department, %(year)d", year=year)),
@@ -58,5 +68,4 @@ class DashboardView(BaseView):
             svgs.append(charts.bars(gettext("Bases by evaluation result"),
                                     [(labels[k], data.bases_by_result.get(k, 0))
                                      for k in (*EVAL_RESULTS, "not_evaluated")]))
-        return self.render_template("xueshi/dashboard.html", figures=data, svgs=svgs, year=year,
-                                    title=gettext("Dashboard"))
+        return svgs
