@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                      defaults={"filename": "favicon.ico"})
     db.init_app(app)
     app.jinja_env.finalize = formatting.for_template
+    app.jinja_env.globals["local_time"] = formatting.local_time  # a time inside a message
     csrf.init_app(app)  # before AppBuilder, which exempts its API blueprints
     migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
 

@@ -162,7 +162,9 @@ def test_no_page_computes_the_figures_a_job_computes_them_once(grown, world, app
         dashboard.refresh(*args)
     dashboard.forget()
     page = officer.get(f"/dashboard/?year={YEAR}").get_data(as_text=True)
-    assert "数据更新于" in page and "<svg" in page and "统计数据正在生成" not in page
+    from app.formatting import local_time
+    shown = local_time(dashboard.figures(YEAR, district).as_of)  # Qingdao time, to the minute
+    assert f"数据更新于 {shown}" in page and "<svg" in page and "统计数据正在生成" not in page
     home = officer.get(f"/?year={YEAR}").get_data(as_text=True)
-    assert "数据更新于" in home and "统计数据正在生成" not in home
+    assert "数据更新于 " in home and "+00:00" not in home and "统计数据正在生成" not in home
     _snapshots_gone()
