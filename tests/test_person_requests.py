@@ -255,7 +255,8 @@ def test_the_association_decides_a_transfer_no_login_of_the_holding_unit_may_dec
     request_id = _ask(api, world, held, "无人审核调入").json["id"]
     url = f"/api/v1/person_request/{request_id}"
     assert api("association_admin", "GET", url).json["result"]["steps"] == ["confirm", "reject"]
-    listed = api("association_admin", "GET", "/api/v1/person_request/?q=(filters:!((col:state,opr:eq,value:pending)))")
+    listed = api("association_admin", "GET", "/api/v1/person_request/?q=(filters:!((col:state,opr:eq,value:pending)),"
+                 "order_column:id,order_direction:desc,page_size:5)")  # the newest: other tests leave theirs
     assert request_id in listed.json["ids"]
     assert api("association_admin", "POST", f"{url}/step/confirm").status_code == 200
     assert _person(app, held) == (person_id, world.unit["A"])
@@ -328,7 +329,14 @@ def test_the_requesters_home_counts_its_waiting_requests_whatever_their_kind(app
                          (orphaned, "首页无人")):
         _ask(api, world, number, name)
     # a transfer unit A decides for unit B: A's to-do, not A's request
-    theirs = api("unit_reviewer_b", "POST", "/api/v1/person/", json=_body(world.id_number["A"], world.unit["B"], "首页他单位"))
+    with app.app_context():  # a fresh person of unit A: another test may have asked for A's own already
+        person = Person(id_number=factories.id_number("370202"), name="首页甲单位人员", unit_id=world.unit["A"],
+                        series="engineering", title_level="intermediate")
+        db.session.add(person)
+        db.session.commit()
+        held_by_a = person.id_number
+        db.session.remove()
+    theirs = api("unit_reviewer_b", "POST", "/api/v1/person/", json=_body(held_by_a, world.unit["B"], "首页他单位"))
     assert theirs.status_code == 202
     after, url_after = _requests_on_home(client)
     assert (after, url_after) == (before + 3, url)
