@@ -1,6 +1,7 @@
 """Chromium at 1440 px and 390 px: the claim form of every kind fits the width, its
 required fields are marked, 预计认定学时 appears as it is filled, days are added in
-the table, the number of courses appears only for a registration exam."""
+the table, the number of courses appears only for a registration exam, and the box says
+so when the expected hours cannot be worked out."""
 from __future__ import annotations
 
 import re
@@ -30,6 +31,8 @@ def sign_in(browser, live_url, username):
     """As tests.test_browser.sign_in, with room for a loaded 2-core machine."""
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(60000)
+    page.previews = []  # every 预计认定学时 answer, for a failure's message
+    page.on("response", lambda r: "/expected-hours/" in r.url and page.previews.append(r))
     page.goto(f"{live_url}/login/")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -47,15 +50,21 @@ def _inside(page, selector, width) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
-def _wait_for_preview(page, pattern, what, seconds=30):
-    """Until the preview box matches `pattern` (polled here: the page's CSP forbids eval)."""
-    shown = ""
+def _wait_for_preview(page, pattern, what, again, seconds=30):
+    """Until the preview box matches `pattern` (polled here: the page's CSP forbids eval).
+    If the box says the preview could not be worked out, do once what it tells a user:
+    change a field (`again`, a selector) once more."""
+    shown, retried = "", False
     for _ in range(seconds * 4):
         shown = page.inner_text("#claim-preview")
         if re.search(pattern, shown):
             return
+        if not retried and page.locator(".claim-preview-failed").count():
+            retried = True
+            page.dispatch_event(again, "change")
         page.wait_for_timeout(250)
-    pytest.fail(f"{what}: the preview shows {shown!r}")
+    answers = [(r.status, r.text()[:300]) for r in page.previews]
+    pytest.fail(f"{what}: the preview shows {shown!r}; the answers were {answers!r}")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -78,7 +87,7 @@ def test_the_claim_form_of_every_kind_at_both_widths(browser, live_url, width):
             else:
                 field.fill(value)
                 field.dispatch_event("change")
-        _wait_for_preview(page, r"预计认定学时:\s*\d", kind)
+        _wait_for_preview(page, r"预计认定学时:\s*\d", kind, "#title")
         assert _overflow(page) <= 0, f"{kind} at {width} after the preview"
         page.screenshot(path=str(SHOTS / f"claim-form-{kind}-{width}.png"), full_page=True)
     page.close()
@@ -97,7 +106,8 @@ def test_days_are_added_in_the_table_and_courses_follow_the_registration_choice(
     page.fill("[name=date]", "2026-09-20")
     page.fill("[name=courses]", "3")
     page.dispatch_event("[name=courses]", "change")
-    _wait_for_preview(page, r"预计认定学时:\s*48\b", "registration exam of 3 courses")
+    _wait_for_preview(page, r"预计认定学时:\s*48\b", "registration exam of 3 courses",
+                      "[name=courses]")
 
     page.goto(f"{live_url}/claimview/new/academic_activity")
     page.wait_for_load_state("load")
@@ -112,11 +122,29 @@ def test_days_are_added_in_the_table_and_courses_follow_the_registration_choice(
     dates.nth(start).fill("2026-06-02")
     hours.nth(start).fill("2")
     hours.nth(start).dispatch_event("change")
-    _wait_for_preview(page, r"预计认定学时:\s*8\b", "two days of 6 and 2 hours")
+    _wait_for_preview(page, r"预计认定学时:\s*8\b", "two days of 6 and 2 hours",
+                      f"[name=days-hours] >> nth={start}")
     page.click("button.btn-primary")
     page.wait_for_load_state("load")
     assert "/claimview/show/" in page.url
     text = page.inner_text("body")
     assert "2026-06-01:6 学时" in text and "2026-06-02:2 学时" in text
     assert "项目成果" not in text and "情形" not in text
+    page.close()
+
+
+def test_the_box_says_so_when_the_expected_hours_cannot_be_worked_out(browser, live_url):
+    page = sign_in(browser, live_url, "professional")
+    page.route("**/expected-hours/**", lambda route: route.fulfill(
+        status=502, content_type="text/html", body="<html><body>Bad Gateway</body></html>"))
+    page.goto(f"{live_url}/claimview/new/education_or_tour")
+    page.wait_for_load_state("load")
+    page.fill("#title", "考察(网关出错)")
+    page.fill("[name=date]", "2026-05-12")
+    page.dispatch_event("[name=date]", "change")
+    page.locator(".claim-preview-failed").wait_for()
+    assert "暂时无法计算预计认定学时" in page.inner_text("#claim-preview")
+    page.unroute("**/expected-hours/**")
+    page.dispatch_event("#title", "change")  # as the message says: change a field again
+    _wait_for_preview(page, r"预计认定学时:\s*\d", "after the gateway recovered", "#title")
     page.close()
