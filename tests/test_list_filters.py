@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 
+from flask_appbuilder.models.sqla.filters import FilterIn, FilterNotIn
+
 from app.services.home import state_url
 from app.services.claims import WORKFLOW as CLAIMS
+from app.views.lists import filter_arg
+from tests.test_claims import exam, new_claim, submitted_claim
 
 
 def _summary(page: str) -> str:
@@ -36,3 +40,25 @@ def test_yes_no_and_chosen_records_read_in_words(clients, world):
         f"/personview/list/?_flt_0_unit={world.unit['A']}&_flt_0_is_enterprise_manager=y").get_data(as_text=True)
     summary = _summary(page)
     assert "用人单位" in summary and "企业经营管理人员" in summary and "是" in summary
+
+
+def test_a_columns_filters_past_the_tenth_narrow_the_list(app, api, clients):
+    """The claims' state column offers 待我处理 and FAB's ten text filters, so 包含于
+    and 不包含于 are its tenth and eleventh (FAB's own reading dropped them and showed
+    every claim); an index no filter has is ignored, not a 500."""
+    title = "第十一个筛选条件"
+    draft = new_claim(api, body={**exam(), "title": title})
+    submitted = submitted_claim(api, {**exam(), "title": title})
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "ClaimView")
+    by_title = filter_arg(view, "title")
+    professional = clients("professional")
+    assert filter_arg(view, "state", FilterNotIn).startswith("_flt_10_")
+    for kind, shown in ((FilterNotIn, submitted), (FilterIn, draft)):
+        arg = filter_arg(view, "state", kind)
+        page = professional.get("/claimview/list/", query_string={by_title: title, arg: "draft"})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "草稿" in _summary(text)
+        assert f'/claimview/show/{shown}"' in text
+        assert f'/claimview/show/{({draft, submitted} - {shown}).pop()}"' not in text
+    unknown = professional.get("/claimview/list/", query_string={by_title: title, "_flt_99_state": "x"})
+    assert unknown.status_code == 200 and f'/claimview/show/{draft}"' in unknown.get_data(as_text=True)

@@ -81,15 +81,15 @@ def _view(name: str):
 def list_url(view_name: str, *filters: tuple[str, str | type, Any]) -> str | None:
     """The list screen of `view_name` filtered by (column, FAB filter class or its name,
     value), or None when the view is not registered."""
+    from ..views.lists import filter_arg
+
     view = _view(view_name)
     if view is None:
         return None
     args = {}
     for column, filter_name, value in filters:
-        options = view._filters._all_filters.get(column, [])
         wanted = getattr(sqla_filters, filter_name) if isinstance(filter_name, str) else filter_name
-        index = next(i for i, f in enumerate(options) if isinstance(f, wanted))
-        args[f"_flt_{index}_{column}"] = value
+        args[filter_arg(view, column, wanted)] = value
     return messages.path(f"{view_name}.list", **args)
 
 

@@ -134,7 +134,7 @@ class ClaimView(WorkflowView, ScopedModelView):
         arriving = not request.referrer or urlsplit(request.referrer).path != request.path
         if (arriving and scope.may("review", "ClaimView")
                 and not any(k.startswith("_flt_") for k in request.args)):
-            waiting = {lists.equal_filter_arg(self, "state"): claims.SUBMITTED}
+            waiting = {lists.filter_arg(self, "state"): claims.SUBMITTED}
             return redirect(url_for(".list", **waiting, **request.args))
         return super().list()
 

@@ -20,6 +20,7 @@ from ..validators import FormCheck, api_check, normalize_id_number
 from .base import ScopedModelRestApi, ScopedModelView, error_response
 from .fields import code_formatter, code_select, code_validator
 from .jobs import start_or_back
+from .lists import offer_filter
 
 PERSON_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -146,9 +147,7 @@ class PersonView(ScopedModelView):
         """FAB's filters, plus `FilterCountedIn` and `FilterUnrecorded` after the unit column's own."""
         super()._init_properties()
         for kind in (FilterCountedIn, FilterUnrecorded):
-            flt = kind("unit", self.datamodel)
-            self._filters.get_search_filters()["unit"].append(flt)
-            self._filters._all_filters["unit"].append(flt)
+            offer_filter(self, kind("unit", self.datamodel))
 
     @action("recompute", _l("Recompute"), _l("Recompute the chosen people's ledgers?"),
             "fa-refresh")

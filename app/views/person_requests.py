@@ -15,7 +15,7 @@ from ..security import scope as scopes
 from ..services import person_requests
 from .base import ScopedModelRestApi, ScopedModelView
 from .fields import code_formatter
-from .lists import yes_no
+from .lists import offer_filter, yes_no
 from .workflow import RecordPage, WorkflowApi, WorkflowView
 
 REQUEST_FIELDS = {
@@ -76,12 +76,9 @@ class PersonRequestView(RecordPage, WorkflowView, ScopedModelView):
                           "series": code_formatter(TITLE_SERIES), "title_level": code_formatter(TITLE_LEVELS)}
 
     def _init_properties(self):
-        """The workflow's filters, plus `FilterAskedByMyUnit` second on the state column
-        (FAB reads one digit of `_flt_<n>_`)."""
+        """The workflow's filters, then `FilterAskedByMyUnit` on the state column."""
         super()._init_properties()
-        mine = FilterAskedByMyUnit("state", self.datamodel)
-        self._filters.get_search_filters()["state"].insert(1, mine)
-        self._filters._all_filters["state"].insert(1, mine)
+        offer_filter(self, FilterAskedByMyUnit("state", self.datamodel), 1)
 
 
 class PersonRequestApi(WorkflowApi, ScopedModelRestApi):

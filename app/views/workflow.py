@@ -28,7 +28,7 @@ from ..services.errors import BusinessError
 from ..services.sheets import SheetProblems, keep_report
 from ..services.workflow import Input, Transition, Workflow, actionable
 from .base import error_response, expose
-from .lists import LookupField, yes_no
+from .lists import LookupField, offer_filter, yes_no
 
 
 def build_form(inputs, data=None):
@@ -156,15 +156,12 @@ class WorkflowView:
             _with_permissions(cls, cls.workflow)
 
     def _init_properties(self):
-        """FAB's, plus `FilterICanAct` on a searchable state column (first: FAB reads
-        one digit of `_flt_<n>_`, and a text column already has ten filters)."""
+        """FAB's, plus `FilterICanAct` first on a searchable state column."""
         super()._init_properties()
         wf = self.workflow
         column = getattr(wf.state.column, "key", None) if wf is not None and wf.state else None
         if column in self._filters.get_search_filters():
-            act = FilterICanAct(column, self.datamodel)
-            self._filters.get_search_filters()[column].insert(0, act)
-            self._filters._all_filters[column].insert(0, act)
+            offer_filter(self, FilterICanAct(column, self.datamodel), 0)
 
     def step_context(self, row) -> dict:
         """For the show template: `steps` (each with its form), the names of every
