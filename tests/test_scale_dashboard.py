@@ -138,6 +138,29 @@ def test_stored_figures_are_computed_again_when_a_ledger_changes(grown, world):
     _snapshots_gone()
 
 
+def test_a_failed_refresh_is_asked_for_again_by_the_next_page(grown, world, monkeypatch):
+    """A computation that fails (the database away for a moment) leaves the figures
+    due, and the next page asks for them again at once, not half an hour later."""
+    from app.models import DashboardSnapshot
+    from app.services import dashboard
+
+    _snapshots_gone()
+
+    def broken(year, district_id):
+        raise RuntimeError("the database is away")
+
+    monkeypatch.setitem(dashboard._WORK, "figures", (broken, dashboard._figures_of))
+    failed = dashboard.figures(YEAR)  # the job ran at once (immediate mode) and failed
+    assert failed.figures is None and failed.refreshing
+    queued = db.session.execute(select(DashboardSnapshot.queued_at)
+                                .where(DashboardSnapshot.key == f"figures:{YEAR}:0")).scalar_one()
+    assert queued is None
+    monkeypatch.undo()
+    again = dashboard.figures(YEAR)
+    assert again.figures is not None and again.figures.by_district and not again.refreshing
+    _snapshots_gone()
+
+
 def test_no_page_computes_the_figures_a_job_computes_them_once(grown, world, app, clients,
                                                                monkeypatch):
     """Outside tests' immediate mode: the first page asks the queue for the figures

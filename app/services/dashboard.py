@@ -237,17 +237,26 @@ def _figures_of(data: dict) -> Figures:
 
 
 _WORK = {  # what: (compute it, read it back)
-    "figures": (lambda year, district_id: compute(year, district_id), _figures_of),
+    "figures": (compute, _figures_of),
     "districts": (lambda year, district_id: _rates(year, District.id, District.name, district_id),
                   _rates_of),
 }
 
 
 def refresh(what: str, year: int, district_id: int | None) -> None:
-    """Compute one key's figures and store them (the background job's body)."""
+    """Compute one key's figures and store them (the background job's body). If the
+    computation fails, the key is free again at once: the next page that finds the
+    figures due asks for them (not only after REFRESH_TIMEOUT)."""
     started = utcnow()
-    payload = json.dumps(_plain(_WORK[what][0](year, district_id)), ensure_ascii=False)
     key = _key(what, year, district_id)
+    try:
+        payload = json.dumps(_plain(_WORK[what][0](year, district_id)), ensure_ascii=False)
+    except Exception:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            conn.execute(update(DashboardSnapshot).where(DashboardSnapshot.key == key)
+                         .values(queued_at=None))
+        raise
     row = db.session.get(DashboardSnapshot, key) or DashboardSnapshot(key=key)
     row.payload, row.computed_at, row.queued_at = payload, started, None
     db.session.add(row)
