@@ -8,7 +8,8 @@ else stays a 500, so real faults still show. A related record in a body is
 named by its number only: marshmallow-sqlalchemy would build a new record
 from an object (`{"unit": {"x": 1}}`, a TypeError) or from an unknown number;
 `related_by_number` makes both a field error. Screens: page and page-size
-arguments must be small whole numbers (400 otherwise)."""
+arguments must be small whole numbers, and a number no column can hold (in a
+filter) is a 400 too."""
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,7 @@ from marshmallow import ValidationError
 from marshmallow_sqlalchemy.fields import Related
 from prison.decoder import ParserException
 from sqlalchemy.exc import DataError, NoResultFound, StatementError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..extensions import db
 
@@ -60,9 +61,24 @@ def related_by_number(self, value, *args, **kwargs):
         raise ValidationError(gettext("Not a valid choice.")) from None
 
 
+def _screen_out_of_range(exc: Exception):
+    """A screen's number no column can hold (a filter `?_flt_0_year=99999999999999999999`):
+    400 with the reason, the transaction rolled back; any other database error stays a 500."""
+    if not _out_of_range(exc):
+        raise exc
+    db.session.rollback()
+    from .errors import respond
+
+    error = BadRequest()
+    error.explained = gettext("A number in the request is out of range.")
+    return respond(error)
+
+
 def install(app) -> None:
     BaseApi.response_500 = input_response_500
     Related._deserialize = related_by_number
+    for kind in (OverflowError, StatementError):  # DataError is a StatementError
+        app.register_error_handler(kind, _screen_out_of_range)
 
     @app.before_request
     def _page_arguments():
