@@ -192,8 +192,10 @@ def compute(year: int, district_id: int | None = None) -> Figures:
 # stored figures with their time (`as_of`) and asks for new ones when they are
 # older than XUESHI_DASHBOARD_TTL seconds or a ledger changed since; one refresh
 # of a key at a time (`queued_at`). Each process also keeps what it read for the
-# TTL, and drops it when it commits a ledger change.
+# TTL (figures being refreshed for PENDING_RECHECK seconds: a page while a city's
+# refresh runs reads nothing), and drops it when it commits a ledger change.
 REFRESH_TIMEOUT = timedelta(minutes=30)  # a refresh asked for longer ago was lost
+PENDING_RECHECK = 5  # seconds a process shows figures being refreshed before it reads them again
 _CACHE: dict[str, tuple[float, object]] = {}
 
 
@@ -319,8 +321,7 @@ def _kept(what: str, year: int, district_id: int | None) -> Kept:
     due = _due(row)
     out = Kept(_WORK[what][1](json.loads(row.payload)) if row and row.payload else None,
                _aware(row.computed_at) if row else None, due)
-    if not due:
-        _CACHE[key] = (now + current_app.config["XUESHI_DASHBOARD_TTL"], out)
+    _CACHE[key] = (now + (PENDING_RECHECK if due else current_app.config["XUESHI_DASHBOARD_TTL"]), out)
     return out
 
 
