@@ -43,8 +43,8 @@ def test_yes_no_and_chosen_records_read_in_words(clients, world):
 
 
 def test_a_columns_filters_past_the_tenth_narrow_the_list(app, api, clients):
-    """The claims' state column offers 待我处理 and FAB's ten text filters, so 包含于
-    and 不包含于 are its tenth and eleventh (FAB's own reading dropped them and showed
+    """The claims' state column offers 待我处理 and FAB's ten text filters, so 属于
+    and 不属于 are its tenth and eleventh (FAB's own reading dropped the eleventh and showed
     every claim); an index no filter has is ignored, not a 500."""
     title = "第十一个筛选条件"
     draft = new_claim(api, body={**exam(), "title": title})

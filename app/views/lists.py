@@ -351,7 +351,7 @@ def filter_arg(view, column: str, kind: type = FilterEqual) -> str:
 def get_filter_args(filters, disallow_if_not_in_search=True):
     """`flask_appbuilder.urltools.get_filter_args` reading every digit of
     `_flt_<n>_<column>`: FAB's reads one, so a column's eleventh filter (a state
-    column's 不包含于 after 待我处理) was dropped and the list shown unfiltered."""
+    column's 不属于 after 待我处理) was dropped and the list shown unfiltered."""
     filters.clear_filters()
     searchable = filters.get_search_filters()
     for arg in set(request.args):
