@@ -66,8 +66,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.before_request
     def _idle_timeout():
-        # The session cookie expires after PERMANENT_SESSION_LIFETIME of inactivity.
-        session.permanent = True
+        # The session cookie expires after PERMANENT_SESSION_LIFETIME of inactivity
+        # (set once: setting it marks the session changed, and a changed session is
+        # written back by every response, a static file's too).
+        if not session.permanent:
+            session.permanent = True
 
     with app.app_context():
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])

@@ -65,13 +65,22 @@ def readyz():
 
 
 class ProbeFreeSessions(SecureCookieSessionInterface):
-    """The session cookie, never set on a health check: probes are not visitors
-    (the idle timeout and Flask-Login touch every request's session)."""
+    """The session cookie, written only by what a user does: never by a health check
+    (probes are not visitors), a static file or the favicon, and by a script's
+    background request only when it changed the session. Such responses carry the
+    cookie the browser sent with them; arriving after a step's redirect, they would
+    put back the session from before the step and lose its message (已提交…)."""
 
     def save_session(self, app, session, response):
-        if request.blueprint == health.name:
+        if request.blueprint == health.name or _is_static(request.endpoint):
             return
+        if not session.modified and request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
+            return  # a background fetch refreshes no idle timeout and restores nothing
         super().save_session(app, session, response)
+
+
+def _is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
 
 
 class NotReadyForProduction(RuntimeError):

@@ -33,6 +33,14 @@ def sign_in(browser, live_url, username, *, password=PASSWORD, app=None, secret=
     return page
 
 
+def said(page, text: str) -> bool:
+    """Whether the page says `text`; if not, the failure shows what it said instead."""
+    if text in page.content():
+        return True
+    alerts = page.locator(".alert").all_inner_texts()
+    raise AssertionError(f"{text!r} not on {page.url}; its messages: {alerts}")
+
+
 @pytest.mark.parametrize("username,menu,hidden", [
     ("association_admin", ["人员与单位", "培训管理", "学时管理", "监督管理", "基础数据"], ["安全审计", "用户权限"]),
     ("district_officer", ["人员与单位", "学时管理", "监督管理", "基础数据"], ["安全审计", "用户权限"]),
@@ -108,19 +116,19 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     class_url = staff.url
     with staff.expect_navigation(wait_until="load"):
         staff.click("button:has-text('报协会备案')")
-    assert "已报市继续教育协会备案" in staff.content()
+    assert said(staff, "已报市继续教育协会备案")
 
     association = sign_in(browser, live_url, "association_admin")
     association.goto(class_url)
     with association.expect_navigation(wait_until="load"):
         association.click("button:has-text('备案')")
-    assert "已备案" in association.content()
+    assert said(association, "已备案")
 
     staff.goto(class_url)
     staff.set_input_files("form[action*='/roster/'] input[type=file]", str(roster))
     with staff.expect_navigation(wait_until="load"):
         staff.click("button:has-text('上传参训名单')")
-    assert "新增 1 人" in staff.content()
+    assert said(staff, "新增 1 人")
     # a base sees nobody: the row waits (待单位确认) until the unit's reviewer confirms it
     from sqlalchemy import select
 
@@ -134,23 +142,26 @@ def test_a_class_from_filing_to_certificate_in_the_browser(browser, live_url, ap
     reviewer.goto(f"{live_url}/rosterlinkview/show/{link_id}")
     with reviewer.expect_navigation(wait_until="load"):
         reviewer.click("button:has-text('确认')")
+    assert said(reviewer, "已确认")
     reviewer.close()
     staff.goto(class_url)
     with staff.expect_navigation(wait_until="load"):
         staff.click("button:has-text('全勤')")
+    assert said(staff, "已按全勤登记考勤")
     for purpose in ("sign_in", "photo"):
         staff.select_option("select[name=purpose]", purpose)
         staff.set_input_files("form[action*='/material/'] input[type=file]", str(approval))
         with staff.expect_navigation(wait_until="load"):
             staff.click("button:has-text('上传材料')")
+        assert said(staff, "材料已上传")
     with staff.expect_navigation(wait_until="load"):
         staff.click("button:has-text('申请结课审核')")
-    assert "已提交协会结课审核" in staff.content()
+    assert said(staff, "已提交协会结课审核")
 
     association.goto(class_url)
     with association.expect_navigation(wait_until="load"):
         association.click("button:has-text('结课审核合格')")
-    assert "学时已登记" in association.content()
+    assert said(association, "学时已登记")
     association.screenshot(path=str(SHOTS / "class-reviewed.png"), full_page=True)
     association.goto(f"{live_url}/certificateview/list/")
     with association.expect_navigation(wait_until="load"):

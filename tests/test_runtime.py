@@ -24,6 +24,24 @@ def test_health_checks_set_no_session_cookie(app):
     assert "Set-Cookie" in client.get("/login/").headers  # a visitor still gets one
 
 
+def test_static_files_and_background_fetches_leave_the_session_cookie_alone(app):
+    """Answered after a step's redirect, a response that set the cookie the browser
+    sent with it would put back the session from before the step: its message
+    (已提交协会结课审核) lost. Only what the user does writes the cookie."""
+    from tests.conftest import login_client
+
+    client = login_client(app, "district_officer")
+    assert client.get("/").status_code == 200  # where the login leads
+    for path in ("/favicon.ico", "/static/xueshi.css", "/static/appbuilder/js/ab.js"):
+        resp = client.get(path)
+        assert resp.status_code == 200 and "Set-Cookie" not in resp.headers, path
+    resp = client.get("/lookup/unit/?q=单位", headers={"Sec-Fetch-Mode": "cors"})
+    assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
+    # a page the user opens keeps the session alive (the idle timeout starts again)
+    assert "Set-Cookie" in client.get("/", headers={"Sec-Fetch-Mode": "navigate"}).headers
+    assert "Set-Cookie" in client.get("/personview/list/").headers
+
+
 def test_readyz_needs_a_consumer_heartbeat(app):
     from app.jobs import queue
 
