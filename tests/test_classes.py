@@ -539,7 +539,10 @@ def test_the_cli_writes_missing_certificate_pdfs(app, api, people):
         db.session.remove()
 
 
-def test_the_class_page_shows_only_participants_in_scope(app, api, clients, world, people):
+def test_the_class_page_shows_only_participants_in_scope(app, api, clients, world, people, monkeypatch):
+    from app.views import lists
+
+    monkeypatch.setattr(lists, "COUNT_CAP", 1)  # a list's cap: a class counts all it holds
     class_id = accepted_class(api)
     with app.app_context():
         outsider = Person(id_number=factories.id_number("370203"), name="外区学员", unit_id=world.unit["B"],
@@ -555,6 +558,7 @@ def test_the_class_page_shows_only_participants_in_scope(app, api, clients, worl
     confirm_roster(api, app, class_id)
     organiser = clients("base_staff").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
     assert "外区学员" in organiser and people[0]["name"] in organiser
+    assert re.search(r"\(2 / \d+\)", organiser)  # both participants, counted exactly
     officer = clients("district_officer").get(f"/trainingclassview/show/{class_id}").get_data(as_text=True)
     assert people[0]["name"] in officer and "外区学员" not in officer
 

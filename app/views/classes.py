@@ -24,7 +24,7 @@ from ..services.records import CATEGORIES
 from ..services.sheets import XLSX_MIME, report_response, uploaded
 from .base import ScopedModelRestApi, ScopedModelView, error_response, expose
 from .jobs import accepted, redirect_to
-from .lists import capped_count
+from .lists import MAX_ROWS, capped_count
 from .workflow import (
     WorkflowApi, WorkflowView, api_answer, back_to, label_of, on_screen, refuse, report_record,
     show_error,
@@ -163,7 +163,8 @@ class TrainingClassView(WorkflowView, ScopedModelView):
         return self.render_template(
             self.show_template, pk=cls.id, title=self.show_title, widgets=self._show(cls.id),
             related_views=[], cls=cls, people=people,
-            people_count=capped_count(db.session.query(in_class.subquery())),
+            # as many as the class holds, not the city: exact up to MAX_ROWS
+            people_count=capped_count(db.session.query(in_class.subquery()), cap=MAX_ROWS),
             material=classes.class_evidence(cls), purposes=classes.PURPOSES,
             purposes_now=classes.material_purposes(cls), days=[d.isoformat() for d in cls.days],
             priority=classes.is_priority(cls),

@@ -3,7 +3,7 @@
 Every scoped screen and API lists through `CityInterface`:
 - counts are exact up to `COUNT_CAP` rows (a count over a LIMIT-ed subquery)
   and otherwise an estimate from the planner (PostgreSQL) shown as
-  "约 2,400,000 条", or "more than 10,000" where there is no planner estimate;
+  "约 2,400,000 条", or "more than 1,000" where there is no planner estimate;
 - pages go no deeper than `MAX_ROWS` rows and no larger than `MAX_PAGE_SIZE`;
 - yes/no columns are filtered by a real boolean (`?_flt_0_compliant=n`);
 - ID numbers are searched by exact value only (a prefix search would let a
@@ -34,7 +34,10 @@ from ..extensions import db
 from ..formatting import count as format_count
 from ..security import scope
 
-COUNT_CAP = 10_000  # rows counted exactly; past this the count is an estimate
+# rows counted exactly; past this the count is an estimate. A thousand: counting
+# ten thousand of a district's rows (its classes, each an EXISTS over participants)
+# cost a million-person city 20-30 ms a page, as much as the page itself
+COUNT_CAP = 1_000
 MAX_ROWS = 10_000  # the deepest row a list pages to: narrow the search for more
 MAX_PAGE_SIZE = 100
 MASKED_COLUMNS = ("id_number",)
@@ -42,9 +45,10 @@ MASKED_COLUMNS = ("id_number",)
 
 class Count(int):
     """A list's row count: its int value is what pagination may reach; it
-    renders as the exact figure, "约 N 条" (estimated) or "more than N"."""
+    renders as the exact figure, "约 N 条" (estimated) or "more than N" (`more`:
+    the N rows counted)."""
 
-    def __new__(cls, value: int, *, estimate: int | None = None, more: bool = False):
+    def __new__(cls, value: int, *, estimate: int | None = None, more: int | None = None):
         obj = super().__new__(cls, value)
         obj.estimate = estimate
         obj.more = more
@@ -56,8 +60,8 @@ class Count(int):
     def __str__(self) -> str:
         if self.estimate is not None:
             return gettext("about %(n)s (estimated)", n=format_count(self.estimate))
-        if self.more:
-            return gettext("more than %(n)s", n=format_count(int(self)))
+        if self.more is not None:
+            return gettext("more than %(n)s", n=format_count(self.more))
         return format_count(int(self))
 
 
@@ -82,15 +86,17 @@ def _keys_only(query):
     return query
 
 
-def capped_count(query) -> Count:
-    """The rows of `query`: exact up to COUNT_CAP, else estimated; never a full count."""
-    exact = _keys_only(query).limit(COUNT_CAP + 1).count()
-    if exact <= COUNT_CAP:
+def capped_count(query, cap: int | None = None) -> Count:
+    """The rows of `query`: exact up to `cap` (COUNT_CAP), else estimated; never a
+    full count. Past the cap, pages reach MAX_ROWS (an estimate may be short)."""
+    cap = cap or COUNT_CAP
+    exact = _keys_only(query).limit(cap + 1).count()
+    if exact <= cap:
         return Count(exact)
     estimate = planner_estimate(query)
     if estimate is not None:
-        return Count(MAX_ROWS, estimate=max(estimate, COUNT_CAP + 1))
-    return Count(MAX_ROWS, more=True)
+        return Count(MAX_ROWS, estimate=max(estimate, cap + 1))
+    return Count(MAX_ROWS, more=cap)
 
 
 _TRUE = {"y", "1", "true", "t", "yes", "on", "是"}
