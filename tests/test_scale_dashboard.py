@@ -197,3 +197,52 @@ def test_no_page_computes_the_figures_a_job_computes_them_once(grown, world, app
     home = officer.get(f"/?year={YEAR}").get_data(as_text=True)
     assert "数据更新于 " in home and "+00:00" not in home and "统计数据正在生成" not in home
     _snapshots_gone()
+
+
+def test_a_districts_chart_shows_its_lowest_units_however_many_it_has(grown, world, monkeypatch):
+    """Nothing on the dashboard grows with the city: a district of 1,800 units
+    charts the UNITS_SHOWN with the lowest compliance rate, lowest first, and
+    says of how many."""
+    from app.services import audit, dashboard
+    from app.views.dashboard import DashboardView
+
+    monkeypatch.setattr(dashboard, "UNITS_SHOWN", 2)
+    district = db.session.get(Unit, world.unit["A"]).district
+    made = []
+    with audit.acting_as("tests:dashboard"):
+        for n, (people, compliant) in enumerate([(2, 2), (4, 1), (1, 0), (3, 1)]):
+            unit = Unit(name=f"看板单位{n}", credit_code=factories.credit_code(district.code),
+                        district_id=district.id)
+            db.session.add(unit)
+            db.session.flush()
+            made.append(unit.id)
+            for k in range(people):
+                person = Person(id_number=factories.id_number(district.code), name=f"看板{n}-{k}",
+                                unit=unit, series="engineering", title_level="junior")
+                db.session.add(person)
+                db.session.flush()
+                db.session.add(Ledger(person_id=person.id, year=YEAR, unit_id=unit.id,
+                                      district_id=district.id, in_scope=True, public=0,
+                                      professional=0, total=0, compliant=k < compliant,
+                                      shortfall_public=0, shortfall_professional=0, items=[],
+                                      digest="x"))
+        db.session.commit()
+    try:
+        figures = dashboard.compute(YEAR, district.id)
+        every = dashboard._rates(YEAR, Unit.id, Unit.name, district.id)
+        assert figures.units_counted == len(every) >= 4
+        shown = [r.percent for r in figures.by_unit]
+        left = [r.percent for r in every if r.key not in {u.key for u in figures.by_unit}]
+        assert len(shown) == 2 and shown == sorted(shown) and max(shown) <= min(left)
+        assert "看板单位2" in [r.label for r in figures.by_unit]  # 0 %; 看板单位0 (100 %) is not
+        stored = dashboard._figures_of(dashboard._plain(figures))
+        assert stored.units_counted == figures.units_counted and len(stored.by_unit) == 2
+        svgs = DashboardView._charts(stored, YEAR)
+        assert any(f"达标率最低的 2 个用人单位({YEAR}年度,共 {figures.units_counted} 个单位)" in str(svg)
+                   for svg in svgs)
+    finally:
+        people = select(Person.id).where(Person.unit_id.in_(made))
+        db.session.execute(delete(Ledger).where(Ledger.person_id.in_(people)))
+        db.session.execute(delete(Person).where(Person.unit_id.in_(made)))
+        db.session.execute(delete(Unit).where(Unit.id.in_(made)))
+        db.session.commit()

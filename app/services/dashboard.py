@@ -53,7 +53,8 @@ class Figures:
     district: str | None
     by_district: list[Rate] = field(default_factory=list)
     by_department: list[Rate] = field(default_factory=list)
-    by_unit: list[Rate] = field(default_factory=list)
+    by_unit: list[Rate] = field(default_factory=list)  # the UNITS_SHOWN lowest rates
+    units_counted: int = 0  # the district's units with people counted
     hours_by_source: dict[str, Decimal] = field(default_factory=dict)
     hours_by_month: dict[int, Decimal] = field(default_factory=dict)
     classes_by_state: dict[str, int] = field(default_factory=dict)
@@ -170,6 +171,18 @@ def _bases(year: int) -> dict[str, int]:
     return results
 
 
+UNITS_SHOWN = 20  # a district's units on its chart: as many for a city of a million
+
+
+def lowest(rates: list[Rate], n: int | None = None) -> list[Rate]:
+    """The `n` lowest compliance rates, lowest first (of two alike, the one with
+    more people), for the units that need a push; all of them when there are few."""
+    n = n or UNITS_SHOWN
+    if len(rates) <= n:
+        return rates
+    return sorted(rates, key=lambda r: (r.percent, -r.people, r.label))[:n]
+
+
 def compute(year: int, district_id: int | None = None) -> Figures:
     """The figures from the database: a fixed number of aggregate queries,
     whatever the size of the city."""
@@ -180,7 +193,9 @@ def compute(year: int, district_id: int | None = None) -> Figures:
         out.by_department = _rates(year, Department.id, Department.name, None)
         out.bases_by_result = _bases(year)
     else:
-        out.by_unit = _rates(year, Unit.id, Unit.name, district_id)
+        by_unit = _rates(year, Unit.id, Unit.name, district_id)
+        out.units_counted = len(by_unit)
+        out.by_unit = lowest(by_unit)
     _hours(year, district_id, out)
     out.classes_by_state = _classes(year, district_id)
     return out
@@ -232,7 +247,7 @@ def _figures_of(data: dict) -> Figures:
     return Figures(
         year=data["year"], district=data["district"],
         by_district=_rates_of(data["by_district"]), by_department=_rates_of(data["by_department"]),
-        by_unit=_rates_of(data["by_unit"]),
+        by_unit=_rates_of(data["by_unit"]), units_counted=data.get("units_counted", len(data["by_unit"])),
         hours_by_source={k: Decimal(v) for k, v in data["hours_by_source"].items()},
         hours_by_month={int(k): Decimal(v) for k, v in data["hours_by_month"].items()},
         classes_by_state=data["classes_by_state"], bases_by_result=data["bases_by_result"])

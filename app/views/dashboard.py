@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 
 from ..extensions import db
+from ..formatting import count as format_count
 from ..models import District, Person
 from ..models.governance import EVAL_RESULTS
 from ..services import years
@@ -48,9 +49,13 @@ class DashboardView(BaseView):
     @staticmethod
     def _charts(data, year: int) -> list:
         svgs = []
+        by_unit = gettext("Compliance rate by unit, %(year)d", year=year)
+        if data.units_counted > len(data.by_unit):
+            by_unit = gettext("The %(n)d units with the lowest compliance rate, %(year)d (of %(total)s units)",
+                              n=len(data.by_unit), year=year, total=format_count(data.units_counted))
         for rates, title in ((data.by_district, gettext("Compliance rate by district, %(year)d", year=year)),
                              (data.by_department, gettext("Compliance rate by department, %(year)d", year=year)),
-                             (data.by_unit, gettext("Compliance rate by unit, %(year)d", year=year))):
+                             (data.by_unit, by_unit)):
             if rates:
                 svgs.append(charts.bars(title, [(r.label, r.percent) for r in rates], suffix="%", maximum=100))
         source_labels = {"platform": gettext("Platform courses"), "class": gettext("Filed classes"),
