@@ -9,7 +9,8 @@ base city and <database>_big for N; both dropped and rebuilt unless --reuse
 finds them already seeded with as many people), then serves each with gunicorn
 (gunicorn.conf.py, 2 workers) and times over HTTP, as the association, a
 district officer, the largest unit's reviewer and an auditor: every list screen
-(page 1 and page 50, with and without its usual filter), the person search by
+(page 1 and page 50, or its last page when it has fewer, with and without its
+usual filter), the person search by
 ID, a ledger's page, the home page, the dashboard, the API lists with filters,
 the single and the bulk (10,000 ID numbers) eligibility check and the unit
 export. Each path: p50 and p95 over --repeat requests, and its ratio at N ÷ at
@@ -168,6 +169,22 @@ def timed(send, repeat: int) -> tuple[float, float]:
     return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
 
 
+def deepest_page(get, url: str, query: str, page: str, deepest: int = 49) -> int:
+    """Page 50 (index 49), or the last page that has rows when the list holds fewer:
+    a page past the end renders no rows, and would compare an empty page in the
+    small city with a full one in the big (each row links to its show page)."""
+    show = url.replace("/list/", "/show/")
+
+    def has_rows(n: int) -> bool:
+        return show in get(url + "?" + "&".join(q for q in (query, f"{page}={n}") if q)).text
+
+    low, high = 0, deepest
+    while low < high:  # the last page with rows: pages fill from the first
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if has_rows(middle) else (low, middle - 1)
+    return low
+
+
 def _ok(resp, *codes):
     assert resp.status_code in (codes or (200,)), (resp.request.url, resp.status_code, resp.text[:300])
     return resp
@@ -203,9 +220,10 @@ def samples_of(app, people: int, repeat: int) -> dict:
             web = web_login(app, base, user)
             get = lambda url, headers=None: _ok(web.get(base + url, headers=headers))  # noqa: E731
             for screen, (url, usual, page) in LISTS.items():
-                for label, query in ((f"{screen} p1", ""), (f"{screen} p50", f"{page}=49"),
+                deep, deep_usual = (deepest_page(get, url, q, page) for q in ("", usual))
+                for label, query in ((f"{screen} p1", ""), (f"{screen} p50", f"{page}={deep}"),
                                      (f"{screen} filtered", usual),
-                                     (f"{screen} filtered p50", f"{usual}&{page}=49")):
+                                     (f"{screen} filtered p50", f"{usual}&{page}={deep_usual}")):
                     out[("list", f"{user} {label}")] = timed(
                         lambda: get(url + ("?" + query if query else "")), repeat)
             out[("list", f"{user} person by ID")] = timed(

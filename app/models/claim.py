@@ -11,7 +11,7 @@ from .activity import RecordFields
 from .base import Model, TimestampMixin
 from .evidence import HasEvidence
 from .person import Person
-from .placement import PersonPlaced
+from .placement import DISTRICT_PLACED, UNIT_PLACED, PersonPlaced
 
 DRAFT, SUBMITTED, APPROVED, REJECTED, REVOKED, WITHDRAWN = (
     "draft", "submitted", "approved", "rejected", "revoked", "withdrawn",
@@ -24,10 +24,10 @@ class Claim(PersonPlaced, HasEvidence, RecordFields, TimestampMixin, Model):
     __table_args__ = (Index("ix_claim_state_id", "state", "id"),
                       Index("ix_claim_title", "title"),  # the auditor finds a claim by its title
                       # a district's and a unit's claims (scope), newest first, and by state in it
-                      Index("ix_claim_district_id_id", "district_id", "id"),
-                      Index("ix_claim_district_state_id", "district_id", "state", "id"),
-                      Index("ix_claim_unit_id_id", "unit_id", "id"),
-                      Index("ix_claim_unit_state_id", "unit_id", "state", "id"))
+                      Index("ix_claim_district_id_id", "district_id", "id", *DISTRICT_PLACED),
+                      Index("ix_claim_district_state_id", "district_id", "state", "id", *DISTRICT_PLACED),
+                      Index("ix_claim_unit_id_id", "unit_id", "id", *UNIT_PLACED),
+                      Index("ix_claim_unit_state_id", "unit_id", "state", "id", *UNIT_PLACED))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

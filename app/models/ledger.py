@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import JSONType, Model, utcnow
 from .district import District
 from .person import Person
+from .placement import DISTRICT_PLACED, UNIT_PLACED
 from .status import CertificateStatus
 from .unit import Unit
 
@@ -27,9 +28,9 @@ class Ledger(Model):
         Index("ix_ledger_year_compliant", "year", "compliant"),
         Index("ix_ledger_compliant_id", "compliant", "id"),  # 是否达标 filter, newest first
         # a district's or unit's ledgers (scope and list filter), newest first, and 是否达标 in it
-        Index("ix_ledger_district_id_id", "district_id", "id"),
-        Index("ix_ledger_district_compliant_id", "district_id", "compliant", "id"),
-        Index("ix_ledger_unit_id_id", "unit_id", "id"),
+        Index("ix_ledger_district_id_id", "district_id", "id", *DISTRICT_PLACED),
+        Index("ix_ledger_district_compliant_id", "district_id", "compliant", "id", *DISTRICT_PLACED),
+        Index("ix_ledger_unit_id_id", "unit_id", "id", *UNIT_PLACED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -55,6 +55,13 @@ def _from_person(index: int):
     return default
 
 
+# What a district's (a unit's) index of placed rows carries after its own columns: the
+# 待确认 check of a row (visibility.placed_member) reads its person and unit, so a
+# district's count is read from the index alone (migration 0032).
+DISTRICT_PLACED = ("person_id", "unit_id")
+UNIT_PLACED = ("person_id",)
+
+
 class PersonPlaced:
     """The person's unit and district (scope and list filters of a district
     officer and a unit reviewer)."""

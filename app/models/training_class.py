@@ -14,7 +14,7 @@ from .base import JSONType, Model, TimestampMixin
 from .department import Department
 from .evidence import HasEvidence
 from .person import Person
-from .placement import PersonPlaced
+from .placement import DISTRICT_PLACED, UNIT_PLACED, PersonPlaced
 from .plan import PlanProject, Seminar
 from .status import CertificateStatus
 from .training_base import TrainingBase
@@ -83,8 +83,8 @@ class Enrolment(PersonPlaced, TimestampMixin, Model):
     __tablename__ = "enrolment"
     __table_args__ = (UniqueConstraint("class_id", "person_id", name="uq_enrolment_class_person"),
                       # a district's and a unit's participants, newest first; a district's classes
-                      Index("ix_enrolment_district_id_id", "district_id", "id"),
-                      Index("ix_enrolment_unit_id_id", "unit_id", "id"),
+                      Index("ix_enrolment_district_id_id", "district_id", "id", *DISTRICT_PLACED),
+                      Index("ix_enrolment_unit_id_id", "unit_id", "id", *UNIT_PLACED),
                       Index("ix_enrolment_class_district", "class_id", "district_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,9 +112,9 @@ class Certificate(PersonPlaced, CertificateStatus, Model):
     __table_args__ = (Index("ix_certificate_class", "class_id"),
                       Index("ix_certificate_revoked_id", "revoked", "id"),
                       # a district's and a unit's certificates, newest first, and 已撤销 in a district
-                      Index("ix_certificate_district_id_id", "district_id", "id"),
-                      Index("ix_certificate_district_revoked_id", "district_id", "revoked", "id"),
-                      Index("ix_certificate_unit_id_id", "unit_id", "id"))
+                      Index("ix_certificate_district_id_id", "district_id", "id", *DISTRICT_PLACED),
+                      Index("ix_certificate_district_revoked_id", "district_id", "revoked", "id", *DISTRICT_PLACED),
+                      Index("ix_certificate_unit_id_id", "unit_id", "id", *UNIT_PLACED))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
