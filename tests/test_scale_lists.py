@@ -364,3 +364,36 @@ def test_an_api_list_counts_its_rows_without_the_pages_joins(app, api, world, ke
         with app.app_context():
             db.session.execute(Ledger.__table__.delete().where(Ledger.id.in_(made)))
             db.session.commit()
+
+
+@pytest.mark.parametrize("order", [",order_column:id,order_direction:asc", ",order_column:name,order_direction:desc"])
+def test_a_deep_page_reads_its_keys_first_and_holds_the_same_rows(app, api, world, monkeypatch, order):
+    """Past DEFERRED_FROM rows a page finds its keys from the index, then reads its
+    rows by key: the same rows, in the same order, as reading and skipping them."""
+    from sqlalchemy import delete, select
+
+    from app.models import Person
+    from app.services import audit
+    from app.views import lists
+    from tests import factories
+
+    monkeypatch.setattr(lists, "DEFERRED_FROM", 1)
+    with app.app_context(), audit.acting_as("tests:deep-page"):
+        for n in "丙甲戊乙丁":
+            db.session.add(Person(id_number=factories.id_number("370202"), name=f"翻页{n}",
+                                  unit_id=world.unit["A"], series="engineering", title_level="junior"))
+        db.session.commit()
+        sort = (Person.name.desc(), Person.id) if "name" in order else (Person.id,)
+        every = db.session.execute(select(Person.id).order_by(*sort)).scalars().all()
+        db.session.remove()
+    try:
+        for page in (1, 2):
+            with statements(app) as seen:
+                resp = api("association_admin", "GET", f"/api/v1/person/?q=(page:{page},page_size:2{order})")
+            assert resp.status_code == 200, resp.get_json()
+            assert resp.json["ids"] == every[page * 2:page * 2 + 2]
+            assert any(re.search(r"person\.id IN \(SELECT", " ".join(s.split())) for s in seen), seen
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Person).where(Person.name.like("翻页%")))
+            db.session.commit()

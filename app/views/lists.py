@@ -26,7 +26,7 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import inspect as sa_inspect, select
 from sqlalchemy.orm import selectinload
 from wtforms import Field, SelectField
 
@@ -40,6 +40,7 @@ from ..security import scope
 COUNT_CAP = 1_000
 MAX_ROWS = 10_000  # the deepest row a list pages to: narrow the search for more
 MAX_PAGE_SIZE = 100
+DEFERRED_FROM = 200  # rows skipped past which a page reads its keys first
 MASKED_COLUMNS = ("id_number",)
 
 
@@ -160,6 +161,17 @@ class CityInterface(SQLAInterface):
         if options:
             query = query.options(*options)
         return super().apply_all(query, *args, **kwargs)
+
+    def apply_pagination(self, query, page, page_size):
+        """A deep page (past DEFERRED_FROM rows) finds its keys first, from the index
+        that serves its filter and sort, then reads its rows by key: the rows it skips
+        cost index entries, not table rows (offset 1,225 of a district's people read
+        1,250 people from all over the table)."""
+        if not (page and page_size) or page * page_size < DEFERRED_FROM:
+            return super().apply_pagination(query, page, page_size)
+        key = sa_inspect(self.obj).primary_key[0]
+        keys = query.with_entities(key).offset(page * page_size).limit(page_size).subquery()
+        return query.filter(key.in_(select(keys.c[0]))).limit(page_size)
 
     def relation_path(self, column: str) -> tuple[str, ...]:
         """The leading many-to-one relations of a (dotted) list column: ("unit",
