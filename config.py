@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,18 +72,23 @@ def instance_dir() -> Path:
 
 def key_from(value: str | None, path: Path) -> str:
     """`value` (from the environment) if set, else the key in the file at `path`,
-    generated once (mode 0600; a concurrent first start keeps the winner's key)."""
+    generated once (mode 0600). The key is written to a file of its own and linked
+    into place whole: a worker starting beside the first never reads an empty key
+    (and signs nothing with it); of concurrent first starts, the winner's key stays."""
     if value:
         return value
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, written = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(written, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(written)
     return path.read_text().strip()
 
 

@@ -336,3 +336,28 @@ def test_a_consumer_killed_mid_batch_writes_every_certificate_once(served, app, 
         assert_each_certificate_once(app, engine, served.folder / "uploads", class_id, total)
     finally:
         engine.dispose()
+
+
+def test_a_key_file_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Gunicorn's workers and the consumer start side by side and each reads the
+    instance's keys: a worker that found the key file made but not yet written
+    would sign sessions (and MACs) with an empty key. The file is linked into
+    place only once it holds the key; of two first starts, the winner's key stays."""
+    import secrets
+
+    import config
+
+    path = tmp_path / "keys" / "secret_key"
+    seen = []
+    generate = secrets.token_urlsafe
+
+    def token(n):
+        seen.append(path.exists())  # what a worker starting now would find
+        return generate(n)
+
+    monkeypatch.setattr(config.secrets, "token_urlsafe", token)
+    key = config.key_from(None, path)
+    assert seen == [False] and len(key) >= 48
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert config.key_from(None, path) == key and seen == [False]  # read, not made again
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no file left behind
