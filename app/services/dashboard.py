@@ -174,13 +174,12 @@ def _bases(year: int) -> dict[str, int]:
 UNITS_SHOWN = 20  # a district's units on its chart: as many for a city of a million
 
 
-def lowest(rates: list[Rate], n: int | None = None) -> list[Rate]:
-    """The `n` lowest compliance rates, lowest first (of two alike, the one with
-    more people), for the units that need a push; all of them when there are few."""
-    n = n or UNITS_SHOWN
-    if len(rates) <= n:
+def lowest(rates: list[Rate]) -> list[Rate]:
+    """The UNITS_SHOWN lowest compliance rates, lowest first (of two alike, the one
+    with more people), for the units that need a push; all of them when there are few."""
+    if len(rates) <= UNITS_SHOWN:
         return rates
-    return sorted(rates, key=lambda r: (r.percent, -r.people, r.label))[:n]
+    return sorted(rates, key=lambda r: (r.percent, -r.people, r.label))[:UNITS_SHOWN]
 
 
 def compute(year: int, district_id: int | None = None) -> Figures:
