@@ -3,9 +3,10 @@ opened from a to-do link (待我处理) or a home figure would otherwise look li
 every row, the search panel being folded away."""
 from __future__ import annotations
 
+import json
 import re
 
-from flask_appbuilder.models.sqla.filters import FilterIn, FilterNotIn
+from flask_appbuilder.models.sqla.filters import FilterIn, FilterNotEqual, FilterNotIn
 
 from app.services.home import state_url
 from app.services.claims import WORKFLOW as CLAIMS
@@ -62,3 +63,27 @@ def test_a_columns_filters_past_the_tenth_narrow_the_list(app, api, clients):
         assert f'/claimview/show/{({draft, submitted} - {shown}).pop()}"' not in text
     unknown = professional.get("/claimview/list/", query_string={by_title: title, "_flt_99_state": "x"})
     assert unknown.status_code == 200 and f'/claimview/show/{draft}"' in unknown.get_data(as_text=True)
+
+
+def test_a_coded_column_is_chosen_by_its_label_and_matched_whole(app, clients, api, world):
+    """职称系列 is chosen from its labels, not typed as a code, and matches the whole
+    code (an equality the column's index serves; "starts with" was an ILIKE on PostgreSQL
+    that no index serves, and "eng" found every engineer)."""
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "PersonView")
+    equal, not_equal = filter_arg(view, "series"), filter_arg(view, "series", FilterNotEqual)
+    assert equal == "_flt_0_series" and not_equal == "_flt_1_series"
+    client = clients("association_admin")
+    page = client.get("/personview/list/").get_data(as_text=True)
+    fields = [json.loads(f) for f in re.findall(r'"series": ("(?:[^"\\]|\\.)*")', page)]
+    field = next(f for f in fields if f.startswith("<select"))  # the search form's, in the page's JSON
+    assert '<option value="engineering">工程</option>' in field
+    engineers = client.get(f"/personview/list/?{equal}=engineering").get_data(as_text=True)
+    assert f'/personview/show/{world.person["A"]}"' in engineers and "职称系列 等于 工程" in _summary(engineers)
+    assert f'/personview/show/{world.person["A"]}"' not in client.get(
+        f"/personview/list/?{equal}=eng").get_data(as_text=True)
+    assert f'/personview/show/{world.person["A"]}"' not in client.get(
+        f"/personview/list/?{not_equal}=engineering").get_data(as_text=True)
+    found = api("association_admin", "GET", "/api/v1/person/?q=(filters:!((col:series,opr:eq,value:engineering)))")
+    assert found.status_code == 200 and world.person["A"] in [row["id"] for row in found.json["result"]]
+    prefix = api("association_admin", "GET", "/api/v1/person/?q=(filters:!((col:series,opr:sw,value:eng)))")
+    assert prefix.status_code == 400

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from .choices import TITLE_LEVELS, TITLE_SERIES, coded
+
 
 # JSON documents: JSONB on PostgreSQL (comparable, compact), JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -40,8 +42,8 @@ class DescribedPersonMixin:
 
     name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(30))
-    series: Mapped[str | None] = mapped_column(String(40))
-    title_level: Mapped[str | None] = mapped_column(String(20))
+    series: Mapped[str | None] = mapped_column(String(40), info=coded(TITLE_SERIES))
+    title_level: Mapped[str | None] = mapped_column(String(20), info=coded(TITLE_LEVELS))
     is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

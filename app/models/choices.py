@@ -45,6 +45,19 @@ BASE_STATUSES = {
 }
 
 
+def coded(table: dict) -> dict:
+    """A column's `info` saying its values are the codes of `table`: screens show
+    their labels, offer a select of them in forms and searches, and search by
+    equality (an index serves it; "starts with" would be an ILIKE), and the API
+    accepts only them."""
+    return {"codes": table}
+
+
+def codes_of(column) -> dict | None:
+    """The code table a column was declared with (`coded`), or None."""
+    return column.info.get("codes") if column is not None else None
+
+
 def label(table: dict, code: str | None) -> str:
     """The label of a code, or the code itself when unknown."""
     if code is None:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..validators import mask_id_number, normalize_id_number
 from .base import Model, TimestampMixin
-from .choices import TITLE_LEVELS, TITLE_SERIES
+from .choices import TITLE_LEVELS, TITLE_SERIES, coded
 from .placement import unit_district
 from .unit import Unit
 
@@ -38,8 +38,8 @@ class Person(TimestampMixin, Model):
     # officer's persons list reads its own index, not every unit of the district.
     # A copy, without a reference of its own (the unit's holds; SQLite can drop it again)
     district_id: Mapped[int | None] = mapped_column(Integer, default=unit_district)
-    series: Mapped[str] = mapped_column(String(40))
-    title_level: Mapped[str] = mapped_column(String(20), index=True)
+    series: Mapped[str] = mapped_column(String(40), info=coded(TITLE_SERIES))
+    title_level: Mapped[str] = mapped_column(String(20), index=True, info=coded(TITLE_LEVELS))
     is_enterprise_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(30))
 

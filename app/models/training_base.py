@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Model, TimestampMixin
-from .choices import BASE_STATUSES
+from .choices import BASE_STATUSES, coded
 from .department import Department
 
 
@@ -22,7 +22,7 @@ class TrainingBase(TimestampMixin, Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default="active", info=coded(BASE_STATUSES))
     address: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(30))

@@ -30,6 +30,7 @@ from ..security import masking, scope
 from ..services.errors import BusinessError
 from . import lists
 from .errors import refuse
+from .fields import code_formatter, code_validator
 from .lists import MASKED_COLUMNS
 
 # Written against Flask-AppBuilder 5.3.0: the FAB methods re-implemented below
@@ -217,6 +218,8 @@ class ScopedModelView(ModelView):
         formatters = dict(self.formatters_columns or {})
         for col in MASKED_COLUMNS:
             formatters.setdefault(col, mask_for_viewer)
+        for col, table in lists.coded_columns(self.datamodel.obj).items():
+            formatters.setdefault(col, code_formatter(table))
         self.formatters_columns = formatters
         super().__init__(**kwargs)
         if not set(self.key_columns) <= set(self.list_columns):
@@ -239,13 +242,15 @@ class ScopedModelView(ModelView):
         self.search_form_extra_fields = {
             **lists.lookup_fields(self, search, labels),
             **lists.yes_no_search_fields(self.datamodel, search, labels),
+            **lists.code_fields(self.datamodel, search, labels),
             **(self.search_form_extra_fields or {}),
         }
         for form in ("add", "edit"):
             columns = getattr(self, f"{form}_columns") or []
             extra = getattr(self, f"{form}_form_extra_fields") or {}
             setattr(self, f"{form}_form_extra_fields",
-                    {**lists.lookup_fields(self, columns, labels), **extra})
+                    {**lists.lookup_fields(self, columns, labels),
+                     **lists.code_fields(self.datamodel, columns, labels), **extra})
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
                          page=None, page_size=None, widgets=None, **kwargs):
@@ -349,6 +354,10 @@ class ScopedModelRestApi(ModelRestApi):
 
     def __init__(self):
         self.datamodel = lists.city_interface(self.datamodel)
+        self.validators_columns = {
+            **{col: code_validator(table) for col, table in lists.coded_columns(self.datamodel.obj).items()},
+            **(self.validators_columns or {}),
+        }
         rel = scoped_relations(self.datamodel)
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}

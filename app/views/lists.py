@@ -32,7 +32,9 @@ from wtforms import Field, SelectField
 
 from ..extensions import db
 from ..formatting import count as format_count
+from ..models.choices import codes_of
 from ..security import scope
+from .fields import code_select
 
 # rows counted exactly; past this the count is an estimate. A thousand: counting
 # ten thousand of a district's rows (its classes, each an EXISTS over participants)
@@ -133,10 +135,18 @@ class YesNoNotEqual(_YesNo, FilterNotEqual):
     pass
 
 
+def coded_columns(model) -> dict[str, dict]:
+    """The model's columns declared with a code table (`choices.coded`), by name."""
+    return {c.key: codes_of(c) for c in sa_inspect(model).columns if codes_of(c)}
+
+
 class CityFilters(SQLAFilterConverter):
     def convert(self, col_name):
         if col_name in MASKED_COLUMNS:
             return [FilterEqual(col_name, self.datamodel)]
+        if col_name in coded_columns(self.datamodel.obj):
+            # a code is chosen from a select: 等于/不等于, which the column's index serves
+            return [FilterEqual(col_name, self.datamodel), FilterNotEqual(col_name, self.datamodel)]
         if self.datamodel.is_boolean(col_name):
             return [YesNoEqual(col_name, self.datamodel), YesNoNotEqual(col_name, self.datamodel)]
         return super().convert(col_name)
@@ -339,6 +349,12 @@ def lookup_fields(view, columns, labels) -> dict:
     """A LookupField for each big relation among `columns`."""
     return {name: LookupField(labels.get(name, name), model=model)
             for name, model in big_relations(view.datamodel).items() if name in columns}
+
+
+def code_fields(datamodel: CityInterface, columns, labels) -> dict:
+    """A select of labelled codes for each coded column among `columns`."""
+    return {name: code_select(labels.get(name, name), table)
+            for name, table in coded_columns(datamodel.obj).items() if name in columns}
 
 
 def yes_no_search_fields(datamodel: CityInterface, columns, labels) -> dict:

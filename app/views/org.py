@@ -5,10 +5,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from ..models import Department, District, TrainingBase, Unit
-from ..models.choices import BASE_STATUSES
 from ..validators import FormCheck, api_check, normalize_credit_code
 from .base import ScopedModelRestApi, ScopedModelView
-from .fields import code_formatter, code_select, code_validator
 
 COMMON_FIELDS = {
     "id": (_l("ID"), _l("Internal record number")),
@@ -149,9 +147,6 @@ class TrainingBaseView(ScopedModelView):
     add_columns = edit_columns = _BASE_COLUMNS
     search_columns = ["code", "name", "department", "status"]
     base_order = ("code", "asc")
-    add_form_extra_fields = {"status": code_select(_l("Status"), BASE_STATUSES)}
-    edit_form_extra_fields = add_form_extra_fields
-    formatters_columns = {"status": code_formatter(BASE_STATUSES)}
 
 
 class TrainingBaseApi(ScopedModelRestApi):
@@ -162,4 +157,3 @@ class TrainingBaseApi(ScopedModelRestApi):
     show_columns = list_columns + ["address", "contact", "phone"]
     add_columns = edit_columns = _BASE_COLUMNS
     search_columns = ["code", "name", "department", "status"]
-    validators_columns = {"status": code_validator(BASE_STATUSES)}

@@ -11,14 +11,12 @@ from sqlalchemy import exists
 from wtforms import BooleanField
 
 from ..models import Ledger, Person
-from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..security.scope import current_scope
 from ..services import person_requests
 from ..services.dashboard import counted
 from ..services.errors import BusinessError
 from ..validators import FormCheck, api_check, normalize_id_number
 from .base import ScopedModelRestApi, ScopedModelView, error_response
-from .fields import code_formatter, code_select, code_validator
 from .jobs import start_or_back
 from .lists import offer_filter
 
@@ -96,17 +94,11 @@ class PersonView(ScopedModelView):
     base_order = ("id", "asc")
     validators_columns = {"id_number": [FormCheck(normalize_id_number)]}
     add_form_extra_fields = {
-        "series": code_select(_l("Title series"), TITLE_SERIES),
-        "title_level": code_select(_l("Title level"), TITLE_LEVELS),
         # a yes/no: FAB would make a NOT NULL boolean required, i.e. ticked
         "is_enterprise_manager": BooleanField(PERSON_FIELDS["is_enterprise_manager"][0],
                                               description=PERSON_FIELDS["is_enterprise_manager"][1]),
     }
     edit_form_extra_fields = add_form_extra_fields
-    formatters_columns = {
-        "series": code_formatter(TITLE_SERIES),
-        "title_level": code_formatter(TITLE_LEVELS),
-    }
 
     def pre_add(self, item):
         """A login whose scope is not the city leaves a registration request
@@ -182,8 +174,6 @@ class PersonApi(ScopedModelRestApi):
     }}}}
     validators_columns = {
         "id_number": api_check(normalize_id_number),
-        "series": code_validator(TITLE_SERIES),
-        "title_level": code_validator(TITLE_LEVELS),
     }
 
     def _save(self, item, code: int, schema):

@@ -10,11 +10,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from ..models import PersonRequest
-from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..security import scope as scopes
 from ..services import person_requests
 from .base import ScopedModelRestApi, ScopedModelView
-from .fields import code_formatter
 from .lists import offer_filter, yes_no
 from .workflow import RecordPage, WorkflowApi, WorkflowView
 
@@ -72,8 +70,7 @@ class PersonRequestView(RecordPage, WorkflowView, ScopedModelView):
     order_columns = []
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show"]
-    formatters_columns = {"state": person_requests.WORKFLOW.label,
-                          "series": code_formatter(TITLE_SERIES), "title_level": code_formatter(TITLE_LEVELS)}
+    formatters_columns = {"state": person_requests.WORKFLOW.label}
 
     def _init_properties(self):
         """The workflow's filters, then `FilterAskedByMyUnit` on the state column."""

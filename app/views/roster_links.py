@@ -6,11 +6,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from ..models import RosterLink
-from ..models.choices import TITLE_LEVELS, TITLE_SERIES
 from ..services import roster_links
 from ..validators import mask_id_number
 from .base import ScopedModelRestApi, ScopedModelView
-from .fields import code_formatter
 from .workflow import RecordPage, WorkflowApi, WorkflowView
 
 LINK_FIELDS = {
@@ -47,7 +45,6 @@ class RosterLinkView(RecordPage, WorkflowView, ScopedModelView):
     base_permissions = ["can_list", "can_show"]
     formatters_columns = {"state": roster_links.WORKFLOW.label,
                           "id_number": lambda number: mask_id_number(number) if number else "",
-                          "series": code_formatter(TITLE_SERIES), "title_level": code_formatter(TITLE_LEVELS),
                           "kind": lambda kind: str(roster_links.KINDS.get(kind, kind))}
 
 
