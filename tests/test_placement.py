@@ -6,6 +6,7 @@ a unit and whose link its reviewer has not confirmed (待确认) stays outside
 that unit's and district's lists exactly as on the person's own screens."""
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -15,7 +16,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import (
-    Certificate, Claim, Enrolment, Ledger, Person, RosterLink, TrainingClass, Unit,
+    AuditEntry, Certificate, Claim, Enrolment, Ledger, Person, RosterLink, TrainingClass, Unit,
 )
 from app.services import placement
 from tests import factories
@@ -245,5 +246,36 @@ def test_people_inserted_in_bulk_carry_their_units_district(app, world):
                                     .where(Person.name == "落位批量人员")).all()
         assert sorted(map(tuple, placed)) == sorted(
             [(world.unit[k], world.district[k]) for k in ("A", "B", "A")])
+        db.session.rollback()
+        db.session.remove()
+
+
+def test_rows_inserted_in_bulk_come_back_in_order_each_with_its_audit_entry(app, world, monkeypatch):
+    """audit.insert_rows (a roster's participants and 待确认 links) writes by the
+    driver, several statements for a long list: each row returned in the order
+    given holds the key the database gave that row, its columns' defaults, and
+    one insert entry of the chain, which still verifies."""
+    from app.services import audit
+
+    monkeypatch.setattr(audit, "_MAX_PARAMETERS", 40)  # a few rows per statement
+    with app.app_context():
+        cls = _class(world.base["A"])
+        people = [_person(world.unit["A"]) for _ in range(7)]
+        rows = [{"class_id": cls.id, "person_id": p.id, "phone": f"1380000000{n}", "attendance": {"d": n}}
+                for n, p in enumerate(people)]
+        stored = audit.insert_rows(db.session, Enrolment, placement.fill(db.session, rows))
+        assert [r["person_id"] for r in stored] == [p.id for p in people]
+        held = dict(db.session.execute(select(Enrolment.id, Enrolment.phone)
+                                       .where(Enrolment.class_id == cls.id)).all())
+        assert {r["id"]: r["phone"] for r in stored} == held and len(held) == 7
+        assert all(r["unit_id"] == world.unit["A"] and r["created_at"] is not None for r in stored)
+        entries = db.session.execute(select(AuditEntry.record_id, AuditEntry.after).where(
+            AuditEntry.table_name == "enrolment", AuditEntry.record_id.in_([str(i) for i in held]))).all()
+        after = {record: json.loads(text) for record, text in entries}
+        assert sorted(after) == sorted(str(i) for i in held)
+        assert all(after[str(r["id"])]["person_id"] == r["person_id"] for r in stored)
+        assert audit.verify(db.session).ok
+        with pytest.raises(ValueError):  # a placement default reads its row: the caller gives it
+            audit.insert_rows(db.session, Enrolment, [{"class_id": cls.id, "person_id": people[0].id}])
         db.session.rollback()
         db.session.remove()

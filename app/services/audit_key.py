@@ -55,7 +55,14 @@ def signer(purpose: str = "entry") -> Callable[[bytes], str]:
             return h.finalize().hex()
 
         return sm3
-    return lambda data: hmac.new(secret, prefix + data, hashlib.sha256).hexdigest()
+    keyed = hmac.new(secret, prefix, hashlib.sha256)  # keyed once: each entry copies it
+
+    def sha256(data: bytes) -> str:
+        h = keyed.copy()
+        h.update(data)
+        return h.hexdigest()
+
+    return sha256
 
 
 def mac(data: bytes, purpose: str = "entry") -> str:
