@@ -350,6 +350,9 @@ class ScopedModelRestApi(ModelRestApi):
 
     fields: dict = {}
     base_filters = SCOPE_FILTER
+    # a list asked for no order is in key order: FAB's would have no ORDER BY,
+    # and a client paging through it could see a row twice and another never
+    base_order = ("id", "asc")
     allow_browser_login = False  # JWT only: a cookie-authenticated API write would skip CSRF
 
     def __init__(self):
