@@ -172,3 +172,22 @@ def test_fab_add_and_edit_forms_put_each_label_above_its_field_on_a_phone(browse
     assert page.evaluate(MEASURE)["page"] <= 0
     page.screenshot(path=str(SHOTS / "phone-person-add.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize("column, shown", [("series", "工程"), ("is_enterprise_manager", "是")])
+def test_a_search_filter_chosen_from_a_list_fits_a_phone(browser, demo_site, column, shown):
+    """A filter whose value is chosen from a list (职称系列 by its labels, a yes/no):
+    the column, 等于 and the value one above the other at the panel's width, the
+    chosen value readable, and the page no wider than the screen."""
+    base, _, logins = demo_site
+    officer = next(login for login in logins if login["role"] == "district_officer")
+    page = _phone(browser, demo_site, officer)
+    page.goto(f"{base}/personview/list/")
+    page.get_by_text("查询").first.click()
+    page.locator("#filter_form button.dropdown-toggle").first.click()
+    page.locator(f"#filter_form a.filter[name={column}]").click()
+    value = page.locator("table.filters .select2-container").last
+    assert value.bounding_box()["width"] > 300 and shown in value.inner_text()
+    assert page.evaluate(MEASURE)["page"] <= 0
+    page.screenshot(path=str(SHOTS / f"phone-person-filter-{column}.png"))
+    page.close()
