@@ -55,7 +55,7 @@ def coded(table: dict) -> dict:
 
 def codes_of(column) -> dict | None:
     """The code table a column was declared with (`coded`), or None."""
-    return column.info.get("codes") if column is not None else None
+    return column.info.get("codes")
 
 
 def label(table: dict, code: str | None) -> str:

@@ -137,7 +137,7 @@ class YesNoNotEqual(_YesNo, FilterNotEqual):
 
 def coded_columns(model) -> dict[str, dict]:
     """The model's columns declared with a code table (`choices.coded`), by name."""
-    return {c.key: codes_of(c) for c in sa_inspect(model).columns if codes_of(c)}
+    return {c.key: table for c in sa_inspect(model).columns if (table := codes_of(c))}
 
 
 class CityFilters(SQLAFilterConverter):
